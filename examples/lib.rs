@@ -1,0 +1,1 @@
+//! Example configurations and host applications; see the `[[example]]` targets.

@@ -1,0 +1,51 @@
+//! Energisme HTTP push connector (seed 001).
+//!
+//! The body is one envelope or a JSON array of envelopes:
+//!
+//! ```json
+//! {"timestamp": "2019-04-28T12:59:36.599Z", "deviceid": "123124",
+//!  "payload": "2367A3B3C1DEFE", "devicetype": "em300-th", "port": 85}
+//! ```
+//!
+//! `port` is optional (0 when absent): platforms that forward the LoRaWAN fPort send it.
+//! `timestamp` is the frame's receive time: a redelivered envelope keeps its time, so sinks
+//! store it once. A malformed body is rejected whole with status 400 and a reason naming the
+//! envelope and the field.
+
+mod envelope;
+mod time;
+
+use passerelle_pdk::connector::{Command, ConnectorError, Event, Frame, Guest, Inbound, Rejection};
+
+struct EnergismePush;
+
+impl Guest for EnergismePush {
+    fn handle(event: Event) -> Result<Vec<Command>, ConnectorError> {
+        match event {
+            Event::Start(_) | Event::Tick(_) | Event::Response(_) => Ok(Vec::new()),
+            Event::Inbound(inbound) => Ok(handle_inbound(inbound)),
+        }
+    }
+}
+
+/// Turns one HTTP request into frames, or a rejection naming the field at fault.
+pub fn handle_inbound(inbound: Inbound) -> Vec<Command> {
+    match envelope::parse(&inbound.body) {
+        Ok(envelopes) => {
+            let frames: Vec<Frame> = envelopes
+                .into_iter()
+                .map(|e| Frame {
+                    device: e.device,
+                    model: e.devicetype,
+                    port: e.port,
+                    payload: e.payload,
+                    received_ms: e.received_ms,
+                })
+                .collect();
+            vec![Command::EmitFrames((inbound.id, frames)), Command::Accept((inbound.id, 200))]
+        }
+        Err(reason) => vec![Command::Reject(Rejection { id: inbound.id, status: 400, reason })],
+    }
+}
+
+passerelle_pdk::connector::export_connector!(EnergismePush with_types_in passerelle_pdk::connector);

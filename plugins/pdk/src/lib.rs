@@ -1,0 +1,57 @@
+//! Plugin development kit for Passerelle plugins.
+//!
+//! The bindings come from the WIT files in `wit/` (the single source of truth): [`decoder`] for
+//! the `decoder` world, [`connector`] for the `connector` world. A plugin implements the
+//! generated `Guest` trait and exports it with the matching macro:
+//!
+//! ```ignore
+//! use passerelle_pdk::decoder::{exports::passerelle::plugin::decode::Guest, Frame, Reading};
+//! struct Plugin;
+//! impl Guest for Plugin { /* metadata, decode, decode_batch, vectors */ }
+//! passerelle_pdk::decoder::export_decoder!(Plugin with_types_in passerelle_pdk::decoder);
+//! ```
+//!
+//! Helpers: [`Reader`] walks a payload and reports a too-short payload with the offset reached;
+//! [`Readings`] collects readings with units; [`check`] compares a decode result with a test
+//! vector's expectation (for native tests and hosts running a plugin's vectors).
+
+/// Bindings of the `decoder` world.
+#[allow(missing_docs, unsafe_code)]
+pub mod decoder {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "passerelle:plugin/decoder",
+        pub_export_macro: true,
+        export_macro_name: "export_decoder",
+        default_bindings_module: "passerelle_pdk::decoder",
+    });
+    pub use exports::passerelle::plugin::decode::{
+        Expectation, ExpectedReading, Guest, Metadata, TestVector,
+    };
+    pub use passerelle::plugin::types::{DecodeError, Frame, Level, Reading, Value};
+}
+
+/// Bindings of the `connector` world.
+#[allow(missing_docs, unsafe_code)]
+pub mod connector {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "passerelle:plugin/connector",
+        pub_export_macro: true,
+        export_macro_name: "export_connector",
+        default_bindings_module: "passerelle_pdk::connector",
+    });
+    pub use exports::passerelle::plugin::connect::{
+        Command, ConnectorError, Event, Guest, Inbound, Rejection, Request, Response,
+    };
+    pub use passerelle::plugin::types::{Frame, Level, Reading, Value};
+}
+
+mod check;
+mod reader;
+mod readings;
+
+pub use check::{check, same};
+
+pub use reader::Reader;
+pub use readings::Readings;

@@ -1,0 +1,38 @@
+//! Hostile decoder, for tests only: asks for 4 GiB of memory (the memory cap must stop it).
+//! It decodes normally unless the payload's first byte is 0xFF.
+#![allow(missing_docs, clippy::panic)]
+
+use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, TestVector, Value};
+
+struct Hostile;
+
+fn normal(frame: &Frame) -> Vec<Reading> {
+    vec![Reading { name: "len".into(), value: Value::Number(frame.payload.len() as f64), unit: None, time_ms: None }]
+}
+
+fn hostile(frame: &Frame) -> Result<Vec<Reading>, DecodeError> {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..64 {
+        let mut v = vec![0u8; 64 * 1024 * 1024];
+        v[frame.payload.len() % 1024] = 1;
+        chunks.push(std::hint::black_box(v));
+    }
+    Ok(vec![Reading { name: "chunks".into(), value: Value::Number(chunks.len() as f64), unit: None, time_ms: None }])
+}
+
+impl Guest for Hostile {
+    fn describe() -> Metadata {
+        Metadata { name: "hostile-alloc".into(), version: "0.1.0".into(), models: vec!["hostile".into()] }
+    }
+    fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
+        if frame.payload.first() == Some(&0xFF) { hostile(&frame) } else { Ok(normal(&frame)) }
+    }
+    fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
+        frames.into_iter().map(Self::decode).collect()
+    }
+    fn vectors() -> Vec<TestVector> {
+        Vec::new()
+    }
+}
+
+passerelle_pdk::decoder::export_decoder!(Hostile with_types_in passerelle_pdk::decoder);

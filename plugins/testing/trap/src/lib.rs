@@ -1,0 +1,33 @@
+//! Hostile decoder, for tests only: panics (a trap: unreachable).
+//! It decodes normally unless the payload's first byte is 0xFF.
+#![allow(missing_docs, clippy::panic)]
+
+use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, TestVector, Value};
+
+struct Hostile;
+
+fn normal(frame: &Frame) -> Vec<Reading> {
+    vec![Reading { name: "len".into(), value: Value::Number(frame.payload.len() as f64), unit: None, time_ms: None }]
+}
+
+fn hostile(frame: &Frame) -> Result<Vec<Reading>, DecodeError> {
+    let _ = frame;
+    panic!("hostile decoder panics on purpose")
+}
+
+impl Guest for Hostile {
+    fn describe() -> Metadata {
+        Metadata { name: "hostile-trap".into(), version: "0.1.0".into(), models: vec!["hostile".into()] }
+    }
+    fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
+        if frame.payload.first() == Some(&0xFF) { hostile(&frame) } else { Ok(normal(&frame)) }
+    }
+    fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
+        frames.into_iter().map(Self::decode).collect()
+    }
+    fn vectors() -> Vec<TestVector> {
+        Vec::new()
+    }
+}
+
+passerelle_pdk::decoder::export_decoder!(Hostile with_types_in passerelle_pdk::decoder);

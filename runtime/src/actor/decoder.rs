@@ -1,0 +1,33 @@
+use std::sync::Arc;
+
+use actix::{Actor, Handler, Message, SyncContext};
+
+use crate::message::{Frame, Reading};
+use crate::plugin::{DecoderInstance, PluginError};
+
+/// Frames to decode, each with the vendor model its route maps it to.
+#[derive(Debug)]
+pub(crate) struct DecodeBatch(pub(crate) Vec<(Frame, Arc<str>)>);
+
+impl Message for DecodeBatch {
+    type Result = Vec<(Frame, Result<Vec<Reading>, PluginError>)>;
+}
+
+/// Owns one decoder instance (one `Store`) on a `SyncArbiter` thread.
+#[derive(Debug)]
+pub(crate) struct DecoderActor {
+    pub(crate) instance: DecoderInstance,
+}
+
+impl Actor for DecoderActor {
+    type Context = SyncContext<Self>;
+}
+
+impl Handler<DecodeBatch> for DecoderActor {
+    type Result = Vec<(Frame, Result<Vec<Reading>, PluginError>)>;
+
+    fn handle(&mut self, msg: DecodeBatch, _: &mut SyncContext<Self>) -> Self::Result {
+        let results = self.instance.decode_batch(&msg.0);
+        msg.0.into_iter().map(|(f, _)| f).zip(results).collect()
+    }
+}

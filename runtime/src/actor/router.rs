@@ -1,0 +1,212 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix::{Actor, Addr, Context, Handler, Message, ResponseFuture, Supervised};
+use futures::future::join_all;
+use tokio::sync::broadcast;
+
+use super::{DecodeBatch, DecoderActor, SinkActor, Write};
+use crate::message::{Frame, FrameOutcome, ReadingBatch, Reading, Rejected, Stage};
+use crate::plugin::PluginError;
+use crate::sink::{Batch, SinkError};
+
+/// Where one devicetype goes.
+#[derive(Debug, Clone)]
+pub(crate) struct RouteEntry {
+    /// Index of the decoder pool.
+    pub(crate) decoder: usize,
+    /// Vendor model id given to the decoder.
+    pub(crate) model: Arc<str>,
+    /// Indexes of the sinks readings go to.
+    pub(crate) sinks: Arc<[usize]>,
+}
+
+/// The route table, as data: devicetype -> decoder, model, sinks.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RouteTable {
+    pub(crate) routes: HashMap<Arc<str>, RouteEntry>,
+    pub(crate) decoders: Vec<(Arc<str>, Addr<DecoderActor>)>,
+    pub(crate) sinks: Vec<(Arc<str>, Addr<SinkActor>)>,
+    pub(crate) dead_letter: usize,
+}
+
+/// Frames (and already-decoded readings) of one inbound unit.
+#[derive(Debug, Default)]
+pub(crate) struct Route {
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) readings: Vec<Reading>,
+    pub(crate) readings_sinks: Arc<[usize]>,
+    pub(crate) rejected: Vec<Rejected>,
+}
+
+impl Message for Route {
+    type Result = Result<Vec<FrameOutcome>, RouteError>;
+}
+
+/// Why a unit could not be committed. The source is not acknowledged and will redeliver.
+#[derive(Debug, thiserror::Error)]
+pub enum RouteError {
+    /// A sink failed to commit.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    /// An actor's mailbox is closed (shutting down).
+    #[error("actor {0} is not running")]
+    Mailbox(&'static str),
+    /// The plugin host failed (a bug, not the data).
+    #[error(transparent)]
+    Host(PluginError),
+}
+
+/// Routes frames to decoder pools and readings to sinks; answers once everything committed.
+#[derive(Debug)]
+pub(crate) struct Router {
+    pub(crate) table: Arc<RouteTable>,
+    pub(crate) tap: broadcast::Sender<ReadingBatch>,
+}
+
+impl Actor for Router {
+    type Context = Context<Self>;
+}
+
+impl Supervised for Router {}
+
+impl Handler<Route> for Router {
+    type Result = ResponseFuture<Result<Vec<FrameOutcome>, RouteError>>;
+
+    fn handle(&mut self, msg: Route, _: &mut Context<Self>) -> Self::Result {
+        Box::pin(route(Arc::clone(&self.table), self.tap.clone(), msg))
+    }
+}
+
+async fn route(
+    table: Arc<RouteTable>,
+    tap: broadcast::Sender<ReadingBatch>,
+    msg: Route,
+) -> Result<Vec<FrameOutcome>, RouteError> {
+    let Route { frames, readings, readings_sinks, mut rejected } = msg;
+    let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
+    let mut per_decoder: HashMap<usize, (Vec<usize>, Vec<(Frame, Arc<str>)>)> = HashMap::new();
+    let mut per_sink: Vec<Vec<Reading>> = vec![Vec::new(); table.sinks.len()];
+    for s in readings_sinks.iter() {
+        if let Some(v) = per_sink.get_mut(*s) {
+            v.extend(readings.iter().cloned());
+        }
+    }
+
+    for (i, frame) in frames.into_iter().enumerate() {
+        match table.routes.get(&frame.devicetype) {
+            Some(r) => {
+                let entry = per_decoder.entry(r.decoder).or_default();
+                entry.0.push(i);
+                entry.1.push((frame, Arc::clone(&r.model)));
+            }
+            None => {
+                let error = format!("no route for devicetype {:?}", &*frame.devicetype);
+                set(&mut outcomes, i, FrameOutcome::DeadLettered { stage: Stage::Route, error: error.clone() });
+                rejected.push(Rejected { frame, stage: Stage::Route, error, plugin: None });
+            }
+        }
+    }
+
+    let calls = per_decoder.into_iter().filter_map(|(d, (idx, items))| {
+        let addr = table.decoders.get(d)?.1.clone();
+        Some(async move { (idx, addr.send(DecodeBatch(items)).await) })
+    });
+    for (idx, result) in join_all(calls).await {
+        let results = result.map_err(|_| RouteError::Mailbox("decoder"))?;
+        for (i, (frame, decoded)) in idx.into_iter().zip(results) {
+            match decoded {
+                Ok(readings) => {
+                    set(&mut outcomes, i, FrameOutcome::Stored { readings: readings.len() });
+                    let sinks = table.routes.get(&frame.devicetype).map(|r| Arc::clone(&r.sinks));
+                    spread(&mut per_sink, sinks.as_deref().unwrap_or_default(), readings);
+                }
+                Err(e @ PluginError::Host { .. }) => return Err(RouteError::Host(e)),
+                Err(e) => {
+                    let stage = if e.is_data_error() { Stage::Decode } else { Stage::Plugin };
+                    let plugin = match &e {
+                        PluginError::Trap { plugin, .. } | PluginError::TooManyReadings { plugin, .. } => {
+                            Some(plugin.clone())
+                        }
+                        _ => table
+                            .routes
+                            .get(&frame.devicetype)
+                            .and_then(|r| table.decoders.get(r.decoder))
+                            .map(|d| d.0.to_string()),
+                    };
+                    let error = error_chain(&e);
+                    tracing::warn!(
+                        stage = stage.as_str(),
+                        plugin = plugin.as_deref().unwrap_or("-"),
+                        error = %error,
+                        "Frame dead-lettered."
+                    );
+                    set(&mut outcomes, i, FrameOutcome::DeadLettered { stage, error: error.clone() });
+                    rejected.push(Rejected { frame, stage, error, plugin });
+                }
+            }
+        }
+    }
+
+    let mut writes = Vec::new();
+    let mut tapped = Vec::new();
+    let want_tap = tap.receiver_count() > 0;
+    for (s, readings) in per_sink.into_iter().enumerate() {
+        if readings.is_empty() {
+            continue;
+        }
+        if want_tap && tapped.is_empty() {
+            tapped.clone_from(&readings);
+        }
+        if let Some((_, addr)) = table.sinks.get(s) {
+            writes.push(addr.send(Write(Batch { readings, rejected: Vec::new() })));
+        }
+    }
+    if !rejected.is_empty() {
+        if let Some((_, addr)) = table.sinks.get(table.dead_letter) {
+            writes.push(addr.send(Write(Batch { readings: Vec::new(), rejected })));
+        }
+    }
+    for w in join_all(writes).await {
+        w.map_err(|_| RouteError::Mailbox("sink"))??;
+    }
+    if !tapped.is_empty() {
+        let _ = tap.send(ReadingBatch::from(tapped));
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(FrameOutcome::DeadLettered { stage: Stage::Route, error: "lost in routing".into() }))
+        .collect())
+}
+
+fn set(outcomes: &mut [Option<FrameOutcome>], i: usize, o: FrameOutcome) {
+    if let Some(slot) = outcomes.get_mut(i) {
+        *slot = Some(o);
+    }
+}
+
+/// Moves readings into every sink of the route, cloning only for the extra sinks.
+fn spread(per_sink: &mut [Vec<Reading>], sinks: &[usize], readings: Vec<Reading>) {
+    if let Some((last, rest)) = sinks.split_last() {
+        for s in rest {
+            if let Some(v) = per_sink.get_mut(*s) {
+                v.extend(readings.iter().cloned());
+            }
+        }
+        if let Some(v) = per_sink.get_mut(*last) {
+            v.extend(readings);
+        }
+    }
+}
+
+/// An error and its causes, one line.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

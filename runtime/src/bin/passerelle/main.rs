@@ -1,0 +1,67 @@
+//! The `passerelle` command line: one file per verb group.
+
+mod check;
+mod decode;
+mod run;
+mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Passerelle: a plugin-based actor runtime for smart-building and energy data.
+#[derive(Debug, Parser)]
+#[command(name = "passerelle", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the runtime described by a config file until Ctrl-C or SIGTERM.
+    Run {
+        /// The config file (RON).
+        config: PathBuf,
+    },
+    /// Checks a config file and prints every error with line:column (exit 1 on error).
+    Check {
+        /// The config file (RON).
+        config: PathBuf,
+    },
+    /// Decodes one hex frame with a decoder plugin and prints its readings as JSON.
+    Decode(decode::Args),
+    /// Prints the readings stored by a config's SQLite sink as a table.
+    Readings(show::Args),
+    /// Dead-letter entries.
+    Deadletter {
+        #[command(subcommand)]
+        command: show::DeadLetterCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { config } => run::run(&config),
+        Command::Check { config } => check::check(&config),
+        Command::Decode(args) => decode::decode(&args),
+        Command::Readings(args) => show::readings(&args),
+        Command::Deadletter { command } => show::dead_letter(&command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,0 +1,126 @@
+//! Configuration: parse (RON, `deny_unknown_fields`) -> validate (pure, every error with
+//! line:column) -> build (in [`crate::Builder`]).
+//!
+//! There is no global configuration: a [`Config`] is a value passed to the builder, so two
+//! runtimes in one process can differ.
+//!
+//! ```
+//! let text = r#"(
+//!     connectors: {},
+//!     decoders: { "milesight": (plugin: "milesight.wasm") },
+//!     routes: [ (devicetype: "em300-th", decoder: "milesight", sinks: ["local"]) ],
+//!     sinks: { "local": sqlite(path: "passerelle.db") },
+//!     dead_letter: "local",
+//! )"#;
+//! let config = passerelle::config::Config::parse(text, "example.ron").unwrap();
+//! assert!(config.validate().is_ok());
+//! ```
+
+mod error;
+mod model;
+mod validate;
+
+pub use error::{ConfigError, ConfigErrors};
+pub use model::{ConnectorConfig, DEFAULT_CONNECTOR_INSTANCES, DEFAULT_DECODER_INSTANCES, DecoderConfig, RouteConfig};
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::sink::SinkConfig;
+
+/// A whole runtime configuration, as parsed from RON.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Connectors by name: a transport and the connector plugin that reads it.
+    #[serde(default)]
+    pub connectors: BTreeMap<String, ConnectorConfig>,
+    /// Decoder plugins by name.
+    #[serde(default)]
+    pub decoders: BTreeMap<String, DecoderConfig>,
+    /// Routes: devicetype -> decoder, model, sinks.
+    #[serde(default)]
+    pub routes: Vec<RouteConfig>,
+    /// Sinks by name.
+    #[serde(default)]
+    pub sinks: BTreeMap<String, SinkConfig>,
+    /// The sink that receives rejected frames.
+    pub dead_letter: String,
+    /// Directory of wasmtime's on-disk compile cache (none: memory only).
+    #[serde(default)]
+    pub compile_cache: Option<PathBuf>,
+    #[serde(skip)]
+    source: Source,
+}
+
+/// The text a config was parsed from, kept to locate errors.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Source {
+    pub(crate) text: String,
+    pub(crate) origin: String,
+    pub(crate) base_dir: PathBuf,
+}
+
+impl Config {
+    /// Parses RON text; `origin` names it in error messages (a file name).
+    ///
+    /// # Errors
+    /// The syntax or type error, with its line and column.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigErrors> {
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
+        let mut config: Config = options.from_str(text).map_err(|e| {
+            ConfigErrors::one(ConfigError {
+                origin: origin.to_string(),
+                line: e.span.start.line,
+                column: e.span.start.col,
+                message: e.code.to_string(),
+            })
+        })?;
+        config.source = Source {
+            text: text.to_string(),
+            origin: origin.to_string(),
+            base_dir: Path::new(origin).parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        Ok(config)
+    }
+
+    /// Reads and parses a file.
+    ///
+    /// # Errors
+    /// An unreadable file or a parse error, located.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigErrors> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigErrors::one(ConfigError { origin: origin.clone(), line: 0, column: 0, message: format!("cannot read: {e}") })
+        })?;
+        Self::parse(&text, &origin)
+    }
+
+    /// Checks every cross-reference and value, purely (no file or network access), and reports
+    /// every error at once, each with line and column.
+    ///
+    /// # Errors
+    /// All the errors found.
+    pub fn validate(&self) -> Result<(), ConfigErrors> {
+        let errors = validate::validate(self);
+        if errors.is_empty() { Ok(()) } else { Err(ConfigErrors(errors)) }
+    }
+
+    /// Resolves a path of the config relative to the config file's directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() { path.to_path_buf() } else { self.source.base_dir.join(path) }
+    }
+
+    /// Sets the directory relative paths resolve against (the config file's, by default).
+    pub fn set_base_dir(&mut self, dir: impl Into<PathBuf>) {
+        self.source.base_dir = dir.into();
+    }
+
+    pub(crate) fn source(&self) -> &Source {
+        &self.source
+    }
+}

@@ -1,0 +1,78 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::plugin::Limits;
+use crate::transport::TransportConfig;
+
+/// Default number of plugin instances (each with its own store and thread) per decoder.
+pub const DEFAULT_DECODER_INSTANCES: usize = 2;
+/// Default number of plugin instances per connector.
+pub const DEFAULT_CONNECTOR_INSTANCES: usize = 1;
+
+const fn default_decoder_instances() -> usize {
+    DEFAULT_DECODER_INSTANCES
+}
+const fn default_connector_instances() -> usize {
+    DEFAULT_CONNECTOR_INSTANCES
+}
+
+/// A connector: a native transport and the connector plugin that understands what it carries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorConfig {
+    /// The transport, from the table in [`crate::transport`].
+    pub transport: TransportConfig,
+    /// The connector plugin (`.wasm`, `connector` world).
+    pub plugin: PathBuf,
+    /// Settings handed to the plugin's `start` event.
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    /// Plugin instances (default [`DEFAULT_CONNECTOR_INSTANCES`]); more than one only for
+    /// stateless connectors.
+    #[serde(default = "default_connector_instances")]
+    pub instances: usize,
+    /// Plugin limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Sinks for readings the connector emits already decoded (none: such readings are refused).
+    #[serde(default)]
+    pub sinks: Vec<String>,
+}
+
+/// A decoder plugin and how it runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecoderConfig {
+    /// The decoder plugin (`.wasm`, `decoder` world).
+    pub plugin: PathBuf,
+    /// Plugin instances, each on its own thread (default [`DEFAULT_DECODER_INSTANCES`]).
+    #[serde(default = "default_decoder_instances")]
+    pub instances: usize,
+    /// Plugin limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Run the plugin's own vectors before it goes live and refuse it if one fails (default true).
+    #[serde(default = "yes")]
+    pub check_vectors: bool,
+}
+
+const fn yes() -> bool {
+    true
+}
+
+/// One route: frames of a devicetype go to a decoder as a vendor model, readings to sinks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// The devicetype the source announces (Energisme `devicetype`).
+    pub devicetype: String,
+    /// The decoder name (a key of `decoders`).
+    pub decoder: String,
+    /// The vendor model id given to the decoder (default: the devicetype).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Sink names the readings go to; committed in all before the source is acknowledged.
+    pub sinks: Vec<String>,
+}

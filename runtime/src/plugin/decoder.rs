@@ -1,0 +1,307 @@
+//! Decoder plugins: a compiled `decoder` component and the instances actors call.
+
+use std::sync::Arc;
+
+use wasmtime::Store;
+use wasmtime::component::{HasSelf, InstancePre, Linker};
+
+use super::PluginError;
+use super::bindings::decoder::{Decoder, DecoderPre};
+use super::bindings::{Expectation, Metadata, TestVector, Value, WitFrame, WitReading};
+use super::engine::{Compiled, Engine, Limits};
+use super::sandbox::{Sandbox, World, link};
+use super::state::State;
+use crate::message::{Frame, Reading};
+
+impl World for Decoder {
+    type Pre = DecoderPre<State>;
+    fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+        Decoder::add_to_linker::<State, HasSelf<State>>(linker, |s| s)
+    }
+    fn pre(instance_pre: InstancePre<State>) -> wasmtime::Result<Self::Pre> {
+        DecoderPre::new(instance_pre)
+    }
+    fn instantiate(pre: &Self::Pre, store: &mut Store<State>) -> wasmtime::Result<Self> {
+        pre.instantiate(store)
+    }
+}
+
+/// A loaded decoder plugin: compiled, linked, described; cheap to clone.
+#[derive(Clone)]
+pub struct DecoderPlugin {
+    engine: Engine,
+    pre: DecoderPre<State>,
+    limits: Limits,
+    metadata: Arc<Metadata>,
+    label: Arc<str>,
+    hash: Arc<str>,
+}
+
+impl std::fmt::Debug for DecoderPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecoderPlugin")
+            .field("label", &self.label)
+            .field("hash", &self.hash)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A vector of the plugin's own that it fails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VectorFailure {
+    /// The vector's description.
+    pub description: String,
+    /// What went wrong: the field, the expected and the actual value.
+    pub problem: String,
+}
+
+impl std::fmt::Display for VectorFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.description, self.problem)
+    }
+}
+
+impl DecoderPlugin {
+    /// Links a compiled component as a decoder and reads its metadata.
+    ///
+    /// Blocking (runs guest code): call it from a blocking thread.
+    ///
+    /// # Errors
+    /// [`PluginError::Invalid`] when the component does not implement the `decoder` world, or
+    /// when `describe` fails.
+    pub fn new(engine: &Engine, compiled: &Compiled, limits: Limits) -> Result<Self, PluginError> {
+        let pre = link::<Decoder>(engine, &compiled.component, "decoder")?;
+        let mut plugin = Self {
+            engine: engine.clone(),
+            pre,
+            limits,
+            metadata: Arc::new(Metadata { name: String::new(), version: String::new(), models: vec![] }),
+            label: Arc::from("unknown"),
+            hash: Arc::from(compiled.hash.as_str()),
+        };
+        let mut instance = plugin.instance();
+        let metadata = instance.call(|d, s| d.passerelle_plugin_decode().call_describe(s))?;
+        plugin.label = Arc::from(format!("{}@{}", metadata.name, metadata.version));
+        plugin.metadata = Arc::new(metadata);
+        Ok(plugin)
+    }
+
+    /// Name, version and models, as the plugin describes itself.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// `name@version`.
+    pub fn label(&self) -> &Arc<str> {
+        &self.label
+    }
+
+    /// Hex SHA-256 of the component.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The limits every call runs under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// A new, lazily instantiated instance, to be owned by one actor or thread.
+    pub fn instance(&self) -> DecoderInstance {
+        DecoderInstance {
+            plugin: self.clone(),
+            sandbox: Sandbox::new(self.engine.clone(), self.pre.clone(), self.limits, Arc::clone(&self.label)),
+        }
+    }
+
+    /// Runs the plugin's own test vectors; returns the failures (empty when all pass).
+    ///
+    /// # Errors
+    /// A host error, or a trap while listing the vectors.
+    pub fn check_vectors(&self) -> Result<(Vec<TestVector>, Vec<VectorFailure>), PluginError> {
+        let mut instance = self.instance();
+        let vectors = instance.call(|d, s| d.passerelle_plugin_decode().call_vectors(s))?;
+        let mut failures = Vec::new();
+        for v in &vectors {
+            let got = instance.decode_wit(&v.frame);
+            if let Some(problem) = compare(&v.expect, got) {
+                failures.push(VectorFailure { description: v.description.clone(), problem });
+            }
+        }
+        Ok((vectors, failures))
+    }
+}
+
+/// Compares a decode result with a vector's expectation; `None` when they agree.
+pub(crate) fn compare(expect: &Expectation, got: Result<Vec<WitReading>, PluginError>) -> Option<String> {
+    match (expect, got) {
+        (Expectation::Error, Err(e)) if e.is_data_error() => None,
+        (Expectation::Error, Err(e)) => Some(format!("expected a decode error, got {e}")),
+        (Expectation::Error, Ok(r)) => Some(format!("expected a decode error, got {} readings", r.len())),
+        (Expectation::Readings(_), Err(e)) => Some(format!("expected readings, got {e}")),
+        (Expectation::Readings(want), Ok(got)) => {
+            let mut problems = Vec::new();
+            for w in want {
+                match got.iter().rev().find(|g| g.name == w.name) {
+                    None => problems.push(format!("{}: expected {}, missing", w.name, show(&w.value))),
+                    Some(g) if !same(&g.value, &w.value) => problems.push(format!(
+                        "{}: expected {}, got {}",
+                        w.name,
+                        show(&w.value),
+                        show(&g.value)
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for g in &got {
+                if !want.iter().any(|w| w.name == g.name) {
+                    problems.push(format!("{}: unexpected, got {}", g.name, show(&g.value)));
+                }
+            }
+            (!problems.is_empty()).then(|| problems.join("; "))
+        }
+    }
+}
+
+/// Values agree: numbers within 1e-6 relative, everything else exactly.
+pub(crate) fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            x == y || (x - y).abs() <= 1e-6 * x.abs().max(y.abs()) || (x - y).abs() <= 1e-9
+        }
+        _ => a == b,
+    }
+}
+
+pub(crate) fn show(v: &Value) -> String {
+    match v {
+        Value::Number(n) => n.to_string(),
+        Value::Text(s) => format!("{s:?}"),
+        Value::Boolean(b) => b.to_string(),
+        Value::Bytes(b) => super::engine::hex(b),
+    }
+}
+
+/// One instance of a decoder plugin with its own `Store`. Not shared: one per actor.
+///
+/// A trap poisons the wasmtime instance; the next call rebuilds it from the `InstancePre`.
+pub struct DecoderInstance {
+    plugin: DecoderPlugin,
+    sandbox: Sandbox<Decoder>,
+}
+
+impl std::fmt::Debug for DecoderInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecoderInstance")
+            .field("plugin", self.sandbox.label())
+            .field("live", &self.sandbox.is_live())
+            .finish()
+    }
+}
+
+impl DecoderInstance {
+    /// The plugin this instance runs.
+    pub fn plugin(&self) -> &DecoderPlugin {
+        &self.plugin
+    }
+
+    fn call<R>(
+        &mut self,
+        f: impl FnOnce(&Decoder, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        self.sandbox.call(f)
+    }
+
+    fn check_count(&self, readings: &[WitReading]) -> Result<(), PluginError> {
+        let cap = self.plugin.limits.max_readings;
+        if readings.len() > cap {
+            return Err(PluginError::TooManyReadings {
+                plugin: self.plugin.label.to_string(),
+                count: readings.len(),
+                cap,
+            });
+        }
+        Ok(())
+    }
+
+    /// Decodes one WIT frame, as the plugin's own vectors give them.
+    ///
+    /// # Errors
+    /// See [`PluginError`].
+    pub fn decode_wit(&mut self, frame: &WitFrame) -> Result<Vec<WitReading>, PluginError> {
+        let readings = self
+            .call(|d, s| d.passerelle_plugin_decode().call_decode(s, frame))?
+            .map_err(PluginError::Decode)?;
+        self.check_count(&readings)?;
+        Ok(readings)
+    }
+
+    /// Decodes one frame as `model`.
+    ///
+    /// # Errors
+    /// See [`PluginError`].
+    pub fn decode(&mut self, frame: &Frame, model: &str) -> Result<Vec<Reading>, PluginError> {
+        let readings = self.decode_wit(&to_wit(frame, model))?;
+        Ok(to_readings(frame, readings))
+    }
+
+    /// Decodes frames in batched calls of at most `limits.max_batch` frames. The result has one
+    /// entry per frame, in order. When a batch traps, its frames are retried one by one on a
+    /// fresh instance, so a bad frame costs only itself.
+    pub fn decode_batch(&mut self, frames: &[(Frame, Arc<str>)]) -> Vec<Result<Vec<Reading>, PluginError>> {
+        let mut out = Vec::with_capacity(frames.len());
+        for chunk in frames.chunks(self.plugin.limits.max_batch.max(1)) {
+            let wit: Vec<WitFrame> = chunk.iter().map(|(f, m)| to_wit(f, m)).collect();
+            match self.call(|d, s| d.passerelle_plugin_decode().call_decode_batch(s, &wit)) {
+                Ok(results) if results.len() == chunk.len() => {
+                    for ((frame, _), r) in chunk.iter().zip(results) {
+                        out.push(match r {
+                            Ok(readings) => self.check_count(&readings).map(|()| to_readings(frame, readings)),
+                            Err(e) => Err(PluginError::Decode(e)),
+                        });
+                    }
+                }
+                Ok(results) => {
+                    let n = results.len();
+                    for _ in chunk {
+                        out.push(Err(PluginError::Invalid(format!(
+                            "decode-batch returned {n} results for {} frames",
+                            chunk.len()
+                        ))));
+                    }
+                }
+                Err(_) if chunk.len() > 1 => {
+                    for (frame, model) in chunk {
+                        out.push(self.decode(frame, model));
+                    }
+                }
+                Err(e) => out.push(Err(e)),
+            }
+        }
+        out
+    }
+}
+
+fn to_wit(frame: &Frame, model: &str) -> WitFrame {
+    WitFrame {
+        device: frame.device.to_string(),
+        model: model.to_string(),
+        port: frame.port,
+        payload: frame.payload.clone(),
+        received_ms: frame.received_ms,
+    }
+}
+
+fn to_readings(frame: &Frame, readings: Vec<WitReading>) -> Vec<Reading> {
+    readings
+        .into_iter()
+        .map(|r| Reading {
+            device: Arc::clone(&frame.device),
+            name: r.name,
+            value: r.value,
+            unit: r.unit,
+            time_ms: r.time_ms.unwrap_or(frame.received_ms),
+        })
+        .collect()
+}

@@ -1,0 +1,108 @@
+//! One plugin instance in its own `Store`, with deadline, memory cap and trap recovery.
+//! Shared by the decoder and connector hosts.
+
+use std::sync::Arc;
+
+use wasmtime::Store;
+use wasmtime::component::{InstancePre, Linker};
+
+use super::engine::{Engine, Limits};
+use super::state::State;
+use super::{PluginError, TrapKind};
+
+/// A world's generated bindings: how to instantiate them from their `*Pre`.
+pub(crate) trait World: Sized + Send + 'static {
+    /// The generated pre-instantiated type (`DecoderPre`, `ConnectorPre`).
+    type Pre: Clone + Send + Sync + 'static;
+    /// Adds the world's imports to a linker.
+    fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()>;
+    /// Wraps a linked `InstancePre`, checking the component exports the world.
+    fn pre(instance_pre: InstancePre<State>) -> wasmtime::Result<Self::Pre>;
+    /// Instantiates the bindings in a store.
+    fn instantiate(pre: &Self::Pre, store: &mut Store<State>) -> wasmtime::Result<Self>;
+}
+
+/// Links a compiled component against world `W`; unknown imports (WASI pulled in by a guest's
+/// std) become traps: capability by omission.
+pub(crate) fn link<W: World>(
+    engine: &Engine,
+    component: &wasmtime::component::Component,
+    world: &str,
+) -> Result<W::Pre, PluginError> {
+    let mut linker: Linker<State> = Linker::new(engine.wasmtime());
+    W::add_to_linker(&mut linker)
+        .map_err(|e| PluginError::host("linking the plugin world", e.into_boxed_dyn_error()))?;
+    linker
+        .define_unknown_imports_as_traps(component)
+        .map_err(|e| PluginError::Invalid(format!("cannot link imports: {e:#}")))?;
+    let instance_pre = linker
+        .instantiate_pre(component)
+        .map_err(|e| PluginError::Invalid(format!("cannot instantiate: {e:#}")))?;
+    W::pre(instance_pre).map_err(|e| PluginError::Invalid(format!("does not export the {world} world: {e:#}")))
+}
+
+/// A lazily instantiated plugin instance. A trap drops it; the next call rebuilds it.
+pub(crate) struct Sandbox<W: World> {
+    engine: Engine,
+    pre: W::Pre,
+    limits: Limits,
+    label: Arc<str>,
+    live: Option<(Store<State>, W)>,
+}
+
+impl<W: World> Sandbox<W> {
+    pub(crate) fn new(engine: Engine, pre: W::Pre, limits: Limits, label: Arc<str>) -> Self {
+        Self { engine, pre, limits, label, live: None }
+    }
+
+    pub(crate) fn label(&self) -> &Arc<str> {
+        &self.label
+    }
+
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// Runs `f` on the instance under the deadline; a trap is classified and drops the instance.
+    pub(crate) fn call<R>(
+        &mut self,
+        f: impl FnOnce(&W, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let ticks = self.limits.deadline_ticks();
+        let (store, world) = match &mut self.live {
+            Some(live) => live,
+            live @ None => {
+                let mut store = Store::new(
+                    self.engine.wasmtime(),
+                    State::new(Arc::clone(&self.label), self.limits.memory_bytes()),
+                );
+                store.limiter(|s| &mut s.limiter);
+                // Instantiation runs guest code: the deadline must be set before it.
+                store.set_epoch_deadline(ticks);
+                let world = W::instantiate(&self.pre, &mut store)
+                    .map_err(|e| classify(&self.label, store.data().limiter.hit, e))?;
+                live.insert((store, world))
+            }
+        };
+        store.set_epoch_deadline(ticks);
+        match f(world, store) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                let err = classify(&self.label, store.data().limiter.hit, e);
+                self.live = None;
+                Err(err)
+            }
+        }
+    }
+}
+
+fn classify(label: &str, memory_hit: bool, e: wasmtime::Error) -> PluginError {
+    let kind = if memory_hit {
+        TrapKind::Memory
+    } else if matches!(e.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
+        TrapKind::Deadline
+    } else {
+        TrapKind::Trap
+    };
+    PluginError::Trap { plugin: label.to_string(), kind, source: e.into_boxed_dyn_error() }
+}

@@ -1,0 +1,282 @@
+//! The embedding API: [`Builder`] -> [`Handle`] -> shutdown.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, watch};
+
+use crate::actor::{self, Ingest, IngestError, Route};
+use crate::config::{Config, ConfigErrors};
+use crate::message::{Frame, FrameOutcome, ReadingBatch};
+use crate::plugin::{ConnectorPlugin, DecoderPlugin, Engine, PluginError};
+use crate::sink::SinkError;
+use crate::transport::{TransportContext, TransportError};
+
+/// Errors of starting or running a runtime.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration is invalid; every error is listed.
+    #[error(transparent)]
+    Config(#[from] ConfigErrors),
+    /// A plugin cannot be loaded.
+    #[error("plugin {name} ({path}) cannot be loaded")]
+    Plugin {
+        /// Decoder or connector name.
+        name: String,
+        /// Plugin file.
+        path: String,
+        /// Cause.
+        #[source]
+        source: PluginError,
+    },
+    /// A decoder fails its own test vectors and is refused.
+    #[error("decoder {name} fails {} of its own vectors: {}", failures.len(), failures.join("; "))]
+    Vectors {
+        /// Decoder name.
+        name: String,
+        /// One line per failing vector.
+        failures: Vec<String>,
+    },
+    /// A sink cannot be opened.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    /// A transport cannot start.
+    #[error("connector {name}: transport cannot start")]
+    Transport {
+        /// Connector name.
+        name: String,
+        /// Cause.
+        #[source]
+        source: TransportError,
+    },
+    /// Pushing frames failed.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// The runtime's own threads failed.
+    #[error("runtime failure: {0}")]
+    Runtime(String),
+}
+
+/// Builds a runtime from a [`Config`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), passerelle::Error> {
+/// let handle = passerelle::Builder::from_file("examples/quickstart.ron")?.start().await?;
+/// // ... push frames with `handle.push`, read `handle.readings()` ...
+/// handle.shutdown().await
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Builder {
+    config: Config,
+}
+
+impl Builder {
+    /// A builder for a parsed config; it is validated by [`Builder::start`].
+    pub fn new(config: Config) -> Self {
+        Self { config }
+    }
+
+    /// Reads, parses and validates a config file.
+    ///
+    /// # Errors
+    /// [`Error::Config`] with every error, located.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let config = Config::from_file(path.as_ref())?;
+        config.validate()?;
+        Ok(Self { config })
+    }
+
+    /// Loads plugins, opens sinks, starts the actor graph and the transports.
+    ///
+    /// Must be awaited inside a tokio runtime (multi-thread recommended): transports run on it.
+    /// Compiling plugins and opening sinks run on blocking threads.
+    ///
+    /// # Errors
+    /// Any [`Error`]; nothing keeps running on error.
+    pub async fn start(self) -> Result<Handle, Error> {
+        let config = self.config;
+        config.validate()?;
+        let config = Arc::new(config);
+        let cfg = Arc::clone(&config);
+        let plan = tokio::task::spawn_blocking(move || plan(&cfg))
+            .await
+            .map_err(|e| Error::Runtime(format!("loading plugins panicked: {e}")))??;
+        let running = actor::system::start(plan).await.map_err(|e| Error::Runtime(e.to_string()))?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut handle = Handle {
+            running: Some(running),
+            stop: stop_tx,
+            transports: Vec::new(),
+            addrs: HashMap::new(),
+        };
+        for (name, c) in &config.connectors {
+            let transport = match c.transport.build() {
+                Ok(Some(t)) => t,
+                Ok(None) => continue,
+                Err(source) => {
+                    handle.stop_all().await;
+                    return Err(Error::Transport { name: name.clone(), source });
+                }
+            };
+            let Some(ingest) = handle.ingest(name) else { continue };
+            let cx = TransportContext { ingest, shutdown: stop_rx.clone() };
+            match transport.start(cx).await {
+                Ok(r) => {
+                    if let Some(addr) = r.local_addr {
+                        handle.addrs.insert(name.clone(), addr);
+                    }
+                    handle.transports.push((name.clone(), r.task));
+                }
+                Err(source) => {
+                    handle.stop_all().await;
+                    return Err(Error::Transport { name: name.clone(), source });
+                }
+            }
+        }
+        Ok(handle)
+    }
+}
+
+/// Compiles and checks every plugin, opens every sink. Blocking.
+fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
+    let cache = config.compile_cache.as_ref().map(|p| config.resolve(p));
+    let engine = Engine::new(cache.as_deref()).map_err(|source| Error::Plugin {
+        name: "engine".into(),
+        path: String::new(),
+        source,
+    })?;
+    let sink_names: Vec<&String> = config.sinks.keys().collect();
+    let sink_index = |n: &str| sink_names.iter().position(|s| s.as_str() == n).unwrap_or(0);
+    let mut decoders = Vec::new();
+    for (name, d) in &config.decoders {
+        let path = config.resolve(&d.plugin);
+        let fail = |source| Error::Plugin { name: name.clone(), path: path.display().to_string(), source };
+        let compiled = engine.compile_file(&path).map_err(fail)?;
+        let plugin = DecoderPlugin::new(&engine, &compiled, d.limits).map_err(fail)?;
+        if d.check_vectors {
+            let (_, failures) = plugin.check_vectors().map_err(fail)?;
+            if !failures.is_empty() {
+                return Err(Error::Vectors {
+                    name: name.clone(),
+                    failures: failures.iter().map(ToString::to_string).collect(),
+                });
+            }
+        }
+        tracing::info!(decoder = %name, plugin = %plugin.label(), hash = &plugin.hash()[..12], "Decoder loaded.");
+        decoders.push((name.clone(), plugin, d.instances));
+    }
+    let mut connectors = Vec::new();
+    for (name, c) in &config.connectors {
+        let path = config.resolve(&c.plugin);
+        let fail = |source| Error::Plugin { name: name.clone(), path: path.display().to_string(), source };
+        let compiled = engine.compile_file(&path).map_err(fail)?;
+        let plugin = ConnectorPlugin::new(&engine, &compiled, c.limits, name).map_err(fail)?;
+        let settings = c.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let sinks = c.sinks.iter().map(|s| sink_index(s)).collect();
+        connectors.push((name.clone(), plugin, c.instances, settings, sinks));
+    }
+    let decoder_names: Vec<&String> = config.decoders.keys().collect();
+    let routes = config
+        .routes
+        .iter()
+        .map(|r| {
+            let decoder = decoder_names.iter().position(|d| **d == r.decoder).unwrap_or(0);
+            let model = r.model.clone().unwrap_or_else(|| r.devicetype.clone());
+            (r.devicetype.clone(), decoder, model, r.sinks.iter().map(|s| sink_index(s)).collect())
+        })
+        .collect();
+    let mut sinks = Vec::new();
+    for (name, s) in &config.sinks {
+        sinks.push((name.clone(), s.build(name, config)?));
+    }
+    Ok(actor::system::Plan { decoders, connectors, sinks, routes, dead_letter: sink_index(&config.dead_letter) })
+}
+
+/// A running Passerelle: push frames, watch readings, find transports, shut down.
+#[derive(Debug)]
+pub struct Handle {
+    running: Option<actor::system::Running>,
+    stop: watch::Sender<bool>,
+    transports: Vec<(String, tokio::task::JoinHandle<Result<(), TransportError>>)>,
+    addrs: HashMap<String, SocketAddr>,
+}
+
+impl Handle {
+    /// Routes frames as if a transport had received them; resolves once each is committed or
+    /// dead-lettered, with one outcome per frame, in order.
+    ///
+    /// # Errors
+    /// [`Error::Ingest`] when a sink failed to commit (nothing may be acknowledged) or the
+    /// runtime is stopping.
+    pub async fn push(&self, frames: Vec<Frame>) -> Result<Vec<FrameOutcome>, Error> {
+        let running = self.running.as_ref().ok_or_else(|| Error::Runtime("runtime is shut down".into()))?;
+        let outcomes = running
+            .router
+            .send(Route { frames, ..Route::default() })
+            .await
+            .map_err(|_| Error::Runtime("router stopped".into()))?
+            .map_err(IngestError::from)?;
+        Ok(outcomes)
+    }
+
+    /// The inbound door of a connector, to feed it from the host (its plugin runs, then the router).
+    pub fn ingest(&self, connector: &str) -> Option<Ingest> {
+        self.running.as_ref()?.ingests.get(connector).cloned()
+    }
+
+    /// Committed readings, one batch per sink commit of the first sink of each route. A slow
+    /// receiver loses the oldest batches (see `broadcast`), never the stored data.
+    pub fn readings(&self) -> broadcast::Receiver<ReadingBatch> {
+        match &self.running {
+            Some(r) => r.tap.subscribe(),
+            None => broadcast::channel(1).1,
+        }
+    }
+
+    /// The address a connector's server transport listens on.
+    pub fn local_addr(&self, connector: &str) -> Option<SocketAddr> {
+        self.addrs.get(connector).copied()
+    }
+
+    async fn stop_all(&mut self) {
+        let _ = self.stop.send(true);
+        for (name, task) in self.transports.drain(..) {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(connector = %name, error = %e, "Transport stopped with an error."),
+                Err(e) => tracing::warn!(connector = %name, error = %e, "Transport task failed."),
+            }
+        }
+        if let Some(running) = self.running.take() {
+            // Flush sinks before stopping the actors.
+            for (name, addr) in &running.sinks {
+                let _ = name;
+                drop(addr.clone());
+            }
+            running.system.stop();
+            let thread = running.thread;
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+
+    /// Stops the transports (in-flight requests finish and are answered), then the actors.
+    ///
+    /// # Errors
+    /// Never today; reserved for sinks that flush on shutdown.
+    pub async fn shutdown(mut self) -> Result<(), Error> {
+        self.stop_all().await;
+        Ok(())
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(running) = self.running.take() {
+            running.system.stop();
+        }
+    }
+}

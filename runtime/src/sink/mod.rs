@@ -1,0 +1,96 @@
+//! Sinks: where readings and dead letters are committed.
+//!
+//! Each sink is a folder (`config.rs` + the I/O) behind the small [`Sink`] trait, registered in
+//! the [`SinkConfig`] table below. A sink's `write` resolves only once the batch is durably
+//! committed: the runtime acknowledges a source only after every sink of its route said so.
+
+#[cfg(feature = "sink-sqlite")]
+pub mod sqlite;
+
+use futures::future::BoxFuture;
+use serde::Deserialize;
+
+use crate::message::{Reading, Rejected};
+
+/// One unit of work for a sink: readings to store and rejected frames to dead-letter.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Readings, stored idempotently on (device, name, time).
+    pub readings: Vec<Reading>,
+    /// Rejected frames, with their original bytes.
+    pub rejected: Vec<Rejected>,
+}
+
+impl Batch {
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.readings.is_empty() && self.rejected.is_empty()
+    }
+}
+
+/// Errors of a sink.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// The sink cannot be opened.
+    #[error("cannot open sink {sink}")]
+    Open {
+        /// Sink name.
+        sink: String,
+        /// Cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A write failed; nothing of the batch was committed.
+    #[error("sink {sink} failed to commit")]
+    Write {
+        /// Sink name.
+        sink: String,
+        /// Cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The sink is stopped.
+    #[error("sink {0} is closed")]
+    Closed(String),
+}
+
+/// A place readings and dead letters are committed to.
+pub trait Sink: Send + Sync + std::fmt::Debug + 'static {
+    /// Commits a batch; resolves once it is durable. Idempotent on (device, name, time).
+    fn write(&self, batch: Batch) -> BoxFuture<'static, Result<(), SinkError>>;
+
+    /// Flushes and closes; default: nothing to do.
+    fn shutdown(&self) -> BoxFuture<'static, Result<(), SinkError>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// The table of sink kinds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinkConfig {
+    /// SQLite file (the embedded default).
+    #[cfg(feature = "sink-sqlite")]
+    Sqlite(sqlite::SqliteConfig),
+}
+
+impl SinkConfig {
+    /// Pure checks of the values; one message per problem.
+    pub fn validate(&self) -> Vec<String> {
+        match self {
+            #[cfg(feature = "sink-sqlite")]
+            Self::Sqlite(c) => c.validate(),
+        }
+    }
+
+    /// Opens the sink. Blocking (opens files): call from a blocking thread.
+    ///
+    /// # Errors
+    /// [`SinkError::Open`].
+    pub fn build(&self, name: &str, config: &crate::config::Config) -> Result<Box<dyn Sink>, SinkError> {
+        match self {
+            #[cfg(feature = "sink-sqlite")]
+            Self::Sqlite(c) => Ok(Box::new(c.build(name, config)?)),
+        }
+    }
+}

@@ -1,0 +1,253 @@
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use futures::future::BoxFuture;
+use rusqlite::{Connection, params};
+use tokio::sync::oneshot;
+
+use crate::message::{Reading, Rejected, Value};
+use crate::sink::{Batch, Sink, SinkError};
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+CREATE TABLE IF NOT EXISTS readings (
+    device      TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    time_ms     INTEGER NOT NULL,
+    value_num   REAL,
+    value_text  TEXT,
+    value_bool  INTEGER,
+    value_bytes BLOB,
+    unit        TEXT,
+    PRIMARY KEY (device, name, time_ms)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dead_letter (
+    id          INTEGER PRIMARY KEY,
+    connector   TEXT    NOT NULL,
+    device      TEXT    NOT NULL,
+    devicetype  TEXT    NOT NULL,
+    port        INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL,
+    payload     BLOB    NOT NULL,
+    stage       TEXT    NOT NULL,
+    error       TEXT    NOT NULL,
+    plugin      TEXT,
+    UNIQUE (device, devicetype, port, received_ms, payload, stage)
+);
+";
+
+struct Job {
+    batch: Batch,
+    reply: oneshot::Sender<Result<(), String>>,
+}
+
+/// The SQLite sink: a writer thread that owns the connection and commits waiting batches
+/// together in one transaction.
+#[derive(Debug)]
+pub struct SqliteSink {
+    name: String,
+    tx: mpsc::Sender<Job>,
+}
+
+impl SqliteSink {
+    /// Opens (or creates) the database and starts its writer thread.
+    ///
+    /// # Errors
+    /// [`SinkError::Open`].
+    pub fn open(name: &str, path: &Path, max_group: usize) -> Result<Self, SinkError> {
+        let open_err = |e: Box<dyn std::error::Error + Send + Sync>| SinkError::Open { sink: name.to_string(), source: e };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
+        }
+        let conn = Connection::open(path).map_err(|e| open_err(e.into()))?;
+        conn.execute_batch(SCHEMA).map_err(|e| open_err(e.into()))?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let label = name.to_string();
+        let path = PathBuf::from(path);
+        std::thread::Builder::new()
+            .name(format!("sink-sqlite-{name}"))
+            .spawn(move || writer(conn, rx, max_group.max(1), &label, &path))
+            .map_err(|e| open_err(e.into()))?;
+        Ok(Self { name: name.to_string(), tx })
+    }
+}
+
+fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, max_group: usize, name: &str, path: &Path) {
+    tracing::debug!(sink = name, path = %path.display(), "SQLite writer started.");
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < max_group {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let result = commit(&mut conn, &jobs).map_err(|e| e.to_string());
+        if let Err(e) = &result {
+            tracing::error!(sink = name, error = %e, batches = jobs.len(), "SQLite commit failed.");
+        }
+        for job in jobs {
+            let _ = job.reply.send(result.clone());
+        }
+    }
+    tracing::debug!(sink = name, "SQLite writer stopped.");
+}
+
+fn commit(conn: &mut Connection, jobs: &[Job]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut put = tx.prepare_cached(
+            "INSERT OR IGNORE INTO readings (device, name, time_ms, value_num, value_text, value_bool, value_bytes, unit)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut dead = tx.prepare_cached(
+            "INSERT OR IGNORE INTO dead_letter (connector, device, devicetype, port, received_ms, payload, stage, error, plugin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for job in jobs {
+            for r in &job.batch.readings {
+                put_reading(&mut put, r)?;
+            }
+            for d in &job.batch.rejected {
+                put_rejected(&mut dead, d)?;
+            }
+        }
+    }
+    tx.commit()
+}
+
+fn put_reading(stmt: &mut rusqlite::CachedStatement<'_>, r: &Reading) -> rusqlite::Result<()> {
+    let (num, text, boolean, bytes) = match &r.value {
+        Value::Number(n) => (Some(*n), None, None, None),
+        Value::Text(t) => (None, Some(t.as_str()), None, None),
+        Value::Boolean(b) => (None, None, Some(*b), None),
+        Value::Bytes(b) => (None, None, None, Some(b.as_slice())),
+    };
+    stmt.execute(params![&*r.device, r.name, r.time_ms, num, text, boolean, bytes, r.unit])?;
+    Ok(())
+}
+
+fn put_rejected(stmt: &mut rusqlite::CachedStatement<'_>, d: &Rejected) -> rusqlite::Result<()> {
+    let f = &d.frame;
+    stmt.execute(params![
+        &*f.connector,
+        &*f.device,
+        &*f.devicetype,
+        f.port,
+        f.received_ms,
+        f.payload,
+        d.stage.as_str(),
+        d.error,
+        d.plugin
+    ])?;
+    Ok(())
+}
+
+impl Sink for SqliteSink {
+    fn write(&self, batch: Batch) -> BoxFuture<'static, Result<(), SinkError>> {
+        let (reply, done) = oneshot::channel();
+        let sent = self.tx.send(Job { batch, reply });
+        let name = self.name.clone();
+        Box::pin(async move {
+            sent.map_err(|_| SinkError::Closed(name.clone()))?;
+            match done.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(SinkError::Write { sink: name, source: e.into() }),
+                Err(_) => Err(SinkError::Closed(name)),
+            }
+        })
+    }
+}
+
+/// One stored reading, as read back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReadingRow {
+    /// Device id.
+    pub device: String,
+    /// Reading name.
+    pub name: String,
+    /// Time, ms since the epoch.
+    pub time_ms: i64,
+    /// The value.
+    pub value: Value,
+    /// Unit.
+    pub unit: Option<String>,
+}
+
+/// One dead-letter entry, as read back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DeadLetterRow {
+    /// Row id.
+    pub id: i64,
+    /// Connector name.
+    pub connector: String,
+    /// Device id.
+    pub device: String,
+    /// Devicetype.
+    pub devicetype: String,
+    /// Port.
+    pub port: u8,
+    /// Receive time.
+    pub received_ms: i64,
+    /// Original bytes.
+    pub payload: Vec<u8>,
+    /// Stage that failed.
+    pub stage: String,
+    /// Error.
+    pub error: String,
+    /// `name@version` of the plugin, if any.
+    pub plugin: Option<String>,
+}
+
+/// Reads every stored reading, ordered by device, time and name. Blocking.
+///
+/// # Errors
+/// SQLite errors.
+pub fn read_readings(path: &Path) -> rusqlite::Result<Vec<ReadingRow>> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut stmt = conn.prepare(
+        "SELECT device, name, time_ms, value_num, value_text, value_bool, value_bytes, unit
+         FROM readings ORDER BY device, time_ms, name",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        let value = if let Some(n) = row.get::<_, Option<f64>>(3)? {
+            Value::Number(n)
+        } else if let Some(t) = row.get::<_, Option<String>>(4)? {
+            Value::Text(t)
+        } else if let Some(b) = row.get::<_, Option<bool>>(5)? {
+            Value::Boolean(b)
+        } else {
+            Value::Bytes(row.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default())
+        };
+        Ok(ReadingRow { device: row.get(0)?, name: row.get(1)?, time_ms: row.get(2)?, value, unit: row.get(7)? })
+    })?;
+    rows.collect()
+}
+
+/// Reads every dead-letter entry, oldest first. Blocking.
+///
+/// # Errors
+/// SQLite errors.
+pub fn read_dead_letters(path: &Path) -> rusqlite::Result<Vec<DeadLetterRow>> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut stmt = conn.prepare(
+        "SELECT id, connector, device, devicetype, port, received_ms, payload, stage, error, plugin
+         FROM dead_letter ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok(DeadLetterRow {
+            id: row.get(0)?,
+            connector: row.get(1)?,
+            device: row.get(2)?,
+            devicetype: row.get(3)?,
+            port: row.get(4)?,
+            received_ms: row.get(5)?,
+            payload: row.get(6)?,
+            stage: row.get(7)?,
+            error: row.get(8)?,
+            plugin: row.get(9)?,
+        })
+    })?;
+    rows.collect()
+}

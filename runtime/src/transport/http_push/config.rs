@@ -1,0 +1,70 @@
+use serde::Deserialize;
+
+use super::HttpPush;
+use crate::transport::TransportError;
+
+/// Default listening address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default largest request body: 16 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+fn default_listen() -> String {
+    DEFAULT_LISTEN.to_string()
+}
+fn default_path() -> String {
+    "/".to_string()
+}
+const fn default_max_body() -> usize {
+    DEFAULT_MAX_BODY_BYTES
+}
+
+/// Configuration of the HTTP push server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpPushConfig {
+    /// Address to listen on (default [`DEFAULT_LISTEN`]; port 0 picks a free port).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Path that takes the POSTs (default `/`).
+    #[serde(default = "default_path")]
+    pub path: String,
+    /// Environment variable holding the token expected as `Authorization: Basic <token>`;
+    /// none accepts every request (loopback tests only).
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// Largest request body in bytes (default [`DEFAULT_MAX_BODY_BYTES`]).
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+}
+
+impl HttpPushConfig {
+    /// Pure checks.
+    pub fn validate(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            out.push(format!("listen {:?} is not an address like 127.0.0.1:8080", self.listen));
+        }
+        if !self.path.starts_with('/') {
+            out.push(format!("path {:?} must start with /", self.path));
+        }
+        if self.token_env.as_deref() == Some("") {
+            out.push("token_env is empty".into());
+        }
+        if self.max_body_bytes == 0 {
+            out.push("max_body_bytes must be above 0".into());
+        }
+        out
+    }
+
+    /// Builds the server, reading the token from the environment.
+    ///
+    /// # Errors
+    /// [`TransportError::MissingSecret`] when `token_env` names an unset variable.
+    pub fn build(&self) -> Result<HttpPush, TransportError> {
+        let token = match &self.token_env {
+            Some(var) => Some(std::env::var(var).map_err(|_| TransportError::MissingSecret(var.clone()))?),
+            None => None,
+        };
+        Ok(HttpPush { config: self.clone(), token })
+    }
+}
