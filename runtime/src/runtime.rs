@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use tokio::sync::{broadcast, watch};
 
+use crate::actor::system::{ConnectorPlan, DecoderPlan, RoutePlan};
 use crate::actor::{self, Ingest, IngestError, Route};
-use crate::config::{Config, ConfigErrors};
+use crate::config::{Config, ConfigErrors, Secrets};
 use crate::message::{Frame, FrameOutcome, ReadingBatch};
 use crate::plugin::{ConnectorPlugin, DecoderPlugin, Engine, PluginError};
 use crate::sink::SinkError;
@@ -39,6 +40,9 @@ pub enum Error {
         /// One line per failing vector.
         failures: Vec<String>,
     },
+    /// Routes name models their decoder does not handle.
+    #[error("{}", .0.join("; "))]
+    Routes(Vec<String>),
     /// A sink cannot be opened.
     #[error(transparent)]
     Sink(#[from] SinkError),
@@ -71,12 +75,23 @@ pub enum Error {
 #[derive(Debug)]
 pub struct Builder {
     config: Config,
+    secrets: Secrets,
 }
 
 impl Builder {
     /// A builder for a parsed config; it is validated by [`Builder::start`].
     pub fn new(config: Config) -> Self {
-        Self { config }
+        Self {
+            config,
+            secrets: Secrets::default(),
+        }
+    }
+
+    /// Supplies a secret the config names in a `*_env` field, instead of the environment.
+    #[must_use]
+    pub fn secret(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.secrets.insert(name, value);
+        self
     }
 
     /// Reads, parses and validates a config file.
@@ -86,7 +101,7 @@ impl Builder {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
         let config = Config::from_file(path.as_ref())?;
         config.validate()?;
-        Ok(Self { config })
+        Ok(Self::new(config))
     }
 
     /// Loads plugins, opens sinks, starts the actor graph and the transports.
@@ -97,14 +112,16 @@ impl Builder {
     /// # Errors
     /// Any [`Error`]; nothing keeps running on error.
     pub async fn start(self) -> Result<Handle, Error> {
-        let config = self.config;
+        let Self { config, secrets } = self;
         config.validate()?;
         let config = Arc::new(config);
         let cfg = Arc::clone(&config);
         let plan = tokio::task::spawn_blocking(move || plan(&cfg))
             .await
             .map_err(|e| Error::Runtime(format!("loading plugins panicked: {e}")))??;
-        let running = actor::system::start(plan).await.map_err(|e| Error::Runtime(e.to_string()))?;
+        let running = actor::system::start(plan)
+            .await
+            .map_err(|e| Error::Runtime(e.to_string()))?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut handle = Handle {
             running: Some(running),
@@ -113,16 +130,24 @@ impl Builder {
             addrs: HashMap::new(),
         };
         for (name, c) in &config.connectors {
-            let transport = match c.transport.build() {
+            let transport = match c.transport.build(&secrets) {
                 Ok(Some(t)) => t,
                 Ok(None) => continue,
                 Err(source) => {
                     handle.stop_all().await;
-                    return Err(Error::Transport { name: name.clone(), source });
+                    return Err(Error::Transport {
+                        name: name.clone(),
+                        source,
+                    });
                 }
             };
-            let Some(ingest) = handle.ingest(name) else { continue };
-            let cx = TransportContext { ingest, shutdown: stop_rx.clone() };
+            let Some(ingest) = handle.ingest(name) else {
+                continue;
+            };
+            let cx = TransportContext {
+                ingest,
+                shutdown: stop_rx.clone(),
+            };
             match transport.start(cx).await {
                 Ok(r) => {
                     if let Some(addr) = r.local_addr {
@@ -132,7 +157,10 @@ impl Builder {
                 }
                 Err(source) => {
                     handle.stop_all().await;
-                    return Err(Error::Transport { name: name.clone(), source });
+                    return Err(Error::Transport {
+                        name: name.clone(),
+                        source,
+                    });
                 }
             }
         }
@@ -153,7 +181,11 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
     let mut decoders = Vec::new();
     for (name, d) in &config.decoders {
         let path = config.resolve(&d.plugin);
-        let fail = |source| Error::Plugin { name: name.clone(), path: path.display().to_string(), source };
+        let fail = |source| Error::Plugin {
+            name: name.clone(),
+            path: path.display().to_string(),
+            source,
+        };
         let compiled = engine.compile_file(&path).map_err(fail)?;
         let plugin = DecoderPlugin::new(&engine, &compiled, d.limits).map_err(fail)?;
         if d.check_vectors {
@@ -166,33 +198,77 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
             }
         }
         tracing::info!(decoder = %name, plugin = %plugin.label(), hash = &plugin.hash()[..12], "Decoder loaded.");
-        decoders.push((name.clone(), plugin, d.instances));
+        decoders.push(DecoderPlan {
+            name: name.clone(),
+            plugin,
+            instances: d.instances,
+        });
     }
     let mut connectors = Vec::new();
     for (name, c) in &config.connectors {
         let path = config.resolve(&c.plugin);
-        let fail = |source| Error::Plugin { name: name.clone(), path: path.display().to_string(), source };
+        let fail = |source| Error::Plugin {
+            name: name.clone(),
+            path: path.display().to_string(),
+            source,
+        };
         let compiled = engine.compile_file(&path).map_err(fail)?;
         let plugin = ConnectorPlugin::new(&engine, &compiled, c.limits, name).map_err(fail)?;
-        let settings = c.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let settings = c
+            .settings
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let sinks = c.sinks.iter().map(|s| sink_index(s)).collect();
-        connectors.push((name.clone(), plugin, c.instances, settings, sinks));
+        connectors.push(ConnectorPlan {
+            name: name.clone(),
+            plugin,
+            instances: c.instances,
+            settings,
+            readings_sinks: sinks,
+        });
     }
-    let decoder_names: Vec<&String> = config.decoders.keys().collect();
-    let routes = config
-        .routes
-        .iter()
-        .map(|r| {
-            let decoder = decoder_names.iter().position(|d| **d == r.decoder).unwrap_or(0);
-            let model = r.model.clone().unwrap_or_else(|| r.devicetype.clone());
-            (r.devicetype.clone(), decoder, model, r.sinks.iter().map(|s| sink_index(s)).collect())
-        })
-        .collect();
+    let mut routes = Vec::new();
+    let mut unknown_models = Vec::new();
+    for r in &config.routes {
+        let Some(decoder) = decoders.iter().position(|d| d.name == r.decoder) else {
+            continue;
+        };
+        let model = r.model.clone().unwrap_or_else(|| r.devicetype.clone());
+        let models = &decoders
+            .get(decoder)
+            .map(|d| d.plugin.metadata().models.clone())
+            .unwrap_or_default();
+        if !models.is_empty() && !models.contains(&model) {
+            unknown_models.push(format!(
+                "route {:?}: decoder {} does not handle model {model:?} (it handles {})",
+                r.devicetype,
+                r.decoder,
+                models.join(", ")
+            ));
+        }
+        let sinks = r.sinks.iter().map(|s| sink_index(s)).collect();
+        routes.push(RoutePlan {
+            devicetype: r.devicetype.clone(),
+            decoder,
+            model,
+            sinks,
+        });
+    }
+    if !unknown_models.is_empty() {
+        return Err(Error::Routes(unknown_models));
+    }
     let mut sinks = Vec::new();
     for (name, s) in &config.sinks {
         sinks.push((name.clone(), s.build(name, config)?));
     }
-    Ok(actor::system::Plan { decoders, connectors, sinks, routes, dead_letter: sink_index(&config.dead_letter) })
+    Ok(actor::system::Plan {
+        decoders,
+        connectors,
+        sinks,
+        routes,
+        dead_letter: sink_index(&config.dead_letter),
+    })
 }
 
 /// A running Passerelle: push frames, watch readings, find transports, shut down.
@@ -212,10 +288,16 @@ impl Handle {
     /// [`Error::Ingest`] when a sink failed to commit (nothing may be acknowledged) or the
     /// runtime is stopping.
     pub async fn push(&self, frames: Vec<Frame>) -> Result<Vec<FrameOutcome>, Error> {
-        let running = self.running.as_ref().ok_or_else(|| Error::Runtime("runtime is shut down".into()))?;
+        let running = self
+            .running
+            .as_ref()
+            .ok_or_else(|| Error::Runtime("runtime is shut down".into()))?;
         let outcomes = running
             .router
-            .send(Route { frames, ..Route::default() })
+            .send(Route {
+                frames,
+                ..Route::default()
+            })
             .await
             .map_err(|_| Error::Runtime("router stopped".into()))?
             .map_err(IngestError::from)?;
@@ -246,7 +328,9 @@ impl Handle {
         for (name, task) in self.transports.drain(..) {
             match task.await {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(connector = %name, error = %e, "Transport stopped with an error."),
+                Ok(Err(e)) => {
+                    tracing::warn!(connector = %name, error = %e, "Transport stopped with an error.")
+                }
                 Err(e) => tracing::warn!(connector = %name, error = %e, "Transport task failed."),
             }
         }

@@ -1,1 +1,17 @@
+//! Integration tests, one binary: a module per area.
+// Test code: a failed unwrap is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
+#[path = "../harness/mod.rs"]
+mod harness;
+
+mod config;
+mod embed;
+mod hostile;
+mod http_push;
+mod vectors;

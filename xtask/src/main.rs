@@ -1,1 +1,33 @@
-fn main(){}
+//! Developer tasks for Passerelle, run as `cargo xtask <task>`.
+//!
+//! - `push-vectors`: posts the shared vendor vectors as Energisme envelopes to a running
+//!   Passerelle over HTTP and prints what each request got back.
+//! - `load`: an HTTP push load generator (a separate process from the runtime), for benchmarks.
+
+mod load;
+mod push_vectors;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "xtask", about = "Passerelle developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Posts vendor vectors as Energisme envelopes to a running Passerelle.
+    PushVectors(push_vectors::Args),
+    /// Generates HTTP push load against a running Passerelle and reports frames per second.
+    Load(load::Args),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().task {
+        Task::PushVectors(args) => push_vectors::run(args).await,
+        Task::Load(args) => load::run(args).await,
+    }
+}

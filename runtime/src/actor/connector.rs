@@ -32,7 +32,9 @@ impl Handler<HandleEvent> for ConnectorActor {
     fn handle(&mut self, msg: HandleEvent, _: &mut SyncContext<Self>) -> Self::Result {
         let mut commands = Vec::new();
         if !self.started {
-            commands = self.instance.handle(&Event::Start(self.settings.as_ref().clone()))?;
+            commands = self
+                .instance
+                .handle(&Event::Start(self.settings.as_ref().clone()))?;
             self.started = true;
         }
         commands.extend(self.instance.handle(&msg.0)?);

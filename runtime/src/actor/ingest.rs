@@ -65,7 +65,13 @@ impl Ingest {
         let received_ms = now_ms();
         // Kept to dead-letter the unit whole if the connector refuses it.
         let original = body.clone();
-        let event = Event::Inbound(Inbound { id, channel: channel.clone(), headers, body, received_ms });
+        let event = Event::Inbound(Inbound {
+            id,
+            channel: channel.clone(),
+            headers,
+            body,
+            received_ms,
+        });
         let result = self
             .pool
             .send(HandleEvent(event))
@@ -73,10 +79,25 @@ impl Ingest {
             .map_err(|_| IngestError::Stopped(self.connector.to_string()))?;
         let commands = match result {
             Ok(commands) => commands,
-            Err(e @ PluginError::Host { .. }) => return Err(IngestError::Route(RouteError::Host(e))),
+            Err(e @ PluginError::Host { .. }) => {
+                return Err(IngestError::Route(RouteError::Host(e)));
+            }
             Err(e) => {
-                let (status, stage) = if e.is_data_error() { (400, Stage::Connector) } else { (500, Stage::Plugin) };
-                return self.refuse(&channel, original, received_ms, status, stage, error_chain(&e)).await;
+                let (status, stage) = if e.is_data_error() {
+                    (400, Stage::Connector)
+                } else {
+                    (500, Stage::Plugin)
+                };
+                return self
+                    .refuse(
+                        &channel,
+                        original,
+                        received_ms,
+                        status,
+                        stage,
+                        error_chain(&e),
+                    )
+                    .await;
             }
         };
         let mut frames = Vec::new();
@@ -104,7 +125,16 @@ impl Ingest {
                 }
                 Command::Accept((_, s)) => status = s,
                 Command::Reject(r) => {
-                    return self.refuse(&channel, original, received_ms, r.status, Stage::Connector, r.reason).await;
+                    return self
+                        .refuse(
+                            &channel,
+                            original,
+                            received_ms,
+                            r.status,
+                            Stage::Connector,
+                            r.reason,
+                        )
+                        .await;
                 }
                 Command::Subscribe(_) | Command::Request(_) => {
                     tracing::debug!(connector = %self.connector, "Command ignored by this transport.");
@@ -113,10 +143,19 @@ impl Ingest {
         }
         let outcomes = self
             .router
-            .send(Route { frames, readings, readings_sinks: Arc::clone(&self.readings_sinks), rejected: Vec::new() })
+            .send(Route {
+                frames,
+                readings,
+                readings_sinks: Arc::clone(&self.readings_sinks),
+                rejected: Vec::new(),
+            })
             .await
             .map_err(|_| IngestError::Stopped(self.connector.to_string()))??;
-        Ok(Ack { status, reason: None, frames: outcomes })
+        Ok(Ack {
+            status,
+            reason: None,
+            frames: outcomes,
+        })
     }
 
     /// Dead-letters a refused unit whole (original bytes), then answers with the reason.
@@ -138,11 +177,23 @@ impl Ingest {
             received_ms,
             connector: Arc::clone(&self.connector),
         };
-        let rejected = vec![Rejected { frame, stage, error: reason.clone(), plugin: None }];
+        let rejected = vec![Rejected {
+            frame,
+            stage,
+            error: reason.clone(),
+            plugin: None,
+        }];
         self.router
-            .send(Route { rejected, ..Route::default() })
+            .send(Route {
+                rejected,
+                ..Route::default()
+            })
             .await
             .map_err(|_| IngestError::Stopped(self.connector.to_string()))??;
-        Ok(Ack { status, reason: Some(reason), frames: Vec::new() })
+        Ok(Ack {
+            status,
+            reason: Some(reason),
+            frames: Vec::new(),
+        })
     }
 }

@@ -16,10 +16,10 @@ mod router;
 mod sink;
 pub(crate) mod system;
 
+pub(crate) use connector::{ConnectorActor, HandleEvent};
+pub(crate) use decoder::{DecodeBatch, DecoderActor};
 pub use ingest::{Ack, Ingest, IngestError};
 pub use router::RouteError;
 pub(crate) use router::error_chain;
-pub(crate) use connector::{ConnectorActor, HandleEvent};
-pub(crate) use decoder::{DecodeBatch, DecoderActor};
 pub(crate) use router::{Route, RouteEntry, RouteTable, Router};
 pub(crate) use sink::{SinkActor, Write};

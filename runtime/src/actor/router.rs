@@ -6,7 +6,7 @@ use futures::future::join_all;
 use tokio::sync::broadcast;
 
 use super::{DecodeBatch, DecoderActor, SinkActor, Write};
-use crate::message::{Frame, FrameOutcome, ReadingBatch, Reading, Rejected, Stage};
+use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch, Rejected, Stage};
 use crate::plugin::PluginError;
 use crate::sink::{Batch, SinkError};
 
@@ -25,7 +25,8 @@ pub(crate) struct RouteEntry {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RouteTable {
     pub(crate) routes: HashMap<Arc<str>, RouteEntry>,
-    pub(crate) decoders: Vec<(Arc<str>, Addr<DecoderActor>)>,
+    /// Decoder pools: (name, plugin label `name@version`, pool).
+    pub(crate) decoders: Vec<(Arc<str>, Arc<str>, Addr<DecoderActor>)>,
     pub(crate) sinks: Vec<(Arc<str>, Addr<SinkActor>)>,
     pub(crate) dead_letter: usize,
 }
@@ -83,9 +84,16 @@ async fn route(
     tap: broadcast::Sender<ReadingBatch>,
     msg: Route,
 ) -> Result<Vec<FrameOutcome>, RouteError> {
-    let Route { frames, readings, readings_sinks, mut rejected } = msg;
+    let Route {
+        frames,
+        readings,
+        readings_sinks,
+        mut rejected,
+    } = msg;
     let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
-    let mut per_decoder: HashMap<usize, (Vec<usize>, Vec<(Frame, Arc<str>)>)> = HashMap::new();
+    // Decoder index -> (frame positions, frames with their model).
+    type PerDecoder = HashMap<usize, (Vec<usize>, Vec<(Frame, Arc<str>)>)>;
+    let mut per_decoder = PerDecoder::new();
     let mut per_sink: Vec<Vec<Reading>> = vec![Vec::new(); table.sinks.len()];
     for s in readings_sinks.iter() {
         if let Some(v) = per_sink.get_mut(*s) {
@@ -102,14 +110,26 @@ async fn route(
             }
             None => {
                 let error = format!("no route for devicetype {:?}", &*frame.devicetype);
-                set(&mut outcomes, i, FrameOutcome::DeadLettered { stage: Stage::Route, error: error.clone() });
-                rejected.push(Rejected { frame, stage: Stage::Route, error, plugin: None });
+                set(
+                    &mut outcomes,
+                    i,
+                    FrameOutcome::DeadLettered {
+                        stage: Stage::Route,
+                        error: error.clone(),
+                    },
+                );
+                rejected.push(Rejected {
+                    frame,
+                    stage: Stage::Route,
+                    error,
+                    plugin: None,
+                });
             }
         }
     }
 
     let calls = per_decoder.into_iter().filter_map(|(d, (idx, items))| {
-        let addr = table.decoders.get(d)?.1.clone();
+        let addr = table.decoders.get(d)?.2.clone();
         Some(async move { (idx, addr.send(DecodeBatch(items)).await) })
     });
     for (idx, result) in join_all(calls).await {
@@ -117,22 +137,38 @@ async fn route(
         for (i, (frame, decoded)) in idx.into_iter().zip(results) {
             match decoded {
                 Ok(readings) => {
-                    set(&mut outcomes, i, FrameOutcome::Stored { readings: readings.len() });
-                    let sinks = table.routes.get(&frame.devicetype).map(|r| Arc::clone(&r.sinks));
-                    spread(&mut per_sink, sinks.as_deref().unwrap_or_default(), readings);
+                    set(
+                        &mut outcomes,
+                        i,
+                        FrameOutcome::Stored {
+                            readings: readings.len(),
+                        },
+                    );
+                    let sinks = table
+                        .routes
+                        .get(&frame.devicetype)
+                        .map(|r| Arc::clone(&r.sinks));
+                    spread(
+                        &mut per_sink,
+                        sinks.as_deref().unwrap_or_default(),
+                        readings,
+                    );
                 }
                 Err(e @ PluginError::Host { .. }) => return Err(RouteError::Host(e)),
                 Err(e) => {
-                    let stage = if e.is_data_error() { Stage::Decode } else { Stage::Plugin };
+                    let stage = if e.is_data_error() {
+                        Stage::Decode
+                    } else {
+                        Stage::Plugin
+                    };
                     let plugin = match &e {
-                        PluginError::Trap { plugin, .. } | PluginError::TooManyReadings { plugin, .. } => {
-                            Some(plugin.clone())
-                        }
+                        PluginError::Trap { plugin, .. }
+                        | PluginError::TooManyReadings { plugin, .. } => Some(plugin.clone()),
                         _ => table
                             .routes
                             .get(&frame.devicetype)
                             .and_then(|r| table.decoders.get(r.decoder))
-                            .map(|d| d.0.to_string()),
+                            .map(|d| d.1.to_string()),
                     };
                     let error = error_chain(&e);
                     tracing::warn!(
@@ -141,8 +177,20 @@ async fn route(
                         error = %error,
                         "Frame dead-lettered."
                     );
-                    set(&mut outcomes, i, FrameOutcome::DeadLettered { stage, error: error.clone() });
-                    rejected.push(Rejected { frame, stage, error, plugin });
+                    set(
+                        &mut outcomes,
+                        i,
+                        FrameOutcome::DeadLettered {
+                            stage,
+                            error: error.clone(),
+                        },
+                    );
+                    rejected.push(Rejected {
+                        frame,
+                        stage,
+                        error,
+                        plugin,
+                    });
                 }
             }
         }
@@ -159,13 +207,21 @@ async fn route(
             tapped.clone_from(&readings);
         }
         if let Some((_, addr)) = table.sinks.get(s) {
-            writes.push(addr.send(Write(Batch { readings, rejected: Vec::new() })));
+            writes.push(addr.send(Write(Batch {
+                readings,
+                rejected: Vec::new(),
+            })));
         }
     }
-    if !rejected.is_empty() {
-        if let Some((_, addr)) = table.sinks.get(table.dead_letter) {
-            writes.push(addr.send(Write(Batch { readings: Vec::new(), rejected })));
-        }
+    if let Some((_, addr)) = table
+        .sinks
+        .get(table.dead_letter)
+        .filter(|_| !rejected.is_empty())
+    {
+        writes.push(addr.send(Write(Batch {
+            readings: Vec::new(),
+            rejected,
+        })));
     }
     for w in join_all(writes).await {
         w.map_err(|_| RouteError::Mailbox("sink"))??;
@@ -175,7 +231,12 @@ async fn route(
     }
     Ok(outcomes
         .into_iter()
-        .map(|o| o.unwrap_or(FrameOutcome::DeadLettered { stage: Stage::Route, error: "lost in routing".into() }))
+        .map(|o| {
+            o.unwrap_or(FrameOutcome::DeadLettered {
+                stage: Stage::Route,
+                error: "lost in routing".into(),
+            })
+        })
         .collect())
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use actix::{Addr, SyncArbiter, Supervisor};
+use actix::{Addr, Supervisor, SyncArbiter};
 use tokio::sync::{broadcast, oneshot};
 
 use super::{ConnectorActor, DecoderActor, Ingest, RouteEntry, RouteTable, Router, SinkActor};
@@ -16,11 +16,40 @@ use crate::sink::Sink;
 /// Everything the actor graph is built from, already compiled and opened.
 #[derive(Debug)]
 pub(crate) struct Plan {
-    pub(crate) decoders: Vec<(String, DecoderPlugin, usize)>,
-    pub(crate) connectors: Vec<(String, ConnectorPlugin, usize, Vec<(String, String)>, Vec<usize>)>,
+    pub(crate) decoders: Vec<DecoderPlan>,
+    pub(crate) connectors: Vec<ConnectorPlan>,
     pub(crate) sinks: Vec<(String, Box<dyn Sink>)>,
-    pub(crate) routes: Vec<(String, usize, String, Vec<usize>)>,
+    pub(crate) routes: Vec<RoutePlan>,
+    /// Index of the dead-letter sink.
     pub(crate) dead_letter: usize,
+}
+
+/// A decoder pool to start.
+#[derive(Debug)]
+pub(crate) struct DecoderPlan {
+    pub(crate) name: String,
+    pub(crate) plugin: DecoderPlugin,
+    pub(crate) instances: usize,
+}
+
+/// A connector pool to start.
+#[derive(Debug)]
+pub(crate) struct ConnectorPlan {
+    pub(crate) name: String,
+    pub(crate) plugin: ConnectorPlugin,
+    pub(crate) instances: usize,
+    pub(crate) settings: Vec<(String, String)>,
+    /// Sink indexes for readings the connector emits already decoded.
+    pub(crate) readings_sinks: Vec<usize>,
+}
+
+/// One route, with decoder and sinks as indexes.
+#[derive(Debug)]
+pub(crate) struct RoutePlan {
+    pub(crate) devicetype: String,
+    pub(crate) decoder: usize,
+    pub(crate) model: String,
+    pub(crate) sinks: Vec<usize>,
 }
 
 /// The running actor system.
@@ -39,65 +68,124 @@ pub(crate) const TAP_CAPACITY: usize = 1024;
 
 pub(crate) async fn start(plan: Plan) -> std::io::Result<Running> {
     let (tx, rx) = oneshot::channel();
-    let thread = std::thread::Builder::new().name("passerelle-actors".into()).spawn(move || {
-        let sys = actix::System::new();
-        let built = sys.block_on(async move { build(plan) });
-        let _ = tx.send((actix::System::current(), built));
-        if let Err(e) = sys.run() {
-            tracing::error!(error = %e, "Actor system stopped with an error.");
-        }
-    })?;
-    let (system, (router, ingests, sinks, tap)) =
-        rx.await.map_err(|_| std::io::Error::other("the actor system thread died while starting"))?;
-    Ok(Running { system, thread, router, ingests, sinks, tap })
+    let thread = std::thread::Builder::new()
+        .name("passerelle-actors".into())
+        .spawn(move || {
+            let sys = actix::System::new();
+            let built = sys.block_on(async move { build(plan) });
+            let _ = tx.send((actix::System::current(), built));
+            if let Err(e) = sys.run() {
+                tracing::error!(error = %e, "Actor system stopped with an error.");
+            }
+        })?;
+    let (system, (router, ingests, sinks, tap)) = rx
+        .await
+        .map_err(|_| std::io::Error::other("the actor system thread died while starting"))?;
+    Ok(Running {
+        system,
+        thread,
+        router,
+        ingests,
+        sinks,
+        tap,
+    })
 }
 
-type Built = (Addr<Router>, HashMap<String, Ingest>, Vec<(Arc<str>, Addr<SinkActor>)>, broadcast::Sender<ReadingBatch>);
+type Built = (
+    Addr<Router>,
+    HashMap<String, Ingest>,
+    Vec<(Arc<str>, Addr<SinkActor>)>,
+    broadcast::Sender<ReadingBatch>,
+);
 
 fn build(plan: Plan) -> Built {
     let sinks: Vec<(Arc<str>, Addr<SinkActor>)> = plan
         .sinks
         .into_iter()
-        .map(|(name, sink)| (Arc::from(name), Supervisor::start(move |_| SinkActor { sink })))
+        .map(|(name, sink)| {
+            (
+                Arc::from(name),
+                Supervisor::start(move |_| SinkActor { sink }),
+            )
+        })
         .collect();
-    let decoders: Vec<(Arc<str>, Addr<DecoderActor>)> = plan
+    let decoders: Vec<(Arc<str>, Arc<str>, Addr<DecoderActor>)> = plan
         .decoders
         .into_iter()
-        .map(|(name, plugin, instances)| {
-            let addr = SyncArbiter::start(instances.max(1), move || DecoderActor { instance: plugin.instance() });
-            (Arc::from(name), addr)
-        })
+        .map(
+            |DecoderPlan {
+                 name,
+                 plugin,
+                 instances,
+             }| {
+                let label = Arc::clone(plugin.label());
+                let addr = SyncArbiter::start(instances.max(1), move || DecoderActor {
+                    instance: plugin.instance(),
+                });
+                (Arc::from(name), label, addr)
+            },
+        )
         .collect();
     let routes = plan
         .routes
         .into_iter()
-        .map(|(devicetype, decoder, model, sinks)| {
-            (Arc::from(devicetype), RouteEntry { decoder, model: Arc::from(model), sinks: Arc::from(sinks) })
-        })
+        .map(
+            |RoutePlan {
+                 devicetype,
+                 decoder,
+                 model,
+                 sinks,
+             }| {
+                (
+                    Arc::from(devicetype),
+                    RouteEntry {
+                        decoder,
+                        model: Arc::from(model),
+                        sinks: Arc::from(sinks),
+                    },
+                )
+            },
+        )
         .collect();
-    let table = Arc::new(RouteTable { routes, decoders, sinks: sinks.clone(), dead_letter: plan.dead_letter });
+    let table = Arc::new(RouteTable {
+        routes,
+        decoders,
+        sinks: sinks.clone(),
+        dead_letter: plan.dead_letter,
+    });
     let (tap, _) = broadcast::channel(TAP_CAPACITY);
     let router_tap = tap.clone();
-    let router = Supervisor::start(move |_| Router { table, tap: router_tap });
+    let router = Supervisor::start(move |_| Router {
+        table,
+        tap: router_tap,
+    });
     let ingests = plan
         .connectors
         .into_iter()
-        .map(|(name, plugin, instances, settings, readings_sinks)| {
-            let settings = Arc::new(settings);
-            let pool = SyncArbiter::start(instances.max(1), move || ConnectorActor {
-                instance: plugin.instance(),
-                settings: Arc::clone(&settings),
-                started: false,
-            });
-            let ingest = Ingest {
-                connector: Arc::from(name.as_str()),
-                pool,
-                router: router.clone(),
-                readings_sinks: Arc::from(readings_sinks),
-                next_id: Arc::new(AtomicU64::new(1)),
-            };
-            (name, ingest)
-        })
+        .map(
+            |ConnectorPlan {
+                 name,
+                 plugin,
+                 instances,
+                 settings,
+                 readings_sinks,
+             }| {
+                let settings = Arc::new(settings);
+                let pool = SyncArbiter::start(instances.max(1), move || ConnectorActor {
+                    instance: plugin.instance(),
+                    settings: Arc::clone(&settings),
+                    started: false,
+                });
+                let ingest = Ingest {
+                    connector: Arc::from(name.as_str()),
+                    pool,
+                    router: router.clone(),
+                    readings_sinks: Arc::from(readings_sinks),
+                    next_id: Arc::new(AtomicU64::new(1)),
+                };
+                (name, ingest)
+            },
+        )
         .collect();
     (router, ingests, sinks, tap)
 }

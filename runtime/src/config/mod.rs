@@ -18,10 +18,15 @@
 
 mod error;
 mod model;
+mod secrets;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
-pub use model::{ConnectorConfig, DEFAULT_CONNECTOR_INSTANCES, DEFAULT_DECODER_INSTANCES, DecoderConfig, RouteConfig};
+pub use model::{
+    ConnectorConfig, DEFAULT_CONNECTOR_INSTANCES, DEFAULT_DECODER_INSTANCES, DecoderConfig,
+    RouteConfig,
+};
+pub use secrets::Secrets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -83,7 +88,10 @@ impl Config {
         config.source = Source {
             text: text.to_string(),
             origin: origin.to_string(),
-            base_dir: Path::new(origin).parent().map(Path::to_path_buf).unwrap_or_default(),
+            base_dir: Path::new(origin)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
         };
         Ok(config)
     }
@@ -95,7 +103,12 @@ impl Config {
     pub fn from_file(path: &Path) -> Result<Self, ConfigErrors> {
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigErrors::one(ConfigError { origin: origin.clone(), line: 0, column: 0, message: format!("cannot read: {e}") })
+            ConfigErrors::one(ConfigError {
+                origin: origin.clone(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read: {e}"),
+            })
         })?;
         Self::parse(&text, &origin)
     }
@@ -107,12 +120,20 @@ impl Config {
     /// All the errors found.
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         let errors = validate::validate(self);
-        if errors.is_empty() { Ok(()) } else { Err(ConfigErrors(errors)) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigErrors(errors))
+        }
     }
 
     /// Resolves a path of the config relative to the config file's directory.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() { path.to_path_buf() } else { self.source.base_dir.join(path) }
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.source.base_dir.join(path)
+        }
     }
 
     /// Sets the directory relative paths resolve against (the config file's, by default).

@@ -4,7 +4,12 @@
 
 /// Bindings of the `decoder` world.
 pub mod decoder {
-    #![allow(missing_docs, missing_debug_implementations, unreachable_pub, clippy::all)]
+    #![allow(
+        missing_docs,
+        missing_debug_implementations,
+        unreachable_pub,
+        clippy::all
+    )]
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "passerelle:plugin/decoder",
@@ -14,7 +19,12 @@ pub mod decoder {
 
 /// Bindings of the `connector` world; shares the `types` interface with the decoder world.
 pub mod connector {
-    #![allow(missing_docs, missing_debug_implementations, unreachable_pub, clippy::all)]
+    #![allow(
+        missing_docs,
+        missing_debug_implementations,
+        unreachable_pub,
+        clippy::all
+    )]
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "passerelle:plugin/connector",
@@ -26,10 +36,12 @@ pub mod connector {
     });
 }
 
+pub use connector::exports::passerelle::plugin::connect::{
+    Command, ConnectorError, Event, Inbound, Rejection, Request, Response,
+};
 pub use decoder::exports::passerelle::plugin::decode::{
     Expectation, ExpectedReading, Metadata, TestVector,
 };
-pub use decoder::passerelle::plugin::types::{DecodeError, Frame as WitFrame, Level, Reading as WitReading, Value};
-pub use connector::exports::passerelle::plugin::connect::{
-    Command, ConnectorError, Event, Inbound, Rejection, Request, Response,
+pub use decoder::passerelle::plugin::types::{
+    DecodeError, Frame as WitFrame, Level, Reading as WitReading, Value,
 };

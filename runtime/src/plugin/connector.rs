@@ -36,7 +36,9 @@ pub struct ConnectorPlugin {
 
 impl std::fmt::Debug for ConnectorPlugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectorPlugin").field("label", &self.label).finish_non_exhaustive()
+        f.debug_struct("ConnectorPlugin")
+            .field("label", &self.label)
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,9 +47,19 @@ impl ConnectorPlugin {
     ///
     /// # Errors
     /// [`PluginError::Invalid`] when the component does not implement the `connector` world.
-    pub fn new(engine: &Engine, compiled: &Compiled, limits: Limits, label: &str) -> Result<Self, PluginError> {
+    pub fn new(
+        engine: &Engine,
+        compiled: &Compiled,
+        limits: Limits,
+        label: &str,
+    ) -> Result<Self, PluginError> {
         let pre = link::<Connector>(engine, &compiled.component, "connector")?;
-        Ok(Self { engine: engine.clone(), pre, limits, label: Arc::from(label) })
+        Ok(Self {
+            engine: engine.clone(),
+            pre,
+            limits,
+            label: Arc::from(label),
+        })
     }
 
     /// The plugin's label.
@@ -58,7 +70,12 @@ impl ConnectorPlugin {
     /// A new, lazily instantiated instance, to be owned by one actor.
     pub fn instance(&self) -> ConnectorInstance {
         ConnectorInstance {
-            sandbox: Sandbox::new(self.engine.clone(), self.pre.clone(), self.limits, Arc::clone(&self.label)),
+            sandbox: Sandbox::new(
+                self.engine.clone(),
+                self.pre.clone(),
+                self.limits,
+                Arc::clone(&self.label),
+            ),
         }
     }
 }
@@ -70,7 +87,9 @@ pub struct ConnectorInstance {
 
 impl std::fmt::Debug for ConnectorInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectorInstance").field("plugin", self.sandbox.label()).finish()
+        f.debug_struct("ConnectorInstance")
+            .field("plugin", self.sandbox.label())
+            .finish()
     }
 }
 

@@ -76,7 +76,11 @@ impl DecoderPlugin {
             engine: engine.clone(),
             pre,
             limits,
-            metadata: Arc::new(Metadata { name: String::new(), version: String::new(), models: vec![] }),
+            metadata: Arc::new(Metadata {
+                name: String::new(),
+                version: String::new(),
+                models: vec![],
+            }),
             label: Arc::from("unknown"),
             hash: Arc::from(compiled.hash.as_str()),
         };
@@ -111,7 +115,12 @@ impl DecoderPlugin {
     pub fn instance(&self) -> DecoderInstance {
         DecoderInstance {
             plugin: self.clone(),
-            sandbox: Sandbox::new(self.engine.clone(), self.pre.clone(), self.limits, Arc::clone(&self.label)),
+            sandbox: Sandbox::new(
+                self.engine.clone(),
+                self.pre.clone(),
+                self.limits,
+                Arc::clone(&self.label),
+            ),
         }
     }
 
@@ -126,7 +135,10 @@ impl DecoderPlugin {
         for v in &vectors {
             let got = instance.decode_wit(&v.frame);
             if let Some(problem) = compare(&v.expect, got) {
-                failures.push(VectorFailure { description: v.description.clone(), problem });
+                failures.push(VectorFailure {
+                    description: v.description.clone(),
+                    problem,
+                });
             }
         }
         Ok((vectors, failures))
@@ -134,17 +146,24 @@ impl DecoderPlugin {
 }
 
 /// Compares a decode result with a vector's expectation; `None` when they agree.
-pub(crate) fn compare(expect: &Expectation, got: Result<Vec<WitReading>, PluginError>) -> Option<String> {
+pub(crate) fn compare(
+    expect: &Expectation,
+    got: Result<Vec<WitReading>, PluginError>,
+) -> Option<String> {
     match (expect, got) {
         (Expectation::Error, Err(e)) if e.is_data_error() => None,
         (Expectation::Error, Err(e)) => Some(format!("expected a decode error, got {e}")),
-        (Expectation::Error, Ok(r)) => Some(format!("expected a decode error, got {} readings", r.len())),
+        (Expectation::Error, Ok(r)) => {
+            Some(format!("expected a decode error, got {} readings", r.len()))
+        }
         (Expectation::Readings(_), Err(e)) => Some(format!("expected readings, got {e}")),
         (Expectation::Readings(want), Ok(got)) => {
             let mut problems = Vec::new();
             for w in want {
                 match got.iter().rev().find(|g| g.name == w.name) {
-                    None => problems.push(format!("{}: expected {}, missing", w.name, show(&w.value))),
+                    None => {
+                        problems.push(format!("{}: expected {}, missing", w.name, show(&w.value)))
+                    }
                     Some(g) if !same(&g.value, &w.value) => problems.push(format!(
                         "{}: expected {}, got {}",
                         w.name,
@@ -249,7 +268,10 @@ impl DecoderInstance {
     /// Decodes frames in batched calls of at most `limits.max_batch` frames. The result has one
     /// entry per frame, in order. When a batch traps, its frames are retried one by one on a
     /// fresh instance, so a bad frame costs only itself.
-    pub fn decode_batch(&mut self, frames: &[(Frame, Arc<str>)]) -> Vec<Result<Vec<Reading>, PluginError>> {
+    pub fn decode_batch(
+        &mut self,
+        frames: &[(Frame, Arc<str>)],
+    ) -> Vec<Result<Vec<Reading>, PluginError>> {
         let mut out = Vec::with_capacity(frames.len());
         for chunk in frames.chunks(self.plugin.limits.max_batch.max(1)) {
             let wit: Vec<WitFrame> = chunk.iter().map(|(f, m)| to_wit(f, m)).collect();
@@ -257,7 +279,9 @@ impl DecoderInstance {
                 Ok(results) if results.len() == chunk.len() => {
                     for ((frame, _), r) in chunk.iter().zip(results) {
                         out.push(match r {
-                            Ok(readings) => self.check_count(&readings).map(|()| to_readings(frame, readings)),
+                            Ok(readings) => self
+                                .check_count(&readings)
+                                .map(|()| to_readings(frame, readings)),
                             Err(e) => Err(PluginError::Decode(e)),
                         });
                     }

@@ -76,7 +76,9 @@ pub enum PluginError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The plugin produced more readings for one frame than its cap allows.
-    #[error("plugin {plugin} produced {count} readings for one frame, over the cap of {cap} (limits.max_readings)")]
+    #[error(
+        "plugin {plugin} produced {count} readings for one frame, over the cap of {cap} (limits.max_readings)"
+    )]
     TooManyReadings {
         /// `name@version` of the plugin.
         plugin: String,
@@ -113,7 +115,10 @@ impl PluginError {
         context: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        Self::Host { context, source: source.into() }
+        Self::Host {
+            context,
+            source: source.into(),
+        }
     }
 
     /// True for errors caused by the data (the frame is at fault, not the plugin).

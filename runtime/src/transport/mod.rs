@@ -57,7 +57,10 @@ pub enum TransportError {
 /// A native transport.
 pub trait Transport: Send + std::fmt::Debug + 'static {
     /// Binds and starts the I/O loop on the current tokio runtime.
-    fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>>;
+    fn start(
+        self: Box<Self>,
+        cx: TransportContext,
+    ) -> BoxFuture<'static, Result<Running, TransportError>>;
 }
 
 /// The table of transport kinds.
@@ -85,10 +88,13 @@ impl TransportConfig {
     ///
     /// # Errors
     /// [`TransportError::MissingSecret`].
-    pub fn build(&self) -> Result<Option<Box<dyn Transport>>, TransportError> {
+    pub fn build(
+        &self,
+        secrets: &crate::config::Secrets,
+    ) -> Result<Option<Box<dyn Transport>>, TransportError> {
         match self {
             #[cfg(feature = "transport-http-push")]
-            Self::HttpPush(c) => Ok(Some(Box::new(c.build()?))),
+            Self::HttpPush(c) => Ok(Some(Box::new(c.build(secrets)?))),
             Self::Embedded => Ok(None),
         }
     }

@@ -33,7 +33,8 @@ struct Raw {
 
 /// Parses a body holding one envelope or an array of them.
 pub fn parse(body: &[u8]) -> Result<Vec<Envelope>, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
     match value {
         Value::Array(items) => {
             if items.is_empty() {
@@ -77,13 +78,19 @@ fn one(v: Value) -> Result<Envelope, String> {
             .ok_or_else(|| format!("field `port` must be an integer 0..=255, got {n}"))?,
         Some(_) => return Err("field `port` must be an integer 0..=255".into()),
     };
-    Ok(Envelope { device, devicetype, payload, port, received_ms })
+    Ok(Envelope {
+        device,
+        devicetype,
+        payload,
+        port,
+        received_ms,
+    })
 }
 
 /// Decodes hex text (either case, no separators).
 pub fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
     let bytes = hex.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(format!("odd number of hex digits ({})", bytes.len()));
     }
     bytes

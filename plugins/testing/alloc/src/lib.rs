@@ -1,5 +1,7 @@
 //! Hostile decoder, for tests only: asks for 4 GiB of memory (the memory cap must stop it).
 //! It decodes normally unless the payload's first byte is 0xFF.
+// The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 #![allow(missing_docs, clippy::panic)]
 
 use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, TestVector, Value};
@@ -7,7 +9,12 @@ use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, Test
 struct Hostile;
 
 fn normal(frame: &Frame) -> Vec<Reading> {
-    vec![Reading { name: "len".into(), value: Value::Number(frame.payload.len() as f64), unit: None, time_ms: None }]
+    vec![Reading {
+        name: "len".into(),
+        value: Value::Number(frame.payload.len() as f64),
+        unit: None,
+        time_ms: None,
+    }]
 }
 
 fn hostile(frame: &Frame) -> Result<Vec<Reading>, DecodeError> {
@@ -17,15 +24,28 @@ fn hostile(frame: &Frame) -> Result<Vec<Reading>, DecodeError> {
         v[frame.payload.len() % 1024] = 1;
         chunks.push(std::hint::black_box(v));
     }
-    Ok(vec![Reading { name: "chunks".into(), value: Value::Number(chunks.len() as f64), unit: None, time_ms: None }])
+    Ok(vec![Reading {
+        name: "chunks".into(),
+        value: Value::Number(chunks.len() as f64),
+        unit: None,
+        time_ms: None,
+    }])
 }
 
 impl Guest for Hostile {
     fn describe() -> Metadata {
-        Metadata { name: "hostile-alloc".into(), version: "0.1.0".into(), models: vec!["hostile".into()] }
+        Metadata {
+            name: "hostile-alloc".into(),
+            version: "0.1.0".into(),
+            models: vec!["hostile".into()],
+        }
     }
     fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
-        if frame.payload.first() == Some(&0xFF) { hostile(&frame) } else { Ok(normal(&frame)) }
+        if frame.payload.first() == Some(&0xFF) {
+            hostile(&frame)
+        } else {
+            Ok(normal(&frame))
+        }
     }
     fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
         frames.into_iter().map(Self::decode).collect()
@@ -35,4 +55,5 @@ impl Guest for Hostile {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 passerelle_pdk::decoder::export_decoder!(Hostile with_types_in passerelle_pdk::decoder);

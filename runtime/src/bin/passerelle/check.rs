@@ -22,7 +22,12 @@ pub(crate) fn check(path: &Path) -> anyhow::Result<ExitCode> {
             for e in &errors.0 {
                 eprintln!("{e}");
             }
-            eprintln!("{}: {} error{}", path.display(), errors.0.len(), if errors.0.len() == 1 { "" } else { "s" });
+            eprintln!(
+                "{}: {} error{}",
+                path.display(),
+                errors.0.len(),
+                if errors.0.len() == 1 { "" } else { "s" }
+            );
             Ok(ExitCode::FAILURE)
         }
     }

@@ -36,12 +36,16 @@ enum Format {
 
 fn parse_hex(hex: &str) -> anyhow::Result<Vec<u8>> {
     let hex: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
-    anyhow::ensure!(hex.len() % 2 == 0, "HEX has an odd number of digits");
+    anyhow::ensure!(
+        hex.len().is_multiple_of(2),
+        "HEX has an odd number of digits"
+    );
     (0..hex.len())
         .step_by(2)
         .map(|i| {
             let pair = hex.get(i..i + 2).context("HEX is not ASCII")?;
-            u8::from_str_radix(pair, 16).with_context(|| format!("HEX: {pair:?} at position {i} is not a hex byte"))
+            u8::from_str_radix(pair, 16)
+                .with_context(|| format!("HEX: {pair:?} at position {i} is not a hex byte"))
         })
         .collect()
 }
@@ -84,14 +88,30 @@ pub(crate) fn decode(args: &Args) -> anyhow::Result<ExitCode> {
                 Format::Readings => {
                     for r in &readings {
                         let value = json_value(&r.value);
-                        println!("{:<40} {:>14} {}", r.name, value.to_string(), r.unit.as_deref().unwrap_or(""));
+                        println!(
+                            "{:<40} {:>14} {}",
+                            r.name,
+                            value.to_string(),
+                            r.unit.as_deref().unwrap_or("")
+                        );
                     }
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(e @ (PluginError::Decode(_) | PluginError::Trap { .. } | PluginError::TooManyReadings { .. })) => {
-            eprintln!("{}", anyhow::Error::from(e).chain().map(ToString::to_string).collect::<Vec<_>>().join(": "));
+        Err(
+            e @ (PluginError::Decode(_)
+            | PluginError::Trap { .. }
+            | PluginError::TooManyReadings { .. }),
+        ) => {
+            eprintln!(
+                "{}",
+                anyhow::Error::from(e)
+                    .chain()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(": ")
+            );
             Ok(ExitCode::FAILURE)
         }
         Err(e) => Err(e.into()),
@@ -100,9 +120,12 @@ pub(crate) fn decode(args: &Args) -> anyhow::Result<ExitCode> {
 
 pub(crate) fn json_value(v: &Value) -> serde_json::Value {
     match v {
-        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Number(n) => serde_json::Number::from_f64(*n)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
         Value::Text(s) => serde_json::Value::String(s.clone()),
         Value::Boolean(b) => serde_json::Value::Bool(*b),
-        Value::Bytes(b) => serde_json::Value::String(b.iter().map(|x| format!("{x:02x}")).collect()),
+        Value::Bytes(b) => {
+            serde_json::Value::String(b.iter().map(|x| format!("{x:02x}")).collect())
+        }
     }
 }

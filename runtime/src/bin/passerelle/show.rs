@@ -35,7 +35,11 @@ fn sqlite_path(config_path: &Path, sink: Option<&str>) -> anyhow::Result<PathBuf
     });
     match found {
         Some((_, SinkConfig::Sqlite(c))) => Ok(config.resolve(&c.path)),
-        _ => anyhow::bail!("{} has no SQLite sink{}", config_path.display(), sink.map(|s| format!(" named {s:?}")).unwrap_or_default()),
+        _ => anyhow::bail!(
+            "{} has no SQLite sink{}",
+            config_path.display(),
+            sink.map(|s| format!(" named {s:?}")).unwrap_or_default()
+        ),
     }
 }
 
@@ -52,20 +56,74 @@ fn time(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// A value as a person reads it: integers without `.0`, text without quotes.
+fn show_value(v: &passerelle::message::Value) -> String {
+    match json_value(v) {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            _ => n.to_string(),
+        },
+        v => v.to_string(),
+    }
+}
+
+/// Prints rows as a table whose columns fit their content; the last column is left free.
+fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let out: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let w = widths.get(i).copied().unwrap_or(0);
+                if i == last {
+                    (*c).to_string()
+                } else if right.contains(&i) {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        println!("{}", out.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
 }
 
 pub(crate) fn readings(args: &Args) -> anyhow::Result<ExitCode> {
     let path = sqlite_path(&args.config, args.sink.as_deref())?;
     let rows = read_readings(&path).with_context(|| format!("reading {}", path.display()))?;
-    println!("{:<18} {:<21} {:<40} {:>14} {}", "DEVICE", "TIME", "NAME", "VALUE", "UNIT");
-    for r in &rows {
-        let value = match json_value(&r.value) {
-            serde_json::Value::String(s) => s,
-            v => v.to_string(),
-        };
-        println!("{:<18} {:<21} {:<40} {:>14} {}", r.device, time(r.time_ms), r.name, value, r.unit.as_deref().unwrap_or(""));
-    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.device.clone(),
+                time(r.time_ms),
+                r.name.clone(),
+                show_value(&r.value),
+                r.unit.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["DEVICE", "TIME", "NAME", "VALUE", "UNIT"], &cells, &[3]);
     println!("{} readings in {}", rows.len(), path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -75,15 +133,48 @@ pub(crate) fn dead_letter(command: &DeadLetterCommand) -> anyhow::Result<ExitCod
     let cfg = Config::from_file(config)?;
     let path = sqlite_path(config, Some(cfg.dead_letter.as_str()))?;
     let rows = read_dead_letters(&path).with_context(|| format!("reading {}", path.display()))?;
-    println!("{:>5} {:<10} {:<12} {:<14} {:<9} {:<24} ERROR", "ID", "STAGE", "DEVICE", "DEVICETYPE", "PLUGIN", "PAYLOAD");
-    for r in &rows {
-        let hex: String = r.payload.iter().take(12).map(|b| format!("{b:02x}")).collect();
-        let hex = if r.payload.len() > 12 { format!("{hex}…") } else { hex };
-        println!(
-            "{:>5} {:<10} {:<12} {:<14} {:<9} {:<24} {}",
-            r.id, r.stage, r.device, r.devicetype, r.plugin.as_deref().unwrap_or("-"), hex, r.error
-        );
-    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let hex: String = r
+                .payload
+                .iter()
+                .take(12)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let hex = if r.payload.len() > 12 {
+                format!("{hex}… ({} bytes)", r.payload.len())
+            } else {
+                hex
+            };
+            vec![
+                r.id.to_string(),
+                time(r.received_ms),
+                r.stage.clone(),
+                r.connector.clone(),
+                r.device.clone(),
+                r.devicetype.clone(),
+                r.plugin.clone().unwrap_or_else(|| "-".into()),
+                hex,
+                r.error.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "RECEIVED",
+            "STAGE",
+            "CONNECTOR",
+            "DEVICE",
+            "DEVICETYPE",
+            "PLUGIN",
+            "PAYLOAD",
+            "ERROR",
+        ],
+        &cells,
+        &[0],
+    );
     println!("{} dead-letter entries in {}", rows.len(), path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -40,7 +40,11 @@ impl SqliteConfig {
     ///
     /// # Errors
     /// [`SinkError::Open`] when the file cannot be opened or its schema created.
-    pub fn build(&self, name: &str, config: &crate::config::Config) -> Result<SqliteSink, SinkError> {
+    pub fn build(
+        &self,
+        name: &str,
+        config: &crate::config::Config,
+    ) -> Result<SqliteSink, SinkError> {
         SqliteSink::open(name, &config.resolve(&self.path), self.max_group)
     }
 }

@@ -56,7 +56,10 @@ impl SqliteSink {
     /// # Errors
     /// [`SinkError::Open`].
     pub fn open(name: &str, path: &Path, max_group: usize) -> Result<Self, SinkError> {
-        let open_err = |e: Box<dyn std::error::Error + Send + Sync>| SinkError::Open { sink: name.to_string(), source: e };
+        let open_err = |e: Box<dyn std::error::Error + Send + Sync>| SinkError::Open {
+            sink: name.to_string(),
+            source: e,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
         }
@@ -69,11 +72,20 @@ impl SqliteSink {
             .name(format!("sink-sqlite-{name}"))
             .spawn(move || writer(conn, rx, max_group.max(1), &label, &path))
             .map_err(|e| open_err(e.into()))?;
-        Ok(Self { name: name.to_string(), tx })
+        Ok(Self {
+            name: name.to_string(),
+            tx,
+        })
     }
 }
 
-fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, max_group: usize, name: &str, path: &Path) {
+fn writer(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    max_group: usize,
+    name: &str,
+    path: &Path,
+) {
     tracing::debug!(sink = name, path = %path.display(), "SQLite writer started.");
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
@@ -124,7 +136,9 @@ fn put_reading(stmt: &mut rusqlite::CachedStatement<'_>, r: &Reading) -> rusqlit
         Value::Boolean(b) => (None, None, Some(*b), None),
         Value::Bytes(b) => (None, None, None, Some(b.as_slice())),
     };
-    stmt.execute(params![&*r.device, r.name, r.time_ms, num, text, boolean, bytes, r.unit])?;
+    stmt.execute(params![
+        &*r.device, r.name, r.time_ms, num, text, boolean, bytes, r.unit
+    ])?;
     Ok(())
 }
 
@@ -153,7 +167,10 @@ impl Sink for SqliteSink {
             sent.map_err(|_| SinkError::Closed(name.clone()))?;
             match done.await {
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(SinkError::Write { sink: name, source: e.into() }),
+                Ok(Err(e)) => Err(SinkError::Write {
+                    sink: name,
+                    source: e.into(),
+                }),
                 Err(_) => Err(SinkError::Closed(name)),
             }
         })
@@ -220,7 +237,13 @@ pub fn read_readings(path: &Path) -> rusqlite::Result<Vec<ReadingRow>> {
         } else {
             Value::Bytes(row.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default())
         };
-        Ok(ReadingRow { device: row.get(0)?, name: row.get(1)?, time_ms: row.get(2)?, value, unit: row.get(7)? })
+        Ok(ReadingRow {
+            device: row.get(0)?,
+            name: row.get(1)?,
+            time_ms: row.get(2)?,
+            value,
+            unit: row.get(7)?,
+        })
     })?;
     rows.collect()
 }

@@ -20,7 +20,10 @@ pub struct HttpPush {
 
 impl std::fmt::Debug for HttpPush {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpPush").field("config", &self.config).field("token", &self.token.as_ref().map(|_| "***")).finish()
+        f.debug_struct("HttpPush")
+            .field("config", &self.config)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
     }
 }
 
@@ -31,11 +34,17 @@ struct Shared {
 }
 
 impl Transport for HttpPush {
-    fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>> {
+    fn start(
+        self: Box<Self>,
+        cx: TransportContext,
+    ) -> BoxFuture<'static, Result<Running, TransportError>> {
         Box::pin(async move {
             let listener = tokio::net::TcpListener::bind(&self.config.listen)
                 .await
-                .map_err(|source| TransportError::Bind { addr: self.config.listen.clone(), source })?;
+                .map_err(|source| TransportError::Bind {
+                    addr: self.config.listen.clone(),
+                    source,
+                })?;
             let local_addr = listener.local_addr().ok();
             let shared = Arc::new(Shared {
                 ingest: cx.ingest.clone(),
@@ -62,29 +71,56 @@ impl Transport for HttpPush {
 }
 
 fn json(status: StatusCode, body: serde_json::Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Constant-time comparison of the Authorization header with the expected value.
 fn authorized(expected: &Option<String>, headers: &HeaderMap) -> bool {
-    let Some(expected) = expected else { return true };
-    let Some(got) = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) else { return false };
-    got.len() == expected.len() && got.iter().zip(expected.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    let Some(expected) = expected else {
+        return true;
+    };
+    let Some(got) = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) else {
+        return false;
+    };
+    got.len() == expected.len()
+        && got
+            .iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 async fn push(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     if !authorized(&shared.expected, &headers) {
-        return json(StatusCode::UNAUTHORIZED, serde_json::json!({"error": "missing or wrong Authorization: Basic token"}));
+        return json(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({"error": "missing or wrong Authorization: Basic token"}),
+        );
     }
     let pairs = headers
         .iter()
         .filter(|(name, _)| *name != header::AUTHORIZATION)
-        .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
+        })
         .collect();
-    match shared.ingest.submit(shared.path.clone(), pairs, body.to_vec()).await {
+    match shared
+        .ingest
+        .submit(shared.path.clone(), pairs, body.to_vec())
+        .await
+    {
         Ok(ack) => {
             let status = StatusCode::from_u16(ack.status).unwrap_or(StatusCode::OK);
-            let stored = ack.frames.iter().filter(|f| matches!(f, crate::message::FrameOutcome::Stored { .. })).count();
+            let stored = ack
+                .frames
+                .iter()
+                .filter(|f| matches!(f, crate::message::FrameOutcome::Stored { .. }))
+                .count();
             let body = match &ack.reason {
                 Some(reason) => serde_json::json!({"error": reason}),
                 None => serde_json::json!({
@@ -96,10 +132,16 @@ async fn push(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
             };
             json(status, body)
         }
-        Err(e @ IngestError::Stopped(_)) => json(StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"error": e.to_string()})),
+        Err(e @ IngestError::Stopped(_)) => json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"error": e.to_string()}),
+        ),
         Err(e) => {
             tracing::error!(connector = shared.ingest.connector(), error = %crate::actor::error_chain(&e), "Push not committed; the sender should retry.");
-            json(StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"error": crate::actor::error_chain(&e)}))
+            json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({"error": crate::actor::error_chain(&e)}),
+            )
         }
     }
 }

@@ -1,0 +1,154 @@
+//! Test harness: runtimes on loopback with ephemeral ports and temporary directories.
+//!
+//! Plugins come from `plugins/dist/` (built by `scripts/build-plugins`, which `scripts/test`
+//! runs first); a missing plugin fails the test loudly with the command to run.
+
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use std::path::{Path, PathBuf};
+
+use passerelle::config::Config;
+use passerelle::sink::sqlite::{DeadLetterRow, ReadingRow, read_dead_letters, read_readings};
+use passerelle::{Builder, Handle};
+
+/// The token every test runtime expects.
+pub const TOKEN: &str = "it-token";
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A built plugin, by file stem (`milesight`, `hostile_loop`).
+pub fn plugin(stem: &str) -> String {
+    let path = root().join("plugins/dist").join(format!("{stem}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/build-plugins (scripts/test does)",
+        path.display()
+    );
+    path.canonicalize().unwrap().display().to_string()
+}
+
+/// A config with the energisme HTTP push connector on an ephemeral port, the given decoders
+/// (`name: (plugin: ...)` entries) and routes, and one SQLite sink in `dir`.
+pub fn config(decoders: &str, routes: &str) -> String {
+    format!(
+        r#"(
+    connectors: {{
+        "energisme": (
+            transport: http_push(listen: "127.0.0.1:0", token_env: "IT_TOKEN"),
+            plugin: "{connector}",
+            instances: 2,
+        ),
+    }},
+    decoders: {{ {decoders} }},
+    routes: [ {routes} ],
+    sinks: {{ "db": sqlite(path: "passerelle.db") }},
+    dead_letter: "db",
+    compile_cache: "{cache}",
+)"#,
+        connector = plugin("energisme_push"),
+        cache = std::env::temp_dir()
+            .join("passerelle-it-compile-cache")
+            .display(),
+    )
+}
+
+/// The usual decoders and routes: Milesight and Elsys models of the shared vectors.
+pub fn standard_config() -> String {
+    config(
+        &format!(
+            r#""milesight": (plugin: "{}"), "elsys": (plugin: "{}")"#,
+            plugin("milesight"),
+            plugin("elsys")
+        ),
+        r#"(devicetype: "em300-th", decoder: "milesight", sinks: ["db"]),
+           (devicetype: "am319", decoder: "milesight", sinks: ["db"]),
+           (devicetype: "ers-co2", decoder: "elsys", sinks: ["db"]),"#,
+    )
+}
+
+/// A running runtime and where to reach it.
+pub struct Running {
+    pub handle: Handle,
+    pub url: String,
+    pub db: PathBuf,
+    pub dir: PathBuf,
+}
+
+impl Running {
+    /// Readings stored so far.
+    pub fn readings(&self) -> Vec<ReadingRow> {
+        read_readings(&self.db).unwrap()
+    }
+
+    /// Dead letters stored so far.
+    pub fn dead_letters(&self) -> Vec<DeadLetterRow> {
+        read_dead_letters(&self.db).unwrap()
+    }
+}
+
+/// Starts a runtime on `text` in directory `dir`.
+pub async fn start_in(text: &str, dir: &Path) -> Running {
+    let origin = dir.join("config.ron");
+    let config =
+        Config::parse(text, &origin.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let handle = Builder::new(config)
+        .secret("IT_TOKEN", TOKEN)
+        .start()
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let url = handle
+        .local_addr("energisme")
+        .map(|a| format!("http://{a}/"))
+        .unwrap_or_default();
+    Running {
+        handle,
+        url,
+        db: dir.join("passerelle.db"),
+        dir: dir.to_path_buf(),
+    }
+}
+
+/// One Energisme envelope.
+pub fn envelope(
+    device: &str,
+    devicetype: &str,
+    hex: &str,
+    port: u8,
+    timestamp: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "timestamp": timestamp, "deviceid": device, "payload": hex, "devicetype": devicetype, "port": port,
+    })
+}
+
+/// Posts a JSON body with the right token; returns status and parsed body.
+pub async fn post(url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    post_raw(url, body.to_string().into_bytes(), Some(TOKEN)).await
+}
+
+/// Posts raw bytes with an optional token.
+pub async fn post_raw(url: &str, body: Vec<u8>, token: Option<&str>) -> (u16, serde_json::Value) {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Basic {t}"));
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
