@@ -1,1 +1,243 @@
-fn main(){}
+//! Decoding through the WASM host against the same decoder compiled natively into the host.
+//!
+//! Groups (criterion ids `<group>/<case>`, results under `target/criterion/`):
+//! - `milesight/wasm_one`: one `DecoderInstance::decode` call per frame;
+//! - `milesight/wasm_batch256`: `DecoderInstance::decode_batch` with 256 frames per call
+//!   (throughput in elements: criterion reports the per-frame rate);
+//! - `milesight/native_one`, `milesight/native_batch256`: the `decoder-milesight` crate called
+//!   through its `Guest` trait, with the same frame and reading conversions the host does;
+//! - `elsys/wasm_one`, `elsys/wasm_batch256`.
+//!
+//! Frames are the vendors' shared vectors (`../shared/vectors/ttn/vectors.jsonl`), cycled. The
+//! plugins come from `plugins/dist/`, built by `scripts/build-plugins`. `scripts/bench-decode`
+//! runs this bench and prints µs per frame and the WASM/native ratios.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use criterion::{Criterion, Throughput};
+use milesight::Guest;
+use passerelle::message::{Frame, Reading, Value};
+use passerelle::plugin::{DecoderInstance, DecoderPlugin, Engine, Limits};
+
+/// Frames per batched call: the default `limits.max_batch`.
+const BATCH: usize = 256;
+/// Fixed receive time of every frame (2026-11-22T08:00:00Z).
+const RECEIVED_MS: i64 = 1_795_334_400_000;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The shared vectors of one vendor as frames, each with its model.
+fn frames(vendor: &str) -> anyhow::Result<Vec<(Frame, Arc<str>)>> {
+    let path = root().join("../shared/vectors/ttn/vectors.jsonl");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let connector: Arc<str> = Arc::from("bench");
+    let mut out = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .with_context(|| format!("{} line {}", path.display(), i + 1))?;
+        let field = |name: &str| v.get(name).and_then(serde_json::Value::as_str);
+        if field("vendor") != Some(vendor) {
+            continue;
+        }
+        let model = field("device").context("vector without device")?;
+        let hex = field("bytes_hex").context("vector without bytes_hex")?;
+        let payload = (0..hex.len() / 2)
+            .map(|k| {
+                hex.get(2 * k..2 * k + 2)
+                    .and_then(|b| u8::from_str_radix(b, 16).ok())
+            })
+            .collect::<Option<Vec<u8>>>()
+            .with_context(|| format!("bad bytes_hex {hex:?}"))?;
+        let number = |name: &str| v.get(name).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let port = u8::try_from(number("fPort")).context("fPort above 255")?;
+        let model: Arc<str> = Arc::from(model);
+        let frame = Frame {
+            device: Arc::from(format!("{vendor}-{model}-{}", number("index"))),
+            devicetype: Arc::clone(&model),
+            port,
+            payload,
+            received_ms: RECEIVED_MS,
+            connector: Arc::clone(&connector),
+        };
+        out.push((frame, model));
+    }
+    ensure!(!out.is_empty(), "no {vendor} vectors in {}", path.display());
+    Ok(out)
+}
+
+/// `count` frames cycling through `base`, for the batched cases.
+fn cycled(base: &[(Frame, Arc<str>)], count: usize) -> Vec<(Frame, Arc<str>)> {
+    base.iter().cycle().take(count).cloned().collect()
+}
+
+/// A live instance of `plugins/dist/<name>.wasm`.
+fn wasm_instance(engine: &Engine, name: &str) -> anyhow::Result<DecoderInstance> {
+    let path = root().join("plugins/dist").join(format!("{name}.wasm"));
+    if !path.exists() {
+        bail!(
+            "{} is missing: build the plugins first with scripts/build-plugins",
+            path.display()
+        );
+    }
+    let compiled = engine
+        .compile_file(&path)
+        .with_context(|| format!("compiling {}", path.display()))?;
+    let plugin = DecoderPlugin::new(engine, &compiled, Limits::default())
+        .with_context(|| format!("loading {}", path.display()))?;
+    Ok(plugin.instance())
+}
+
+/// Checks that every frame decodes to readings through the instance, and returns the counts.
+fn wasm_counts(
+    instance: &mut DecoderInstance,
+    frames: &[(Frame, Arc<str>)],
+) -> anyhow::Result<Vec<usize>> {
+    frames
+        .iter()
+        .map(|(f, m)| {
+            instance
+                .decode(f, m)
+                .map(|r| r.len())
+                .with_context(|| format!("{m} frame of {} does not decode", f.device))
+        })
+        .collect()
+}
+
+/// The host frame as the guest sees it: the same conversion the host does before a call.
+fn to_native(frame: &Frame, model: &str) -> milesight::Frame {
+    milesight::Frame {
+        device: frame.device.to_string(),
+        model: model.to_string(),
+        port: frame.port,
+        payload: frame.payload.clone(),
+        received_ms: frame.received_ms,
+    }
+}
+
+/// The guest's readings as host readings: the same conversion the host does after a call.
+fn from_native(frame: &Frame, readings: Vec<milesight::Reading>) -> Vec<Reading> {
+    use passerelle_pdk::decoder::Value as Native;
+    readings
+        .into_iter()
+        .map(|r| Reading {
+            device: Arc::clone(&frame.device),
+            name: r.name,
+            value: match r.value {
+                Native::Number(n) => Value::Number(n),
+                Native::Text(s) => Value::Text(s),
+                Native::Boolean(b) => Value::Boolean(b),
+                Native::Bytes(b) => Value::Bytes(b),
+            },
+            unit: r.unit,
+            time_ms: r.time_ms.unwrap_or(frame.received_ms),
+        })
+        .collect()
+}
+
+fn native_decode(frame: &Frame, model: &str) -> Result<Vec<Reading>, milesight::DecodeError> {
+    milesight::Plugin::decode(to_native(frame, model)).map(|r| from_native(frame, r))
+}
+
+fn native_decode_batch(
+    frames: &[(Frame, Arc<str>)],
+) -> Vec<Result<Vec<Reading>, milesight::DecodeError>> {
+    let native = frames.iter().map(|(f, m)| to_native(f, m)).collect();
+    milesight::Plugin::decode_batch(native)
+        .into_iter()
+        .zip(frames)
+        .map(|(r, (f, _))| r.map(|r| from_native(f, r)))
+        .collect()
+}
+
+/// Milesight: WASM and native, one frame per call and `BATCH` frames per call. Checks first that
+/// both decode every frame to the same number of readings.
+fn bench_milesight(c: &mut Criterion, engine: &Engine) -> anyhow::Result<()> {
+    let base = frames("milesight-iot")?;
+    let mut instance = wasm_instance(engine, "milesight")?;
+    let wasm = wasm_counts(&mut instance, &base)?;
+    let native = base
+        .iter()
+        .map(|(f, m)| {
+            native_decode(f, m)
+                .map(|r| r.len())
+                .map_err(|e| anyhow::anyhow!("native {m}: {e:?}"))
+        })
+        .collect::<anyhow::Result<Vec<usize>>>()?;
+    ensure!(
+        wasm == native,
+        "WASM and native decoders disagree on reading counts: {wasm:?} vs {native:?}"
+    );
+    let batch = cycled(&base, BATCH);
+
+    let mut group = c.benchmark_group("milesight");
+    group.throughput(Throughput::Elements(1));
+    let mut next = base.iter().cycle();
+    group.bench_function("wasm_one", |b| {
+        b.iter(|| black_box(next.next().map(|(f, m)| instance.decode(black_box(f), m))));
+    });
+    let mut next = base.iter().cycle();
+    group.bench_function("native_one", |b| {
+        b.iter(|| black_box(next.next().map(|(f, m)| native_decode(black_box(f), m))));
+    });
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("wasm_batch256", |b| {
+        b.iter(|| black_box(instance.decode_batch(black_box(&batch))))
+    });
+    group.bench_function("native_batch256", |b| {
+        b.iter(|| black_box(native_decode_batch(black_box(&batch))))
+    });
+    group.finish();
+    Ok(())
+}
+
+/// Elsys: WASM only, one frame per call and `BATCH` frames per call.
+fn bench_elsys(c: &mut Criterion, engine: &Engine) -> anyhow::Result<()> {
+    let base = frames("elsys")?;
+    let mut instance = wasm_instance(engine, "elsys")?;
+    wasm_counts(&mut instance, &base)?;
+    let batch = cycled(&base, BATCH);
+
+    let mut group = c.benchmark_group("elsys");
+    group.throughput(Throughput::Elements(1));
+    let mut next = base.iter().cycle();
+    group.bench_function("wasm_one", |b| {
+        b.iter(|| black_box(next.next().map(|(f, m)| instance.decode(black_box(f), m))));
+    });
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("wasm_batch256", |b| {
+        b.iter(|| black_box(instance.decode_batch(black_box(&batch))))
+    });
+    group.finish();
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(25)
+        .configure_from_args();
+    let run = Engine::new(None)
+        .context("creating the engine")
+        .and_then(|engine| {
+            bench_milesight(&mut c, &engine).and_then(|()| bench_elsys(&mut c, &engine))
+        });
+    if let Err(e) = run {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    c.final_summary();
+    ExitCode::SUCCESS
+}

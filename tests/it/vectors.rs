@@ -21,3 +21,43 @@ fn every_decoder_passes_its_own_vectors_through_the_host() {
         assert!(!decoder.metadata().models.is_empty());
     }
 }
+
+#[test]
+fn the_compile_cache_is_filled_on_disk_and_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::new(Some(dir.path())).unwrap();
+    let first = engine.compile_file(plugin("elsys").as_ref()).unwrap();
+    // wasmtime writes the cache entry from a worker thread: wait (bounded) for it.
+    let mut files = 0;
+    for _ in 0..100 {
+        files = walk(dir.path());
+        if files > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(files > 0, "no cache entry written");
+    // A new engine (a restarted process) compiles the same bytes from the disk cache.
+    let engine = Engine::new(Some(dir.path())).unwrap();
+    let second = engine.compile_file(plugin("elsys").as_ref()).unwrap();
+    assert_eq!(first.hash, second.hash);
+    let decoder = DecoderPlugin::new(&engine, &second, Limits::default()).unwrap();
+    assert_eq!(decoder.metadata().name, "elsys");
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}

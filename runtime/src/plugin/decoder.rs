@@ -329,3 +329,65 @@ fn to_readings(frame: &Frame, readings: Vec<WitReading>) -> Vec<Reading> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::bindings::{DecodeError, ExpectedReading};
+
+    fn reading(name: &str, value: Value) -> WitReading {
+        WitReading {
+            name: name.into(),
+            value,
+            unit: None,
+            time_ms: None,
+        }
+    }
+
+    #[test]
+    fn numbers_agree_within_a_millionth() {
+        assert!(same(
+            &Value::Number(1004.7),
+            &Value::Number(1_004.700_000_1)
+        ));
+        assert!(!same(&Value::Number(1004.7), &Value::Number(1004.8)));
+        assert!(same(&Value::Number(0.0), &Value::Number(0.0)));
+        assert!(!same(&Value::Text("yes".into()), &Value::Text("no".into())));
+    }
+
+    #[test]
+    fn a_comparison_names_the_field_the_expected_and_the_actual_value() {
+        let expect = Expectation::Readings(vec![
+            ExpectedReading {
+                name: "temperature".into(),
+                value: Value::Number(20.0),
+            },
+            ExpectedReading {
+                name: "humidity".into(),
+                value: Value::Number(30.0),
+            },
+        ]);
+        let got = Ok(vec![
+            reading("temperature", Value::Number(21.0)),
+            reading("battery", Value::Number(50.0)),
+        ]);
+        let problem = compare(&expect, got).unwrap_or_default();
+        assert!(
+            problem.contains("temperature: expected 20, got 21"),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("humidity: expected 30, missing"),
+            "{problem}"
+        );
+        assert!(problem.contains("battery: unexpected"), "{problem}");
+        assert_eq!(
+            compare(
+                &Expectation::Error,
+                Err(PluginError::Decode(DecodeError::TooShort(3)))
+            ),
+            None
+        );
+        assert!(compare(&Expectation::Error, Ok(vec![])).is_some());
+    }
+}
