@@ -53,10 +53,7 @@ impl App {
                 }
             }
         });
-        Self {
-            handle: Arc::new(handle),
-            latest,
-        }
+        Self { handle: Arc::new(handle), latest }
     }
 
     /// The axum router of the service.

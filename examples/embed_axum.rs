@@ -15,9 +15,7 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter("info").init();
     let config_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("embedded.ron");
     // The host's runtime is this #[tokio::main]; Passerelle's actors get their own thread.
-    let handle = passerelle::Builder::new(Config::from_file(&config_path)?)
-        .start()
-        .await?;
+    let handle = passerelle::Builder::new(Config::from_file(&config_path)?).start().await?;
     let app = App::new(handle);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
     println!("embed_axum listening on http://{}", listener.local_addr()?);

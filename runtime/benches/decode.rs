@@ -36,17 +36,12 @@ fn root() -> PathBuf {
 /// The shared vectors of one vendor as frames, each with its model.
 fn frames(vendor: &str) -> anyhow::Result<Vec<(Frame, Arc<str>)>> {
     let path = root().join("../shared/vectors/ttn/vectors.jsonl");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let connector: Arc<str> = Arc::from("bench");
     let mut out = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let v: serde_json::Value = serde_json::from_str(line)
-            .with_context(|| format!("{} line {}", path.display(), i + 1))?;
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).with_context(|| format!("{} line {}", path.display(), i + 1))?;
         let field = |name: &str| v.get(name).and_then(serde_json::Value::as_str);
         if field("vendor") != Some(vendor) {
             continue;
@@ -54,10 +49,7 @@ fn frames(vendor: &str) -> anyhow::Result<Vec<(Frame, Arc<str>)>> {
         let model = field("device").context("vector without device")?;
         let hex = field("bytes_hex").context("vector without bytes_hex")?;
         let payload = (0..hex.len() / 2)
-            .map(|k| {
-                hex.get(2 * k..2 * k + 2)
-                    .and_then(|b| u8::from_str_radix(b, 16).ok())
-            })
+            .map(|k| hex.get(2 * k..2 * k + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
             .collect::<Option<Vec<u8>>>()
             .with_context(|| format!("bad bytes_hex {hex:?}"))?;
         let number = |name: &str| v.get(name).and_then(serde_json::Value::as_u64).unwrap_or(0);
@@ -86,24 +78,16 @@ fn cycled(base: &[(Frame, Arc<str>)], count: usize) -> Vec<(Frame, Arc<str>)> {
 fn wasm_instance(engine: &Engine, name: &str) -> anyhow::Result<DecoderInstance> {
     let path = root().join("plugins/dist").join(format!("{name}.wasm"));
     if !path.exists() {
-        bail!(
-            "{} is missing: build the plugins first with scripts/build-plugins",
-            path.display()
-        );
+        bail!("{} is missing: build the plugins first with scripts/build-plugins", path.display());
     }
-    let compiled = engine
-        .compile_file(&path)
-        .with_context(|| format!("compiling {}", path.display()))?;
+    let compiled = engine.compile_file(&path).with_context(|| format!("compiling {}", path.display()))?;
     let plugin = DecoderPlugin::new(engine, &compiled, Limits::default())
         .with_context(|| format!("loading {}", path.display()))?;
     Ok(plugin.instance())
 }
 
 /// Checks that every frame decodes to readings through the instance, and returns the counts.
-fn wasm_counts(
-    instance: &mut DecoderInstance,
-    frames: &[(Frame, Arc<str>)],
-) -> anyhow::Result<Vec<usize>> {
+fn wasm_counts(instance: &mut DecoderInstance, frames: &[(Frame, Arc<str>)]) -> anyhow::Result<Vec<usize>> {
     frames
         .iter()
         .map(|(f, m)| {
@@ -150,9 +134,7 @@ fn native_decode(frame: &Frame, model: &str) -> Result<Vec<Reading>, milesight::
     milesight::Plugin::decode(to_native(frame, model)).map(|r| from_native(frame, r))
 }
 
-fn native_decode_batch(
-    frames: &[(Frame, Arc<str>)],
-) -> Vec<Result<Vec<Reading>, milesight::DecodeError>> {
+fn native_decode_batch(frames: &[(Frame, Arc<str>)]) -> Vec<Result<Vec<Reading>, milesight::DecodeError>> {
     let native = frames.iter().map(|(f, m)| to_native(f, m)).collect();
     milesight::Plugin::decode_batch(native)
         .into_iter()
@@ -169,16 +151,9 @@ fn bench_milesight(c: &mut Criterion, engine: &Engine) -> anyhow::Result<()> {
     let wasm = wasm_counts(&mut instance, &base)?;
     let native = base
         .iter()
-        .map(|(f, m)| {
-            native_decode(f, m)
-                .map(|r| r.len())
-                .map_err(|e| anyhow::anyhow!("native {m}: {e:?}"))
-        })
+        .map(|(f, m)| native_decode(f, m).map(|r| r.len()).map_err(|e| anyhow::anyhow!("native {m}: {e:?}")))
         .collect::<anyhow::Result<Vec<usize>>>()?;
-    ensure!(
-        wasm == native,
-        "WASM and native decoders disagree on reading counts: {wasm:?} vs {native:?}"
-    );
+    ensure!(wasm == native, "WASM and native decoders disagree on reading counts: {wasm:?} vs {native:?}");
     let batch = cycled(&base, BATCH);
 
     let mut group = c.benchmark_group("milesight");
@@ -192,12 +167,8 @@ fn bench_milesight(c: &mut Criterion, engine: &Engine) -> anyhow::Result<()> {
         b.iter(|| black_box(next.next().map(|(f, m)| native_decode(black_box(f), m))));
     });
     group.throughput(Throughput::Elements(BATCH as u64));
-    group.bench_function("wasm_batch256", |b| {
-        b.iter(|| black_box(instance.decode_batch(black_box(&batch))))
-    });
-    group.bench_function("native_batch256", |b| {
-        b.iter(|| black_box(native_decode_batch(black_box(&batch))))
-    });
+    group.bench_function("wasm_batch256", |b| b.iter(|| black_box(instance.decode_batch(black_box(&batch)))));
+    group.bench_function("native_batch256", |b| b.iter(|| black_box(native_decode_batch(black_box(&batch)))));
     group.finish();
     Ok(())
 }
@@ -216,9 +187,7 @@ fn bench_elsys(c: &mut Criterion, engine: &Engine) -> anyhow::Result<()> {
         b.iter(|| black_box(next.next().map(|(f, m)| instance.decode(black_box(f), m))));
     });
     group.throughput(Throughput::Elements(BATCH as u64));
-    group.bench_function("wasm_batch256", |b| {
-        b.iter(|| black_box(instance.decode_batch(black_box(&batch))))
-    });
+    group.bench_function("wasm_batch256", |b| b.iter(|| black_box(instance.decode_batch(black_box(&batch)))));
     group.finish();
     Ok(())
 }
@@ -231,9 +200,7 @@ fn main() -> ExitCode {
         .configure_from_args();
     let run = Engine::new(None)
         .context("creating the engine")
-        .and_then(|engine| {
-            bench_milesight(&mut c, &engine).and_then(|()| bench_elsys(&mut c, &engine))
-        });
+        .and_then(|engine| bench_milesight(&mut c, &engine).and_then(|()| bench_elsys(&mut c, &engine)));
     if let Err(e) = run {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;

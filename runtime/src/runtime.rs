@@ -81,10 +81,7 @@ pub struct Builder {
 impl Builder {
     /// A builder for a parsed config; it is validated by [`Builder::start`].
     pub fn new(config: Config) -> Self {
-        Self {
-            config,
-            secrets: Secrets::default(),
-        }
+        Self { config, secrets: Secrets::default() }
     }
 
     /// Supplies a secret the config names in a `*_env` field, instead of the environment.
@@ -119,35 +116,23 @@ impl Builder {
         let plan = tokio::task::spawn_blocking(move || plan(&cfg))
             .await
             .map_err(|e| Error::Runtime(format!("loading plugins panicked: {e}")))??;
-        let running = actor::system::start(plan)
-            .await
-            .map_err(|e| Error::Runtime(e.to_string()))?;
+        let running = actor::system::start(plan).await.map_err(|e| Error::Runtime(e.to_string()))?;
         let (stop_tx, stop_rx) = watch::channel(false);
-        let mut handle = Handle {
-            running: Some(running),
-            stop: stop_tx,
-            transports: Vec::new(),
-            addrs: HashMap::new(),
-        };
+        let mut handle =
+            Handle { running: Some(running), stop: stop_tx, transports: Vec::new(), addrs: HashMap::new() };
         for (name, c) in &config.connectors {
             let transport = match c.transport.build(&secrets) {
                 Ok(Some(t)) => t,
                 Ok(None) => continue,
                 Err(source) => {
                     handle.stop_all().await;
-                    return Err(Error::Transport {
-                        name: name.clone(),
-                        source,
-                    });
+                    return Err(Error::Transport { name: name.clone(), source });
                 }
             };
             let Some(ingest) = handle.ingest(name) else {
                 continue;
             };
-            let cx = TransportContext {
-                ingest,
-                shutdown: stop_rx.clone(),
-            };
+            let cx = TransportContext { ingest, shutdown: stop_rx.clone() };
             match transport.start(cx).await {
                 Ok(r) => {
                     if let Some(addr) = r.local_addr {
@@ -157,10 +142,7 @@ impl Builder {
                 }
                 Err(source) => {
                     handle.stop_all().await;
-                    return Err(Error::Transport {
-                        name: name.clone(),
-                        source,
-                    });
+                    return Err(Error::Transport { name: name.clone(), source });
                 }
             }
         }
@@ -181,11 +163,7 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
     let mut decoders = Vec::new();
     for (name, d) in &config.decoders {
         let path = config.resolve(&d.plugin);
-        let fail = |source| Error::Plugin {
-            name: name.clone(),
-            path: path.display().to_string(),
-            source,
-        };
+        let fail = |source| Error::Plugin { name: name.clone(), path: path.display().to_string(), source };
         let compiled = engine.compile_file(&path).map_err(fail)?;
         let plugin = DecoderPlugin::new(&engine, &compiled, d.limits).map_err(fail)?;
         if d.check_vectors {
@@ -198,27 +176,15 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
             }
         }
         tracing::info!(decoder = %name, plugin = %plugin.label(), hash = &plugin.hash()[..12], "Decoder loaded.");
-        decoders.push(DecoderPlan {
-            name: name.clone(),
-            plugin,
-            instances: d.instances,
-        });
+        decoders.push(DecoderPlan { name: name.clone(), plugin, instances: d.instances });
     }
     let mut connectors = Vec::new();
     for (name, c) in &config.connectors {
         let path = config.resolve(&c.plugin);
-        let fail = |source| Error::Plugin {
-            name: name.clone(),
-            path: path.display().to_string(),
-            source,
-        };
+        let fail = |source| Error::Plugin { name: name.clone(), path: path.display().to_string(), source };
         let compiled = engine.compile_file(&path).map_err(fail)?;
         let plugin = ConnectorPlugin::new(&engine, &compiled, c.limits, name).map_err(fail)?;
-        let settings = c
-            .settings
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let settings = c.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let sinks = c.sinks.iter().map(|s| sink_index(s)).collect();
         connectors.push(ConnectorPlan {
             name: name.clone(),
@@ -235,10 +201,7 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
             continue;
         };
         let model = r.model.clone().unwrap_or_else(|| r.devicetype.clone());
-        let models = &decoders
-            .get(decoder)
-            .map(|d| d.plugin.metadata().models.clone())
-            .unwrap_or_default();
+        let models = &decoders.get(decoder).map(|d| d.plugin.metadata().models.clone()).unwrap_or_default();
         if !models.is_empty() && !models.contains(&model) {
             unknown_models.push(format!(
                 "route {:?}: decoder {} does not handle model {model:?} (it handles {})",
@@ -248,12 +211,7 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
             ));
         }
         let sinks = r.sinks.iter().map(|s| sink_index(s)).collect();
-        routes.push(RoutePlan {
-            devicetype: r.devicetype.clone(),
-            decoder,
-            model,
-            sinks,
-        });
+        routes.push(RoutePlan { devicetype: r.devicetype.clone(), decoder, model, sinks });
     }
     if !unknown_models.is_empty() {
         return Err(Error::Routes(unknown_models));
@@ -288,19 +246,9 @@ impl Handle {
     /// [`Error::Ingest`] when a sink failed to commit (nothing may be acknowledged) or the
     /// runtime is stopping.
     pub async fn push(&self, frames: Vec<Frame>) -> Result<Vec<FrameOutcome>, Error> {
-        let running = self
-            .running
-            .as_ref()
-            .ok_or_else(|| Error::Runtime("runtime is shut down".into()))?;
-        let outcomes = running
-            .router
-            .send(Route {
-                frames,
-                ..Route::default()
-            })
-            .await
-            .map_err(|_| Error::Runtime("router stopped".into()))?
-            .map_err(IngestError::from)?;
+        let running = self.running.as_ref().ok_or_else(|| Error::Runtime("runtime is shut down".into()))?;
+        let outcomes =
+            running.router.route(Route { frames, ..Route::default() }).await.map_err(IngestError::from)?;
         Ok(outcomes)
     }
 
@@ -313,7 +261,7 @@ impl Handle {
     /// receiver loses the oldest batches (see `broadcast`), never the stored data.
     pub fn readings(&self) -> broadcast::Receiver<ReadingBatch> {
         match &self.running {
-            Some(r) => r.tap.subscribe(),
+            Some(r) => r.router.tap.subscribe(),
             None => broadcast::channel(1).1,
         }
     }
@@ -335,11 +283,6 @@ impl Handle {
             }
         }
         if let Some(running) = self.running.take() {
-            // Flush sinks before stopping the actors.
-            for (name, addr) in &running.sinks {
-                let _ = name;
-                drop(addr.clone());
-            }
             running.system.stop();
             let thread = running.thread;
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;

@@ -3,13 +3,7 @@
 //! Plugins come from `plugins/dist/` (built by `scripts/build-plugins`, which `scripts/test`
 //! runs first); a missing plugin fails the test loudly with the command to run.
 
-#![allow(
-    dead_code,
-    unreachable_pub,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 
@@ -28,11 +22,7 @@ pub fn root() -> PathBuf {
 /// A built plugin, by file stem (`milesight`, `hostile_loop`).
 pub fn plugin(stem: &str) -> String {
     let path = root().join("plugins/dist").join(format!("{stem}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/build-plugins (scripts/test does)",
-        path.display()
-    );
+    assert!(path.exists(), "{} is missing: run scripts/build-plugins (scripts/test does)", path.display());
     path.canonicalize().unwrap().display().to_string()
 }
 
@@ -55,9 +45,7 @@ pub fn config(decoders: &str, routes: &str) -> String {
     compile_cache: "{cache}",
 )"#,
         connector = plugin("energisme_push"),
-        cache = std::env::temp_dir()
-            .join("passerelle-it-compile-cache")
-            .display(),
+        cache = std::env::temp_dir().join("passerelle-it-compile-cache").display(),
     )
 }
 
@@ -98,33 +86,15 @@ impl Running {
 /// Starts a runtime on `text` in directory `dir`.
 pub async fn start_in(text: &str, dir: &Path) -> Running {
     let origin = dir.join("config.ron");
-    let config =
-        Config::parse(text, &origin.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
-    let handle = Builder::new(config)
-        .secret("IT_TOKEN", TOKEN)
-        .start()
-        .await
-        .unwrap_or_else(|e| panic!("{e:#}"));
-    let url = handle
-        .local_addr("energisme")
-        .map(|a| format!("http://{a}/"))
-        .unwrap_or_default();
-    Running {
-        handle,
-        url,
-        db: dir.join("passerelle.db"),
-        dir: dir.to_path_buf(),
-    }
+    let config = Config::parse(text, &origin.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let handle =
+        Builder::new(config).secret("IT_TOKEN", TOKEN).start().await.unwrap_or_else(|e| panic!("{e:#}"));
+    let url = handle.local_addr("energisme").map(|a| format!("http://{a}/")).unwrap_or_default();
+    Running { handle, url, db: dir.join("passerelle.db"), dir: dir.to_path_buf() }
 }
 
 /// One Energisme envelope.
-pub fn envelope(
-    device: &str,
-    devicetype: &str,
-    hex: &str,
-    port: u8,
-    timestamp: &str,
-) -> serde_json::Value {
+pub fn envelope(device: &str, devicetype: &str, hex: &str, port: u8, timestamp: &str) -> serde_json::Value {
     serde_json::json!({
         "timestamp": timestamp, "deviceid": device, "payload": hex, "devicetype": devicetype, "port": port,
     })
@@ -137,18 +107,12 @@ pub async fn post(url: &str, body: &serde_json::Value) -> (u16, serde_json::Valu
 
 /// Posts raw bytes with an optional token.
 pub async fn post_raw(url: &str, body: Vec<u8>, token: Option<&str>) -> (u16, serde_json::Value) {
-    let mut req = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body);
+    let mut req = reqwest::Client::new().post(url).header("content-type", "application/json").body(body);
     if let Some(t) = token {
         req = req.header("authorization", format!("Basic {t}"));
     }
     let res = req.send().await.unwrap();
     let status = res.status().as_u16();
     let text = res.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
-    )
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }

@@ -20,10 +20,7 @@ fn a_config_with_several_mistakes_reports_all_of_them_with_line_and_column() {
 )"#;
     let config = Config::parse(text, "several.ron").unwrap();
     let errors = config.validate().unwrap_err().0;
-    let at: Vec<(usize, &str)> = errors
-        .iter()
-        .map(|e| (e.line, e.message.as_str()))
-        .collect();
+    let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
     assert_eq!(errors.len(), 6, "{at:#?}");
     let has = |line: usize, needle: &str| at.iter().any(|(l, m)| *l == line && m.contains(needle));
     assert!(has(3, "listen \"nowhere\""), "{at:#?}");
@@ -32,22 +29,10 @@ fn a_config_with_several_mistakes_reports_all_of_them_with_line_and_column() {
     assert!(has(10, "decoder \"milesite\" is not defined"), "{at:#?}");
     assert!(has(10, "sink \"nowhere\" is not defined"), "{at:#?}");
     assert!(has(13, "dead_letter: sink \"dlq\""), "{at:#?}");
-    assert!(
-        errors
-            .iter()
-            .all(|e| e.column > 0 && e.origin == "several.ron")
-    );
+    assert!(errors.iter().all(|e| e.column > 0 && e.origin == "several.ron"));
     // Sorted in source order, and printed as file:line:column.
-    assert!(
-        errors
-            .windows(2)
-            .all(|w| (w[0].line, w[0].column) <= (w[1].line, w[1].column))
-    );
-    assert!(
-        errors[0].to_string().starts_with("several.ron:3:"),
-        "{}",
-        errors[0]
-    );
+    assert!(errors.windows(2).all(|w| (w[0].line, w[0].column) <= (w[1].line, w[1].column)));
+    assert!(errors[0].to_string().starts_with("several.ron:3:"), "{}", errors[0]);
 }
 
 #[test]

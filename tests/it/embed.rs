@@ -7,10 +7,8 @@ use passerelle::message::{Frame, FrameOutcome, Stage, Value};
 use crate::harness;
 
 fn frame(device: &str, devicetype: &str, hex: &str) -> Frame {
-    let payload = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
+    let payload =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
     Frame {
         device: Arc::from(device),
         devicetype: Arc::from(devicetype),
@@ -27,37 +25,22 @@ async fn the_host_pushes_frames_and_receives_readings() {
     // The example config, with plugins from the repository and the database in a temporary directory.
     let text = std::fs::read_to_string(harness::root().join("examples/embedded.ron"))
         .unwrap()
-        .replace(
-            "../plugins/dist/",
-            &format!("{}/plugins/dist/", harness::root().display()),
-        );
+        .replace("../plugins/dist/", &format!("{}/plugins/dist/", harness::root().display()));
     let mut config = passerelle::config::Config::parse(&text, "embedded.ron").unwrap();
     config.set_base_dir(dir.path());
     let handle = passerelle::Builder::new(config).start().await.unwrap();
     let mut readings = handle.readings();
 
     let outcomes = handle
-        .push(vec![
-            frame("th", "em300-th", "0175320367c80004683c"),
-            frame("x", "nope", "00"),
-        ])
+        .push(vec![frame("th", "em300-th", "0175320367c80004683c"), frame("x", "nope", "00")])
         .await
         .unwrap();
     assert_eq!(outcomes[0], FrameOutcome::Stored { readings: 3 });
-    assert!(matches!(
-        &outcomes[1],
-        FrameOutcome::DeadLettered {
-            stage: Stage::Route,
-            ..
-        }
-    ));
+    assert!(matches!(&outcomes[1], FrameOutcome::DeadLettered { stage: Stage::Route, .. }));
 
     let batch = readings.recv().await.unwrap();
     let temperature = batch.iter().find(|r| r.name == "temperature").unwrap();
-    assert_eq!(
-        (temperature.value.clone(), temperature.unit.as_deref()),
-        (Value::Number(20.0), Some("Cel"))
-    );
+    assert_eq!((temperature.value.clone(), temperature.unit.as_deref()), (Value::Number(20.0), Some("Cel")));
     assert_eq!(temperature.time_ms, 1_700_000_000_000);
     assert_eq!(&*temperature.device, "th");
     handle.shutdown().await.unwrap();
@@ -69,10 +52,7 @@ async fn the_embed_axum_example_serves_frames_over_its_own_http() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(harness::root().join("examples/embedded.ron"))
         .unwrap()
-        .replace(
-            "../plugins/dist/",
-            &format!("{}/plugins/dist/", harness::root().display()),
-        );
+        .replace("../plugins/dist/", &format!("{}/plugins/dist/", harness::root().display()));
     let mut config = passerelle::config::Config::parse(&text, "embedded.ron").unwrap();
     config.set_base_dir(dir.path());
     let handle = passerelle::Builder::new(config).start().await.unwrap();
@@ -91,36 +71,19 @@ async fn the_embed_axum_example_serves_frames_over_its_own_http() {
     assert_eq!(res.status(), 200);
     let outcomes: serde_json::Value = res.json().await.unwrap();
     assert_eq!(outcomes[0]["readings"], 5, "{outcomes}");
-    let bad = client
-        .post(format!("http://{addr}/frames/ers-co2/room-12"))
-        .body("0G")
-        .send()
-        .await
-        .unwrap();
+    let bad = client.post(format!("http://{addr}/frames/ers-co2/room-12")).body("0G").send().await.unwrap();
     assert_eq!(bad.status(), 400);
 
     // The tap is asynchronous: wait (bounded) for the readings to show in /latest.
     let mut latest = serde_json::Value::Null;
     for _ in 0..50 {
-        latest = client
-            .get(format!("http://{addr}/latest"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        latest = client.get(format!("http://{addr}/latest")).send().await.unwrap().json().await.unwrap();
         if latest.as_array().is_some_and(|a| a.len() == 5) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let co2 = latest
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "co2")
-        .unwrap();
+    let co2 = latest.as_array().unwrap().iter().find(|r| r["name"] == "co2").unwrap();
     assert_eq!(co2["device"], "room-12");
     assert_eq!(co2["unit"], "ppm");
     server.abort();

@@ -33,24 +33,12 @@ async fn each_hostile_plugin_costs_one_frame() {
     let dir = tempfile::tempdir().unwrap();
     let rt = harness::start_in(&hostile_config(), dir.path()).await;
     // Each hostile plugin misbehaves on a payload starting with 0xFF and decodes others.
-    let mut frames = vec![envelope(
-        "good-0",
-        "em300-th",
-        "0175320367c80004683c",
-        85,
-        TS,
-    )];
+    let mut frames = vec![envelope("good-0", "em300-th", "0175320367c80004683c", 85, TS)];
     for kind in ["loop", "trap", "alloc", "flood"] {
         frames.push(envelope(&format!("{kind}-bad"), kind, "ff01", 1, TS));
         frames.push(envelope(&format!("{kind}-good"), kind, "0001", 1, TS));
     }
-    frames.push(envelope(
-        "good-1",
-        "em300-th",
-        "0175320367c80004683c",
-        85,
-        TS,
-    ));
+    frames.push(envelope("good-1", "em300-th", "0175320367c80004683c", 85, TS));
     let (status, body) = post(&rt.url, &serde_json::Value::Array(frames)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stored"], 6, "{body}");
@@ -58,33 +46,17 @@ async fn each_hostile_plugin_costs_one_frame() {
 
     let dead = rt.dead_letters();
     assert_eq!(dead.len(), 4, "{dead:?}");
-    for (kind, needle) in [
-        ("loop", "deadline"),
-        ("trap", ": trap"),
-        ("alloc", "memory_cap"),
-        ("flood", "over the cap of 1000"),
-    ] {
-        let d = dead
-            .iter()
-            .find(|d| d.device == format!("{kind}-bad"))
-            .unwrap();
+    for (kind, needle) in
+        [("loop", "deadline"), ("trap", ": trap"), ("alloc", "memory_cap"), ("flood", "over the cap of 1000")]
+    {
+        let d = dead.iter().find(|d| d.device == format!("{kind}-bad")).unwrap();
         assert_eq!(d.stage, "plugin", "{d:?}");
         assert_eq!(d.payload, vec![0xff, 0x01], "original bytes kept");
         assert!(d.error.contains(needle), "{kind}: {}", d.error);
-        assert_eq!(
-            d.plugin.as_deref(),
-            Some(format!("hostile-{kind}@0.1.0").as_str())
-        );
+        assert_eq!(d.plugin.as_deref(), Some(format!("hostile-{kind}@0.1.0").as_str()));
     }
     let rows = rt.readings();
-    for device in [
-        "good-0",
-        "good-1",
-        "loop-good",
-        "trap-good",
-        "alloc-good",
-        "flood-good",
-    ] {
+    for device in ["good-0", "good-1", "loop-good", "trap-good", "alloc-good", "flood-good"] {
         assert!(rows.iter().any(|r| r.device == device), "{device} stored");
     }
 
@@ -108,11 +80,7 @@ async fn a_plugin_failing_its_own_vectors_is_refused() {
     let config = passerelle::config::Config::parse(&text, "bad.ron").unwrap();
     let mut config = config;
     config.set_base_dir(dir.path());
-    match passerelle::Builder::new(config)
-        .secret("IT_TOKEN", "t")
-        .start()
-        .await
-    {
+    match passerelle::Builder::new(config).secret("IT_TOKEN", "t").start().await {
         Err(Error::Vectors { name, failures }) => {
             assert_eq!(name, "bad");
             assert_eq!(failures.len(), 1);
@@ -131,15 +99,8 @@ async fn a_route_to_a_model_the_decoder_does_not_handle_is_refused() {
     );
     let mut config = passerelle::config::Config::parse(&text, "bad.ron").unwrap();
     config.set_base_dir(dir.path());
-    let err = passerelle::Builder::new(config)
-        .secret("IT_TOKEN", "t")
-        .start()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Routes(r) if r[0].contains("acme-9000")),
-        "{err}"
-    );
+    let err = passerelle::Builder::new(config).secret("IT_TOKEN", "t").start().await.unwrap_err();
+    assert!(matches!(&err, Error::Routes(r) if r[0].contains("acme-9000")), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,19 +111,12 @@ async fn a_file_that_is_not_a_component_is_refused_with_its_path() {
     let text = harness::config(&format!(r#""fake": (plugin: "{}")"#, fake.display()), "");
     let mut config = passerelle::config::Config::parse(&text, "bad.ron").unwrap();
     config.set_base_dir(dir.path());
-    let err = passerelle::Builder::new(config)
-        .secret("IT_TOKEN", "t")
-        .start()
-        .await
-        .unwrap_err();
+    let err = passerelle::Builder::new(config).secret("IT_TOKEN", "t").start().await.unwrap_err();
     match &err {
         Error::Plugin { name, path, source } => {
             assert_eq!(name, "fake");
             assert!(path.ends_with("fake.wasm"));
-            assert!(
-                matches!(source, passerelle::plugin::PluginError::Invalid(_)),
-                "{source:?}"
-            );
+            assert!(matches!(source, passerelle::plugin::PluginError::Invalid(_)), "{source:?}");
         }
         other => panic!("expected Error::Plugin, got {other:?}"),
     }

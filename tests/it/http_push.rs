@@ -12,41 +12,26 @@ fn num(
     device: &str,
     name: &str,
 ) -> Option<(f64, Option<String>, i64)> {
-    rows.iter()
-        .find(|r| r.device == device && r.name == name)
-        .and_then(|r| match r.value {
-            Value::Number(n) => Some((n, r.unit.clone(), r.time_ms)),
-            _ => None,
-        })
+    rows.iter().find(|r| r.device == device && r.name == name).and_then(|r| match r.value {
+        Value::Number(n) => Some((n, r.unit.clone(), r.time_ms)),
+        _ => None,
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trip_into_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let rt = harness::start_in(&harness::standard_config(), dir.path()).await;
-    let (status, body) = post(
-        &rt.url,
-        &envelope("dev-1", "em300-th", "0175320367c80004683c", 1, TS),
-    )
-    .await;
+    let (status, body) = post(&rt.url, &envelope("dev-1", "em300-th", "0175320367c80004683c", 1, TS)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stored"], 1, "{body}");
     assert_eq!(body["outcomes"][0]["readings"], 3, "{body}");
     // The 2xx came after the commit: the rows are there now.
     let rows = rt.readings();
     assert_eq!(rows.len(), 3);
-    assert_eq!(
-        num(&rows, "dev-1", "temperature"),
-        Some((20.0, Some("Cel".into()), TS_MS))
-    );
-    assert_eq!(
-        num(&rows, "dev-1", "humidity"),
-        Some((30.0, Some("%RH".into()), TS_MS))
-    );
-    assert_eq!(
-        num(&rows, "dev-1", "battery"),
-        Some((50.0, Some("%".into()), TS_MS))
-    );
+    assert_eq!(num(&rows, "dev-1", "temperature"), Some((20.0, Some("Cel".into()), TS_MS)));
+    assert_eq!(num(&rows, "dev-1", "humidity"), Some((30.0, Some("%RH".into()), TS_MS)));
+    assert_eq!(num(&rows, "dev-1", "battery"), Some((50.0, Some("%".into()), TS_MS)));
     assert!(rt.dead_letters().is_empty());
     rt.handle.shutdown().await.unwrap();
 }
@@ -70,14 +55,12 @@ async fn an_array_of_envelopes_mixes_vendors() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stored"], 3, "{body}");
     let rows = rt.readings();
-    assert_eq!(
-        num(&rows, "b", "co2"),
-        Some((776.0, Some("ppm".into()), TS_MS))
-    );
+    assert_eq!(num(&rows, "b", "co2"), Some((776.0, Some("ppm".into()), TS_MS)));
     assert!(rows.iter().any(|r| r.device == "c" && r.name == "pm2.5"));
-    assert!(rows.iter().any(|r| r.device == "c"
-        && r.name == "activity"
-        && r.value == Value::Text("trigger".into())));
+    assert!(
+        rows.iter()
+            .any(|r| r.device == "c" && r.name == "activity" && r.value == Value::Text("trigger".into()))
+    );
     assert_eq!(rows.len(), 3 + 5 + 10);
     rt.handle.shutdown().await.unwrap();
 }
@@ -93,11 +76,7 @@ async fn the_same_frame_twice_stores_one_set_of_rows() {
         assert_eq!(post(&rt.url, &bad).await.0, 200);
     }
     assert_eq!(rt.readings().len(), 3);
-    assert_eq!(
-        rt.dead_letters().len(),
-        1,
-        "a redelivered bad frame is dead-lettered once"
-    );
+    assert_eq!(rt.dead_letters().len(), 1, "a redelivered bad frame is dead-lettered once");
     rt.handle.shutdown().await.unwrap();
 }
 
@@ -130,11 +109,7 @@ async fn a_crash_between_commit_and_response_redelivers_without_duplicates() {
     let (status, body) = post(&rt.url, &frame).await;
     assert_eq!(status, 200, "{body}");
     let rows = rt.readings();
-    assert_eq!(
-        rows.len(),
-        3,
-        "no duplicate rows after redelivery: {rows:?}"
-    );
+    assert_eq!(rows.len(), 3, "no duplicate rows after redelivery: {rows:?}");
     rt.handle.shutdown().await.unwrap();
 }
 
@@ -142,9 +117,7 @@ async fn a_crash_between_commit_and_response_redelivers_without_duplicates() {
 async fn a_wrong_token_gets_401_and_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let rt = harness::start_in(&harness::standard_config(), dir.path()).await;
-    let body = envelope("x", "em300-th", "0175320367c80004683c", 85, TS)
-        .to_string()
-        .into_bytes();
+    let body = envelope("x", "em300-th", "0175320367c80004683c", 85, TS).to_string().into_bytes();
     assert_eq!(post_raw(&rt.url, body.clone(), Some("wrong")).await.0, 401);
     assert_eq!(post_raw(&rt.url, body, None).await.0, 401);
     assert!(rt.readings().is_empty());
@@ -158,10 +131,7 @@ async fn malformed_json_and_hex_get_400_naming_the_field_and_are_dead_lettered()
     let rt = harness::start_in(&harness::standard_config(), dir.path()).await;
     let (status, body) = post_raw(&rt.url, b"{\"deviceid\": ".to_vec(), Some(harness::TOKEN)).await;
     assert_eq!(status, 400);
-    assert!(
-        body["error"].as_str().unwrap().contains("not JSON"),
-        "{body}"
-    );
+    assert!(body["error"].as_str().unwrap().contains("not JSON"), "{body}");
 
     let bad_hex = serde_json::json!([
         envelope("ok", "em300-th", "0175320367c80004683c", 85, TS),
@@ -170,29 +140,19 @@ async fn malformed_json_and_hex_get_400_naming_the_field_and_are_dead_lettered()
     let (status, body) = post(&rt.url, &bad_hex).await;
     assert_eq!(status, 400);
     let error = body["error"].as_str().unwrap();
-    assert!(
-        error.contains("envelope 1") && error.contains("payload"),
-        "{error}"
-    );
+    assert!(error.contains("envelope 1") && error.contains("payload"), "{error}");
 
     let no_time = serde_json::json!({"deviceid": "x", "payload": "00", "devicetype": "em300-th"});
     let (status, body) = post(&rt.url, &no_time).await;
     assert_eq!(status, 400);
-    assert!(
-        body["error"].as_str().unwrap().contains("timestamp"),
-        "{body}"
-    );
+    assert!(body["error"].as_str().unwrap().contains("timestamp"), "{body}");
 
     // Refused requests are whole: nothing of them is stored, and their bytes are kept.
     assert!(rt.readings().is_empty());
     let dead = rt.dead_letters();
     assert_eq!(dead.len(), 3);
     assert!(dead.iter().all(|d| d.stage == "connector"));
-    assert_eq!(
-        dead[1].payload,
-        bad_hex.to_string().into_bytes(),
-        "original bytes kept"
-    );
+    assert_eq!(dead[1].payload, bad_hex.to_string().into_bytes(), "original bytes kept");
     rt.handle.shutdown().await.unwrap();
 }
 
@@ -214,18 +174,12 @@ async fn unknown_devicetype_and_decode_errors_go_to_the_dead_letter_and_the_resp
     let dead = rt.dead_letters();
     assert_eq!(dead.len(), 2);
     let route = dead.iter().find(|d| d.stage == "route").unwrap();
-    assert_eq!(
-        (route.device.as_str(), route.payload.as_slice()),
-        ("who", &[1u8, 2][..])
-    );
+    assert_eq!((route.device.as_str(), route.payload.as_slice()), ("who", &[1u8, 2][..]));
     assert!(route.error.contains("acme-9000"));
     let decode = dead.iter().find(|d| d.stage == "decode").unwrap();
     assert_eq!(decode.payload, vec![0x01, 0x75, 0x32, 0x03]);
     assert_eq!(decode.port, 85);
-    assert!(
-        decode.plugin.as_deref().unwrap().starts_with("milesight@"),
-        "{decode:?}"
-    );
+    assert!(decode.plugin.as_deref().unwrap().starts_with("milesight@"), "{decode:?}");
     assert_eq!(rt.readings().len(), 3);
     rt.handle.shutdown().await.unwrap();
 }

@@ -12,11 +12,7 @@ fn every_decoder_passes_its_own_vectors_through_the_host() {
         let compiled = engine.compile_file(plugin(stem).as_ref()).unwrap();
         let decoder = DecoderPlugin::new(&engine, &compiled, Limits::default()).unwrap();
         let (vectors, failures) = decoder.check_vectors().unwrap();
-        assert!(
-            vectors.len() >= at_least,
-            "{stem}: {} vectors",
-            vectors.len()
-        );
+        assert!(vectors.len() >= at_least, "{stem}: {} vectors", vectors.len());
         assert!(failures.is_empty(), "{stem}: {failures:#?}");
         assert!(!decoder.metadata().models.is_empty());
     }
@@ -47,17 +43,6 @@ fn the_compile_cache_is_filled_on_disk_and_reused() {
 
 fn walk(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    if e.path().is_dir() {
-                        walk(&e.path())
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
         .unwrap_or(0)
 }

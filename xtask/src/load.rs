@@ -61,13 +61,9 @@ pub(crate) struct Args {
 /// Parses `250ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 10s"))?;
+    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 10s"))?;
     let seconds = match unit {
         "ms" => value / 1000.0,
         "" | "s" => value,
@@ -83,10 +79,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Refuses a URL whose host is not a loopback address: this tool must never load another machine.
 async fn check_loopback(url: &Url) -> anyhow::Result<()> {
-    ensure!(
-        url.scheme() == "http",
-        "only http:// URLs are supported, got {url}"
-    );
+    ensure!(url.scheme() == "http", "only http:// URLs are supported, got {url}");
     let host = url.host_str().unwrap_or_default();
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
@@ -151,9 +144,7 @@ impl Plan {
             // Workers start at different vectors so concurrent requests mix models.
             let index = (*seq as usize + usize::from(worker)) % self.vectors.len().max(1);
             if let Some(v) = self.vectors.get(index) {
-                let ms = self
-                    .start_ms
-                    .saturating_add(i64::try_from(*seq).unwrap_or(i64::MAX));
+                let ms = self.start_ms.saturating_add(i64::try_from(*seq).unwrap_or(i64::MAX));
                 let _ = write!(
                     out,
                     r#"{{"timestamp":"{}","deviceid":"load-{}-w{}-{}","payload":{},"devicetype":{},"port":{}}}"#,
@@ -207,9 +198,7 @@ async fn worker(
 ) -> Tally {
     let mut tally = Tally::default();
     let mut seq = 0u64;
-    while Instant::now() < deadline
-        && counters.claimed.fetch_add(1, Ordering::Relaxed) < plan.max_requests
-    {
+    while Instant::now() < deadline && counters.claimed.fetch_add(1, Ordering::Relaxed) < plan.max_requests {
         let body = plan.body(id, &mut seq);
         let started = Instant::now();
         let sent = client
@@ -229,32 +218,20 @@ async fn worker(
         };
         match answer {
             Ok((status, body)) => {
-                tally
-                    .latencies_us
-                    .push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+                tally.latencies_us.push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
                 counters.answered.fetch_add(1, Ordering::Relaxed);
                 if status.is_success() {
                     tally.ok += 1;
                     counters.ok.fetch_add(1, Ordering::Relaxed);
-                    let summary: serde_json::Value =
-                        serde_json::from_slice(&body).unwrap_or_default();
-                    tally.stored += summary
-                        .get("stored")
-                        .and_then(serde_json::Value::as_u64)
-                        .unwrap_or(0);
-                    tally.dead_lettered += summary
-                        .get("dead_lettered")
-                        .and_then(serde_json::Value::as_u64)
-                        .unwrap_or(0);
+                    let summary: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                    tally.stored += summary.get("stored").and_then(serde_json::Value::as_u64).unwrap_or(0);
+                    tally.dead_lettered +=
+                        summary.get("dead_lettered").and_then(serde_json::Value::as_u64).unwrap_or(0);
                 } else {
                     counters.failed.fetch_add(1, Ordering::Relaxed);
-                    *tally
-                        .failures
-                        .entry(status.as_u16().to_string())
-                        .or_default() += 1;
+                    *tally.failures.entry(status.as_u16().to_string()).or_default() += 1;
                     if tally.first_error.is_none() {
-                        tally.first_error =
-                            Some(format!("{status}: {}", String::from_utf8_lossy(&body)));
+                        tally.first_error = Some(format!("{status}: {}", String::from_utf8_lossy(&body)));
                     }
                 }
             }
@@ -294,17 +271,9 @@ fn load_vectors(args: &Args) -> anyhow::Result<Vec<Vector>> {
     let text = std::fs::read_to_string(&args.vectors)
         .with_context(|| format!("reading {}", args.vectors.display()))?;
     let mut out = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let v: serde_json::Value =
-            serde_json::from_str(line).with_context(|| format!("line {}", i + 1))?;
-        let vendor = v
-            .get("vendor")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("line {}", i + 1))?;
+        let vendor = v.get("vendor").and_then(serde_json::Value::as_str).unwrap_or_default();
         if !args.vendors.is_empty() && !args.vendors.iter().any(|x| x == vendor) {
             continue;
         }
@@ -318,33 +287,21 @@ fn load_vectors(args: &Args) -> anyhow::Result<Vec<Vector>> {
             .with_context(|| format!("line {}: no bytes_hex", i + 1))?;
         out.push(Vector {
             model: serde_json::to_string(model)?,
-            model_id: model
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-                .collect(),
+            model_id: model.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect(),
             payload: serde_json::to_string(hex)?,
-            port: v
-                .get("fPort")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0),
+            port: v.get("fPort").and_then(serde_json::Value::as_u64).unwrap_or(0),
         });
     }
-    ensure!(
-        !out.is_empty(),
-        "no vector of {:?} in {}",
-        args.vendors,
-        args.vectors.display()
-    );
+    ensure!(!out.is_empty(), "no vector of {:?} in {}", args.vendors, args.vectors.display());
     Ok(out)
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let url = Url::parse(&args.url).with_context(|| format!("{:?} is not a URL", args.url))?;
     check_loopback(&url).await?;
-    let token =
-        std::env::var(&args.token_env).with_context(|| format!("{} is not set", args.token_env))?;
-    let mut authorization = HeaderValue::from_str(&format!("Basic {token}"))
-        .context("the token is not a valid header value")?;
+    let token = std::env::var(&args.token_env).with_context(|| format!("{} is not set", args.token_env))?;
+    let mut authorization =
+        HeaderValue::from_str(&format!("Basic {token}")).context("the token is not a valid header value")?;
     authorization.set_sensitive(true);
     let vectors = load_vectors(&args)?;
     let start_ms = now_ms();
@@ -383,20 +340,10 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let deadline = started + args.duration;
     let workers: Vec<_> = (0..args.connections)
         .map(|id| {
-            tokio::spawn(worker(
-                id,
-                client.clone(),
-                Arc::clone(&plan),
-                Arc::clone(&counters),
-                deadline,
-            ))
+            tokio::spawn(worker(id, client.clone(), Arc::clone(&plan), Arc::clone(&counters), deadline))
         })
         .collect();
-    let progress = tokio::spawn(progress(
-        Arc::clone(&counters),
-        started,
-        u64::from(plan.batch),
-    ));
+    let progress = tokio::spawn(progress(Arc::clone(&counters), started, u64::from(plan.batch)));
     let mut tally = Tally::default();
     for w in workers {
         let t = w.await.context("a worker panicked")?;
@@ -548,11 +495,7 @@ impl Report {
         if self.failures.is_empty() {
             println!("failures      none");
         } else {
-            let list: Vec<String> = self
-                .failures
-                .iter()
-                .map(|(k, n)| format!("{k}: {n}"))
-                .collect();
+            let list: Vec<String> = self.failures.iter().map(|(k, n)| format!("{k}: {n}")).collect();
             println!("failures      {}", list.join(", "));
         }
         if let Some(e) = &self.first_error {
@@ -586,12 +529,7 @@ fn rfc3339_ms(ms: i64) -> String {
     let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", rest / 3600, rest / 60 % 60, rest % 60)
 }
 
 /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
@@ -630,17 +568,11 @@ mod tests {
 
     #[tokio::test]
     async fn only_loopback_targets() {
-        for ok in [
-            "http://127.0.0.1:8080/",
-            "http://127.1.2.3/",
-            "http://[::1]:9000/",
-            "http://localhost:8080/",
-        ] {
+        for ok in
+            ["http://127.0.0.1:8080/", "http://127.1.2.3/", "http://[::1]:9000/", "http://localhost:8080/"]
+        {
             let url = Url::parse(ok).map_err(|e| e.to_string());
-            assert!(
-                matches!(url, Ok(ref u) if check_loopback(u).await.is_ok()),
-                "{ok} refused"
-            );
+            assert!(matches!(url, Ok(ref u) if check_loopback(u).await.is_ok()), "{ok} refused");
         }
         for bad in [
             "http://10.0.0.1/",
@@ -650,10 +582,7 @@ mod tests {
             "http://0.0.0.0/",
         ] {
             let url = Url::parse(bad).map_err(|e| e.to_string());
-            assert!(
-                matches!(url, Ok(ref u) if check_loopback(u).await.is_err()),
-                "{bad} accepted"
-            );
+            assert!(matches!(url, Ok(ref u) if check_loopback(u).await.is_err()), "{bad} accepted");
         }
     }
 

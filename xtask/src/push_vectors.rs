@@ -33,35 +33,21 @@ fn bad_frames() -> Vec<(&'static str, String, bool)> {
         .to_string()
     };
     vec![
-        (
-            "truncated em300-th frame",
-            env("0175320367", "em300-th"),
-            true,
-        ),
-        (
-            "unknown devicetype",
-            env("0175320367c80004683c", "acme-9000"),
-            true,
-        ),
+        ("truncated em300-th frame", env("0175320367", "em300-th"), true),
+        ("unknown devicetype", env("0175320367c80004683c", "acme-9000"), true),
         ("malformed hex", env("01753G", "em300-th"), true),
-        (
-            "wrong token",
-            env("0175320367c80004683c", "em300-th"),
-            false,
-        ),
+        ("wrong token", env("0175320367c80004683c", "em300-th"), false),
     ]
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.vectors)
         .with_context(|| format!("reading {}", args.vectors.display()))?;
-    let token =
-        std::env::var(&args.token_env).with_context(|| format!("{} is not set", args.token_env))?;
+    let token = std::env::var(&args.token_env).with_context(|| format!("{} is not set", args.token_env))?;
     let client = reqwest::Client::new();
     let (mut sent, mut ok) = (0, 0);
     for (i, line) in text.lines().enumerate() {
-        let v: serde_json::Value =
-            serde_json::from_str(line).with_context(|| format!("line {}", i + 1))?;
+        let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("line {}", i + 1))?;
         let vendor = v["vendor"].as_str().unwrap_or_default();
         if !args.vendors.is_empty() && !args.vendors.iter().any(|x| x == vendor) {
             continue;
@@ -99,18 +85,11 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             (_, o) if o.is_object() => format!("dead-lettered at {}: {}", o["stage"], o["error"]),
             _ => summary.to_string(),
         };
-        println!(
-            "POST {vendor:<14} {device:<10} port {:>3} -> {status} {what}",
-            v["fPort"]
-        );
+        println!("POST {vendor:<14} {device:<10} port {:>3} -> {status} {what}", v["fPort"]);
     }
     if args.with_bad_frames {
         for (what, body, good_token) in bad_frames() {
-            let auth = if good_token {
-                format!("Basic {token}")
-            } else {
-                "Basic wrong".to_string()
-            };
+            let auth = if good_token { format!("Basic {token}") } else { "Basic wrong".to_string() };
             let response = client
                 .post(&args.url)
                 .header("content-type", "application/json")
@@ -119,10 +98,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
                 .send()
                 .await?;
             let status = response.status();
-            println!(
-                "POST {what:<35} -> {status} {}",
-                response.text().await.unwrap_or_default()
-            );
+            println!("POST {what:<35} -> {status} {}", response.text().await.unwrap_or_default());
         }
     }
     println!("{ok}/{sent} vector requests answered 2xx");

@@ -38,7 +38,7 @@ pub enum IngestError {
 pub struct Ingest {
     pub(crate) connector: Arc<str>,
     pub(crate) pool: Addr<ConnectorActor>,
-    pub(crate) router: Addr<Router>,
+    pub(crate) router: Router,
     pub(crate) readings_sinks: Arc<[usize]>,
     pub(crate) next_id: Arc<AtomicU64>,
 }
@@ -63,41 +63,24 @@ impl Ingest {
     ) -> Result<Ack, IngestError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let received_ms = now_ms();
-        // Kept to dead-letter the unit whole if the connector refuses it.
-        let original = body.clone();
-        let event = Event::Inbound(Inbound {
-            id,
-            channel: channel.clone(),
-            headers,
-            body,
-            received_ms,
-        });
-        let result = self
+        let event = Event::Inbound(Inbound { id, channel, headers, body, received_ms });
+        let (event, result) = self
             .pool
             .send(HandleEvent(event))
             .await
             .map_err(|_| IngestError::Stopped(self.connector.to_string()))?;
+        // The event comes back with its body: a refused unit is dead-lettered whole, uncopied.
+        let (channel, original) = match event {
+            Event::Inbound(inbound) => (inbound.channel, inbound.body),
+            _ => (String::new(), Vec::new()),
+        };
         let commands = match result {
             Ok(commands) => commands,
-            Err(e @ PluginError::Host { .. }) => {
-                return Err(IngestError::Route(RouteError::Host(e)));
-            }
+            Err(e @ PluginError::Host { .. }) => return Err(IngestError::Route(RouteError::Host(e))),
             Err(e) => {
-                let (status, stage) = if e.is_data_error() {
-                    (400, Stage::Connector)
-                } else {
-                    (500, Stage::Plugin)
-                };
-                return self
-                    .refuse(
-                        &channel,
-                        original,
-                        received_ms,
-                        status,
-                        stage,
-                        error_chain(&e),
-                    )
-                    .await;
+                let (status, stage) =
+                    if e.is_data_error() { (400, Stage::Connector) } else { (500, Stage::Plugin) };
+                return self.refuse(&channel, original, received_ms, status, stage, error_chain(&e)).await;
             }
         };
         let mut frames = Vec::new();
@@ -126,14 +109,7 @@ impl Ingest {
                 Command::Accept((_, s)) => status = s,
                 Command::Reject(r) => {
                     return self
-                        .refuse(
-                            &channel,
-                            original,
-                            received_ms,
-                            r.status,
-                            Stage::Connector,
-                            r.reason,
-                        )
+                        .refuse(&channel, original, received_ms, r.status, Stage::Connector, r.reason)
                         .await;
                 }
                 Command::Subscribe(_) | Command::Request(_) => {
@@ -143,19 +119,14 @@ impl Ingest {
         }
         let outcomes = self
             .router
-            .send(Route {
+            .route(Route {
                 frames,
                 readings,
                 readings_sinks: Arc::clone(&self.readings_sinks),
                 rejected: Vec::new(),
             })
-            .await
-            .map_err(|_| IngestError::Stopped(self.connector.to_string()))??;
-        Ok(Ack {
-            status,
-            reason: None,
-            frames: outcomes,
-        })
+            .await?;
+        Ok(Ack { status, reason: None, frames: outcomes })
     }
 
     /// Dead-letters a refused unit whole (original bytes), then answers with the reason.
@@ -177,23 +148,8 @@ impl Ingest {
             received_ms,
             connector: Arc::clone(&self.connector),
         };
-        let rejected = vec![Rejected {
-            frame,
-            stage,
-            error: reason.clone(),
-            plugin: None,
-        }];
-        self.router
-            .send(Route {
-                rejected,
-                ..Route::default()
-            })
-            .await
-            .map_err(|_| IngestError::Stopped(self.connector.to_string()))??;
-        Ok(Ack {
-            status,
-            reason: Some(reason),
-            frames: Vec::new(),
-        })
+        let rejected = vec![Rejected { frame, stage, error: reason.clone(), plugin: None }];
+        self.router.route(Route { rejected, ..Route::default() }).await?;
+        Ok(Ack { status, reason: Some(reason), frames: Vec::new() })
     }
 }

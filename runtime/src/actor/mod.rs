@@ -1,19 +1,18 @@
 //! The actor graph: connector pools, the router, decoder pools and sinks.
 //!
 //! ```text
-//! transport --Ingest--> ConnectorActor (plugin) --frames--> Router --DecodeBatch--> DecoderActor
-//!                                                              |                      (plugin)
-//!                                                              +--Write--> SinkActor(s), dead letter
+//! transport --Ingest--> ConnectorActor (plugin) --frames--> router --DecodeBatch--> DecoderActor
+//!                                                              |                     (plugin)
+//!                                                              +--Batch--> sinks, dead letter
 //! ```
 //! Plugin calls run on `SyncArbiter` threads (one wasmtime `Store` each), never on an async
-//! executor; the router and sinks are supervised async actors. The [`Ingest`] handle is plain
-//! async Rust, usable from any tokio runtime (axum handlers included).
+//! executor. Routing is plain async Rust on the submitter's task, and each sink commits on its
+//! own thread. The [`Ingest`] handle is usable from any tokio runtime (axum handlers included).
 
 mod connector;
 mod decoder;
 mod ingest;
 mod router;
-mod sink;
 pub(crate) mod system;
 
 pub(crate) use connector::{ConnectorActor, HandleEvent};
@@ -22,4 +21,3 @@ pub use ingest::{Ack, Ingest, IngestError};
 pub use router::RouteError;
 pub(crate) use router::error_chain;
 pub(crate) use router::{Route, RouteEntry, RouteTable, Router};
-pub(crate) use sink::{SinkActor, Write};

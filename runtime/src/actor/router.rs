@@ -1,14 +1,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix::{Actor, Addr, Context, Handler, Message, ResponseFuture, Supervised};
+use actix::Addr;
 use futures::future::join_all;
 use tokio::sync::broadcast;
 
-use super::{DecodeBatch, DecoderActor, SinkActor, Write};
+use super::{DecodeBatch, DecoderActor};
 use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch, Rejected, Stage};
 use crate::plugin::PluginError;
-use crate::sink::{Batch, SinkError};
+use crate::sink::{Batch, Sink, SinkError};
 
 /// Where one devicetype goes.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ pub(crate) struct RouteTable {
     pub(crate) routes: HashMap<Arc<str>, RouteEntry>,
     /// Decoder pools: (name, plugin label `name@version`, pool).
     pub(crate) decoders: Vec<(Arc<str>, Arc<str>, Addr<DecoderActor>)>,
-    pub(crate) sinks: Vec<(Arc<str>, Addr<SinkActor>)>,
+    pub(crate) sinks: Vec<(Arc<str>, Arc<dyn Sink>)>,
     pub(crate) dead_letter: usize,
 }
 
@@ -38,10 +38,6 @@ pub(crate) struct Route {
     pub(crate) readings: Vec<Reading>,
     pub(crate) readings_sinks: Arc<[usize]>,
     pub(crate) rejected: Vec<Rejected>,
-}
-
-impl Message for Route {
-    type Result = Result<Vec<FrameOutcome>, RouteError>;
 }
 
 /// Why a unit could not be committed. The source is not acknowledged and will redeliver.
@@ -59,185 +55,125 @@ pub enum RouteError {
 }
 
 /// Routes frames to decoder pools and readings to sinks; answers once everything committed.
-#[derive(Debug)]
+///
+/// Not an actor: routing is a function of the route table, run on the task of whoever submits
+/// the unit (a transport's connection task, the embedding host). What it talks to are the
+/// decoder pools (actors owning one wasmtime `Store` each) and the sinks, which commit on their
+/// own threads. A router actor and sink actors cost two more mailbox hops per request, each way.
+#[derive(Debug, Clone)]
 pub(crate) struct Router {
     pub(crate) table: Arc<RouteTable>,
     pub(crate) tap: broadcast::Sender<ReadingBatch>,
 }
 
-impl Actor for Router {
-    type Context = Context<Self>;
-}
-
-impl Supervised for Router {}
-
-impl Handler<Route> for Router {
-    type Result = ResponseFuture<Result<Vec<FrameOutcome>, RouteError>>;
-
-    fn handle(&mut self, msg: Route, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(route(Arc::clone(&self.table), self.tap.clone(), msg))
-    }
-}
-
-async fn route(
-    table: Arc<RouteTable>,
-    tap: broadcast::Sender<ReadingBatch>,
-    msg: Route,
-) -> Result<Vec<FrameOutcome>, RouteError> {
-    let Route {
-        frames,
-        readings,
-        readings_sinks,
-        mut rejected,
-    } = msg;
-    let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
-    // Decoder index -> (frame positions, frames with their model).
-    type PerDecoder = HashMap<usize, (Vec<usize>, Vec<(Frame, Arc<str>)>)>;
-    let mut per_decoder = PerDecoder::new();
-    let mut per_sink: Vec<Vec<Reading>> = vec![Vec::new(); table.sinks.len()];
-    for s in readings_sinks.iter() {
-        if let Some(v) = per_sink.get_mut(*s) {
-            v.extend(readings.iter().cloned());
-        }
-    }
-
-    for (i, frame) in frames.into_iter().enumerate() {
-        match table.routes.get(&frame.devicetype) {
-            Some(r) => {
-                let entry = per_decoder.entry(r.decoder).or_default();
-                entry.0.push(i);
-                entry.1.push((frame, Arc::clone(&r.model)));
+impl Router {
+    /// Decodes the unit's frames, commits readings and rejections, and returns one outcome per
+    /// frame once every sink involved has committed.
+    pub(crate) async fn route(&self, msg: Route) -> Result<Vec<FrameOutcome>, RouteError> {
+        let table = &*self.table;
+        let Route { frames, readings, readings_sinks, mut rejected } = msg;
+        let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
+        // Decoder index -> (frame positions, frames with their model).
+        type PerDecoder = HashMap<usize, (Vec<usize>, Vec<(Frame, Arc<str>)>)>;
+        let mut per_decoder = PerDecoder::new();
+        let mut per_sink: Vec<Vec<Reading>> = vec![Vec::new(); table.sinks.len()];
+        for s in readings_sinks.iter() {
+            if let Some(v) = per_sink.get_mut(*s) {
+                v.extend(readings.iter().cloned());
             }
-            None => {
-                let error = format!("no route for devicetype {:?}", &*frame.devicetype);
-                set(
-                    &mut outcomes,
-                    i,
-                    FrameOutcome::DeadLettered {
-                        stage: Stage::Route,
-                        error: error.clone(),
-                    },
-                );
-                rejected.push(Rejected {
-                    frame,
+        }
+
+        for (i, frame) in frames.into_iter().enumerate() {
+            match table.routes.get(&frame.devicetype) {
+                Some(r) => {
+                    let entry = per_decoder.entry(r.decoder).or_default();
+                    entry.0.push(i);
+                    entry.1.push((frame, Arc::clone(&r.model)));
+                }
+                None => {
+                    let error = format!("no route for devicetype {:?}", &*frame.devicetype);
+                    set(
+                        &mut outcomes,
+                        i,
+                        FrameOutcome::DeadLettered { stage: Stage::Route, error: error.clone() },
+                    );
+                    rejected.push(Rejected { frame, stage: Stage::Route, error, plugin: None });
+                }
+            }
+        }
+
+        let calls = per_decoder.into_iter().filter_map(|(d, (idx, items))| {
+            let addr = table.decoders.get(d)?.2.clone();
+            Some(async move { (idx, addr.send(DecodeBatch(items)).await) })
+        });
+        for (idx, result) in join_all(calls).await {
+            let results = result.map_err(|_| RouteError::Mailbox("decoder"))?;
+            for (i, (frame, decoded)) in idx.into_iter().zip(results) {
+                match decoded {
+                    Ok(readings) => {
+                        set(&mut outcomes, i, FrameOutcome::Stored { readings: readings.len() });
+                        let sinks = table.routes.get(&frame.devicetype).map(|r| Arc::clone(&r.sinks));
+                        spread(&mut per_sink, sinks.as_deref().unwrap_or_default(), readings);
+                    }
+                    Err(e @ PluginError::Host { .. }) => return Err(RouteError::Host(e)),
+                    Err(e) => {
+                        let stage = if e.is_data_error() { Stage::Decode } else { Stage::Plugin };
+                        let plugin = match &e {
+                            PluginError::Trap { plugin, .. }
+                            | PluginError::TooManyReadings { plugin, .. } => Some(plugin.clone()),
+                            _ => table
+                                .routes
+                                .get(&frame.devicetype)
+                                .and_then(|r| table.decoders.get(r.decoder))
+                                .map(|d| d.1.to_string()),
+                        };
+                        let error = error_chain(&e);
+                        tracing::warn!(
+                            stage = stage.as_str(),
+                            plugin = plugin.as_deref().unwrap_or("-"),
+                            error = %error,
+                            "Frame dead-lettered."
+                        );
+                        set(&mut outcomes, i, FrameOutcome::DeadLettered { stage, error: error.clone() });
+                        rejected.push(Rejected { frame, stage, error, plugin });
+                    }
+                }
+            }
+        }
+
+        let mut writes = Vec::new();
+        let mut tapped = Vec::new();
+        let want_tap = self.tap.receiver_count() > 0;
+        for (s, readings) in per_sink.into_iter().enumerate() {
+            if readings.is_empty() {
+                continue;
+            }
+            if want_tap && tapped.is_empty() {
+                tapped.clone_from(&readings);
+            }
+            if let Some((_, sink)) = table.sinks.get(s) {
+                writes.push(sink.write(Batch { readings, rejected: Vec::new() }));
+            }
+        }
+        if let Some((_, sink)) = table.sinks.get(table.dead_letter).filter(|_| !rejected.is_empty()) {
+            writes.push(sink.write(Batch { readings: Vec::new(), rejected }));
+        }
+        for w in join_all(writes).await {
+            w?;
+        }
+        if !tapped.is_empty() {
+            let _ = self.tap.send(ReadingBatch::from(tapped));
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(FrameOutcome::DeadLettered {
                     stage: Stage::Route,
-                    error,
-                    plugin: None,
-                });
-            }
-        }
-    }
-
-    let calls = per_decoder.into_iter().filter_map(|(d, (idx, items))| {
-        let addr = table.decoders.get(d)?.2.clone();
-        Some(async move { (idx, addr.send(DecodeBatch(items)).await) })
-    });
-    for (idx, result) in join_all(calls).await {
-        let results = result.map_err(|_| RouteError::Mailbox("decoder"))?;
-        for (i, (frame, decoded)) in idx.into_iter().zip(results) {
-            match decoded {
-                Ok(readings) => {
-                    set(
-                        &mut outcomes,
-                        i,
-                        FrameOutcome::Stored {
-                            readings: readings.len(),
-                        },
-                    );
-                    let sinks = table
-                        .routes
-                        .get(&frame.devicetype)
-                        .map(|r| Arc::clone(&r.sinks));
-                    spread(
-                        &mut per_sink,
-                        sinks.as_deref().unwrap_or_default(),
-                        readings,
-                    );
-                }
-                Err(e @ PluginError::Host { .. }) => return Err(RouteError::Host(e)),
-                Err(e) => {
-                    let stage = if e.is_data_error() {
-                        Stage::Decode
-                    } else {
-                        Stage::Plugin
-                    };
-                    let plugin = match &e {
-                        PluginError::Trap { plugin, .. }
-                        | PluginError::TooManyReadings { plugin, .. } => Some(plugin.clone()),
-                        _ => table
-                            .routes
-                            .get(&frame.devicetype)
-                            .and_then(|r| table.decoders.get(r.decoder))
-                            .map(|d| d.1.to_string()),
-                    };
-                    let error = error_chain(&e);
-                    tracing::warn!(
-                        stage = stage.as_str(),
-                        plugin = plugin.as_deref().unwrap_or("-"),
-                        error = %error,
-                        "Frame dead-lettered."
-                    );
-                    set(
-                        &mut outcomes,
-                        i,
-                        FrameOutcome::DeadLettered {
-                            stage,
-                            error: error.clone(),
-                        },
-                    );
-                    rejected.push(Rejected {
-                        frame,
-                        stage,
-                        error,
-                        plugin,
-                    });
-                }
-            }
-        }
-    }
-
-    let mut writes = Vec::new();
-    let mut tapped = Vec::new();
-    let want_tap = tap.receiver_count() > 0;
-    for (s, readings) in per_sink.into_iter().enumerate() {
-        if readings.is_empty() {
-            continue;
-        }
-        if want_tap && tapped.is_empty() {
-            tapped.clone_from(&readings);
-        }
-        if let Some((_, addr)) = table.sinks.get(s) {
-            writes.push(addr.send(Write(Batch {
-                readings,
-                rejected: Vec::new(),
-            })));
-        }
-    }
-    if let Some((_, addr)) = table
-        .sinks
-        .get(table.dead_letter)
-        .filter(|_| !rejected.is_empty())
-    {
-        writes.push(addr.send(Write(Batch {
-            readings: Vec::new(),
-            rejected,
-        })));
-    }
-    for w in join_all(writes).await {
-        w.map_err(|_| RouteError::Mailbox("sink"))??;
-    }
-    if !tapped.is_empty() {
-        let _ = tap.send(ReadingBatch::from(tapped));
-    }
-    Ok(outcomes
-        .into_iter()
-        .map(|o| {
-            o.unwrap_or(FrameOutcome::DeadLettered {
-                stage: Stage::Route,
-                error: "lost in routing".into(),
+                    error: "lost in routing".into(),
+                })
             })
-        })
-        .collect())
+            .collect())
+    }
 }
 
 fn set(outcomes: &mut [Option<FrameOutcome>], i: usize, o: FrameOutcome) {

@@ -5,11 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use actix::{Addr, Supervisor, SyncArbiter};
+use actix::{Addr, SyncArbiter};
 use tokio::sync::{broadcast, oneshot};
 
-use super::{ConnectorActor, DecoderActor, Ingest, RouteEntry, RouteTable, Router, SinkActor};
-use crate::message::ReadingBatch;
+use super::{ConnectorActor, DecoderActor, Ingest, RouteEntry, RouteTable, Router};
 use crate::plugin::{ConnectorPlugin, DecoderPlugin};
 use crate::sink::Sink;
 
@@ -57,10 +56,8 @@ pub(crate) struct RoutePlan {
 pub(crate) struct Running {
     pub(crate) system: actix::System,
     pub(crate) thread: std::thread::JoinHandle<()>,
-    pub(crate) router: Addr<Router>,
+    pub(crate) router: Router,
     pub(crate) ingests: HashMap<String, Ingest>,
-    pub(crate) sinks: Vec<(Arc<str>, Addr<SinkActor>)>,
-    pub(crate) tap: broadcast::Sender<ReadingBatch>,
 }
 
 /// Capacity of the readings tap given to embedding hosts (batches, not readings).
@@ -68,124 +65,63 @@ pub(crate) const TAP_CAPACITY: usize = 1024;
 
 pub(crate) async fn start(plan: Plan) -> std::io::Result<Running> {
     let (tx, rx) = oneshot::channel();
-    let thread = std::thread::Builder::new()
-        .name("passerelle-actors".into())
-        .spawn(move || {
-            let sys = actix::System::new();
-            let built = sys.block_on(async move { build(plan) });
-            let _ = tx.send((actix::System::current(), built));
-            if let Err(e) = sys.run() {
-                tracing::error!(error = %e, "Actor system stopped with an error.");
-            }
-        })?;
-    let (system, (router, ingests, sinks, tap)) = rx
-        .await
-        .map_err(|_| std::io::Error::other("the actor system thread died while starting"))?;
-    Ok(Running {
-        system,
-        thread,
-        router,
-        ingests,
-        sinks,
-        tap,
-    })
+    let thread = std::thread::Builder::new().name("passerelle-actors".into()).spawn(move || {
+        let sys = actix::System::new();
+        let built = sys.block_on(async move { build(plan) });
+        let _ = tx.send((actix::System::current(), built));
+        if let Err(e) = sys.run() {
+            tracing::error!(error = %e, "Actor system stopped with an error.");
+        }
+    })?;
+    let (system, (router, ingests)) =
+        rx.await.map_err(|_| std::io::Error::other("the actor system thread died while starting"))?;
+    Ok(Running { system, thread, router, ingests })
 }
 
-type Built = (
-    Addr<Router>,
-    HashMap<String, Ingest>,
-    Vec<(Arc<str>, Addr<SinkActor>)>,
-    broadcast::Sender<ReadingBatch>,
-);
+type Built = (Router, HashMap<String, Ingest>);
 
 fn build(plan: Plan) -> Built {
-    let sinks: Vec<(Arc<str>, Addr<SinkActor>)> = plan
-        .sinks
-        .into_iter()
-        .map(|(name, sink)| {
-            (
-                Arc::from(name),
-                Supervisor::start(move |_| SinkActor { sink }),
-            )
-        })
-        .collect();
+    let sinks: Vec<(Arc<str>, Arc<dyn Sink>)> =
+        plan.sinks.into_iter().map(|(name, sink)| (Arc::from(name), Arc::from(sink))).collect();
     let decoders: Vec<(Arc<str>, Arc<str>, Addr<DecoderActor>)> = plan
         .decoders
         .into_iter()
-        .map(
-            |DecoderPlan {
-                 name,
-                 plugin,
-                 instances,
-             }| {
-                let label = Arc::clone(plugin.label());
-                let addr = SyncArbiter::start(instances.max(1), move || DecoderActor {
-                    instance: plugin.instance(),
-                });
-                (Arc::from(name), label, addr)
-            },
-        )
+        .map(|DecoderPlan { name, plugin, instances }| {
+            let label = Arc::clone(plugin.label());
+            let addr =
+                SyncArbiter::start(instances.max(1), move || DecoderActor { instance: plugin.instance() });
+            (Arc::from(name), label, addr)
+        })
         .collect();
     let routes = plan
         .routes
         .into_iter()
-        .map(
-            |RoutePlan {
-                 devicetype,
-                 decoder,
-                 model,
-                 sinks,
-             }| {
-                (
-                    Arc::from(devicetype),
-                    RouteEntry {
-                        decoder,
-                        model: Arc::from(model),
-                        sinks: Arc::from(sinks),
-                    },
-                )
-            },
-        )
+        .map(|RoutePlan { devicetype, decoder, model, sinks }| {
+            (Arc::from(devicetype), RouteEntry { decoder, model: Arc::from(model), sinks: Arc::from(sinks) })
+        })
         .collect();
-    let table = Arc::new(RouteTable {
-        routes,
-        decoders,
-        sinks: sinks.clone(),
-        dead_letter: plan.dead_letter,
-    });
+    let table = Arc::new(RouteTable { routes, decoders, sinks, dead_letter: plan.dead_letter });
     let (tap, _) = broadcast::channel(TAP_CAPACITY);
-    let router_tap = tap.clone();
-    let router = Supervisor::start(move |_| Router {
-        table,
-        tap: router_tap,
-    });
+    let router = Router { table, tap };
     let ingests = plan
         .connectors
         .into_iter()
-        .map(
-            |ConnectorPlan {
-                 name,
-                 plugin,
-                 instances,
-                 settings,
-                 readings_sinks,
-             }| {
-                let settings = Arc::new(settings);
-                let pool = SyncArbiter::start(instances.max(1), move || ConnectorActor {
-                    instance: plugin.instance(),
-                    settings: Arc::clone(&settings),
-                    started: false,
-                });
-                let ingest = Ingest {
-                    connector: Arc::from(name.as_str()),
-                    pool,
-                    router: router.clone(),
-                    readings_sinks: Arc::from(readings_sinks),
-                    next_id: Arc::new(AtomicU64::new(1)),
-                };
-                (name, ingest)
-            },
-        )
+        .map(|ConnectorPlan { name, plugin, instances, settings, readings_sinks }| {
+            let settings = Arc::new(settings);
+            let pool = SyncArbiter::start(instances.max(1), move || ConnectorActor {
+                instance: plugin.instance(),
+                settings: Arc::clone(&settings),
+                started: false,
+            });
+            let ingest = Ingest {
+                connector: Arc::from(name.as_str()),
+                pool,
+                router: router.clone(),
+                readings_sinks: Arc::from(readings_sinks),
+                next_id: Arc::new(AtomicU64::new(1)),
+            };
+            (name, ingest)
+        })
         .collect();
-    (router, ingests, sinks, tap)
+    (router, ingests)
 }

@@ -23,8 +23,7 @@ mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use model::{
-    ConnectorConfig, DEFAULT_CONNECTOR_INSTANCES, DEFAULT_DECODER_INSTANCES, DecoderConfig,
-    RouteConfig,
+    ConnectorConfig, DEFAULT_CONNECTOR_INSTANCES, DEFAULT_DECODER_INSTANCES, DecoderConfig, RouteConfig,
 };
 pub use secrets::Secrets;
 
@@ -88,10 +87,7 @@ impl Config {
         config.source = Source {
             text: text.to_string(),
             origin: origin.to_string(),
-            base_dir: Path::new(origin)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
+            base_dir: Path::new(origin).parent().map(Path::to_path_buf).unwrap_or_default(),
         };
         Ok(config)
     }
@@ -120,20 +116,12 @@ impl Config {
     /// All the errors found.
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         let errors = validate::validate(self);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigErrors(errors))
-        }
+        if errors.is_empty() { Ok(()) } else { Err(ConfigErrors(errors)) }
     }
 
     /// Resolves a path of the config relative to the config file's directory.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.source.base_dir.join(path)
-        }
+        if path.is_absolute() { path.to_path_buf() } else { self.source.base_dir.join(path) }
     }
 
     /// Sets the directory relative paths resolve against (the config file's, by default).

@@ -9,9 +9,7 @@ pub struct Secrets {
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Secrets")
-            .field("supplied", &self.supplied.keys().collect::<Vec<_>>())
-            .finish()
+        f.debug_struct("Secrets").field("supplied", &self.supplied.keys().collect::<Vec<_>>()).finish()
     }
 }
 
@@ -23,9 +21,6 @@ impl Secrets {
 
     /// The value of `name`: supplied, else from the environment.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.supplied
-            .get(name)
-            .cloned()
-            .or_else(|| std::env::var(name).ok())
+        self.supplied.get(name).cloned().or_else(|| std::env::var(name).ok())
     }
 }

@@ -7,17 +7,10 @@ fn locate(source: &Source, section: &str, needle: &str) -> (usize, usize) {
     let text = &source.text;
     let from = text.find(&format!("{section}:")).unwrap_or(0);
     let quoted = format!("\"{needle}\"");
-    let at = text
-        .get(from..)
-        .and_then(|t| t.find(&quoted))
-        .map(|i| i + from)
-        .or_else(|| text.find(&quoted));
+    let at = text.get(from..).and_then(|t| t.find(&quoted)).map(|i| i + from).or_else(|| text.find(&quoted));
     match at {
         Some(i) => line_col(text, i),
-        None => text
-            .find(&format!("{section}:"))
-            .map(|i| line_col(text, i))
-            .unwrap_or((0, 0)),
+        None => text.find(&format!("{section}:")).map(|i| line_col(text, i)).unwrap_or((0, 0)),
     }
 }
 
@@ -64,29 +57,18 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
     let src = config.source();
     let mut errors = Vec::new();
     let mut err = |(line, column): (usize, usize), message: String| {
-        errors.push(ConfigError {
-            origin: src.origin.clone(),
-            line,
-            column,
-            message,
-        });
+        errors.push(ConfigError { origin: src.origin.clone(), line, column, message });
     };
 
     if !config.sinks.contains_key(&config.dead_letter) {
         err(
             locate(src, "dead_letter", &config.dead_letter),
-            format!(
-                "dead_letter: sink {:?} is not defined in `sinks`",
-                config.dead_letter
-            ),
+            format!("dead_letter: sink {:?} is not defined in `sinks`", config.dead_letter),
         );
     }
     for (name, c) in &config.connectors {
         for problem in c.transport.validate() {
-            err(
-                locate_key(src, "connectors", name),
-                format!("connector {name:?}: {problem}"),
-            );
+            err(locate_key(src, "connectors", name), format!("connector {name:?}: {problem}"));
         }
         if c.instances == 0 {
             err(
@@ -103,45 +85,30 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
             }
         }
         if c.plugin.as_os_str().is_empty() {
-            err(
-                locate_key(src, "connectors", name),
-                format!("connector {name:?}: plugin path is empty"),
-            );
+            err(locate_key(src, "connectors", name), format!("connector {name:?}: plugin path is empty"));
         }
     }
     for (name, d) in &config.decoders {
         if d.instances == 0 {
-            err(
-                locate_key(src, "decoders", name),
-                format!("decoder {name:?}: instances must be at least 1"),
-            );
+            err(locate_key(src, "decoders", name), format!("decoder {name:?}: instances must be at least 1"));
         }
         if d.limits.deadline_ms == 0
             || d.limits.memory_mib == 0
             || d.limits.max_readings == 0
             || d.limits.max_batch == 0
         {
-            err(
-                locate_key(src, "decoders", name),
-                format!("decoder {name:?}: every limit must be above 0"),
-            );
+            err(locate_key(src, "decoders", name), format!("decoder {name:?}: every limit must be above 0"));
         }
         if d.plugin.extension().and_then(|e| e.to_str()) != Some("wasm") {
             err(
                 locate(src, "decoders", &d.plugin.display().to_string()),
-                format!(
-                    "decoder {name:?}: plugin {:?} is not a .wasm file",
-                    d.plugin.display().to_string()
-                ),
+                format!("decoder {name:?}: plugin {:?} is not a .wasm file", d.plugin.display().to_string()),
             );
         }
     }
     for (name, s) in &config.sinks {
         for problem in s.validate() {
-            err(
-                locate_key(src, "sinks", name),
-                format!("sink {name:?}: {problem}"),
-            );
+            err(locate_key(src, "sinks", name), format!("sink {name:?}: {problem}"));
         }
     }
     let mut seen = std::collections::BTreeMap::new();
@@ -161,18 +128,11 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
         if !config.decoders.contains_key(&r.decoder) {
             err(
                 locate_nth_key(src, "routes", "decoder", i),
-                format!(
-                    "route {}: decoder {:?} is not defined in `decoders`",
-                    i + 1,
-                    r.decoder
-                ),
+                format!("route {}: decoder {:?} is not defined in `decoders`", i + 1, r.decoder),
             );
         }
         if r.sinks.is_empty() {
-            err(
-                at,
-                format!("route {}: no sinks: readings would go nowhere", i + 1),
-            );
+            err(at, format!("route {}: no sinks: readings would go nowhere", i + 1));
         }
         for s in &r.sinks {
             if !config.sinks.contains_key(s) {

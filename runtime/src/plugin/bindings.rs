@@ -4,12 +4,7 @@
 
 /// Bindings of the `decoder` world.
 pub mod decoder {
-    #![allow(
-        missing_docs,
-        missing_debug_implementations,
-        unreachable_pub,
-        clippy::all
-    )]
+    #![allow(missing_docs, missing_debug_implementations, unreachable_pub, clippy::all)]
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "passerelle:plugin/decoder",
@@ -19,12 +14,7 @@ pub mod decoder {
 
 /// Bindings of the `connector` world; shares the `types` interface with the decoder world.
 pub mod connector {
-    #![allow(
-        missing_docs,
-        missing_debug_implementations,
-        unreachable_pub,
-        clippy::all
-    )]
+    #![allow(missing_docs, missing_debug_implementations, unreachable_pub, clippy::all)]
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "passerelle:plugin/connector",
@@ -39,9 +29,7 @@ pub mod connector {
 pub use connector::exports::passerelle::plugin::connect::{
     Command, ConnectorError, Event, Inbound, Rejection, Request, Response,
 };
-pub use decoder::exports::passerelle::plugin::decode::{
-    Expectation, ExpectedReading, Metadata, TestVector,
-};
+pub use decoder::exports::passerelle::plugin::decode::{Expectation, ExpectedReading, Metadata, TestVector};
 pub use decoder::passerelle::plugin::types::{
     DecodeError, Frame as WitFrame, Level, Reading as WitReading, Value,
 };

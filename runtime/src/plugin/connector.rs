@@ -36,9 +36,7 @@ pub struct ConnectorPlugin {
 
 impl std::fmt::Debug for ConnectorPlugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectorPlugin")
-            .field("label", &self.label)
-            .finish_non_exhaustive()
+        f.debug_struct("ConnectorPlugin").field("label", &self.label).finish_non_exhaustive()
     }
 }
 
@@ -54,12 +52,7 @@ impl ConnectorPlugin {
         label: &str,
     ) -> Result<Self, PluginError> {
         let pre = link::<Connector>(engine, &compiled.component, "connector")?;
-        Ok(Self {
-            engine: engine.clone(),
-            pre,
-            limits,
-            label: Arc::from(label),
-        })
+        Ok(Self { engine: engine.clone(), pre, limits, label: Arc::from(label) })
     }
 
     /// The plugin's label.
@@ -87,9 +80,7 @@ pub struct ConnectorInstance {
 
 impl std::fmt::Debug for ConnectorInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectorInstance")
-            .field("plugin", self.sandbox.label())
-            .finish()
+        f.debug_struct("ConnectorInstance").field("plugin", self.sandbox.label()).finish()
     }
 }
 

@@ -76,11 +76,7 @@ impl DecoderPlugin {
             engine: engine.clone(),
             pre,
             limits,
-            metadata: Arc::new(Metadata {
-                name: String::new(),
-                version: String::new(),
-                models: vec![],
-            }),
+            metadata: Arc::new(Metadata { name: String::new(), version: String::new(), models: vec![] }),
             label: Arc::from("unknown"),
             hash: Arc::from(compiled.hash.as_str()),
         };
@@ -135,10 +131,7 @@ impl DecoderPlugin {
         for v in &vectors {
             let got = instance.decode_wit(&v.frame);
             if let Some(problem) = compare(&v.expect, got) {
-                failures.push(VectorFailure {
-                    description: v.description.clone(),
-                    problem,
-                });
+                failures.push(VectorFailure { description: v.description.clone(), problem });
             }
         }
         Ok((vectors, failures))
@@ -146,24 +139,17 @@ impl DecoderPlugin {
 }
 
 /// Compares a decode result with a vector's expectation; `None` when they agree.
-pub(crate) fn compare(
-    expect: &Expectation,
-    got: Result<Vec<WitReading>, PluginError>,
-) -> Option<String> {
+pub(crate) fn compare(expect: &Expectation, got: Result<Vec<WitReading>, PluginError>) -> Option<String> {
     match (expect, got) {
         (Expectation::Error, Err(e)) if e.is_data_error() => None,
         (Expectation::Error, Err(e)) => Some(format!("expected a decode error, got {e}")),
-        (Expectation::Error, Ok(r)) => {
-            Some(format!("expected a decode error, got {} readings", r.len()))
-        }
+        (Expectation::Error, Ok(r)) => Some(format!("expected a decode error, got {} readings", r.len())),
         (Expectation::Readings(_), Err(e)) => Some(format!("expected readings, got {e}")),
         (Expectation::Readings(want), Ok(got)) => {
             let mut problems = Vec::new();
             for w in want {
                 match got.iter().rev().find(|g| g.name == w.name) {
-                    None => {
-                        problems.push(format!("{}: expected {}, missing", w.name, show(&w.value)))
-                    }
+                    None => problems.push(format!("{}: expected {}, missing", w.name, show(&w.value))),
                     Some(g) if !same(&g.value, &w.value) => problems.push(format!(
                         "{}: expected {}, got {}",
                         w.name,
@@ -268,10 +254,7 @@ impl DecoderInstance {
     /// Decodes frames in batched calls of at most `limits.max_batch` frames. The result has one
     /// entry per frame, in order. When a batch traps, its frames are retried one by one on a
     /// fresh instance, so a bad frame costs only itself.
-    pub fn decode_batch(
-        &mut self,
-        frames: &[(Frame, Arc<str>)],
-    ) -> Vec<Result<Vec<Reading>, PluginError>> {
+    pub fn decode_batch(&mut self, frames: &[(Frame, Arc<str>)]) -> Vec<Result<Vec<Reading>, PluginError>> {
         let mut out = Vec::with_capacity(frames.len());
         for chunk in frames.chunks(self.plugin.limits.max_batch.max(1)) {
             let wit: Vec<WitFrame> = chunk.iter().map(|(f, m)| to_wit(f, m)).collect();
@@ -279,9 +262,9 @@ impl DecoderInstance {
                 Ok(results) if results.len() == chunk.len() => {
                     for ((frame, _), r) in chunk.iter().zip(results) {
                         out.push(match r {
-                            Ok(readings) => self
-                                .check_count(&readings)
-                                .map(|()| to_readings(frame, readings)),
+                            Ok(readings) => {
+                                self.check_count(&readings).map(|()| to_readings(frame, readings))
+                            }
                             Err(e) => Err(PluginError::Decode(e)),
                         });
                     }
@@ -336,20 +319,12 @@ mod tests {
     use crate::plugin::bindings::{DecodeError, ExpectedReading};
 
     fn reading(name: &str, value: Value) -> WitReading {
-        WitReading {
-            name: name.into(),
-            value,
-            unit: None,
-            time_ms: None,
-        }
+        WitReading { name: name.into(), value, unit: None, time_ms: None }
     }
 
     #[test]
     fn numbers_agree_within_a_millionth() {
-        assert!(same(
-            &Value::Number(1004.7),
-            &Value::Number(1_004.700_000_1)
-        ));
+        assert!(same(&Value::Number(1004.7), &Value::Number(1_004.700_000_1)));
         assert!(!same(&Value::Number(1004.7), &Value::Number(1004.8)));
         assert!(same(&Value::Number(0.0), &Value::Number(0.0)));
         assert!(!same(&Value::Text("yes".into()), &Value::Text("no".into())));
@@ -358,36 +333,16 @@ mod tests {
     #[test]
     fn a_comparison_names_the_field_the_expected_and_the_actual_value() {
         let expect = Expectation::Readings(vec![
-            ExpectedReading {
-                name: "temperature".into(),
-                value: Value::Number(20.0),
-            },
-            ExpectedReading {
-                name: "humidity".into(),
-                value: Value::Number(30.0),
-            },
+            ExpectedReading { name: "temperature".into(), value: Value::Number(20.0) },
+            ExpectedReading { name: "humidity".into(), value: Value::Number(30.0) },
         ]);
-        let got = Ok(vec![
-            reading("temperature", Value::Number(21.0)),
-            reading("battery", Value::Number(50.0)),
-        ]);
+        let got =
+            Ok(vec![reading("temperature", Value::Number(21.0)), reading("battery", Value::Number(50.0))]);
         let problem = compare(&expect, got).unwrap_or_default();
-        assert!(
-            problem.contains("temperature: expected 20, got 21"),
-            "{problem}"
-        );
-        assert!(
-            problem.contains("humidity: expected 30, missing"),
-            "{problem}"
-        );
+        assert!(problem.contains("temperature: expected 20, got 21"), "{problem}");
+        assert!(problem.contains("humidity: expected 30, missing"), "{problem}");
         assert!(problem.contains("battery: unexpected"), "{problem}");
-        assert_eq!(
-            compare(
-                &Expectation::Error,
-                Err(PluginError::Decode(DecodeError::TooShort(3)))
-            ),
-            None
-        );
+        assert_eq!(compare(&Expectation::Error, Err(PluginError::Decode(DecodeError::TooShort(3)))), None);
         assert!(compare(&Expectation::Error, Ok(vec![])).is_some());
     }
 }

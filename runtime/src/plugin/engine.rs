@@ -72,9 +72,7 @@ pub struct Compiled {
 
 impl std::fmt::Debug for Compiled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Compiled")
-            .field("hash", &self.hash)
-            .finish_non_exhaustive()
+        f.debug_struct("Compiled").field("hash", &self.hash).finish_non_exhaustive()
     }
 }
 
@@ -92,9 +90,7 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine")
-            .field("compiled", &self.compiled.len())
-            .finish_non_exhaustive()
+        f.debug_struct("Engine").field("compiled", &self.compiled.len()).finish_non_exhaustive()
     }
 }
 
@@ -121,8 +117,7 @@ impl Engine {
         if let Some(dir) = cache_dir {
             let mut cache = wasmtime::CacheConfig::new();
             cache.with_directory(dir);
-            let cache =
-                wasmtime::Cache::new(cache).map_err(|e| PluginError::host("compile cache", e))?;
+            let cache = wasmtime::Cache::new(cache).map_err(|e| PluginError::host("compile cache", e))?;
             config.cache(Some(cache));
         }
         let inner = wasmtime::Engine::new(&config).map_err(|e| PluginError::host("engine", e))?;
@@ -141,11 +136,7 @@ impl Engine {
                 }
             })
             .map_err(|e| PluginError::host("epoch thread", e))?;
-        Ok(Self {
-            inner,
-            compiled: Arc::default(),
-            _ticker: Arc::new(Ticker { stop }),
-        })
+        Ok(Self { inner, compiled: Arc::default(), _ticker: Arc::new(Ticker { stop }) })
     }
 
     /// The wasmtime engine.
@@ -162,14 +153,10 @@ impl Engine {
     pub fn compile(&self, bytes: &[u8]) -> Result<Compiled, PluginError> {
         let hash = hex(&Sha256::digest(bytes));
         if let Some(component) = self.compiled.get(&hash) {
-            return Ok(Compiled {
-                component: component.clone(),
-                hash,
-            });
+            return Ok(Compiled { component: component.clone(), hash });
         }
-        let component = Component::new(&self.inner, bytes).map_err(|e| {
-            PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}"))
-        })?;
+        let component = Component::new(&self.inner, bytes)
+            .map_err(|e| PluginError::Invalid(format!("not a valid WebAssembly component: {e:#}")))?;
         self.compiled.insert(hash.clone(), component.clone());
         Ok(Compiled { component, hash })
     }
@@ -180,20 +167,16 @@ impl Engine {
     /// [`PluginError::Io`] when the file cannot be read, [`PluginError::Invalid`] when it is not a
     /// component.
     pub fn compile_file(&self, path: &Path) -> Result<Compiled, PluginError> {
-        let bytes = std::fs::read(path).map_err(|source| PluginError::Io {
-            path: PathBuf::from(path),
-            source,
-        })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| PluginError::Io { path: PathBuf::from(path), source })?;
         self.compile(&bytes)
     }
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }

@@ -21,8 +21,8 @@ use std::path::PathBuf;
 pub use connector::{ConnectorInstance, ConnectorPlugin};
 pub use decoder::{DecoderInstance, DecoderPlugin, VectorFailure};
 pub use engine::{
-    Compiled, DEFAULT_DEADLINE_MS, DEFAULT_MAX_BATCH, DEFAULT_MAX_READINGS, DEFAULT_MEMORY_MIB,
-    EPOCH_TICK, Engine, Limits,
+    Compiled, DEFAULT_DEADLINE_MS, DEFAULT_MAX_BATCH, DEFAULT_MAX_READINGS, DEFAULT_MEMORY_MIB, EPOCH_TICK,
+    Engine, Limits,
 };
 
 use bindings::{ConnectorError, DecodeError};
@@ -115,10 +115,7 @@ impl PluginError {
         context: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        Self::Host {
-            context,
-            source: source.into(),
-        }
+        Self::Host { context, source: source.into() }
     }
 
     /// True for errors caused by the data (the frame is at fault, not the plugin).

@@ -53,13 +53,7 @@ pub(crate) struct Sandbox<W: World> {
 
 impl<W: World> Sandbox<W> {
     pub(crate) fn new(engine: Engine, pre: W::Pre, limits: Limits, label: Arc<str>) -> Self {
-        Self {
-            engine,
-            pre,
-            limits,
-            label,
-            live: None,
-        }
+        Self { engine, pre, limits, label, live: None }
     }
 
     pub(crate) fn label(&self) -> &Arc<str> {
@@ -106,17 +100,10 @@ impl<W: World> Sandbox<W> {
 fn classify(label: &str, memory_hit: bool, e: wasmtime::Error) -> PluginError {
     let kind = if memory_hit {
         TrapKind::Memory
-    } else if matches!(
-        e.downcast_ref::<wasmtime::Trap>(),
-        Some(wasmtime::Trap::Interrupt)
-    ) {
+    } else if matches!(e.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
         TrapKind::Deadline
     } else {
         TrapKind::Trap
     };
-    PluginError::Trap {
-        plugin: label.to_string(),
-        kind,
-        source: e.into_boxed_dyn_error(),
-    }
+    PluginError::Trap { plugin: label.to_string(), kind, source: e.into_boxed_dyn_error() }
 }

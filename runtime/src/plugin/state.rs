@@ -15,13 +15,7 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn new(label: Arc<str>, memory_bytes: usize) -> Self {
-        Self {
-            limiter: Limiter {
-                memory_bytes,
-                hit: false,
-            },
-            label,
-        }
+        Self { limiter: Limiter { memory_bytes, hit: false }, label }
     }
 }
 

@@ -87,11 +87,7 @@ impl SinkConfig {
     ///
     /// # Errors
     /// [`SinkError::Open`].
-    pub fn build(
-        &self,
-        name: &str,
-        config: &crate::config::Config,
-    ) -> Result<Box<dyn Sink>, SinkError> {
+    pub fn build(&self, name: &str, config: &crate::config::Config) -> Result<Box<dyn Sink>, SinkError> {
         match self {
             #[cfg(feature = "sink-sqlite")]
             Self::Sqlite(c) => Ok(Box::new(c.build(name, config)?)),

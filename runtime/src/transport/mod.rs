@@ -57,10 +57,7 @@ pub enum TransportError {
 /// A native transport.
 pub trait Transport: Send + std::fmt::Debug + 'static {
     /// Binds and starts the I/O loop on the current tokio runtime.
-    fn start(
-        self: Box<Self>,
-        cx: TransportContext,
-    ) -> BoxFuture<'static, Result<Running, TransportError>>;
+    fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>>;
 }
 
 /// The table of transport kinds.

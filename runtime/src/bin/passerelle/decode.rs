@@ -36,10 +36,7 @@ enum Format {
 
 fn parse_hex(hex: &str) -> anyhow::Result<Vec<u8>> {
     let hex: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
-    anyhow::ensure!(
-        hex.len().is_multiple_of(2),
-        "HEX has an odd number of digits"
-    );
+    anyhow::ensure!(hex.len().is_multiple_of(2), "HEX has an odd number of digits");
     (0..hex.len())
         .step_by(2)
         .map(|i| {
@@ -100,17 +97,11 @@ pub(crate) fn decode(args: &Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(
-            e @ (PluginError::Decode(_)
-            | PluginError::Trap { .. }
-            | PluginError::TooManyReadings { .. }),
+            e @ (PluginError::Decode(_) | PluginError::Trap { .. } | PluginError::TooManyReadings { .. }),
         ) => {
             eprintln!(
                 "{}",
-                anyhow::Error::from(e)
-                    .chain()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(": ")
+                anyhow::Error::from(e).chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
             );
             Ok(ExitCode::FAILURE)
         }
@@ -120,12 +111,11 @@ pub(crate) fn decode(args: &Args) -> anyhow::Result<ExitCode> {
 
 pub(crate) fn json_value(v: &Value) -> serde_json::Value {
     match v {
-        Value::Number(n) => serde_json::Number::from_f64(*n)
-            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Number(n) => {
+            serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+        }
         Value::Text(s) => serde_json::Value::String(s.clone()),
         Value::Boolean(b) => serde_json::Value::Bool(*b),
-        Value::Bytes(b) => {
-            serde_json::Value::String(b.iter().map(|x| format!("{x:02x}")).collect())
-        }
+        Value::Bytes(b) => serde_json::Value::String(b.iter().map(|x| format!("{x:02x}")).collect()),
     }
 }

@@ -4,9 +4,7 @@ use std::process::ExitCode;
 /// Starts the runtime and waits for Ctrl-C or SIGTERM, then shuts down cleanly.
 pub(crate) fn run(path: &Path) -> anyhow::Result<ExitCode> {
     crate::init_logging();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
         let builder = match passerelle::Builder::from_file(path) {
             Ok(b) => b,

@@ -56,12 +56,7 @@ fn time(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// A value as a person reads it: integers without `.0`, text without quotes.
@@ -136,17 +131,9 @@ pub(crate) fn dead_letter(command: &DeadLetterCommand) -> anyhow::Result<ExitCod
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let hex: String = r
-                .payload
-                .iter()
-                .take(12)
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            let hex = if r.payload.len() > 12 {
-                format!("{hex}… ({} bytes)", r.payload.len())
-            } else {
-                hex
-            };
+            let hex: String = r.payload.iter().take(12).map(|b| format!("{b:02x}")).collect();
+            let hex =
+                if r.payload.len() > 12 { format!("{hex}… ({} bytes)", r.payload.len()) } else { hex };
             vec![
                 r.id.to_string(),
                 time(r.received_ms),
@@ -161,17 +148,7 @@ pub(crate) fn dead_letter(command: &DeadLetterCommand) -> anyhow::Result<ExitCod
         })
         .collect();
     table(
-        &[
-            "ID",
-            "RECEIVED",
-            "STAGE",
-            "CONNECTOR",
-            "DEVICE",
-            "DEVICETYPE",
-            "PLUGIN",
-            "PAYLOAD",
-            "ERROR",
-        ],
+        &["ID", "RECEIVED", "STAGE", "CONNECTOR", "DEVICE", "DEVICETYPE", "PLUGIN", "PAYLOAD", "ERROR"],
         &cells,
         &[0],
     );

@@ -21,6 +21,30 @@ pub struct SqliteConfig {
     /// Batches merged into one transaction at most (default [`DEFAULT_MAX_GROUP`]).
     #[serde(default = "default_max_group")]
     pub max_group: usize,
+    /// When a commit is durable (default `full`: it survives a power cut once the source was
+    /// acknowledged; `normal` survives a crash of Passerelle but not of the machine, and is faster).
+    #[serde(default)]
+    pub synchronous: Synchronous,
+}
+
+/// SQLite's `synchronous` setting, as far as the sink offers it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Synchronous {
+    /// fsync at every commit (WAL): durable across power loss.
+    #[default]
+    Full,
+    /// fsync at checkpoints only: durable across a process crash.
+    Normal,
+}
+
+impl Synchronous {
+    pub(crate) const fn pragma(self) -> &'static str {
+        match self {
+            Self::Full => "FULL",
+            Self::Normal => "NORMAL",
+        }
+    }
 }
 
 impl SqliteConfig {
@@ -40,11 +64,7 @@ impl SqliteConfig {
     ///
     /// # Errors
     /// [`SinkError::Open`] when the file cannot be opened or its schema created.
-    pub fn build(
-        &self,
-        name: &str,
-        config: &crate::config::Config,
-    ) -> Result<SqliteSink, SinkError> {
-        SqliteSink::open(name, &config.resolve(&self.path), self.max_group)
+    pub fn build(&self, name: &str, config: &crate::config::Config) -> Result<SqliteSink, SinkError> {
+        SqliteSink::open(name, &config.resolve(&self.path), self.max_group, self.synchronous)
     }
 }

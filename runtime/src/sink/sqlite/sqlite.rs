@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -5,23 +6,35 @@ use futures::future::BoxFuture;
 use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
 
+use super::Synchronous;
 use crate::message::{Reading, Rejected, Value};
 use crate::sink::{Batch, Sink, SinkError};
 
+/// Tables: `series` names each (device, reading name) once; `readings` keys on integer series
+/// and time, so rows are small and inserts cheap; `reading_view` shows them flat for queries.
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
-PRAGMA synchronous = FULL;
+PRAGMA cache_size = -65536;
+PRAGMA temp_store = MEMORY;
+CREATE TABLE IF NOT EXISTS series (
+    id     INTEGER PRIMARY KEY,
+    device TEXT NOT NULL,
+    name   TEXT NOT NULL,
+    unit   TEXT,
+    UNIQUE (device, name)
+);
 CREATE TABLE IF NOT EXISTS readings (
-    device      TEXT    NOT NULL,
-    name        TEXT    NOT NULL,
+    series      INTEGER NOT NULL REFERENCES series (id),
     time_ms     INTEGER NOT NULL,
     value_num   REAL,
     value_text  TEXT,
     value_bool  INTEGER,
     value_bytes BLOB,
-    unit        TEXT,
-    PRIMARY KEY (device, name, time_ms)
+    PRIMARY KEY (series, time_ms)
 ) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS reading_view AS
+    SELECT s.device, s.name, r.time_ms, r.value_num, r.value_text, r.value_bool, r.value_bytes, s.unit
+    FROM readings r JOIN series s ON s.id = r.series;
 CREATE TABLE IF NOT EXISTS dead_letter (
     id          INTEGER PRIMARY KEY,
     connector   TEXT    NOT NULL,
@@ -36,6 +49,9 @@ CREATE TABLE IF NOT EXISTS dead_letter (
     UNIQUE (device, devicetype, port, received_ms, payload, stage)
 );
 ";
+
+/// Series ids by device, then reading name: looked up without allocating.
+type SeriesIds = HashMap<String, HashMap<String, i64>>;
 
 struct Job {
     batch: Batch,
@@ -55,7 +71,12 @@ impl SqliteSink {
     ///
     /// # Errors
     /// [`SinkError::Open`].
-    pub fn open(name: &str, path: &Path, max_group: usize) -> Result<Self, SinkError> {
+    pub fn open(
+        name: &str,
+        path: &Path,
+        max_group: usize,
+        synchronous: Synchronous,
+    ) -> Result<Self, SinkError> {
         let open_err = |e: Box<dyn std::error::Error + Send + Sync>| SinkError::Open {
             sink: name.to_string(),
             source: e,
@@ -65,6 +86,7 @@ impl SqliteSink {
         }
         let conn = Connection::open(path).map_err(|e| open_err(e.into()))?;
         conn.execute_batch(SCHEMA).map_err(|e| open_err(e.into()))?;
+        conn.pragma_update(None, "synchronous", synchronous.pragma()).map_err(|e| open_err(e.into()))?;
         let (tx, rx) = mpsc::channel::<Job>();
         let label = name.to_string();
         let path = PathBuf::from(path);
@@ -72,21 +94,13 @@ impl SqliteSink {
             .name(format!("sink-sqlite-{name}"))
             .spawn(move || writer(conn, rx, max_group.max(1), &label, &path))
             .map_err(|e| open_err(e.into()))?;
-        Ok(Self {
-            name: name.to_string(),
-            tx,
-        })
+        Ok(Self { name: name.to_string(), tx })
     }
 }
 
-fn writer(
-    mut conn: Connection,
-    rx: mpsc::Receiver<Job>,
-    max_group: usize,
-    name: &str,
-    path: &Path,
-) {
+fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, max_group: usize, name: &str, path: &Path) {
     tracing::debug!(sink = name, path = %path.display(), "SQLite writer started.");
+    let mut series = SeriesIds::new();
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < max_group {
@@ -95,9 +109,16 @@ fn writer(
                 Err(_) => break,
             }
         }
-        let result = commit(&mut conn, &jobs).map_err(|e| e.to_string());
-        if let Err(e) = &result {
-            tracing::error!(sink = name, error = %e, batches = jobs.len(), "SQLite commit failed.");
+        let mut created = SeriesIds::new();
+        let result = commit(&mut conn, &jobs, &series, &mut created).map_err(|e| e.to_string());
+        match &result {
+            // Ids of series created in a transaction are valid only once it committed.
+            Ok(()) => {
+                for (device, names) in created {
+                    series.entry(device).or_default().extend(names);
+                }
+            }
+            Err(e) => tracing::error!(sink = name, error = %e, batches = jobs.len(), "SQLite commit failed."),
         }
         for job in jobs {
             let _ = job.reply.send(result.clone());
@@ -106,12 +127,22 @@ fn writer(
     tracing::debug!(sink = name, "SQLite writer stopped.");
 }
 
-fn commit(conn: &mut Connection, jobs: &[Job]) -> rusqlite::Result<()> {
+fn commit(
+    conn: &mut Connection,
+    jobs: &[Job],
+    known: &SeriesIds,
+    created: &mut SeriesIds,
+) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     {
+        let mut new_series = tx.prepare_cached(
+            "INSERT INTO series (device, name, unit) VALUES (?1, ?2, ?3)
+             ON CONFLICT (device, name) DO UPDATE SET unit = coalesce(series.unit, excluded.unit)
+             RETURNING id",
+        )?;
         let mut put = tx.prepare_cached(
-            "INSERT OR IGNORE INTO readings (device, name, time_ms, value_num, value_text, value_bool, value_bytes, unit)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR IGNORE INTO readings (series, time_ms, value_num, value_text, value_bool, value_bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         let mut dead = tx.prepare_cached(
             "INSERT OR IGNORE INTO dead_letter (connector, device, devicetype, port, received_ms, payload, stage, error, plugin)
@@ -119,7 +150,17 @@ fn commit(conn: &mut Connection, jobs: &[Job]) -> rusqlite::Result<()> {
         )?;
         for job in jobs {
             for r in &job.batch.readings {
-                put_reading(&mut put, r)?;
+                let lookup = |ids: &SeriesIds| ids.get(&*r.device).and_then(|m| m.get(&r.name)).copied();
+                let id = match lookup(known).or_else(|| lookup(created)) {
+                    Some(id) => id,
+                    None => {
+                        let id: i64 =
+                            new_series.query_row(params![&*r.device, r.name, r.unit], |row| row.get(0))?;
+                        created.entry(r.device.to_string()).or_default().insert(r.name.clone(), id);
+                        id
+                    }
+                };
+                put_reading(&mut put, id, r)?;
             }
             for d in &job.batch.rejected {
                 put_rejected(&mut dead, d)?;
@@ -129,16 +170,14 @@ fn commit(conn: &mut Connection, jobs: &[Job]) -> rusqlite::Result<()> {
     tx.commit()
 }
 
-fn put_reading(stmt: &mut rusqlite::CachedStatement<'_>, r: &Reading) -> rusqlite::Result<()> {
+fn put_reading(stmt: &mut rusqlite::CachedStatement<'_>, series: i64, r: &Reading) -> rusqlite::Result<()> {
     let (num, text, boolean, bytes) = match &r.value {
         Value::Number(n) => (Some(*n), None, None, None),
         Value::Text(t) => (None, Some(t.as_str()), None, None),
         Value::Boolean(b) => (None, None, Some(*b), None),
         Value::Bytes(b) => (None, None, None, Some(b.as_slice())),
     };
-    stmt.execute(params![
-        &*r.device, r.name, r.time_ms, num, text, boolean, bytes, r.unit
-    ])?;
+    stmt.execute(params![series, r.time_ms, num, text, boolean, bytes])?;
     Ok(())
 }
 
@@ -167,10 +206,7 @@ impl Sink for SqliteSink {
             sent.map_err(|_| SinkError::Closed(name.clone()))?;
             match done.await {
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(SinkError::Write {
-                    sink: name,
-                    source: e.into(),
-                }),
+                Ok(Err(e)) => Err(SinkError::Write { sink: name, source: e.into() }),
                 Err(_) => Err(SinkError::Closed(name)),
             }
         })
@@ -225,7 +261,7 @@ pub fn read_readings(path: &Path) -> rusqlite::Result<Vec<ReadingRow>> {
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut stmt = conn.prepare(
         "SELECT device, name, time_ms, value_num, value_text, value_bool, value_bytes, unit
-         FROM readings ORDER BY device, time_ms, name",
+         FROM reading_view ORDER BY device, time_ms, name",
     )?;
     let rows = stmt.query_map([], |row| {
         let value = if let Some(n) = row.get::<_, Option<f64>>(3)? {

@@ -42,10 +42,7 @@ impl HttpPushConfig {
     pub fn validate(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
-            out.push(format!(
-                "listen {:?} is not an address like 127.0.0.1:8080",
-                self.listen
-            ));
+            out.push(format!("listen {:?} is not an address like 127.0.0.1:8080", self.listen));
         }
         if !self.path.starts_with('/') {
             out.push(format!("path {:?} must start with /", self.path));
@@ -65,16 +62,9 @@ impl HttpPushConfig {
     /// [`TransportError::MissingSecret`] when `token_env` names an unset variable.
     pub fn build(&self, secrets: &crate::config::Secrets) -> Result<HttpPush, TransportError> {
         let token = match &self.token_env {
-            Some(var) => Some(
-                secrets
-                    .get(var)
-                    .ok_or_else(|| TransportError::MissingSecret(var.clone()))?,
-            ),
+            Some(var) => Some(secrets.get(var).ok_or_else(|| TransportError::MissingSecret(var.clone()))?),
             None => None,
         };
-        Ok(HttpPush {
-            config: self.clone(),
-            token,
-        })
+        Ok(HttpPush { config: self.clone(), token })
     }
 }

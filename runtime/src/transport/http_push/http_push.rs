@@ -34,17 +34,11 @@ struct Shared {
 }
 
 impl Transport for HttpPush {
-    fn start(
-        self: Box<Self>,
-        cx: TransportContext,
-    ) -> BoxFuture<'static, Result<Running, TransportError>> {
+    fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>> {
         Box::pin(async move {
             let listener = tokio::net::TcpListener::bind(&self.config.listen)
                 .await
-                .map_err(|source| TransportError::Bind {
-                    addr: self.config.listen.clone(),
-                    source,
-                })?;
+                .map_err(|source| TransportError::Bind { addr: self.config.listen.clone(), source })?;
             let local_addr = listener.local_addr().ok();
             let shared = Arc::new(Shared {
                 ingest: cx.ingest.clone(),
@@ -71,12 +65,7 @@ impl Transport for HttpPush {
 }
 
 fn json(status: StatusCode, body: serde_json::Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 /// Constant-time comparison of the Authorization header with the expected value.
@@ -88,11 +77,7 @@ fn authorized(expected: &Option<String>, headers: &HeaderMap) -> bool {
         return false;
     };
     got.len() == expected.len()
-        && got
-            .iter()
-            .zip(expected.as_bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        && got.iter().zip(expected.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 async fn push(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -105,15 +90,9 @@ async fn push(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
     let pairs = headers
         .iter()
         .filter(|(name, _)| *name != header::AUTHORIZATION)
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
-        })
+        .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
         .collect();
-    match shared
-        .ingest
-        .submit(shared.path.clone(), pairs, body.to_vec())
-        .await
-    {
+    match shared.ingest.submit(shared.path.clone(), pairs, Vec::from(body)).await {
         Ok(ack) => {
             let status = StatusCode::from_u16(ack.status).unwrap_or(StatusCode::OK);
             let stored = ack
@@ -132,16 +111,12 @@ async fn push(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes
             };
             json(status, body)
         }
-        Err(e @ IngestError::Stopped(_)) => json(
-            StatusCode::SERVICE_UNAVAILABLE,
-            serde_json::json!({"error": e.to_string()}),
-        ),
+        Err(e @ IngestError::Stopped(_)) => {
+            json(StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"error": e.to_string()}))
+        }
         Err(e) => {
             tracing::error!(connector = shared.ingest.connector(), error = %crate::actor::error_chain(&e), "Push not committed; the sender should retry.");
-            json(
-                StatusCode::SERVICE_UNAVAILABLE,
-                serde_json::json!({"error": crate::actor::error_chain(&e)}),
-            )
+            json(StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"error": crate::actor::error_chain(&e)}))
         }
     }
 }
