@@ -40,11 +40,7 @@ pub fn check(expect: &Expectation, got: &Result<Vec<Reading>, DecodeError>) -> R
             problems.push(format!("{} appears twice", g.name));
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
 }
 
 /// Equality of two values as the vector checker sees it.

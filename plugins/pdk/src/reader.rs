@@ -36,10 +36,7 @@ impl<'a> Reader<'a> {
     /// The next `n` bytes.
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or_else(|| self.too_short(n))?;
-        let out = self
-            .bytes
-            .get(self.pos..end)
-            .ok_or_else(|| self.too_short(n))?;
+        let out = self.bytes.get(self.pos..end).ok_or_else(|| self.too_short(n))?;
         self.pos = end;
         Ok(out)
     }

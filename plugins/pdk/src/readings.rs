@@ -22,12 +22,7 @@ impl Readings {
             r.value = value;
             r.unit = unit;
         } else {
-            self.items.push(Reading {
-                name: name.to_string(),
-                value,
-                unit,
-                time_ms: None,
-            });
+            self.items.push(Reading { name: name.to_string(), value, unit, time_ms: None });
         }
     }
 
@@ -60,10 +55,8 @@ impl Readings {
     /// history record such as `history.0`), for payloads that carry their own timestamps.
     pub fn stamp(&mut self, prefix: &str, time_ms: i64) {
         for r in &mut self.items {
-            let inside = r
-                .name
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
+            let inside =
+                r.name.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
             if inside {
                 r.time_ms = Some(time_ms);
             }

@@ -33,8 +33,7 @@ struct Raw {
 
 /// Parses a body holding one envelope or an array of them.
 pub fn parse(body: &[u8]) -> Result<Vec<Envelope>, String> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
     match value {
         Value::Array(items) => {
             if items.is_empty() {
@@ -78,13 +77,7 @@ fn one(v: Value) -> Result<Envelope, String> {
             .ok_or_else(|| format!("field `port` must be an integer 0..=255, got {n}"))?,
         Some(_) => return Err("field `port` must be an integer 0..=255".into()),
     };
-    Ok(Envelope {
-        device,
-        devicetype,
-        payload,
-        port,
-        received_ms,
-    })
+    Ok(Envelope { device, devicetype, payload, port, received_ms })
 }
 
 /// Decodes hex text (either case, no separators).
@@ -134,7 +127,8 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         assert!(parse(b"{").unwrap_err().contains("not JSON"));
-        let bad_hex = br#"[{"timestamp":"2019-04-28T12:59:36Z","deviceid":"1","payload":"0G","devicetype":"x"}]"#;
+        let bad_hex =
+            br#"[{"timestamp":"2019-04-28T12:59:36Z","deviceid":"1","payload":"0G","devicetype":"x"}]"#;
         let e = parse(bad_hex).unwrap_err();
         assert!(e.contains("envelope 0") && e.contains("payload"), "{e}");
         let no_type = br#"{"timestamp":"2019-04-28T12:59:36Z","deviceid":"1","payload":"00"}"#;

@@ -44,16 +44,9 @@ pub fn handle_inbound(inbound: Inbound) -> Vec<Command> {
                     received_ms: e.received_ms,
                 })
                 .collect();
-            vec![
-                Command::EmitFrames((inbound.id, frames)),
-                Command::Accept((inbound.id, 200)),
-            ]
+            vec![Command::EmitFrames((inbound.id, frames)), Command::Accept((inbound.id, 200))]
         }
-        Err(reason) => vec![Command::Reject(Rejection {
-            id: inbound.id,
-            status: 400,
-            reason,
-        })],
+        Err(reason) => vec![Command::Reject(Rejection { id: inbound.id, status: 400, reason })],
     }
 }
 

@@ -18,12 +18,7 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
     }
     let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
     let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let mut i = 19;
@@ -72,18 +67,9 @@ mod tests {
     #[test]
     fn parses_forms() {
         assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            parse_rfc3339_ms("2019-04-28T12:59:36.599Z"),
-            Some(1_556_456_376_599)
-        );
-        assert_eq!(
-            parse_rfc3339_ms("2019-04-28 12:59:36"),
-            Some(1_556_456_376_000)
-        );
-        assert_eq!(
-            parse_rfc3339_ms("2019-04-28T14:59:36.5+02:00"),
-            Some(1_556_456_376_500)
-        );
+        assert_eq!(parse_rfc3339_ms("2019-04-28T12:59:36.599Z"), Some(1_556_456_376_599));
+        assert_eq!(parse_rfc3339_ms("2019-04-28 12:59:36"), Some(1_556_456_376_000));
+        assert_eq!(parse_rfc3339_ms("2019-04-28T14:59:36.5+02:00"), Some(1_556_456_376_500));
         assert_eq!(parse_rfc3339_ms("2019-04-28"), None);
         assert_eq!(parse_rfc3339_ms("2019-13-28T12:59:36Z"), None);
         assert_eq!(parse_rfc3339_ms("2019-04-28T12:59:36Zjunk"), None);

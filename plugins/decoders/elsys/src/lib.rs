@@ -115,11 +115,7 @@ pub fn decode_payload(model: &str, payload: &[u8]) -> Result<Vec<Reading>, Decod
             0x13 => {
                 let reference = f64::from(r.u8()?);
                 for (j, b) in r.take(64)?.iter().enumerate() {
-                    out.number(
-                        &format!("grideye.{j}"),
-                        reference + f64::from(*b) / 10.0,
-                        "Cel",
-                    );
+                    out.number(&format!("grideye.{j}"), reference + f64::from(*b) / 10.0, "Cel");
                 }
             }
             0x14 => out.number("pressure", f64::from(r.i32_be()?) / 1000.0, "hPa"),

@@ -36,15 +36,10 @@ fn every_model_has_a_vector() {
         .models
         .into_iter()
         .filter(|m| {
-            !vectors
-                .iter()
-                .any(|v| &v.frame.model == m && matches!(v.expect, Expectation::Readings(_)))
+            !vectors.iter().any(|v| &v.frame.model == m && matches!(v.expect, Expectation::Readings(_)))
         })
         .collect();
-    assert!(
-        missing.is_empty(),
-        "models without a readings vector: {missing:?}"
-    );
+    assert!(missing.is_empty(), "models without a readings vector: {missing:?}");
 }
 
 #[test]
@@ -58,45 +53,29 @@ fn vector_frames_are_canonical() {
 #[test]
 fn unsupported_model_is_an_error() {
     let got = decode_payload("no-such-model", &[0x01, 0x75, 0x10]);
-    assert!(
-        matches!(
-            got,
-            Err(passerelle_pdk::decoder::DecodeError::UnsupportedModel(_))
-        ),
-        "{got:?}"
-    );
+    assert!(matches!(got, Err(passerelle_pdk::decoder::DecodeError::UnsupportedModel(_))), "{got:?}");
 }
 
 fn flatten(prefix: &str, value: &Json, out: &mut Vec<ExpectedReading>) {
     let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
+        if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") }
     };
     match value {
         Json::Object(map) => map.iter().for_each(|(k, v)| flatten(&join(k), v, out)),
-        Json::Array(items) => items
-            .iter()
-            .enumerate()
-            .for_each(|(i, v)| flatten(&join(&i.to_string()), v, out)),
+        Json::Array(items) => {
+            items.iter().enumerate().for_each(|(i, v)| flatten(&join(&i.to_string()), v, out))
+        }
         Json::Number(n) => out.push(ExpectedReading {
             name: prefix.to_string(),
             value: Value::Number(n.as_f64().unwrap_or(f64::NAN)),
         }),
-        Json::String(s) => out.push(ExpectedReading {
-            name: prefix.to_string(),
-            value: Value::Text(s.clone()),
-        }),
-        Json::Bool(b) => out.push(ExpectedReading {
-            name: prefix.to_string(),
-            value: Value::Boolean(*b),
-        }),
-        Json::Null => out.push(ExpectedReading {
-            name: prefix.to_string(),
-            value: Value::Text(String::from("null")),
-        }),
+        Json::String(s) => {
+            out.push(ExpectedReading { name: prefix.to_string(), value: Value::Text(s.clone()) })
+        }
+        Json::Bool(b) => out.push(ExpectedReading { name: prefix.to_string(), value: Value::Boolean(*b) }),
+        Json::Null => {
+            out.push(ExpectedReading { name: prefix.to_string(), value: Value::Text(String::from("null")) })
+        }
     }
 }
 
@@ -110,10 +89,7 @@ fn hex(s: &str) -> Vec<u8> {
 /// The shared vendor vectors, run as `check-vectors` runs them (when the shared folder exists).
 #[test]
 fn shared_vendor_vectors_pass_and_are_included() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../../shared/vectors/ttn/vectors.jsonl"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../../shared/vectors/ttn/vectors.jsonl");
     let Ok(text) = std::fs::read_to_string(path) else {
         eprintln!("{path} not found: shared vectors skipped");
         return;
@@ -131,12 +107,8 @@ fn shared_vendor_vectors_pass_and_are_included() {
         let port = v["fPort"].as_u64().unwrap_or(1);
         let bytes = hex(v["bytes_hex"].as_str().unwrap_or_default());
         let output = &v["output"];
-        let wants_error = output
-            .get("errors")
-            .is_some_and(|e| e.as_array().is_some_and(|a| !a.is_empty()))
-            && output
-                .get("data")
-                .is_none_or(|d| d.as_object().is_none_or(|o| o.is_empty()));
+        let wants_error = output.get("errors").is_some_and(|e| e.as_array().is_some_and(|a| !a.is_empty()))
+            && output.get("data").is_none_or(|d| d.as_object().is_none_or(|o| o.is_empty()));
         let expect = if wants_error {
             Expectation::Error
         } else {
@@ -147,9 +119,9 @@ fn shared_vendor_vectors_pass_and_are_included() {
         if let Err(e) = passerelle_pdk::check(&expect, &decode_payload(model, &bytes)) {
             failures.push(format!("{model}#{}: {e}", v["index"]));
         }
-        let included = own.iter().any(|o| {
-            o.frame.model == model && o.frame.payload == bytes && u64::from(o.frame.port) == port
-        });
+        let included = own
+            .iter()
+            .any(|o| o.frame.model == model && o.frame.payload == bytes && u64::from(o.frame.port) == port);
         if !included {
             failures.push(format!("{model}#{} is not in vectors.jsonl", v["index"]));
         }

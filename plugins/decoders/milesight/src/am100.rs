@@ -56,16 +56,10 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
             // one byte skipped, then bit 0 temperature, bit 1 humidity
             r.skip(1)?;
             let bits = r.u8()?;
-            ctx.out.text(
-                "sensor_enable.temperature",
-                channels::enable(bits & 0x01 != 0),
-            );
-            ctx.out
-                .text("sensor_enable.humidity", channels::enable(bits & 0x02 != 0));
+            ctx.out.text("sensor_enable.temperature", channels::enable(bits & 0x01 != 0));
+            ctx.out.text("sensor_enable.humidity", channels::enable(bits & 0x02 != 0));
         }
-        (Am104 | Am107, 0x05, 0x6a) => {
-            channels::u16_scaled(r, &mut ctx.out, "activity", 1.0, "count")?
-        }
+        (Am104 | Am107, 0x05, 0x6a) => channels::u16_scaled(r, &mut ctx.out, "activity", 1.0, "count")?,
         (Am104 | Am107, 0x06, 0x65) => {
             channels::u16_scaled(r, &mut ctx.out, "illumination", 1.0, "lx")?;
             channels::u16_plain(r, &mut ctx.out, "infrared_and_visible", 1.0)?;

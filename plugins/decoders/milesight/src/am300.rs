@@ -104,12 +104,7 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
 /// One history record: timestamp u32, temperature i16 /10, humidity u16 /2, pir u8,
 /// light_level u8, co2 u16, tvoc u16 (/100, or ug/m3 for `21 ce`), pressure u16 /10, then
 /// pm2_5 u16 and pm10 u16 (AM308, AM319) and hcho u16 /100 (AM319).
-fn history(
-    model: Model,
-    ctx: &mut Ctx,
-    r: &mut Reader,
-    tvoc_ugm3: bool,
-) -> Result<(), crate::DecodeError> {
+fn history(model: Model, ctx: &mut Ctx, r: &mut Reader, tvoc_ugm3: bool) -> Result<(), crate::DecodeError> {
     let p = ctx.next_history();
     let t = ctx.history_timestamp(&p, r)?;
     let out = &mut ctx.out;

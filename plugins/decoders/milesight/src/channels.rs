@@ -41,8 +41,7 @@ impl Ctx {
     /// `<prefix>.timestamp` and returns it in milliseconds for [`Readings::stamp`].
     pub fn history_timestamp(&mut self, prefix: &str, r: &mut Reader) -> Result<i64, DecodeError> {
         let ts = r.u32_le()?;
-        self.out
-            .number(&format!("{prefix}.timestamp"), f64::from(ts), "s");
+        self.out.number(&format!("{prefix}.timestamp"), f64::from(ts), "s");
         Ok(i64::from(ts) * 1000)
     }
 
@@ -105,12 +104,7 @@ pub fn u16_scaled(
 }
 
 /// An unsigned 16-bit little-endian value divided by `scale`, without a unit.
-pub fn u16_plain(
-    r: &mut Reader,
-    out: &mut Readings,
-    name: &str,
-    scale: f64,
-) -> Result<(), DecodeError> {
+pub fn u16_plain(r: &mut Reader, out: &mut Readings, name: &str, scale: f64) -> Result<(), DecodeError> {
     out.plain(name, f64::from(r.u16_le()?) / scale);
     Ok(())
 }
@@ -142,13 +136,7 @@ pub enum InfoStyle {
 }
 
 /// Reads a device-information channel (`ff xx`), `Ok(false)` for any other channel.
-pub fn device_info(
-    style: InfoStyle,
-    id: u8,
-    ty: u8,
-    r: &mut Reader,
-    out: &mut Readings,
-) -> Handled {
+pub fn device_info(style: InfoStyle, id: u8, ty: u8, r: &mut Reader, out: &mut Readings) -> Handled {
     if id != 0xff {
         return Ok(false);
     }
@@ -206,9 +194,7 @@ pub fn device_info(
 
 /// The error for a channel the model's table does not define.
 pub fn unknown_channel(id: u8, ty: u8, offset: usize) -> DecodeError {
-    DecodeError::InvalidField(format!(
-        "unknown channel 0x{id:02x} 0x{ty:02x} at offset {offset}"
-    ))
+    DecodeError::InvalidField(format!("unknown channel 0x{id:02x} 0x{ty:02x} at offset {offset}"))
 }
 
 /// A name made of a prefix and a field (`history.0` + `temperature`).

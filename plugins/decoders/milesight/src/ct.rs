@@ -57,8 +57,7 @@ fn current_alarm(ctx: &mut Ctx, prefix: &str, bits: u8) {
     .iter()
     .enumerate()
     {
-        ctx.out
-            .text(&field(prefix, name), yes_no((bits >> bit) & 0x01 == 1));
+        ctx.out.text(&field(prefix, name), yes_no((bits >> bit) & 0x01 == 1));
     }
 }
 
@@ -76,10 +75,7 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
         return Ok(true);
     }
     match (model, id, ty) {
-        (Model::Ct10x, 0x03, 0x97) => {
-            ctx.out
-                .number("total_current", f64::from(r.u32_le()?) / 100.0, "Ah")
-        }
+        (Model::Ct10x, 0x03, 0x97) => ctx.out.number("total_current", f64::from(r.u32_le()?) / 100.0, "Ah"),
         (Model::Ct10x, 0x04, 0x98) => match r.u16_le()? {
             0xffff => ctx.out.text("current_sensor_status", sensor_status(2)),
             v => ctx.out.number("current", f64::from(v) / 100.0, "A"),
@@ -97,9 +93,7 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
         (_, 0x09, 0x67) => match r.u16_le()? {
             0xfffd => ctx.out.text("temperature_sensor_status", sensor_status(1)),
             0xffff => ctx.out.text("temperature_sensor_status", sensor_status(2)),
-            v => ctx
-                .out
-                .number("temperature", f64::from(v.cast_signed()) / 10.0, "Cel"),
+            v => ctx.out.number("temperature", f64::from(v.cast_signed()) / 10.0, "Cel"),
         },
         (_, 0x89, 0x67) => {
             channels::temperature(r, &mut ctx.out, "temperature")?;
@@ -120,22 +114,14 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
 fn clamp_channel(ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
     if ty == 0x97 {
         if let Some(n) = clamp(id, 0x03) {
-            ctx.out.number(
-                &format!("current_chn{n}_total"),
-                f64::from(r.u32_le()?) / 100.0,
-                "Ah",
-            );
+            ctx.out.number(&format!("current_chn{n}_total"), f64::from(r.u32_le()?) / 100.0, "Ah");
             return Ok(true);
         }
     } else if ty == 0x99 {
         if let Some(n) = clamp(id, 0x04) {
             match r.u16_le()? {
-                0xffff => ctx
-                    .out
-                    .text(&format!("current_chn{n}_sensor_status"), sensor_status(2)),
-                v => ctx
-                    .out
-                    .number(&format!("current_chn{n}"), f64::from(v) / 10.0, "A"),
+                0xffff => ctx.out.text(&format!("current_chn{n}_sensor_status"), sensor_status(2)),
+                v => ctx.out.number(&format!("current_chn{n}"), f64::from(v) / 10.0, "A"),
             }
             return Ok(true);
         }
@@ -143,12 +129,9 @@ fn clamp_channel(ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
             let max = r.u16_le()?;
             let min = r.u16_le()?;
             let current = r.u16_le()?;
-            ctx.out
-                .number(&format!("current_chn{n}_max"), f64::from(max) / 10.0, "A");
-            ctx.out
-                .number(&format!("current_chn{n}_min"), f64::from(min) / 10.0, "A");
-            ctx.out
-                .number(&format!("current_chn{n}"), f64::from(current) / 10.0, "A");
+            ctx.out.number(&format!("current_chn{n}_max"), f64::from(max) / 10.0, "A");
+            ctx.out.number(&format!("current_chn{n}_min"), f64::from(min) / 10.0, "A");
+            ctx.out.number(&format!("current_chn{n}"), f64::from(current) / 10.0, "A");
             let bits = r.u8()?;
             current_alarm(ctx, &format!("current_chn{n}_alarm"), bits);
             return Ok(true);

@@ -49,15 +49,8 @@ impl Model {
 }
 
 /// Model ids of this family.
-pub const MODELS: &[&str] = &[
-    "em300-th",
-    "em320-th",
-    "em300-mcs",
-    "em300-sld",
-    "em300-zld",
-    "em300-mld",
-    "em300-di",
-];
+pub const MODELS: &[&str] =
+    &["em300-th", "em320-th", "em300-mcs", "em300-sld", "em300-zld", "em300-mld", "em300-di"];
 
 /// Reads one channel of `model`.
 pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
@@ -74,9 +67,7 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
             Model::Th | Model::Mcs => return Ok(false),
         },
         (0x06, 0x00) if model == Model::Mcs => ctx.out.plain("magnet", f64::from(r.u8()?)),
-        (0x05, 0xc8) if model == Model::Di => {
-            ctx.out.number("pulse", f64::from(r.u32_le()?), "count")
-        }
+        (0x05, 0xc8) if model == Model::Di => ctx.out.number("pulse", f64::from(r.u32_le()?), "count"),
         (0x20, 0xce) => match model {
             Model::Th => {
                 // timestamp u32, temperature i16 /10, humidity u8 /2
@@ -91,13 +82,7 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
                 let p = ctx.next_history();
                 let t = ctx.history_timestamp(&p, r)?;
                 r.skip(3)?;
-                channels::two_state(
-                    r,
-                    &mut ctx.out,
-                    &field(&p, "leakage_status"),
-                    "normal",
-                    "leak",
-                )?;
+                channels::two_state(r, &mut ctx.out, &field(&p, "leakage_status"), "normal", "leak")?;
                 ctx.out.stamp(&p, t);
             }
             Model::Di => {
@@ -112,9 +97,7 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
                 let pulse = r.u32_le()?;
                 match mode {
                     1 => ctx.out.plain(&field(&p, "gpio"), f64::from(gpio)),
-                    2 => ctx
-                        .out
-                        .number(&field(&p, "pulse"), f64::from(pulse), "count"),
+                    2 => ctx.out.number(&field(&p, "pulse"), f64::from(pulse), "count"),
                     _ => {}
                 }
                 ctx.out.stamp(&p, t);

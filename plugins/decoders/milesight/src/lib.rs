@@ -89,24 +89,16 @@ impl Family {
 
 /// Every model id this plugin decodes.
 pub fn models() -> Vec<String> {
-    [
-        em300::MODELS,
-        em500::MODELS,
-        am100::MODELS,
-        am300::MODELS,
-        ct::MODELS,
-        ws::MODELS,
-    ]
-    .concat()
-    .into_iter()
-    .map(String::from)
-    .collect()
+    [em300::MODELS, em500::MODELS, am100::MODELS, am300::MODELS, ct::MODELS, ws::MODELS]
+        .concat()
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 /// Decodes the payload of a frame of `model`.
 pub fn decode_payload(model: &str, payload: &[u8]) -> Result<Vec<Reading>, DecodeError> {
-    let family = Family::from_model(model)
-        .ok_or_else(|| DecodeError::UnsupportedModel(model.to_string()))?;
+    let family = Family::from_model(model).ok_or_else(|| DecodeError::UnsupportedModel(model.to_string()))?;
     let mut ctx = Ctx::new();
     let mut r = Reader::new(payload);
     while !r.is_empty() {

@@ -46,9 +46,7 @@ impl Model {
 }
 
 /// Model ids of this family.
-pub const MODELS: &[&str] = &[
-    "ws101", "ws202", "ws301", "ws302", "ws303", "ws52x", "ws523", "ws525",
-];
+pub const MODELS: &[&str] = &["ws101", "ws202", "ws301", "ws302", "ws303", "ws52x", "ws523", "ws525"];
 
 /// Reads one channel of `model`.
 pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {

@@ -34,18 +34,10 @@ fn hostile(frame: &Frame) -> Result<Vec<Reading>, DecodeError> {
 
 impl Guest for Hostile {
     fn describe() -> Metadata {
-        Metadata {
-            name: "hostile-alloc".into(),
-            version: "0.1.0".into(),
-            models: vec!["hostile".into()],
-        }
+        Metadata { name: "hostile-alloc".into(), version: "0.1.0".into(), models: vec!["hostile".into()] }
     }
     fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
-        if frame.payload.first() == Some(&0xFF) {
-            hostile(&frame)
-        } else {
-            Ok(normal(&frame))
-        }
+        if frame.payload.first() == Some(&0xFF) { hostile(&frame) } else { Ok(normal(&frame)) }
     }
     fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
         frames.into_iter().map(Self::decode).collect()

@@ -12,11 +12,7 @@ struct BadVectors;
 
 impl Guest for BadVectors {
     fn describe() -> Metadata {
-        Metadata {
-            name: "bad-vectors".into(),
-            version: "0.1.0".into(),
-            models: vec!["hostile".into()],
-        }
+        Metadata { name: "bad-vectors".into(), version: "0.1.0".into(), models: vec!["hostile".into()] }
     }
     fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
         Ok(vec![Reading {
