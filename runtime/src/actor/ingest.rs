@@ -7,6 +7,7 @@ use super::router::error_chain;
 use super::{ConnectorActor, HandleEvent, Route, RouteError, Router};
 use crate::message::{Frame, FrameOutcome, Reading, Rejected, Stage, now_ms};
 use crate::plugin::PluginError;
+use crate::plugin::bindings::connector::passerelle::plugin::types::Value as ConnectorValue;
 use crate::plugin::bindings::{Command, Event, Inbound};
 
 /// How a transport answers its source once an inbound unit is done.
@@ -101,7 +102,7 @@ impl Ingest {
                     readings.extend(rs.into_iter().map(|r| Reading {
                         device: Arc::clone(&device),
                         name: r.name,
-                        value: r.value,
+                        value: from_connector(r.value),
                         unit: r.unit,
                         time_ms: r.time_ms.unwrap_or(received_ms),
                     }));
@@ -151,5 +152,17 @@ impl Ingest {
         let rejected = vec![Rejected { frame, stage, error: reason.clone(), plugin: None }];
         self.router.route(Route { rejected, ..Route::default() }).await?;
         Ok(Ack { status, reason: Some(reason), frames: Vec::new() })
+    }
+}
+
+/// The connector world's value as the runtime's (the decoder world's) value: the same WIT type,
+/// generated once per world.
+fn from_connector(v: ConnectorValue) -> crate::message::Value {
+    use crate::message::Value;
+    match v {
+        ConnectorValue::Number(n) => Value::Number(n),
+        ConnectorValue::Text(t) => Value::Text(t),
+        ConnectorValue::Boolean(b) => Value::Boolean(b),
+        ConnectorValue::Bytes(b) => Value::Bytes(b),
     }
 }

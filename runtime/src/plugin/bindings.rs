@@ -9,20 +9,19 @@ pub mod decoder {
         path: "../wit",
         world: "passerelle:plugin/decoder",
         additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+        // Frames are lowered from borrowed data: no copy of the payload or ids per call.
+        ownership: Borrowing { duplicate_if_necessary: true },
     });
 }
 
-/// Bindings of the `connector` world; shares the `types` interface with the decoder world.
+/// Bindings of the `connector` world (its own copy of the `types` interface: the decoder
+/// world borrows frames, the connector world owns them).
 pub mod connector {
     #![allow(missing_docs, missing_debug_implementations, unreachable_pub, clippy::all)]
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "passerelle:plugin/connector",
         additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
-        with: {
-            "passerelle:plugin/types": super::decoder::passerelle::plugin::types,
-            "passerelle:plugin/log": super::decoder::passerelle::plugin::log,
-        },
     });
 }
 
@@ -31,5 +30,5 @@ pub use connector::exports::passerelle::plugin::connect::{
 };
 pub use decoder::exports::passerelle::plugin::decode::{Expectation, ExpectedReading, Metadata, TestVector};
 pub use decoder::passerelle::plugin::types::{
-    DecodeError, Frame as WitFrame, Level, Reading as WitReading, Value,
+    DecodeError, FrameParam as WitFrameRef, FrameResult as WitFrame, Level, Reading as WitReading, Value,
 };

@@ -7,7 +7,7 @@ use wasmtime::component::{HasSelf, InstancePre, Linker};
 
 use super::PluginError;
 use super::bindings::decoder::{Decoder, DecoderPre};
-use super::bindings::{Expectation, Metadata, TestVector, Value, WitFrame, WitReading};
+use super::bindings::{Expectation, Metadata, TestVector, Value, WitFrame, WitFrameRef, WitReading};
 use super::engine::{Compiled, Engine, Limits};
 use super::sandbox::{Sandbox, World, link};
 use super::state::State;
@@ -129,7 +129,7 @@ impl DecoderPlugin {
         let vectors = instance.call(|d, s| d.passerelle_plugin_decode().call_vectors(s))?;
         let mut failures = Vec::new();
         for v in &vectors {
-            let got = instance.decode_wit(&v.frame);
+            let got = instance.decode_wit(borrow(&v.frame));
             if let Some(problem) = compare(&v.expect, got) {
                 failures.push(VectorFailure { description: v.description.clone(), problem });
             }
@@ -234,7 +234,7 @@ impl DecoderInstance {
     ///
     /// # Errors
     /// See [`PluginError`].
-    pub fn decode_wit(&mut self, frame: &WitFrame) -> Result<Vec<WitReading>, PluginError> {
+    pub fn decode_wit(&mut self, frame: WitFrameRef<'_>) -> Result<Vec<WitReading>, PluginError> {
         let readings = self
             .call(|d, s| d.passerelle_plugin_decode().call_decode(s, frame))?
             .map_err(PluginError::Decode)?;
@@ -247,7 +247,7 @@ impl DecoderInstance {
     /// # Errors
     /// See [`PluginError`].
     pub fn decode(&mut self, frame: &Frame, model: &str) -> Result<Vec<Reading>, PluginError> {
-        let readings = self.decode_wit(&to_wit(frame, model))?;
+        let readings = self.decode_wit(to_wit(frame, model))?;
         Ok(to_readings(frame, readings))
     }
 
@@ -257,7 +257,7 @@ impl DecoderInstance {
     pub fn decode_batch(&mut self, frames: &[(Frame, Arc<str>)]) -> Vec<Result<Vec<Reading>, PluginError>> {
         let mut out = Vec::with_capacity(frames.len());
         for chunk in frames.chunks(self.plugin.limits.max_batch.max(1)) {
-            let wit: Vec<WitFrame> = chunk.iter().map(|(f, m)| to_wit(f, m)).collect();
+            let wit: Vec<WitFrameRef<'_>> = chunk.iter().map(|(f, m)| to_wit(f, m)).collect();
             match self.call(|d, s| d.passerelle_plugin_decode().call_decode_batch(s, &wit)) {
                 Ok(results) if results.len() == chunk.len() => {
                     for ((frame, _), r) in chunk.iter().zip(results) {
@@ -290,12 +290,23 @@ impl DecoderInstance {
     }
 }
 
-fn to_wit(frame: &Frame, model: &str) -> WitFrame {
-    WitFrame {
-        device: frame.device.to_string(),
-        model: model.to_string(),
+/// The WIT view of a frame, borrowed: lowering copies straight from the host's buffers.
+fn to_wit<'a>(frame: &'a Frame, model: &'a str) -> WitFrameRef<'a> {
+    WitFrameRef {
+        device: &frame.device,
+        model,
         port: frame.port,
-        payload: frame.payload.clone(),
+        payload: &frame.payload,
+        received_ms: frame.received_ms,
+    }
+}
+
+fn borrow(frame: &WitFrame) -> WitFrameRef<'_> {
+    WitFrameRef {
+        device: &frame.device,
+        model: &frame.model,
+        port: frame.port,
+        payload: &frame.payload,
         received_ms: frame.received_ms,
     }
 }

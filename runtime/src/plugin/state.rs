@@ -5,6 +5,7 @@ use std::sync::Arc;
 use wasmtime::ResourceLimiter;
 
 use super::bindings::Level;
+use super::bindings::connector::passerelle::plugin::{log as connector_log, types as connector_types};
 use super::bindings::decoder::passerelle::plugin::{log, types};
 
 /// Per-store state: the memory limiter and the plugin's label for its log lines.
@@ -55,10 +56,8 @@ impl ResourceLimiter for Limiter {
     }
 }
 
-impl types::Host for State {}
-
-impl log::Host for State {
-    fn log(&mut self, level: Level, message: String) {
+impl State {
+    fn log(&self, level: Level, message: &str) {
         let plugin = &*self.label;
         match level {
             Level::Trace => tracing::trace!(plugin, "{message}"),
@@ -67,5 +66,28 @@ impl log::Host for State {
             Level::Warn => tracing::warn!(plugin, "{message}"),
             Level::Error => tracing::error!(plugin, "{message}"),
         }
+    }
+}
+
+impl types::Host for State {}
+
+impl log::Host for State {
+    fn log(&mut self, level: Level, message: String) {
+        State::log(self, level, &message);
+    }
+}
+
+impl connector_types::Host for State {}
+
+impl connector_log::Host for State {
+    fn log(&mut self, level: connector_types::Level, message: String) {
+        let level = match level {
+            connector_types::Level::Trace => Level::Trace,
+            connector_types::Level::Debug => Level::Debug,
+            connector_types::Level::Info => Level::Info,
+            connector_types::Level::Warn => Level::Warn,
+            connector_types::Level::Error => Level::Error,
+        };
+        State::log(self, level, &message);
     }
 }
