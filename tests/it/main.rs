@@ -9,4 +9,5 @@ mod config;
 mod embed;
 mod hostile;
 mod http_push;
+mod kit;
 mod vectors;

@@ -301,7 +301,7 @@ fn to_wit<'a>(frame: &'a Frame, model: &'a str) -> WitFrameRef<'a> {
     }
 }
 
-fn borrow(frame: &WitFrame) -> WitFrameRef<'_> {
+pub(crate) fn borrow(frame: &WitFrame) -> WitFrameRef<'_> {
     WitFrameRef {
         device: &frame.device,
         model: &frame.model,

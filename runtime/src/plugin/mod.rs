@@ -10,8 +10,9 @@
 
 pub mod bindings;
 mod connector;
-mod decoder;
+pub(crate) mod decoder;
 mod engine;
+pub mod kit;
 mod sandbox;
 mod state;
 

@@ -48,7 +48,7 @@ fn parse_hex(hex: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The per-user compile cache, so repeated decodes skip Cranelift.
-fn cache_dir() -> Option<PathBuf> {
+pub(crate) fn cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;

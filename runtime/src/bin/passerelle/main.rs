@@ -2,7 +2,9 @@
 
 mod check;
 mod decode;
+mod plugin;
 mod run;
+mod scaffold;
 mod show;
 
 use std::path::PathBuf;
@@ -34,6 +36,11 @@ enum Command {
     Decode(decode::Args),
     /// Prints the readings stored by a config's SQLite sink as a table.
     Readings(show::Args),
+    /// The plugin author's kit: new, test, fuzz, bench, inspect.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
+    },
     /// Dead-letter entries.
     Deadletter {
         #[command(subcommand)]
@@ -49,6 +56,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::decode(&args),
         Command::Readings(args) => show::readings(&args),
         Command::Deadletter { command } => show::dead_letter(&command),
+        Command::Plugin { command } => plugin::run(&command),
     };
     match result {
         Ok(code) => code,

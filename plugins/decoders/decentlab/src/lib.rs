@@ -1,0 +1,97 @@
+//! Passerelle decoder plugin for Decentlab LoRaWAN sensors (protocol v2).
+//!
+//! Every Decentlab device speaks the same frame: a version byte, the device id, then a 16-bit
+//! flag word whose set bits say which of the model's sensor groups follow, each as a fixed
+//! number of big-endian 16-bit words:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 0 | protocol version (2) |
+//! | 1-2 | device id, u16 |
+//! | 3-4 | sensor flags, u16: bit *i* = group *i* present |
+//! | 5.. | the words of each present group, in bit order |
+//!
+//! What the groups hold and how the words turn into values is the model's table, one module
+//! per model in [`models`] (TTN device-repository ids as `frame.model`):
+//!
+//! | model id(s) | measures |
+//! |---|---|
+//! | dl-iam | indoor ambiance: temperature, humidity, pressure, light, CO2, PIR activity, TVOC |
+//! | dl-lp8p | CO2, temperature, humidity, barometric pressure |
+//! | dl-sht35, dl-sht35-001, dl-sht35-002 | air temperature and humidity |
+//! | dl-rhc | high-precision air temperature and humidity |
+//! | dl-pm | particulate matter, temperature, humidity, pressure |
+//! | dl-blg | black globe temperature |
+//! | dl-ds18 | temperature probe |
+//! | dl-tp | temperature profile (16 levels) |
+//! | dl-itst | infrared surface temperature |
+//! | dl-wrm | road surface, air temperature and humidity |
+//! | dl-atm22 | wind speed and direction, temperature |
+//! | dl-trs12 | soil moisture, temperature, conductivity |
+//! | dl-pr26, dl-pr26-0-1 | pressure / liquid level (0-1 bar), temperature |
+//! | dl-mbx | ultrasonic distance |
+//! | dl-lid | laser distance |
+//! | dl-dlr2-002 | pulse counter |
+//! | dl-dlr2-003 | digital input |
+//! | dl-dlr2-004, dl-dlr2-004-10 | 4-20 mA current loop (10 Ω shunt) |
+//! | dl-dlr2-005 | voltage input |
+//! | dl-dlr2-006 | potentiometer |
+//! | dl-dlr2-008, dl-dlr2-008-2000 | PT1000 temperature (2000 Ω reference) |
+//!
+//! Readings follow the vendor's decoders (`vendor/decentlab/dl-*.js` in the TTN device
+//! repository): `protocol_version`, `device_id`, then for each value of a present group its
+//! `{displayName, unit, value}` object as `<name>.displayName`, `<name>.unit` and
+//! `<name>.value` (the number keeps the vendor's full-precision formula result and carries its
+//! SenML unit). A version other than 2 is an `InvalidField` error (the vendor decoders return
+//! the same message as an error), a group cut short is `TooShort` (the vendor decoders compute
+//! `NaN`). The fPort is not used: the vendor decoders ignore it.
+
+pub mod models;
+pub mod protocol;
+
+pub use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, TestVector};
+
+include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
+
+/// Every model id this plugin decodes.
+pub fn models() -> Vec<String> {
+    models::ALL.iter().flat_map(|(ids, _)| ids.iter()).map(|id| String::from(*id)).collect()
+}
+
+/// Decodes the payload of a frame of `model`.
+pub fn decode_payload(model: &str, payload: &[u8]) -> Result<Vec<Reading>, DecodeError> {
+    let id = model.trim().to_ascii_lowercase();
+    let sensors = models::table(&id).ok_or_else(|| DecodeError::UnsupportedModel(model.to_string()))?;
+    protocol::decode(sensors, payload)
+}
+
+/// The plugin, exported as the `decode` interface of the `decoder` world.
+pub struct Plugin;
+
+impl Guest for Plugin {
+    fn describe() -> Metadata {
+        Metadata {
+            name: String::from("decentlab"),
+            version: String::from(env!("CARGO_PKG_VERSION")),
+            models: models(),
+        }
+    }
+
+    fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
+        decode_payload(&frame.model, &frame.payload)
+    }
+
+    fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
+        frames.into_iter().map(Self::decode).collect()
+    }
+
+    fn vectors() -> Vec<TestVector> {
+        test_vectors()
+    }
+}
+
+// The component exports exist only in the wasm build: their symbol names
+// (`passerelle:plugin/decode@0.1.0#decode`) cannot go into a native cdylib's linker version
+// script, and native builds (tests) call `Plugin` through the `Guest` trait instead.
+#[cfg(target_arch = "wasm32")]
+passerelle_pdk::decoder::export_decoder!(Plugin with_types_in passerelle_pdk::decoder);

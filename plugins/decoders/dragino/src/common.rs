@@ -1,0 +1,275 @@
+//! Helpers shared by the Dragino formats: fixed-offset big-endian access to a payload, the
+//! vendor's number-to-text conventions (`toFixed`, JavaScript number printing), UTC dates and
+//! the device-status (fPort 5) reports.
+
+use std::borrow::Cow;
+
+use passerelle_pdk::{Reader, Readings};
+
+use crate::DecodeError;
+
+/// Fixed-offset, bounds-checked, big-endian access to a payload. Every read goes through a
+/// [`Reader`], so a byte past the end is [`DecodeError::TooShort`], never a panic.
+#[derive(Debug, Clone)]
+pub struct Bytes<'a> {
+    data: Cow<'a, [u8]>,
+}
+
+impl<'a> Bytes<'a> {
+    /// The payload as received.
+    pub fn new(payload: &'a [u8]) -> Self {
+        Self { data: Cow::Borrowed(payload) }
+    }
+
+    /// The payload extended with zero bytes up to `len`: the vendor decoders read a missing
+    /// byte as `undefined`, which their bitwise arithmetic turns into 0.
+    pub fn zero_padded(payload: &'a [u8], len: usize) -> Self {
+        if payload.len() >= len {
+            return Self::new(payload);
+        }
+        let mut owned = payload.to_vec();
+        owned.resize(len, 0);
+        Self { data: Cow::Owned(owned) }
+    }
+
+    /// Number of bytes.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True for an empty payload.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// `TooShort` unless the payload has at least `n` bytes.
+    pub fn require(&self, n: usize) -> Result<(), DecodeError> {
+        let mut r = Reader::new(&self.data);
+        r.skip(n)
+    }
+
+    /// `TooShort` for fewer than `n` bytes, `InvalidField` for more: the report whose vendor
+    /// decoder answers nothing unless the length is exactly `n`.
+    pub fn exactly(&self, n: usize) -> Result<(), DecodeError> {
+        self.require(n)?;
+        if self.len() > n {
+            return Err(DecodeError::InvalidField(format!(
+                "payload length {} (this report is {n} bytes)",
+                self.len()
+            )));
+        }
+        Ok(())
+    }
+
+    fn at(&self, offset: usize) -> Result<Reader<'_>, DecodeError> {
+        let mut r = Reader::new(&self.data);
+        r.skip(offset)?;
+        Ok(r)
+    }
+
+    /// Byte `i`.
+    pub fn u8(&self, i: usize) -> Result<u8, DecodeError> {
+        self.at(i)?.u8()
+    }
+
+    /// Byte `i`, signed.
+    pub fn i8(&self, i: usize) -> Result<i8, DecodeError> {
+        self.at(i)?.i8()
+    }
+
+    /// Unsigned 16 bits at `i`.
+    pub fn u16(&self, i: usize) -> Result<u16, DecodeError> {
+        self.at(i)?.u16_be()
+    }
+
+    /// Signed 16 bits at `i`.
+    pub fn i16(&self, i: usize) -> Result<i16, DecodeError> {
+        self.at(i)?.i16_be()
+    }
+
+    /// Unsigned 24 bits at `i`.
+    pub fn u24(&self, i: usize) -> Result<u32, DecodeError> {
+        self.at(i)?.u24_be()
+    }
+
+    /// Unsigned 32 bits at `i`.
+    pub fn u32(&self, i: usize) -> Result<u32, DecodeError> {
+        self.at(i)?.u32_be()
+    }
+
+    /// Signed 32 bits at `i` (the vendor decoders' `b << 24 | ...` is a signed 32-bit value).
+    pub fn i32(&self, i: usize) -> Result<i32, DecodeError> {
+        self.at(i)?.i32_be()
+    }
+
+    /// The battery word at `i`: bits 13-0 of the big-endian u16, in mV, as volts.
+    pub fn battery(&self, i: usize) -> Result<f64, DecodeError> {
+        Ok(f64::from(self.u16(i)? & 0x3fff) / 1000.0)
+    }
+}
+
+/// `value / 10^scale` written with `digits` decimals, as JavaScript's `toFixed(digits)` writes
+/// it (`digits >= scale`; computed on the integer, so no binary rounding can creep in).
+pub fn fixed(value: i64, scale: u32, digits: u32) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let abs = value.unsigned_abs();
+    let div = 10u64.pow(scale);
+    let whole = abs / div;
+    if digits == 0 {
+        return format!("{sign}{whole}");
+    }
+    let frac = (abs % div) * 10u64.pow(digits.saturating_sub(scale));
+    let width = usize::try_from(digits).unwrap_or(0);
+    format!("{sign}{whole}.{frac:0width$}")
+}
+
+/// A number as JavaScript's `String(x)` writes it, for the values the vendor decoders put in
+/// text (`27.81`, `-5`, `1.2`): shortest round-trip digits, no trailing `.0`.
+pub fn js_number(x: f64) -> String {
+    if x == 0.0 {
+        // JavaScript writes -0 as "0".
+        return String::from("0");
+    }
+    format!("{x}")
+}
+
+/// UTC date and time of a Unix timestamp in seconds, `YYYY-MM-DD HH:MM:SS` (the vendor
+/// decoders' `getMyDate`, which uses the local time zone in some models: we always use UTC).
+pub fn datetime(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!("{year}-{month:02}-{day:02} {:02}:{:02}:{:02}", secs / 3600, (secs % 3600) / 60, secs % 60)
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The LoRaWAN region of a Dragino frequency-band code. `with_as923_4` adds code 0x0F
+/// (`AS923_4`), which only some decoders know.
+pub fn frequency_band(code: u8, with_as923_4: bool) -> Option<&'static str> {
+    Some(match code {
+        0x01 => "EU868",
+        0x02 => "US915",
+        0x03 => "IN865",
+        0x04 => "AU915",
+        0x05 => "KZ865",
+        0x06 => "RU864",
+        0x07 => "AS923",
+        0x08 => "AS923_1",
+        0x09 => "AS923_2",
+        0x0a => "AS923_3",
+        0x0b => "CN470",
+        0x0c => "EU433",
+        0x0d => "KR920",
+        0x0e => "MA869",
+        0x0f if with_as923_4 => "AS923_4",
+        _ => return None,
+    })
+}
+
+/// A firmware version `x.y.z` from two bytes: x = low nibble of the first, y and z the nibbles
+/// of the second.
+pub fn firmware(major: u8, minor: u8) -> String {
+    format!("{}.{}.{}", major & 0x0f, minor >> 4, minor & 0x0f)
+}
+
+/// The sub-band byte: 0xFF is the text `NULL`, any other value a number.
+fn sub_band(out: &mut Readings, name: &str, byte: u8) {
+    if byte == 0xff {
+        out.text(name, "NULL");
+    } else {
+        out.plain(name, f64::from(byte));
+    }
+}
+
+/// The first-generation device-status report (fPort 5 of the LSN50 v2, LT-22222-L):
+///
+/// | byte | name | value |
+/// |---|---|---|
+/// | 0 | freq_band | region code ([`frequency_band`], with `AS923_4`; absent if unknown) |
+/// | 1 | sub_band | u8, 0xFF = `NULL` |
+/// | 2-3 | firm_ver | `x.y.z` ([`firmware`]) |
+/// | 4-6 | tdc_time | u24 transmit interval |
+pub fn device_status_v1(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    b.require(7)?;
+    if let Some(band) = frequency_band(b.u8(0)?, true) {
+        out.text("freq_band", band);
+    }
+    sub_band(out, "sub_band", b.u8(1)?);
+    out.text_owned("firm_ver", firmware(b.u8(2)?, b.u8(3)?));
+    out.plain("tdc_time", f64::from(b.u24(4)?));
+    Ok(())
+}
+
+/// The second-generation device-status report (fPort 5 of the LDS03A, LWL03A, D2x-LB):
+///
+/// | byte | name | value |
+/// |---|---|---|
+/// | 0 | SENSOR_MODEL | the model name when the code is the model's own (absent otherwise) |
+/// | 1-2 | FIRMWARE_VERSION | `x.y.z` ([`firmware`]) |
+/// | 3 | FREQUENCY_BAND | region code ([`frequency_band`], without `AS923_4`; absent if unknown) |
+/// | 4 | SUB_BAND | u8, 0xFF = `NULL` |
+/// | 5-6 | BAT | u16 mV, as V |
+pub fn device_status_v2(b: &Bytes, out: &mut Readings, sensor: (u8, &str)) -> Result<(), DecodeError> {
+    b.require(7)?;
+    if b.u8(0)? == sensor.0 {
+        out.text("SENSOR_MODEL", sensor.1);
+    }
+    sub_band(out, "SUB_BAND", b.u8(4)?);
+    if let Some(band) = frequency_band(b.u8(3)?, false) {
+        out.text("FREQUENCY_BAND", band);
+    }
+    out.text_owned("FIRMWARE_VERSION", firmware(b.u8(1)?, b.u8(2)?));
+    out.number("BAT", f64::from(b.u16(5)?) / 1000.0, "V");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{datetime, fixed, js_number};
+
+    #[test]
+    fn fixed_matches_to_fixed() {
+        assert_eq!(fixed(241, 1, 1), "24.1");
+        assert_eq!(fixed(2799, 1, 2), "279.90");
+        assert_eq!(fixed(1957, 2, 2), "19.57");
+        assert_eq!(fixed(5, 2, 2), "0.05");
+        assert_eq!(fixed(-5, 1, 1), "-0.5");
+        assert_eq!(fixed(-32767, 2, 2), "-327.67");
+        assert_eq!(fixed(0, 2, 2), "0.00");
+    }
+
+    #[test]
+    fn dates_are_utc() {
+        assert_eq!(datetime(0), "1970-01-01 00:00:00");
+        assert_eq!(datetime(1_667_027_698), "2022-10-29 07:14:58");
+        assert_eq!(datetime(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(datetime(-1), "1969-12-31 23:59:59");
+        assert_eq!(datetime(i64::from(i32::MIN)), "1901-12-13 20:45:52");
+    }
+
+    #[test]
+    fn numbers_print_like_javascript() {
+        assert_eq!(js_number(27.81), "27.81");
+        assert_eq!(js_number(28.0), "28");
+        assert_eq!(js_number(-0.0), "0");
+        assert_eq!(js_number(-5.5), "-5.5");
+    }
+}

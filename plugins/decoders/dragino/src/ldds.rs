@@ -1,0 +1,86 @@
+//! Ultrasonic distance sensors: LDDS75, LDDS20 and LDDS45 (`vendor/dragino/ldds75.js`,
+//! `ldds20-114.js`; the LDDS45 and the LDDS75 firmware 1.1.4 codecs publish the same examples as
+//! `ldds20-114`). fPort 2.
+//!
+//! 8-byte report (LDDS20, LDDS45, LDDS75 firmware 1.1.4 and later):
+//!
+//! | bytes | name | value |
+//! |---|---|---|
+//! | 0-1 | Bat | bits 13-0 mV, as V |
+//! | 2-3 | Distance | text `<mm> mm`; `No Sensor` for 0, `Invalid Reading` for 20 |
+//! | 4 | Interrupt_flag | u8 |
+//! | 5-6 | TempC_DS18B20 | int16 / 10, text with 2 decimals |
+//! | 7 | Sensor_flag | u8 |
+//!
+//! The LDDS75's own decoder knows a 5-byte report only: `value` is bytes 2-3 (the distance, mm)
+//! and `distance` is the battery word of bytes 0-1 (bits 13-0; `Invalid Reading` under 20), as
+//! that decoder outputs them; any other length is `distance` = `No Sensor`. We decode an 8-byte
+//! LDDS75 frame as the 8-byte report above instead (the later firmware's codec).
+
+use passerelle_pdk::Readings;
+
+use crate::DecodeError;
+use crate::common::{Bytes, fixed};
+
+/// The models of the family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// LDDS75.
+    Ldds75,
+    /// LDDS20 and LDDS45 (8-byte report).
+    Ldds20,
+}
+
+/// Model ids of the family.
+pub const MODELS: &[&str] = &["ldds75", "ldds20", "ldds45"];
+
+impl Model {
+    /// The model of a lower-case TTN device-repository id.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Some(match id {
+            "ldds75" => Self::Ldds75,
+            "ldds20" | "ldds45" => Self::Ldds20,
+            _ => return None,
+        })
+    }
+}
+
+/// Decodes a frame of `model` received on `port`.
+pub fn decode(model: Model, port: u8, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    if port != 2 {
+        return Err(DecodeError::UnknownPort(port));
+    }
+    match (model, b.len()) {
+        (Model::Ldds75, 5) => {
+            out.number("value", f64::from(b.u16(2)?), "mm");
+            let word = b.u16(0)? & 0x3fff;
+            if word < 20 {
+                out.text("distance", "Invalid Reading");
+            } else {
+                out.plain("distance", f64::from(word));
+            }
+            Ok(())
+        }
+        (Model::Ldds75, len) if len != 8 => {
+            out.text("distance", "No Sensor");
+            Ok(())
+        }
+        _ => report(b, out),
+    }
+}
+
+/// The 8-byte report.
+fn report(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    b.require(8)?;
+    out.number("Bat", b.battery(0)?, "V");
+    let distance = b.u16(2)?;
+    match distance {
+        0 => out.text("Distance", "No Sensor"),
+        20 => out.text("Distance", "Invalid Reading"),
+        mm => out.text_owned("Distance", format!("{mm} mm")),
+    }
+    out.plain("Interrupt_flag", f64::from(b.u8(4)?));
+    out.text_owned("TempC_DS18B20", fixed(i64::from(b.i16(5)?), 1, 2));
+    out.plain("Sensor_flag", f64::from(b.u8(7)?));
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! Passerelle decoder plugin for Dragino LoRaWAN sensors: temperature & humidity loggers
+//! (LHT65, LHT65N, LHT52), door and leak sensors (LDS01/02/03A, LWL01/02/03A), LSN50 v2 nodes
+//! and their D20/D22/D23 probes, the LAQ4 air quality sensor, soil sensors (LSE01, LSPH01),
+//! distance sensors (LDDS75, LDDS20, LDDS45) and the LT-22222-L / LT-33222-L I/O controllers.
+//!
+//! Dragino payloads are fixed layouts of big-endian fields whose meaning depends on the model
+//! and on the fPort (two models on the same port differ), so the frame is decoded with the
+//! model named in `frame.model` (the TTN device-repository id) and its port; a port the model
+//! does not use is `UnknownPort`, as the vendor decoders answer `unknown FPort`.
+//!
+//! | model ids | fPorts | module |
+//! |---|---|---|
+//! | `lht65`, `lht65n`, `lht65n-pir`, `lht65n-e31f`, `lht52` | 2 live (+ LHT65N datalog on 2/3; LHT52 3, 4, 5) | [`lht`] |
+//! | `lds01`, `lds02`, `lwl01`, `lwl02` | 10 | [`lds`] |
+//! | `lds03a`, `lwl03a` | 2 live, 3 datalog, 4 config, 5 status (LWL03A: live on any other port) | [`lds`] |
+//! | `lsn50-v2`, `lsn50v2-s31`, `lsn50v2-d20`, `lsn50v2-d20-d22-d23`, `d2x-lb` | 2 (+ 5 status on `lsn50-v2`, `d2x-lb`) | [`lsn50`] |
+//! | `laq4` | 2 | [`laq4`] |
+//! | `lse01`, `lse01-114`, `lse01-121`, `lsph01` | 2 | [`soil`] |
+//! | `ldds75`, `ldds20`, `ldds45` | 2 | [`ldds`] |
+//! | `lt22222-l`, `lt33222-l` | 2 (+ 5 status) | [`lt`] |
+//!
+//! Common fields, in most reports:
+//!
+//! | field | encoding |
+//! |---|---|
+//! | battery (`BatV`, `BAT_V`, `Bat`, `Bat_V`) | u16, bits 13-0 in mV, as V (bits 15-14: status or flags) |
+//! | temperatures | int16 / 100 (LHT) or / 10 (LSN50, LAQ4, probes) °C; 0x7FFF or 0xFFFF as the text `NULL` where the vendor says so |
+//! | work mode (`MOD`, `Work_mode`) | bits 6-2 of a status byte, selecting the meaning of the remaining bytes |
+//! | device status, fPort 5 | region, sub-band, firmware, interval / battery ([`common::device_status_v1`], [`common::device_status_v2`]) |
+//!
+//! Reading names, text values (`"OPEN"`, `"NULL"`, `"24.10"`) and numbers follow the vendor's
+//! JavaScript decoders in the TTN device repository, quirks included where they are the
+//! published output (see each module). Dates the vendor formats in the local time zone are
+//! formatted in UTC. A report shorter than its layout is `TooShort`, except the LDS01/02 and
+//! LWL01/02 reports, which the vendor's examples send cut to 7 bytes and read with the missing
+//! bytes as 0.
+
+pub mod common;
+pub mod laq4;
+pub mod ldds;
+pub mod lds;
+pub mod lht;
+pub mod lsn50;
+pub mod lt;
+pub mod soil;
+
+use passerelle_pdk::Readings;
+
+pub use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, TestVector};
+
+use crate::common::Bytes;
+
+include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
+
+/// A model's family and its variant within the family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// LHT65 / LHT65N / LHT52 loggers.
+    Lht(lht::Model),
+    /// LDS / LWL door and leak sensors.
+    Lds(lds::Model),
+    /// LSN50 v2 nodes and probes.
+    Lsn50(lsn50::Model),
+    /// LAQ4 air quality sensor.
+    Laq4,
+    /// LSE01 / LSPH01 soil sensors.
+    Soil(soil::Model),
+    /// LDDS distance sensors.
+    Ldds(ldds::Model),
+    /// LT-22222-L / LT-33222-L I/O controllers.
+    Lt,
+}
+
+impl Family {
+    /// The family of a model id (case-insensitive), `None` for a model this plugin does not know.
+    pub fn from_model(model: &str) -> Option<Self> {
+        let id = model.trim().to_ascii_lowercase();
+        let id = id.as_str();
+        lht::Model::from_id(id)
+            .map(Self::Lht)
+            .or_else(|| lds::Model::from_id(id).map(Self::Lds))
+            .or_else(|| lsn50::Model::from_id(id).map(Self::Lsn50))
+            .or_else(|| laq4::MODELS.contains(&id).then_some(Self::Laq4))
+            .or_else(|| soil::Model::from_id(id).map(Self::Soil))
+            .or_else(|| ldds::Model::from_id(id).map(Self::Ldds))
+            .or_else(|| lt::MODELS.contains(&id).then_some(Self::Lt))
+    }
+
+    /// Decodes a frame received on `port` with the model's own layout.
+    pub fn decode(self, port: u8, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+        match self {
+            Self::Lht(m) => lht::decode(m, port, b, out),
+            Self::Lds(m) => lds::decode(m, port, b, out),
+            Self::Lsn50(m) => lsn50::decode(m, port, b, out),
+            Self::Laq4 => laq4::decode(port, b, out),
+            Self::Soil(m) => soil::decode(m, port, b, out),
+            Self::Ldds(m) => ldds::decode(m, port, b, out),
+            Self::Lt => lt::decode(port, b, out),
+        }
+    }
+}
+
+/// Every model id this plugin decodes.
+pub fn models() -> Vec<String> {
+    [lht::MODELS, lds::MODELS, lsn50::MODELS, laq4::MODELS, soil::MODELS, ldds::MODELS, lt::MODELS]
+        .concat()
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// Decodes the payload of a frame of `model` received on `port`.
+pub fn decode_payload(model: &str, port: u8, payload: &[u8]) -> Result<Vec<Reading>, DecodeError> {
+    let family = Family::from_model(model).ok_or_else(|| DecodeError::UnsupportedModel(model.to_string()))?;
+    let mut out = Readings::new();
+    family.decode(port, &Bytes::new(payload), &mut out)?;
+    Ok(out.into_vec())
+}
+
+/// The plugin, exported as the `decode` interface of the `decoder` world.
+pub struct Plugin;
+
+impl Guest for Plugin {
+    fn describe() -> Metadata {
+        Metadata {
+            name: String::from("dragino"),
+            version: String::from(env!("CARGO_PKG_VERSION")),
+            models: models(),
+        }
+    }
+
+    fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
+        decode_payload(&frame.model, frame.port, &frame.payload)
+    }
+
+    fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
+        frames.into_iter().map(Self::decode).collect()
+    }
+
+    fn vectors() -> Vec<TestVector> {
+        test_vectors()
+    }
+}
+
+// The component exports exist only in the wasm build: their symbol names
+// (`passerelle:plugin/decode@0.1.0#decode`) cannot go into a native cdylib's linker version
+// script, and native builds (tests) call `Plugin` through the `Guest` trait instead.
+#[cfg(target_arch = "wasm32")]
+passerelle_pdk::decoder::export_decoder!(Plugin with_types_in passerelle_pdk::decoder);

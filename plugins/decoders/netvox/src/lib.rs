@@ -1,0 +1,125 @@
+//! Passerelle decoder plugin for Netvox LoRaWAN sensors (R311 / R312 / R718 / R720 / R730 /
+//! RB02 families).
+//!
+//! Netvox frames are fixed, mostly 11 bytes, and carry the sending device's type in byte 1, so
+//! the frame itself says which field layout follows ([`device::DEVICES`]). The fPort says what
+//! kind of frame it is:
+//!
+//! | fPort | byte 0 | byte 1 | byte 2 | bytes 3.. |
+//! |---|---|---|---|---|
+//! | 6 | version | device type | `00` version report | `SWver` (/10), `HWver`, `Datecode` (4 bytes, hex digits) |
+//! | 6 | version | device type | report type (`01`..) | battery (/10 V, bit 7 low), then the layout's fields |
+//! | 7 | `81` ConfigReportRsp | device type | status (`00` Success) | - |
+//! | 7 | `82` ReadConfigReportRsp | device type | `MinTime` u16 s | `MaxTime` u16 s, then the layout's thresholds |
+//! | 7 | `83`..`86` (R718H, R311LA) | device type | value | - |
+//! | 13 | `81` / `82` button press time (RB02I, R718T, R312, R312A) | status / `PressTime` | | |
+//! | 14 | `81`..`83` global calibration (R718B2, R718CK, ...) | sensor type | channel - 1 | multiplier, divisor, delta |
+//!
+//! Status-report fields after the battery byte, per layout ([`device::Layout`]), all
+//! big-endian:
+//!
+//! | layout | devices | fields |
+//! |---|---|---|
+//! | contact | R311A, R718F, R730F | `OnOff` u8 |
+//! | status | R718DA, R718DB, R718J, R718LB, R718MBA, R311FA, R311DA, R311DB, R718Q(A), R720F, R730xx | `status` u8 |
+//! | alarm | RB02I, R718T, R312A / R312 | `Alarm` u8 / `Doorbell` u8 |
+//! | distance | R311LA | `Status` ON/OFF, `RawSenseData` u16 |
+//! | temp-humi | R711(R712), R718A, R718AB, R720A | `Temp` i16 /100 °C, `Humi` u16 /100 %RH |
+//! | temp | R718CJ, R718CK, R718CT, R718CR, R718CE, R718B | `Temp` i16 /10 °C |
+//! | two-temp | R718B2, R718CK2, R718CT2 | `Temp1`, `Temp2` i16 /10 °C |
+//! | light | R311G, R311B | `Illuminance` u16 lux |
+//! | leak | R311W / R718WA, R718WB | `WaterLeak_1`, `WaterLeak_2` / `WaterLeak` (Leak, NoLeak) |
+//! | leak inputs | R311WA | `Status_1`, `Status_2` (ON, OFF) |
+//! | current | R718N1 | `Current` u16 mA, `Multiplier` u8 |
+//! | three-phase | R718N3 | type 1: `Current1..3` u16 mA, `Multiplier1`; type 2: `Multiplier2`, `Multiplier3`; type 3: currents + 2-bit multiplier codes (1, 5, 10, 100); type 4: low / high current alarm bits |
+//! | current-light | R718NL1 | `Current` u16 mA, `Multiplier` u8, `Illuminance` i32 lux |
+//! | pulse | R718H / R718H2 | `PulseCount` u16 / `PulseCount1`, `PulseCount2` |
+//!
+//! Reading names, values and text states follow the vendor's reference decoders in the TTN
+//! device repository (`vendor/netvox/payload/*.js`). Where they differ from those decoders:
+//! an unknown device-type byte or command is an `InvalidField` error (the vendor decoders
+//! return an object without `Device`), a frame cut before a field is `TooShort` (they read
+//! `undefined`), and an fPort the model does not use is `UnknownPort`. `frame.model` selects
+//! the allowed fPorts (13 and 14 frames carry no device type); on fPorts 6 and 7 the
+//! device-type byte selects the layout.
+
+pub mod config;
+pub mod device;
+pub mod report;
+
+use passerelle_pdk::{Reader, Readings};
+
+pub use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, TestVector};
+
+use crate::device::{Device, Layout};
+
+include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
+
+/// Every TTN model id this plugin decodes.
+pub fn models() -> Vec<String> {
+    device::MODELS.iter().map(|(m, _)| String::from(*m)).collect()
+}
+
+fn device_of(code: u8) -> Result<Device, DecodeError> {
+    device::by_code(code)
+        .ok_or_else(|| DecodeError::InvalidField(format!("unknown device type 0x{code:02x}")))
+}
+
+/// Decodes the payload of a frame of `model` received on `port`.
+pub fn decode_payload(model: &str, port: u8, payload: &[u8]) -> Result<Vec<Reading>, DecodeError> {
+    let sender = device::by_model(model).ok_or_else(|| DecodeError::UnsupportedModel(model.to_string()))?;
+    let mut out = Readings::new();
+    let mut r = Reader::new(payload);
+    match port {
+        6 => {
+            let _version = r.u8()?;
+            let dev = device_of(r.u8()?)?;
+            match r.u8()? {
+                0x00 => report::version(dev, &mut r, &mut out)?,
+                report_type => report::status(dev, report_type, &mut r, &mut out)?,
+            }
+        }
+        7 => {
+            let cmd = r.u8()?;
+            let dev = device_of(r.u8()?)?;
+            config::port7(cmd, dev, &mut r, &mut out)?;
+        }
+        13 if sender.layout == Layout::Alarm => config::port13(&mut r, &mut out)?,
+        14 if matches!(sender.layout, Layout::Temp | Layout::TwoTemp) => {
+            config::port14(&mut r, &mut out)?;
+        }
+        other => return Err(DecodeError::UnknownPort(other)),
+    }
+    Ok(out.into_vec())
+}
+
+/// The plugin, exported as the `decode` interface of the `decoder` world.
+pub struct Plugin;
+
+impl Guest for Plugin {
+    fn describe() -> Metadata {
+        Metadata {
+            name: String::from("netvox"),
+            version: String::from(env!("CARGO_PKG_VERSION")),
+            models: models(),
+        }
+    }
+
+    fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
+        decode_payload(&frame.model, frame.port, &frame.payload)
+    }
+
+    fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
+        frames.into_iter().map(Self::decode).collect()
+    }
+
+    fn vectors() -> Vec<TestVector> {
+        test_vectors()
+    }
+}
+
+// The component exports exist only in the wasm build: their symbol names
+// (`passerelle:plugin/decode@0.1.0#decode`) cannot go into a native cdylib's linker version
+// script, and native builds (tests) call `Plugin` through the `Guest` trait instead.
+#[cfg(target_arch = "wasm32")]
+passerelle_pdk::decoder::export_decoder!(Plugin with_types_in passerelle_pdk::decoder);

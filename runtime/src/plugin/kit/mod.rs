@@ -1,0 +1,13 @@
+//! The plugin author's kit, as a library: load vector files (our JSON lines, or a TTN codec
+//! YAML as published), run vectors, fuzz a decoder and measure it. The `passerelle plugin`
+//! commands are thin wrappers over these functions, and the test suite calls them too.
+
+mod bench;
+mod fuzz;
+mod scaffold;
+mod vectors;
+
+pub use bench::{BenchReport, bench};
+pub use fuzz::{FuzzReport, fuzz};
+pub use scaffold::{Scaffold, ScaffoldError, scaffold_decoder};
+pub use vectors::{VectorFileError, VectorOutcome, load_vectors, run_vectors};

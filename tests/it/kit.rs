@@ -1,0 +1,113 @@
+//! The plugin author's kit on every decoder plugin: own vectors, the vendors' published codec
+//! files, fuzzing (at least 10^5 inputs in all), and a scaffolded crate that builds and passes.
+
+use std::path::{Path, PathBuf};
+
+use passerelle::plugin::kit::{fuzz, load_vectors, run_vectors, scaffold_decoder};
+use passerelle::plugin::{DecoderPlugin, Engine, Limits};
+
+use crate::harness::root;
+
+/// Every vendor decoder plugin built into plugins/dist (test plugins and connectors excluded).
+fn decoders() -> Vec<(String, PathBuf)> {
+    let dist = root().join("plugins/dist");
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&dist)
+        .unwrap_or_else(|e| panic!("{}: {e}: run scripts/build-plugins", dist.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p.clone())))
+        .filter(|(stem, _)| !stem.starts_with("hostile") && stem != "bad_vectors" && stem != "energisme_push")
+        .collect();
+    out.sort();
+    assert!(out.len() >= 2, "decoders in plugins/dist: {out:?}");
+    out
+}
+
+fn load(engine: &Engine, path: &Path) -> DecoderPlugin {
+    let compiled = engine.compile_file(path).unwrap();
+    DecoderPlugin::new(engine, &compiled, Limits::default()).unwrap()
+}
+
+#[test]
+fn every_decoder_passes_the_vendor_codec_files_as_published() {
+    let engine = Engine::new(None).unwrap();
+    let ttn = root().join("../shared/vectors/ttn");
+    assert!(ttn.is_dir(), "{} is missing: the shared vendor vectors sit beside the clone", ttn.display());
+    let mut checked = 0;
+    for (stem, path) in decoders() {
+        let plugin = load(&engine, &path);
+        for entry in std::fs::read_dir(&ttn).unwrap().flatten() {
+            let file = entry.path();
+            let name = file.file_name().unwrap().to_string_lossy().to_string();
+            let vendor = name.split("__").next().unwrap_or_default();
+            if !name.ends_with("-codec.yaml") || !(vendor == stem || vendor.starts_with(&format!("{stem}-")))
+            {
+                continue;
+            }
+            let vectors = load_vectors(&file, None).unwrap();
+            let outcomes = run_vectors(&plugin, &vectors).unwrap();
+            let failures: Vec<_> =
+                outcomes.iter().filter_map(|o| o.problem.as_ref().map(|p| (&o.description, p))).collect();
+            assert!(failures.is_empty(), "{name}: {failures:#?}");
+            checked += outcomes.len();
+        }
+    }
+    assert!(checked >= 11, "vendor examples checked: {checked}");
+}
+
+#[test]
+fn every_decoder_survives_fuzzing() {
+    let engine = Engine::new(None).unwrap();
+    let plugins = decoders();
+    // At least 10^5 inputs in all, spread over the plugins.
+    let each = 100_000u64.div_ceil(plugins.len() as u64).max(12_000);
+    let mut total = 0;
+    for (stem, path) in &plugins {
+        let plugin = load(&engine, path);
+        let report = fuzz(&plugin, each, 7, |_| {}).unwrap();
+        assert_eq!(report.inputs, each);
+        assert_eq!(report.failures(), 0, "{stem}: {report:#?}");
+        assert!(report.decoded > 0 && report.decode_errors > 0, "{stem}: inputs too narrow: {report:?}");
+        total += report.inputs;
+    }
+    assert!(total >= 100_000, "{total} inputs");
+}
+
+#[test]
+fn fuzzing_finds_a_looping_plugin_and_the_host_goes_on() {
+    let engine = Engine::new(None).unwrap();
+    let compiled = engine.compile_file(crate::harness::plugin("hostile_loop").as_ref()).unwrap();
+    let limits = Limits { deadline_ms: 5, ..Limits::default() };
+    let plugin = DecoderPlugin::new(&engine, &compiled, limits).unwrap();
+    let report = fuzz(&plugin, 2_000, 3, |_| {}).unwrap();
+    assert!(report.traps.get("deadline").copied().unwrap_or(0) > 0, "{report:?}");
+    assert!(report.first_trap.as_deref().unwrap_or("").contains("payload ff"), "{report:?}");
+    assert!(report.decoded > 0);
+}
+
+#[test]
+fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let crate_dir = dir.path().join("acme-sensors");
+    let s = scaffold_decoder("acme-sensors", &crate_dir, &root().join("plugins")).unwrap();
+    assert!(!s.member);
+    assert!(scaffold_decoder("Bad Name", &dir.path().join("x"), &root().join("plugins")).is_err());
+    // A target directory kept between runs (cargo's per-test scratch space): the second run is quick.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(crate_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the scaffolded crate does not build");
+    let wasm = target.join("wasm32-wasip2/release/acme_sensors.wasm");
+    let engine = Engine::new(None).unwrap();
+    let plugin = load(&engine, &wasm);
+    assert_eq!(plugin.metadata().name, "acme-sensors");
+    let (vectors, failures) = plugin.check_vectors().unwrap();
+    assert_eq!((vectors.len(), failures.len()), (2, 0), "{failures:?}");
+}
