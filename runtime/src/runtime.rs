@@ -8,7 +8,9 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 
 use crate::actor::system::{ConnectorPlan, DecoderPlan, RoutePlan};
-use crate::actor::{self, Ingest, IngestError, Route};
+use crate::actor::{
+    self, DecoderStatus, Ingest, IngestError, Loaded, Registry, ReloadError, ReloadOutcome, Route,
+};
 use crate::config::{Config, ConfigErrors, Secrets};
 use crate::message::{Frame, FrameOutcome, ReadingBatch};
 use crate::plugin::{ConnectorPlugin, DecoderPlugin, Engine, PluginError};
@@ -116,10 +118,41 @@ impl Builder {
         let plan = tokio::task::spawn_blocking(move || plan(&cfg))
             .await
             .map_err(|e| Error::Runtime(format!("loading plugins panicked: {e}")))??;
+        let loaded: Vec<Loaded> = plan
+            .decoders
+            .iter()
+            .enumerate()
+            .map(|(index, d)| Loaded {
+                name: d.name.clone(),
+                index,
+                path: d.path.clone(),
+                limits: d.limits,
+                instances: d.instances,
+                check_vectors: d.check_vectors,
+                plugin: d.plugin.clone(),
+            })
+            .collect();
+        let engine = plan.engine.clone();
         let running = actor::system::start(plan).await.map_err(|e| Error::Runtime(e.to_string()))?;
+        let registry =
+            Registry::new(engine, running.system.arbiter().clone(), running.router.clone(), loaded);
+        let watcher = if config.watch_plugins {
+            Some(
+                actor::watch(registry.clone())
+                    .map_err(|e| Error::Runtime(format!("cannot watch plugins: {e}")))?,
+            )
+        } else {
+            None
+        };
         let (stop_tx, stop_rx) = watch::channel(false);
-        let mut handle =
-            Handle { running: Some(running), stop: stop_tx, transports: Vec::new(), addrs: HashMap::new() };
+        let mut handle = Handle {
+            running: Some(running),
+            registry,
+            _watcher: watcher,
+            stop: stop_tx,
+            transports: Vec::new(),
+            addrs: HashMap::new(),
+        };
         for (name, c) in &config.connectors {
             let transport = match c.transport.build(&secrets) {
                 Ok(Some(t)) => t,
@@ -176,7 +209,14 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
             }
         }
         tracing::info!(decoder = %name, plugin = %plugin.label(), hash = &plugin.hash()[..12], "Decoder loaded.");
-        decoders.push(DecoderPlan { name: name.clone(), plugin, instances: d.instances });
+        decoders.push(DecoderPlan {
+            name: name.clone(),
+            plugin,
+            instances: d.instances,
+            path: path.canonicalize().unwrap_or(path.clone()),
+            limits: d.limits,
+            check_vectors: d.check_vectors,
+        });
     }
     let mut connectors = Vec::new();
     for (name, c) in &config.connectors {
@@ -221,6 +261,7 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
         sinks.push((name.clone(), s.build(name, config)?));
     }
     Ok(actor::system::Plan {
+        engine,
         decoders,
         connectors,
         sinks,
@@ -233,6 +274,8 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
 #[derive(Debug)]
 pub struct Handle {
     running: Option<actor::system::Running>,
+    registry: Registry,
+    _watcher: Option<notify::RecommendedWatcher>,
     stop: watch::Sender<bool>,
     transports: Vec<(String, tokio::task::JoinHandle<Result<(), TransportError>>)>,
     addrs: HashMap<String, SocketAddr>,
@@ -264,6 +307,29 @@ impl Handle {
             Some(r) => r.router.tap.subscribe(),
             None => broadcast::channel(1).1,
         }
+    }
+
+    /// Status of every decoder: live version, previous versions, reloads, refusals.
+    pub fn decoders(&self) -> Vec<DecoderStatus> {
+        self.registry.status()
+    }
+
+    /// Loads a decoder's plugin file again and swaps it in if it is a new version that passes
+    /// its own vectors and handles every model routed to it. The file watcher calls this on
+    /// every change when `watch_plugins` is on.
+    ///
+    /// # Errors
+    /// [`ReloadError`]: the candidate is refused and the live version keeps running.
+    pub async fn reload_decoder(&self, name: &str) -> Result<ReloadOutcome, ReloadError> {
+        self.registry.reload(name).await
+    }
+
+    /// Goes back to the decoder's previous version.
+    ///
+    /// # Errors
+    /// [`ReloadError::NoPrevious`] when there is none.
+    pub async fn rollback_decoder(&self, name: &str) -> Result<ReloadOutcome, ReloadError> {
+        self.registry.rollback(name).await
     }
 
     /// The address a connector's server transport listens on.

@@ -111,3 +111,34 @@ fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
     let (vectors, failures) = plugin.check_vectors().unwrap();
     assert_eq!((vectors.len(), failures.len()), (2, 0), "{failures:?}");
 }
+
+/// The guide's last step (plugins/README.md): the new plugin routed in a running config.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scaffolded_decoder_goes_live_on_a_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let crate_dir = dir.path().join("acme-live");
+    scaffold_decoder("acme-live", &crate_dir, &root().join("plugins")).unwrap();
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
+    let status = tokio::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(crate_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(root())
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let wasm = target.join("wasm32-wasip2/release/acme_live.wasm");
+    let text = crate::harness::config(
+        &format!(r#""acme": (plugin: "{}")"#, wasm.display()),
+        r#"(devicetype: "ACME-LIVE", decoder: "acme", model: "acme-live", sinks: ["db"])"#,
+    );
+    let rt = crate::harness::start_in(&text, dir.path()).await;
+    let body = crate::harness::envelope("a-1", "ACME-LIVE", "0100e10252", 1, "2026-11-22T10:00:00Z");
+    let (status, body) = crate::harness::post(&rt.url, &body).await;
+    assert_eq!((status, body["stored"].as_u64()), (200, Some(1)), "{body}");
+    let rows = rt.readings();
+    assert!(rows.iter().any(|r| r.name == "temperature" && r.unit.as_deref() == Some("Cel")), "{rows:?}");
+    rt.handle.shutdown().await.unwrap();
+}

@@ -10,4 +10,5 @@ mod embed;
 mod hostile;
 mod http_push;
 mod kit;
+mod reload;
 mod vectors;

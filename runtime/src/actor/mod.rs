@@ -12,12 +12,17 @@
 mod connector;
 mod decoder;
 mod ingest;
+mod reload;
 mod router;
 pub(crate) mod system;
+mod watch;
 
 pub(crate) use connector::{ConnectorActor, HandleEvent};
 pub(crate) use decoder::{DecodeBatch, DecoderActor};
 pub use ingest::{Ack, Ingest, IngestError};
+pub use reload::{DecoderStatus, ReloadError, ReloadOutcome};
+pub(crate) use reload::{Loaded, Registry};
 pub use router::RouteError;
 pub(crate) use router::error_chain;
 pub(crate) use router::{Route, RouteEntry, RouteTable, Router};
+pub(crate) use watch::watch;

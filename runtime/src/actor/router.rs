@@ -1,5 +1,5 @@
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use actix::Addr;
 use futures::future::join_all;
@@ -62,15 +62,34 @@ pub enum RouteError {
 /// own threads. A router actor and sink actors cost two more mailbox hops per request, each way.
 #[derive(Debug, Clone)]
 pub(crate) struct Router {
-    pub(crate) table: Arc<RouteTable>,
+    /// The live table; a reload swaps it whole, and a unit routes on the snapshot it started with.
+    pub(crate) table: Arc<RwLock<Arc<RouteTable>>>,
     pub(crate) tap: broadcast::Sender<ReadingBatch>,
 }
 
 impl Router {
+    /// The route table in force now.
+    pub(crate) fn snapshot(&self) -> Arc<RouteTable> {
+        match self.table.read() {
+            Ok(t) => Arc::clone(&t),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the route table; units already routing finish on the one they started with.
+    pub(crate) fn swap(&self, table: RouteTable) {
+        let table = Arc::new(table);
+        match self.table.write() {
+            Ok(mut t) => *t = table,
+            Err(poisoned) => *poisoned.into_inner() = table,
+        }
+    }
+
     /// Decodes the unit's frames, commits readings and rejections, and returns one outcome per
     /// frame once every sink involved has committed.
     pub(crate) async fn route(&self, msg: Route) -> Result<Vec<FrameOutcome>, RouteError> {
-        let table = &*self.table;
+        let snapshot = self.snapshot();
+        let table = &*snapshot;
         let Route { frames, readings, readings_sinks, mut rejected } = msg;
         let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
         // Decoder index -> (frame positions, frames with their model).

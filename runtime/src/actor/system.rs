@@ -15,6 +15,7 @@ use crate::sink::Sink;
 /// Everything the actor graph is built from, already compiled and opened.
 #[derive(Debug)]
 pub(crate) struct Plan {
+    pub(crate) engine: crate::plugin::Engine,
     pub(crate) decoders: Vec<DecoderPlan>,
     pub(crate) connectors: Vec<ConnectorPlan>,
     pub(crate) sinks: Vec<(String, Box<dyn Sink>)>,
@@ -29,6 +30,10 @@ pub(crate) struct DecoderPlan {
     pub(crate) name: String,
     pub(crate) plugin: DecoderPlugin,
     pub(crate) instances: usize,
+    /// Canonical path of the plugin file (watched for new versions).
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) limits: crate::plugin::Limits,
+    pub(crate) check_vectors: bool,
 }
 
 /// A connector pool to start.
@@ -86,7 +91,7 @@ fn build(plan: Plan) -> Built {
     let decoders: Vec<(Arc<str>, Arc<str>, Addr<DecoderActor>)> = plan
         .decoders
         .into_iter()
-        .map(|DecoderPlan { name, plugin, instances }| {
+        .map(|DecoderPlan { name, plugin, instances, .. }| {
             let label = Arc::clone(plugin.label());
             let addr =
                 SyncArbiter::start(instances.max(1), move || DecoderActor { instance: plugin.instance() });
@@ -102,7 +107,7 @@ fn build(plan: Plan) -> Built {
         .collect();
     let table = Arc::new(RouteTable { routes, decoders, sinks, dead_letter: plan.dead_letter });
     let (tap, _) = broadcast::channel(TAP_CAPACITY);
-    let router = Router { table, tap };
+    let router = Router { table: Arc::new(std::sync::RwLock::new(table)), tap };
     let ingests = plan
         .connectors
         .into_iter()

@@ -55,6 +55,9 @@ pub struct Config {
     /// Directory of wasmtime's on-disk compile cache (none: memory only).
     #[serde(default)]
     pub compile_cache: Option<PathBuf>,
+    /// Watch the decoder plugin files and swap in new versions as they are written (default true).
+    #[serde(default = "yes")]
+    pub watch_plugins: bool,
     #[serde(skip)]
     source: Source,
 }
@@ -132,4 +135,8 @@ impl Config {
     pub(crate) fn source(&self) -> &Source {
         &self.source
     }
+}
+
+const fn yes() -> bool {
+    true
 }
