@@ -33,7 +33,10 @@
 //! ```
 
 pub mod actor;
+#[cfg(feature = "admin")]
+pub mod admin;
 pub mod config;
+pub mod events;
 pub mod message;
 pub mod plugin;
 mod runtime;

@@ -133,9 +133,10 @@ impl Builder {
             })
             .collect();
         let engine = plan.engine.clone();
+        let metrics = plan.metrics.clone();
         let running = actor::system::start(plan).await.map_err(|e| Error::Runtime(e.to_string()))?;
         let registry =
-            Registry::new(engine, running.system.arbiter().clone(), running.router.clone(), loaded);
+            Registry::new(engine, running.system.arbiter().clone(), running.router.clone(), &metrics, loaded);
         let watcher = if config.watch_plugins {
             Some(
                 actor::watch(registry.clone())
@@ -148,10 +149,13 @@ impl Builder {
         let mut handle = Handle {
             running: Some(running),
             registry,
+            metrics,
             _watcher: watcher,
             stop: stop_tx,
             transports: Vec::new(),
             addrs: HashMap::new(),
+            admin_addr: None,
+            admin_task: None,
         };
         for (name, c) in &config.connectors {
             let transport = match c.transport.build(&secrets) {
@@ -176,6 +180,44 @@ impl Builder {
                 Err(source) => {
                     handle.stop_all().await;
                     return Err(Error::Transport { name: name.clone(), source });
+                }
+            }
+        }
+        #[cfg(feature = "admin")]
+        if let Some(admin) = &config.admin {
+            let token = match secrets.get(&admin.token_env) {
+                Some(t) => t,
+                None => {
+                    handle.stop_all().await;
+                    return Err(Error::Transport {
+                        name: "admin".into(),
+                        source: TransportError::MissingSecret(admin.token_env.clone()),
+                    });
+                }
+            };
+            let connectors =
+                config.connectors.keys().map(|n| (n.clone(), handle.addrs.get(n).copied())).collect();
+            let started = crate::admin::start(
+                admin,
+                token,
+                handle.registry.clone(),
+                handle.metrics.clone(),
+                connectors,
+                stop_rx.clone(),
+            )
+            .await;
+            match started {
+                Ok(s) => {
+                    handle.admin_addr = Some(s.addr);
+                    handle.admin_task = Some(s.task);
+                }
+                Err(source) => {
+                    handle.stop_all().await;
+                    let addr = admin.listen.clone();
+                    return Err(Error::Transport {
+                        name: "admin".into(),
+                        source: TransportError::Bind { addr, source },
+                    });
                 }
             }
         }
@@ -261,6 +303,7 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
         sinks.push((name.clone(), s.build(name, config)?));
     }
     Ok(actor::system::Plan {
+        metrics: crate::events::Metrics::default(),
         engine,
         decoders,
         connectors,
@@ -275,10 +318,13 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
 pub struct Handle {
     running: Option<actor::system::Running>,
     registry: Registry,
+    metrics: crate::events::Metrics,
     _watcher: Option<notify::RecommendedWatcher>,
     stop: watch::Sender<bool>,
     transports: Vec<(String, tokio::task::JoinHandle<Result<(), TransportError>>)>,
     addrs: HashMap<String, SocketAddr>,
+    admin_addr: Option<SocketAddr>,
+    admin_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Handle {
@@ -309,6 +355,11 @@ impl Handle {
         }
     }
 
+    /// The runtime's metrics (render them with [`crate::events::Metrics::render`]).
+    pub fn metrics(&self) -> &crate::events::Metrics {
+        &self.metrics
+    }
+
     /// Status of every decoder: live version, previous versions, reloads, refusals.
     pub fn decoders(&self) -> Vec<DecoderStatus> {
         self.registry.status()
@@ -332,6 +383,11 @@ impl Handle {
         self.registry.rollback(name).await
     }
 
+    /// The address the operator endpoint listens on, when the config has one.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_addr
+    }
+
     /// The address a connector's server transport listens on.
     pub fn local_addr(&self, connector: &str) -> Option<SocketAddr> {
         self.addrs.get(connector).copied()
@@ -339,6 +395,9 @@ impl Handle {
 
     async fn stop_all(&mut self) {
         let _ = self.stop.send(true);
+        if let Some(task) = self.admin_task.take() {
+            let _ = task.await;
+        }
         for (name, task) in self.transports.drain(..) {
             match task.await {
                 Ok(Ok(())) => {}

@@ -14,6 +14,9 @@ use passerelle::{Builder, Handle};
 /// The token every test runtime expects.
 pub const TOKEN: &str = "it-token";
 
+/// The token of the operator endpoint in tests that enable it.
+pub const ADMIN_TOKEN: &str = "it-admin-token";
+
 /// The repository root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -87,8 +90,12 @@ impl Running {
 pub async fn start_in(text: &str, dir: &Path) -> Running {
     let origin = dir.join("config.ron");
     let config = Config::parse(text, &origin.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
-    let handle =
-        Builder::new(config).secret("IT_TOKEN", TOKEN).start().await.unwrap_or_else(|e| panic!("{e:#}"));
+    let handle = Builder::new(config)
+        .secret("IT_TOKEN", TOKEN)
+        .secret("IT_ADMIN", ADMIN_TOKEN)
+        .start()
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
     let url = handle.local_addr("energisme").map(|a| format!("http://{a}/")).unwrap_or_default();
     Running { handle, url, db: dir.join("passerelle.db"), dir: dir.to_path_buf() }
 }

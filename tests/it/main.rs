@@ -5,6 +5,7 @@
 #[path = "../harness/mod.rs"]
 mod harness;
 
+mod admin;
 mod config;
 mod embed;
 mod hostile;

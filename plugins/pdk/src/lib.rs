@@ -12,6 +12,7 @@
 //! ```
 //!
 //! Helpers: [`Reader`] walks a payload and reports a too-short payload with the offset reached;
+//! [`FixedBytes`] reads a payload at fixed offsets, as JavaScript vendor decoders do;
 //! [`Readings`] collects readings with units; [`check`] compares a decode result with a test
 //! vector's expectation (for native tests and hosts running a plugin's vectors).
 
@@ -48,10 +49,12 @@ pub mod connector {
 }
 
 mod check;
+mod fixed;
 mod reader;
 mod readings;
 
 pub use check::{check, same};
 
+pub use fixed::FixedBytes;
 pub use reader::Reader;
 pub use readings::Readings;

@@ -1,7 +1,9 @@
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix::{Actor, Handler, Message, SyncContext};
 
+use crate::events::{DecodeCall, DecoderMetrics};
 use crate::message::{Frame, Reading};
 use crate::plugin::{DecoderInstance, PluginError};
 
@@ -17,6 +19,7 @@ impl Message for DecodeBatch {
 #[derive(Debug)]
 pub(crate) struct DecoderActor {
     pub(crate) instance: DecoderInstance,
+    pub(crate) metrics: DecoderMetrics,
 }
 
 impl Actor for DecoderActor {
@@ -27,7 +30,9 @@ impl Handler<DecodeBatch> for DecoderActor {
     type Result = Vec<(Frame, Result<Vec<Reading>, PluginError>)>;
 
     fn handle(&mut self, msg: DecodeBatch, _: &mut SyncContext<Self>) -> Self::Result {
+        let started = Instant::now();
         let results = self.instance.decode_batch(&msg.0);
+        DecodeCall { metrics: &self.metrics, results: &results, elapsed: started.elapsed() }.emit();
         msg.0.into_iter().map(|(f, _)| f).zip(results).collect()
     }
 }

@@ -5,6 +5,7 @@ use actix::Addr;
 
 use super::router::error_chain;
 use super::{ConnectorActor, HandleEvent, Route, RouteError, Router};
+use crate::events::{FrameDeadLettered, InboundAnswered, InboundMetrics};
 use crate::message::{Frame, FrameOutcome, Reading, Rejected, Stage, now_ms};
 use crate::plugin::PluginError;
 use crate::plugin::bindings::connector::passerelle::plugin::types::Value as ConnectorValue;
@@ -42,6 +43,7 @@ pub struct Ingest {
     pub(crate) router: Router,
     pub(crate) readings_sinks: Arc<[usize]>,
     pub(crate) next_id: Arc<AtomicU64>,
+    pub(crate) metrics: InboundMetrics,
 }
 
 impl Ingest {
@@ -57,6 +59,21 @@ impl Ingest {
     /// # Errors
     /// [`IngestError`] when nothing may be acknowledged (a sink failed, shutting down).
     pub async fn submit(
+        &self,
+        channel: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Result<Ack, IngestError> {
+        let result = self.handle(channel, headers, body).await;
+        let (status, frames) = match &result {
+            Ok(ack) => (ack.status, ack.frames.len()),
+            Err(_) => (503, 0),
+        };
+        InboundAnswered { metrics: &self.metrics, status, frames }.emit();
+        result
+    }
+
+    async fn handle(
         &self,
         channel: String,
         headers: Vec<(String, String)>,
@@ -140,7 +157,9 @@ impl Ingest {
         stage: Stage,
         reason: String,
     ) -> Result<Ack, IngestError> {
-        tracing::warn!(connector = %self.connector, channel, status, reason = %reason, "Inbound unit refused.");
+        let metrics = &self.router.metrics;
+        tracing::info!(connector = %self.connector, channel, status, "Inbound unit refused.");
+        FrameDeadLettered { metrics, stage, plugin: None, error: &reason }.emit();
         let frame = Frame {
             device: Arc::from(""),
             devicetype: Arc::from(""),

@@ -13,6 +13,7 @@ use actix::{Addr, SyncArbiter};
 use tokio::sync::oneshot;
 
 use super::{DecoderActor, Router};
+use crate::events::{DecoderMetrics, Metrics, PluginRefused, PluginSwapped};
 use crate::plugin::{DecoderPlugin, Engine, Limits, PluginError};
 
 /// How one decoder is loaded, and its history.
@@ -28,6 +29,7 @@ struct Entry {
     reloads: u64,
     refused: u64,
     last_error: Option<String>,
+    metrics: DecoderMetrics,
 }
 
 /// What an operator sees of one decoder.
@@ -132,6 +134,7 @@ impl Registry {
         engine: Engine,
         arbiter: actix::ArbiterHandle,
         router: Router,
+        metrics: &Metrics,
         loaded: Vec<Loaded>,
     ) -> Self {
         let entries = loaded
@@ -148,6 +151,7 @@ impl Registry {
                     reloads: 0,
                     refused: 0,
                     last_error: None,
+                    metrics: DecoderMetrics::new(metrics, &l.name),
                 };
                 (l.name, entry)
             })
@@ -225,8 +229,8 @@ impl Registry {
 
     fn refuse(&self, name: &str, e: ReloadError) -> ReloadError {
         let text = crate::actor::error_chain(&e);
-        tracing::error!(decoder = name, error = %text, "Plugin version refused; the live version keeps running.");
         if let Some(entry) = self.lock().get_mut(name) {
+            PluginRefused { metrics: &entry.metrics, decoder: name, error: &text }.emit();
             entry.refused += 1;
             entry.last_error = Some(text);
         }
@@ -259,12 +263,12 @@ impl Registry {
         plugin: DecoderPlugin,
         rollback: bool,
     ) -> Result<ReloadOutcome, ReloadError> {
-        let (index, instances) = {
+        let (index, instances, metrics) = {
             let entries = self.lock();
             let e = entries.get(name).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
-            (e.index, e.instances)
+            (e.index, e.instances, e.metrics.clone())
         };
-        let addr = self.start_pool(plugin.clone(), instances).await?;
+        let addr = self.start_pool(plugin.clone(), instances, metrics).await?;
         let mut table = (*self.router.snapshot()).clone();
         if let Some(slot) = table.decoders.get_mut(index) {
             slot.1 = Arc::clone(plugin.label());
@@ -281,7 +285,9 @@ impl Registry {
             }
             e.reloads += 1;
             e.last_error = None;
-            tracing::info!(decoder = name, plugin = %e.live.label(), hash = &e.live.hash()[..12], rollback, "Plugin version live.");
+            let (plugin, hash) = (e.live.label().to_string(), e.live.hash().to_string());
+            PluginSwapped { metrics: &e.metrics, decoder: name, plugin: &plugin, hash: &hash, rollback }
+                .emit();
         }
         Ok(outcome)
     }
@@ -291,11 +297,14 @@ impl Registry {
         &self,
         plugin: DecoderPlugin,
         instances: usize,
+        metrics: DecoderMetrics,
     ) -> Result<Addr<DecoderActor>, ReloadError> {
         let (tx, rx) = oneshot::channel();
         let started = self.arbiter.spawn_fn(move || {
-            let addr =
-                SyncArbiter::start(instances.max(1), move || DecoderActor { instance: plugin.instance() });
+            let addr = SyncArbiter::start(instances.max(1), move || DecoderActor {
+                instance: plugin.instance(),
+                metrics: metrics.clone(),
+            });
             let _ = tx.send(addr);
         });
         if !started {

@@ -6,6 +6,7 @@ use futures::future::join_all;
 use tokio::sync::broadcast;
 
 use super::{DecodeBatch, DecoderActor};
+use crate::events::{DeliveryMetrics, FrameDeadLettered};
 use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch, Rejected, Stage};
 use crate::plugin::PluginError;
 use crate::sink::{Batch, Sink, SinkError};
@@ -65,6 +66,7 @@ pub(crate) struct Router {
     /// The live table; a reload swaps it whole, and a unit routes on the snapshot it started with.
     pub(crate) table: Arc<RwLock<Arc<RouteTable>>>,
     pub(crate) tap: broadcast::Sender<ReadingBatch>,
+    pub(crate) metrics: DeliveryMetrics,
 }
 
 impl Router {
@@ -111,6 +113,13 @@ impl Router {
                 }
                 None => {
                     let error = format!("no route for devicetype {:?}", &*frame.devicetype);
+                    FrameDeadLettered {
+                        metrics: &self.metrics,
+                        stage: Stage::Route,
+                        plugin: None,
+                        error: &error,
+                    }
+                    .emit();
                     set(
                         &mut outcomes,
                         i,
@@ -147,12 +156,8 @@ impl Router {
                                 .map(|d| d.1.to_string()),
                         };
                         let error = error_chain(&e);
-                        tracing::warn!(
-                            stage = stage.as_str(),
-                            plugin = plugin.as_deref().unwrap_or("-"),
-                            error = %error,
-                            "Frame dead-lettered."
-                        );
+                        let metrics = &self.metrics;
+                        FrameDeadLettered { metrics, stage, plugin: plugin.as_deref(), error: &error }.emit();
                         set(&mut outcomes, i, FrameOutcome::DeadLettered { stage, error: error.clone() });
                         rejected.push(Rejected { frame, stage, error, plugin });
                     }

@@ -9,6 +9,7 @@ use actix::{Addr, SyncArbiter};
 use tokio::sync::{broadcast, oneshot};
 
 use super::{ConnectorActor, DecoderActor, Ingest, RouteEntry, RouteTable, Router};
+use crate::events::{DecoderMetrics, DeliveryMetrics, InboundMetrics};
 use crate::plugin::{ConnectorPlugin, DecoderPlugin};
 use crate::sink::Sink;
 
@@ -16,6 +17,7 @@ use crate::sink::Sink;
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub(crate) engine: crate::plugin::Engine,
+    pub(crate) metrics: crate::events::Metrics,
     pub(crate) decoders: Vec<DecoderPlan>,
     pub(crate) connectors: Vec<ConnectorPlan>,
     pub(crate) sinks: Vec<(String, Box<dyn Sink>)>,
@@ -93,8 +95,11 @@ fn build(plan: Plan) -> Built {
         .into_iter()
         .map(|DecoderPlan { name, plugin, instances, .. }| {
             let label = Arc::clone(plugin.label());
-            let addr =
-                SyncArbiter::start(instances.max(1), move || DecoderActor { instance: plugin.instance() });
+            let metrics = DecoderMetrics::new(&plan.metrics, &name);
+            let addr = SyncArbiter::start(instances.max(1), move || DecoderActor {
+                instance: plugin.instance(),
+                metrics: metrics.clone(),
+            });
             (Arc::from(name), label, addr)
         })
         .collect();
@@ -107,7 +112,11 @@ fn build(plan: Plan) -> Built {
         .collect();
     let table = Arc::new(RouteTable { routes, decoders, sinks, dead_letter: plan.dead_letter });
     let (tap, _) = broadcast::channel(TAP_CAPACITY);
-    let router = Router { table: Arc::new(std::sync::RwLock::new(table)), tap };
+    let router = Router {
+        table: Arc::new(std::sync::RwLock::new(table)),
+        tap,
+        metrics: DeliveryMetrics::new(&plan.metrics),
+    };
     let ingests = plan
         .connectors
         .into_iter()
@@ -123,6 +132,7 @@ fn build(plan: Plan) -> Built {
                 pool,
                 router: router.clone(),
                 readings_sinks: Arc::from(readings_sinks),
+                metrics: InboundMetrics::new(&plan.metrics, &name),
                 next_id: Arc::new(AtomicU64::new(1)),
             };
             (name, ingest)

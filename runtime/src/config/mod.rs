@@ -55,6 +55,10 @@ pub struct Config {
     /// Directory of wasmtime's on-disk compile cache (none: memory only).
     #[serde(default)]
     pub compile_cache: Option<PathBuf>,
+    /// The operator endpoint (status, metrics, reload, rollback); none: off.
+    #[cfg(feature = "admin")]
+    #[serde(default)]
+    pub admin: Option<crate::admin::AdminConfig>,
     /// Watch the decoder plugin files and swap in new versions as they are written (default true).
     #[serde(default = "yes")]
     pub watch_plugins: bool,
@@ -122,9 +126,10 @@ impl Config {
         if errors.is_empty() { Ok(()) } else { Err(ConfigErrors(errors)) }
     }
 
-    /// Resolves a path of the config relative to the config file's directory.
+    /// Resolves a path of the config relative to the config file's directory, as an absolute path.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() { path.to_path_buf() } else { self.source.base_dir.join(path) }
+        let joined = if path.is_absolute() { path.to_path_buf() } else { self.source.base_dir.join(path) };
+        std::path::absolute(&joined).unwrap_or(joined)
     }
 
     /// Sets the directory relative paths resolve against (the config file's, by default).

@@ -111,6 +111,12 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
             err(locate_key(src, "sinks", name), format!("sink {name:?}: {problem}"));
         }
     }
+    #[cfg(feature = "admin")]
+    if let Some(admin) = &config.admin {
+        for problem in admin.validate() {
+            err(locate(src, "admin", &admin.listen), problem);
+        }
+    }
     let mut seen = std::collections::BTreeMap::new();
     for (i, r) in config.routes.iter().enumerate() {
         let at = locate_nth_key(src, "routes", "devicetype", i);

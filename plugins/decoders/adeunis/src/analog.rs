@@ -18,8 +18,8 @@
 //! ([`crate::common::js_to_fixed`]).
 
 use crate::common::{
-    Bytes, Generic, Handled, Out, StatusFlags, debounce, duration_unit, js_to_fixed, product_mode,
-    sampling_config, status, trailing_timestamp,
+    AdeunisFrame, Bytes, Generic, Handled, Out, StatusFlags, debounce, duration_unit, js_to_fixed,
+    product_mode, sampling_config, status, trailing_timestamp,
 };
 use passerelle_pdk::decoder::DecodeError;
 
@@ -108,7 +108,7 @@ pub fn decode_v2(code: u8, b: &Bytes, out: &mut Out) -> Handled {
                 };
                 out.text(&format!("{path}.alarmStatus"), state);
                 out.text(&format!("{path}.unit"), unit);
-                let value = f64::from(b.u16(4 + 3 * i)?) / 1000.0;
+                let value = f64::from(b.u16_be(4 + 3 * i)?) / 1000.0;
                 out.num(&format!("{path}.value"), value, Some(unit));
             }
             trailing_timestamp(out, b)?;
@@ -149,7 +149,7 @@ fn periodic(out: &mut Out, b: &Bytes) -> Result<(), DecodeError> {
     }
     while offset < end {
         for (i, values) in series.iter_mut().take(count).enumerate() {
-            values.push(f64::from(b.u16(offset + 2 * i)?) / 1000.0);
+            values.push(f64::from(b.u16_be(offset + 2 * i)?) / 1000.0);
         }
         offset += 2 * count;
     }

@@ -40,10 +40,10 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             out.kind("0x10 Breath configuration");
             status(out, b, FLAGS)?;
             out.flag("dailyFrameActivated", b.u8(2)? != 0);
-            out.num("numberOfHistorizationBeforeSending", f64::from(b.u16(3)?), None);
-            out.quantity("historyPeriod", "s", f64::from(b.u16(5)?), Some(SEC));
+            out.num("numberOfHistorizationBeforeSending", f64::from(b.u16_be(3)?), None);
+            out.quantity("historyPeriod", "s", f64::from(b.u16_be(5)?), Some(SEC));
             out.flag("alarmRepeatActivated", b.u8(7)? != 0);
-            out.quantity("alarmRepeatPeriod", "s", f64::from(b.u16(8)?), Some(SEC));
+            out.quantity("alarmRepeatPeriod", "s", f64::from(b.u16_be(8)?), Some(SEC));
             out.num("redundantSamples", f64::from(b.u8(10)?), None);
         }
         0x30 => {
@@ -58,7 +58,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             let mut offset = 2;
             while offset < b.len() {
                 for (i, values) in series.iter_mut().enumerate() {
-                    values.push(f64::from(b.u16(offset + 2 * i)?));
+                    values.push(f64::from(b.u16_be(offset + 2 * i)?));
                 }
                 offset += 8;
             }
@@ -74,7 +74,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             for (i, name) in POLLUTANTS.iter().enumerate() {
                 out.text(&format!("{name}.alarmStatus"), active(flags & (1 << i) != 0));
                 out.text(&format!("{name}.unit"), "µg/m3");
-                let value = f64::from(b.u16(3 + 2 * i)?);
+                let value = f64::from(b.u16_be(3 + 2 * i)?);
                 out.num(&format!("{name}.value"), value, Some(UGM3));
             }
         }
@@ -90,19 +90,19 @@ fn daily(out: &mut Out, b: &Bytes) -> Result<(), DecodeError> {
         let mut offset = 2;
         for name in POLLUTANTS {
             for stat in ["min", "max", "average"] {
-                let value = f64::from(b.u16(offset)?);
+                let value = f64::from(b.u16_be(offset)?);
                 out.quantity(&format!("{name}.{stat}"), "µg/m3", value, Some(UGM3));
                 offset += 2;
             }
             if name != "pm1" {
-                let minutes = f64::from(b.u16(offset)?);
+                let minutes = f64::from(b.u16_be(offset)?);
                 out.quantity(&format!("{name}.duration"), "min", minutes, Some(MIN));
                 offset += 2;
             }
         }
     } else {
         for (i, name) in POLLUTANTS.iter().enumerate() {
-            let value = f64::from(b.u16(2 + 2 * i)?);
+            let value = f64::from(b.u16_be(2 + 2 * i)?);
             out.quantity(&format!("{name}.max"), "µg/m3", value, Some(UGM3));
         }
     }

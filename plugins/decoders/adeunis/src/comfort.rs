@@ -15,8 +15,8 @@
 //! | `0x1f`, `0x20`, `0x33`, `0x37`, `0x51`, `0x52` | both | generic | see [`crate::common::Generic`] |
 
 use crate::common::{
-    Bytes, CEL, Generic, HOUR, Handled, MIN, Out, PPM, RH, StatusFlags, active, sampling_config,
-    sampling_counts, status, timestamp_at, trailing_timestamp,
+    AdeunisFrame, Bytes, CEL, Generic, HOUR, Handled, MIN, Out, PPM, RH, StatusFlags, active,
+    sampling_config, sampling_counts, status, timestamp_at, trailing_timestamp,
 };
 use passerelle_pdk::decoder::DecodeError;
 
@@ -56,7 +56,7 @@ pub fn decode_comfort(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             let (mut temp, mut hum) = (Vec::new(), Vec::new());
             let mut offset = 2;
             while offset < end {
-                temp.push(f64::from(b.i16(offset)?) / 10.0);
+                temp.push(f64::from(b.i16_be(offset)?) / 10.0);
                 hum.push(f64::from(b.u8(offset + 2)?));
                 offset += 3;
             }
@@ -70,7 +70,7 @@ pub fn decode_comfort(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             timestamp_at(out, b, 6)?;
             let flags = b.u8(2)?;
             out.text("alarmTemperature.alarmStatus", active(flags >> 4 != 0));
-            let t = f64::from(b.i16(3)?) / 10.0;
+            let t = f64::from(b.i16_be(3)?) / 10.0;
             out.quantity("alarmTemperature.temperature", "°C", t, Some(CEL));
             out.text("alarmHumidity.alarmStatus", active(flags & 0x01 != 0));
             let h = f64::from(b.u8(5)?);
@@ -87,7 +87,7 @@ pub fn decode_co2(code: u8, b: &Bytes, out: &mut Out) -> Handled {
         0x10 => {
             out.kind("0x10 Comfort CO2 configuration");
             status(out, b, FLAGS)?;
-            out.flag("dailyFrameActivated", b.u16(2)? != 0);
+            out.flag("dailyFrameActivated", b.u16_be(2)? != 0);
             sampling_counts(out, b, 4, 6, 8)?;
             out.num("redundantSamples", f64::from(b.u8(10)?), None);
             if b.len() >= 12 {
@@ -113,9 +113,9 @@ pub fn decode_co2(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             let (mut temp, mut hum, mut co2) = (Vec::new(), Vec::new(), Vec::new());
             let mut offset = 2;
             while offset < end {
-                temp.push(f64::from(b.i16(offset)?) / 10.0);
+                temp.push(f64::from(b.i16_be(offset)?) / 10.0);
                 hum.push(f64::from(b.u8(offset + 2)?));
-                co2.push(f64::from(b.u16(offset + 3)?));
+                co2.push(f64::from(b.u16_be(offset + 3)?));
                 offset += 5;
             }
             out.text("decodingInfo", INFO);
@@ -129,14 +129,14 @@ pub fn decode_co2(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             trailing_timestamp(out, b)?;
             let flags = b.u8(2)?;
             out.text("alarmTemperature.alarmStatus", active(flags & 0x10 != 0));
-            let t = f64::from(b.i16(3)?) / 10.0;
+            let t = f64::from(b.i16_be(3)?) / 10.0;
             out.quantity("alarmTemperature.temperature", "°C", t, Some(CEL));
             out.text("alarmHumidity.alarmStatus", active(flags & 0x01 != 0));
             let h = f64::from(b.u8(5)?);
             out.quantity("alarmHumidity.humidity", "%", h, Some(RH));
             out.text("alarmCo2.alarmStatus", active(flags & 0x20 != 0));
             // The vendor decoder reads the CO2 of the alarm as signed.
-            let c = f64::from(b.i16(6)?);
+            let c = f64::from(b.i16_be(6)?);
             out.quantity("alarmCo2.co2", "ppm", c, Some(PPM));
         }
         _ => {
@@ -154,20 +154,20 @@ fn daily(out: &mut Out, b: &Bytes) -> Result<(), DecodeError> {
     out.num("icone", f64::from(b.u8(2)?), None);
     let red = f64::from(b.u8(3)?) * 10.0;
     out.quantity("qaiRedDuration", "min", red, Some(MIN));
-    let t_max = f64::from(b.i16(4)?) / 10.0;
+    let t_max = f64::from(b.i16_be(4)?) / 10.0;
     out.quantity("temperatureMax", "°C", t_max, Some(CEL));
-    out.quantity("co2Max", "ppm", f64::from(b.u16(6)?), Some(PPM));
+    out.quantity("co2Max", "ppm", f64::from(b.u16_be(6)?), Some(PPM));
     out.quantity("humidityMax", "%", f64::from(b.u8(8)?), Some(RH));
-    let t_min = f64::from(b.i16(9)?) / 10.0;
+    let t_min = f64::from(b.i16_be(9)?) / 10.0;
     out.quantity("temperatureMin", "°C", t_min, Some(CEL));
     match b.len() {
         11 => {}
         19 | 23 => {
-            out.quantity("co2Min", "ppm", f64::from(b.u16(11)?), Some(PPM));
+            out.quantity("co2Min", "ppm", f64::from(b.u16_be(11)?), Some(PPM));
             out.quantity("humidityMin", "%", f64::from(b.u8(13)?), Some(RH));
-            let t_avg = f64::from(b.i16(14)?) / 10.0;
+            let t_avg = f64::from(b.i16_be(14)?) / 10.0;
             out.quantity("temperatureAverage", "°C", t_avg, Some(CEL));
-            out.quantity("co2Average", "ppm", f64::from(b.u16(16)?), Some(PPM));
+            out.quantity("co2Average", "ppm", f64::from(b.u16_be(16)?), Some(PPM));
             out.quantity("humidityAverage", "%", f64::from(b.u8(18)?), Some(RH));
         }
         _ => out.num("partialDecoding", 1.0, None),

@@ -3,12 +3,12 @@
 //! frames several products answer with (`0x1f`, `0x20`, `0x2f`, `0x30`, `0x33`, `0x36`, `0x37`,
 //! `0x51`, `0x52`).
 //!
-//! The vendor decoders read fields at fixed offsets of the whole frame. [`Bytes`] does the same
-//! through [`Reader`], so a field past the end gives `DecodeError::TooShort` where the vendor's
-//! JavaScript would produce `NaN` or `undefined`.
+//! The vendor decoders read fields at fixed offsets of the whole frame. [`Bytes`] (the pdk's
+//! [`FixedBytes`]) does the same, so a field past the end gives `DecodeError::TooShort` where
+//! the vendor's JavaScript would produce `NaN` or `undefined`.
 
 use passerelle_pdk::decoder::{DecodeError, Reading};
-use passerelle_pdk::{Reader, Readings};
+use passerelle_pdk::{FixedBytes, Readings};
 
 /// SenML unit of a Celsius temperature.
 pub const CEL: &str = "Cel";
@@ -29,70 +29,39 @@ pub const PPM: &str = "ppm";
 /// Unit of a counter.
 pub const COUNT: &str = "count";
 
-/// A frame, read at absolute offsets as the vendor decoders do.
-#[derive(Debug, Clone, Copy)]
-pub struct Bytes<'a>(pub &'a [u8]);
+/// A frame, read at absolute offsets as the vendor decoders do (a read past the end is an
+/// error: build it with [`FixedBytes::new`]).
+pub type Bytes<'a> = FixedBytes<'a>;
 
-impl<'a> Bytes<'a> {
-    /// Number of bytes in the frame.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// True for an empty frame.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn at(&self, offset: usize) -> Result<Reader<'a>, DecodeError> {
-        let mut r = Reader::new(self.0);
-        r.skip(offset)?;
-        Ok(r)
-    }
-
-    /// Unsigned byte at `offset`.
-    pub fn u8(&self, offset: usize) -> Result<u8, DecodeError> {
-        self.at(offset)?.u8()
-    }
-
-    /// Unsigned big-endian 16 bits at `offset`.
-    pub fn u16(&self, offset: usize) -> Result<u16, DecodeError> {
-        self.at(offset)?.u16_be()
-    }
-
-    /// Signed big-endian 16 bits at `offset`.
-    pub fn i16(&self, offset: usize) -> Result<i16, DecodeError> {
-        self.at(offset)?.i16_be()
-    }
-
-    /// Unsigned big-endian 32 bits at `offset`.
-    pub fn u32(&self, offset: usize) -> Result<u32, DecodeError> {
-        self.at(offset)?.u32_be()
-    }
-
+/// The Adeunis frame header and trailer, read from a [`Bytes`].
+pub trait AdeunisFrame {
     /// The low 24 bits of the big-endian 32-bit word at `offset` (bytes `offset + 1 ..= offset + 3`).
-    pub fn u24_of_word(&self, offset: usize) -> Result<u32, DecodeError> {
-        Ok(self.u32(offset)? & 0x00ff_ffff)
-    }
-
-    /// The bytes `start..end`.
-    pub fn slice(&self, start: usize, end: usize) -> Result<&'a [u8], DecodeError> {
-        let mut r = self.at(start)?;
-        r.take(end.saturating_sub(start))
-    }
+    fn u24_of_word(&self, offset: usize) -> Result<u32, DecodeError>;
 
     /// The status byte (second byte of every frame).
-    pub fn status(&self) -> Result<u8, DecodeError> {
+    fn status(&self) -> Result<u8, DecodeError>;
+
+    /// True when the status byte announces a trailing timestamp (bit 2).
+    fn has_timestamp(&self) -> Result<bool, DecodeError>;
+
+    /// Length of the frame without its trailing 4-byte timestamp, when it has one.
+    fn data_len(&self) -> Result<usize, DecodeError>;
+}
+
+impl AdeunisFrame for Bytes<'_> {
+    fn u24_of_word(&self, offset: usize) -> Result<u32, DecodeError> {
+        Ok(self.u32_be(offset)? & 0x00ff_ffff)
+    }
+
+    fn status(&self) -> Result<u8, DecodeError> {
         self.u8(1)
     }
 
-    /// True when the status byte announces a trailing timestamp (bit 2).
-    pub fn has_timestamp(&self) -> Result<bool, DecodeError> {
+    fn has_timestamp(&self) -> Result<bool, DecodeError> {
         Ok(self.status()? & 0x04 != 0)
     }
 
-    /// Length of the frame without its trailing 4-byte timestamp, when it has one.
-    pub fn data_len(&self) -> Result<usize, DecodeError> {
+    fn data_len(&self) -> Result<usize, DecodeError> {
         Ok(if self.has_timestamp()? { self.len().saturating_sub(4) } else { self.len() })
     }
 }
@@ -215,7 +184,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// announces one.
 pub fn timestamp_at(out: &mut Out, b: &Bytes, offset: usize) -> Result<(), DecodeError> {
     if b.has_timestamp()? {
-        out.text("timestamp", &format_timestamp(b.u32(offset)?));
+        out.text("timestamp", &format_timestamp(b.u32_be(offset)?));
     }
     Ok(())
 }
@@ -289,7 +258,7 @@ pub fn ack_status(value: u8) -> &'static str {
 /// frames share: keep-alive period, history and sampling counts, sampling period, redundant
 /// samples and the two derived periods.
 pub fn sampling_config(out: &mut Out, b: &Bytes, redundant: bool) -> Result<(), DecodeError> {
-    let keep_alive = f64::from(b.u16(2)?);
+    let keep_alive = f64::from(b.u16_be(2)?);
     out.quantity("transmissionPeriodKeepAlive", "s", keep_alive * 10.0, Some(SEC));
     sampling_counts(out, b, 4, 6, 8)?;
     if redundant {
@@ -307,9 +276,9 @@ pub fn sampling_counts(
     samples: usize,
     period: usize,
 ) -> Result<(), DecodeError> {
-    let h = f64::from(b.u16(hist)?);
-    let n = f64::from(b.u16(samples)?);
-    let p = f64::from(b.u16(period)?);
+    let h = f64::from(b.u16_be(hist)?);
+    let n = f64::from(b.u16_be(samples)?);
+    let p = f64::from(b.u16_be(period)?);
     out.num("numberOfHistorizationBeforeSending", h, None);
     out.num("numberOfSamplingBeforeHistorization", n, None);
     out.quantity("samplingPeriod", "s", p * 2.0, Some(SEC));
@@ -373,7 +342,7 @@ impl Generic {
                 out.kind("0x33 Set register status");
                 status(out, b, flags)?;
                 out.text("requestStatus", register_status(b.u8(2)?));
-                out.num("registerId", f64::from(b.u16(3)?), None);
+                out.num("registerId", f64::from(b.u16_be(3)?), None);
             }
             0x36 if self.alert => {
                 out.kind("0x36 Alert message");
@@ -404,8 +373,8 @@ impl Generic {
                 let state = b.u8(2)?;
                 out.flag("state.previousFrame", state & 0x02 != 0);
                 out.flag("state.current", state & 0x01 != 0);
-                out.num("counter.global", f64::from(b.u32(3)?), Some(COUNT));
-                out.num("counter.instantaneous", f64::from(b.u16(7)?), Some(COUNT));
+                out.num("counter.global", f64::from(b.u32_be(3)?), Some(COUNT));
+                out.num("counter.instantaneous", f64::from(b.u16_be(7)?), Some(COUNT));
             }
             _ => return Ok(false),
         }
@@ -433,7 +402,7 @@ fn network_config(out: &mut Out, b: &Bytes, extended: bool) -> Result<(), Decode
         3 | 5 => {
             out.num("sigfoxRetry", f64::from(b.u8(2)? & 0x03), None);
             if b.len() == 5 {
-                out.quantity("sigfoxDownlinkPeriod", "m", f64::from(b.i16(3)?), Some(MIN));
+                out.quantity("sigfoxDownlinkPeriod", "m", f64::from(b.i16_be(3)?), Some(MIN));
             }
         }
         _ => out.num("partialDecoding", 1.0, None),
@@ -486,7 +455,7 @@ fn digital_input_config(out: &mut Out, b: &Bytes, name: &str, offset: usize) -> 
         _ => 0.0,
     };
     out.quantity(&format!("{name}.debouncingPeriod"), "ms", debounce, Some(MS));
-    out.num(&format!("{name}.threshold"), f64::from(b.u16(offset + 1)?), None);
+    out.num(&format!("{name}.threshold"), f64::from(b.u16_be(offset + 1)?), None);
     Ok(())
 }
 

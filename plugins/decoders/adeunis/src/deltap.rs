@@ -44,7 +44,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
         0x10 => {
             out.kind("0x10 Delta P configuration");
             status(out, b, FLAGS)?;
-            let keep_alive = f64::from(b.u16(2)?) * 10.0;
+            let keep_alive = f64::from(b.u16_be(2)?) * 10.0;
             out.quantity("transmissionPeriodKeepAlive", "s", keep_alive, Some(SEC));
             sampling_counts(out, b, 4, 6, 8)?;
         }
@@ -68,7 +68,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             out.kind("0x54 Delta P alarm");
             status(out, b, FLAGS)?;
             out.text("alarmStatus", active(b.u8(2)? != 0));
-            let p = f64::from(b.i16(3)?);
+            let p = f64::from(b.i16_be(3)?);
             out.quantity("deltaPressure", "pa", p, Some(PA));
         }
         0x55 => {
@@ -81,7 +81,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             out.kind("0x56 Delta P - alarm 0-10 V");
             status(out, b, FLAGS)?;
             out.text("alarmStatus", active(b.u8(2)? != 0));
-            let v = f64::from(b.i16(3)?);
+            let v = f64::from(b.i16_be(3)?);
             out.quantity("voltage", "mV", v, Some(MV));
         }
         _ => return GENERIC.decode(code, b, out, FLAGS),
@@ -94,7 +94,7 @@ fn words(b: &Bytes) -> Result<Vec<f64>, DecodeError> {
     let mut values = Vec::new();
     let mut offset = 2;
     while offset < b.len() {
-        values.push(f64::from(b.i16(offset)?));
+        values.push(f64::from(b.i16_be(offset)?));
         offset += 2;
     }
     Ok(values)

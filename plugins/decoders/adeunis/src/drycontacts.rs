@@ -41,9 +41,9 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
         0x10 => {
             out.kind("0x10 Dry Contacts 2 configuration");
             status(out, b, FLAGS)?;
-            let keep_alive = f64::from(b.u16(2)?) * 10.0;
+            let keep_alive = f64::from(b.u16_be(2)?) * 10.0;
             out.quantity("keepAlivePeriod", "s", keep_alive, Some(SEC));
-            let transmit = f64::from(b.u16(4)?) * 10.0;
+            let transmit = f64::from(b.u16_be(4)?) * 10.0;
             out.quantity("transmitPeriod", "s", transmit, Some(SEC));
             for (i, ch) in CHANNELS.iter().enumerate() {
                 channel_config(out, ch, b.u8(6 + i)?);
@@ -55,7 +55,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             timestamp_at(out, b, 11)?;
             let states = b.u8(10)?;
             for (i, ch) in CHANNELS.iter().enumerate() {
-                let count = f64::from(b.u16(2 + 2 * i)?);
+                let count = f64::from(b.u16_be(2 + 2 * i)?);
                 out.num(&format!("{ch}.value"), count, Some(COUNT));
                 out.flag(&format!("{ch}.state"), states & (1 << i) != 0);
             }
@@ -67,7 +67,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             out.text("decodingInfo", "true: ON/CLOSED, false: OFF/OPEN");
             let states = b.u8(10)?;
             for (i, ch) in CHANNELS.iter().enumerate() {
-                let count = f64::from(b.u16(2 + 2 * i)?);
+                let count = f64::from(b.u16_be(2 + 2 * i)?);
                 out.num(&format!("{ch}.value"), count, Some(COUNT));
                 out.flag(&format!("{ch}.currentState"), states & (1 << (2 * i)) != 0);
                 let previous = states & (2 << (2 * i)) != 0;
@@ -79,7 +79,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             status(out, b, FLAGS)?;
             timestamp_at(out, b, 5)?;
             out.num("channel", f64::from(b.u8(2)?), None);
-            let threshold = f64::from(b.u16(3)?);
+            let threshold = f64::from(b.u16_be(3)?);
             out.quantity("durationThreshold", "min", threshold, Some(MIN));
         }
         0x59 => {
@@ -90,7 +90,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             let mut offset = 3;
             for (i, ch) in CHANNELS.iter().enumerate() {
                 if mask & (1 << i) != 0 {
-                    let seconds = f64::from(b.u32(offset)?);
+                    let seconds = f64::from(b.u32_be(offset)?);
                     out.quantity(&format!("{ch}TimeCounter"), "s", seconds, Some(SEC));
                     offset += 4;
                 }

@@ -160,7 +160,7 @@ pub fn models() -> Vec<String> {
 pub fn decode_payload(model: &str, payload: &[u8]) -> Result<Vec<Reading>, DecodeError> {
     let product =
         Product::from_model(model).ok_or_else(|| DecodeError::UnsupportedModel(model.to_string()))?;
-    let b = Bytes(payload);
+    let b = Bytes::new(payload);
     let code = b.u8(0)?;
     let mut out = Out::new();
     if !product.decode(code, &b, &mut out)? {

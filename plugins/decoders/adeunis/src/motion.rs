@@ -24,20 +24,20 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
         0x10 => {
             out.kind("0x10 Motion configuration");
             status(out, b, FLAGS)?;
-            let keep_alive = f64::from(b.u16(2)?) * 10.0;
+            let keep_alive = f64::from(b.u16_be(2)?) * 10.0;
             out.quantity("transmissionPeriodKeepAlive", "s", keep_alive, Some(SEC));
             sampling_counts(out, b, 4, 6, 8)?;
-            let inhibition = f64::from(b.u16(10)?) * 10.0;
+            let inhibition = f64::from(b.u16_be(10)?) * 10.0;
             out.quantity("presenceDetectorInhibition", "s", inhibition, Some(SEC));
         }
         0x4e => {
             out.kind("0x4e Motion data");
             status(out, b, FLAGS)?;
-            out.num("globalCounterValue", f64::from(b.u16(2)?), Some(COUNT));
+            out.num("globalCounterValue", f64::from(b.u16_be(2)?), Some(COUNT));
             let (mut counters, mut light) = (Vec::new(), Vec::new());
             let mut offset = 4;
             while offset < b.len() {
-                counters.push(f64::from(b.i16(offset)?));
+                counters.push(f64::from(b.i16_be(offset)?));
                 light.push(f64::from(b.u8(offset + 2)?));
                 offset += 3;
             }
@@ -48,9 +48,9 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
         0x4f => {
             out.kind("0x4f Motion presence alarm");
             status(out, b, FLAGS)?;
-            let global = f64::from(b.u16(2)?);
+            let global = f64::from(b.u16_be(2)?);
             out.num("alarmPresence.globalCounterValue", global, Some(COUNT));
-            let counter = f64::from(b.u16(4)?);
+            let counter = f64::from(b.u16_be(4)?);
             out.num("alarmPresence.counterValue", counter, Some(COUNT));
         }
         0x50 | 0x5d => {

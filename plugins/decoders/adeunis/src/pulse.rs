@@ -14,8 +14,8 @@
 //! | `0x20`, `0x33` | generic | see [`crate::common::Generic`] |
 
 use crate::common::{
-    Bytes, COUNT, Generic, Handled, MIN, MS, Out, SEC, StatusFlags, product_mode, status, timestamp_at,
-    trailing_timestamp,
+    AdeunisFrame, Bytes, COUNT, Generic, Handled, MIN, MS, Out, SEC, StatusFlags, product_mode, status,
+    timestamp_at, trailing_timestamp,
 };
 use passerelle_pdk::decoder::DecodeError;
 
@@ -51,9 +51,9 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             for (i, ch) in CHANNELS.iter().enumerate() {
                 name(out, i);
                 let base = format!("{ch}.leakageDetection");
-                let overflow = b.u16(2 + 2 * i)?;
+                let overflow = b.u16_be(2 + 2 * i)?;
                 out.num(&format!("{base}.overflowAlarmTriggerThreshold"), f64::from(overflow), None);
-                let threshold = b.u16(6 + 2 * i)?;
+                let threshold = b.u16_be(6 + 2 * i)?;
                 out.num(&format!("{base}.threshold"), f64::from(threshold), None);
             }
         }
@@ -62,7 +62,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             status(out, b, FLAGS)?;
             for (i, ch) in CHANNELS.iter().enumerate() {
                 name(out, i);
-                let days = b.u16(2 + 2 * i)?;
+                let days = b.u16_be(2 + 2 * i)?;
                 out.num(
                     &format!("{ch}.leakageDetection.dailyPeriodsBelowWhichLeakageAlarmTriggered"),
                     f64::from(days),
@@ -82,9 +82,9 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             for (i, ch) in CHANNELS.iter().enumerate() {
                 name(out, i);
                 out.flag(&format!("{ch}.flow.alarm"), alarms & (0x01 << i) != 0);
-                let min = b.u16(7 + 2 * i)?;
+                let min = b.u16_be(7 + 2 * i)?;
                 out.num(&format!("{ch}.flow.last24hMin"), f64::from(min), None);
-                let max = b.u16(3 + 2 * i)?;
+                let max = b.u16_be(3 + 2 * i)?;
                 out.num(&format!("{ch}.flow.last24hMax"), f64::from(max), None);
                 out.flag(&format!("{ch}.tamperAlarm"), alarms & (0x04 << i) != 0);
                 out.flag(&format!("{ch}.leakageAlarm"), alarms & (0x10 << i) != 0);
@@ -95,7 +95,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             status(out, b, FLAGS)?;
             timestamp_at(out, b, 10)?;
             out.text("decodingInfo", "counterValues: [Channel A, Channel B]");
-            let counters = [f64::from(b.u32(2)?), f64::from(b.u32(6)?)];
+            let counters = [f64::from(b.u32_be(2)?), f64::from(b.u32_be(6)?)];
             out.list("counterValues", &counters, Some(COUNT));
         }
         0x47 => {
@@ -103,7 +103,7 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             status(out, b, FLAGS)?;
             timestamp_at(out, b, 6)?;
             out.text("decodingInfo", "flowValues: [Channel A, Channel B]");
-            let flows = [f64::from(b.u16(2)?), f64::from(b.u16(4)?)];
+            let flows = [f64::from(b.u16_be(2)?), f64::from(b.u16_be(4)?)];
             out.list("flowValues", &flows, None);
         }
         0x5a | 0x5b => {
@@ -113,13 +113,13 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
                 "0x5b Pulse 4 data - channel B"
             });
             status(out, b, FLAGS)?;
-            let mut counter = i64::from(b.u32(2)?);
+            let mut counter = i64::from(b.u32_be(2)?);
             let end = b.data_len()?;
             trailing_timestamp(out, b)?;
             let mut values = vec![counter as f64];
             let mut offset = 6;
             while offset < end {
-                counter -= i64::from(b.u16(offset)?);
+                counter -= i64::from(b.u16_be(offset)?);
                 values.push(counter as f64);
                 offset += 2;
             }
@@ -141,12 +141,12 @@ fn name(out: &mut Out, index: usize) {
 fn configuration(out: &mut Out, b: &Bytes) -> Result<(), DecodeError> {
     let mode = b.u8(2)?;
     out.text("productMode", product_mode(mode));
-    let history = f64::from(b.u16(3)?);
-    let sampling = f64::from(b.u16(6)?);
+    let history = f64::from(b.u16_be(3)?);
+    let sampling = f64::from(b.u16_be(6)?);
     out.num("numberOfHistorizationBeforeSending", history, None);
     out.quantity("samplingPeriod", "s", sampling * 2.0, Some(SEC));
     out.quantity("calculatedSendingPeriod", "s", history * sampling * 2.0, Some(SEC));
-    let flow = f64::from(b.u16(9)?);
+    let flow = f64::from(b.u16_be(9)?);
     if mode == 2 {
         out.quantity("flowCalculationPeriod", "s", flow * 20.0, Some(SEC));
     } else {
@@ -184,11 +184,11 @@ fn configuration(out: &mut Out, b: &Bytes) -> Result<(), DecodeError> {
         let tamper = channels & (0x08 << shift) != 0;
         if lora {
             let leak = format!("{ch}.leakageDetection");
-            let overflow = b.u16(11 + 2 * i)?;
+            let overflow = b.u16_be(11 + 2 * i)?;
             out.num(&format!("{leak}.overflowAlarmTriggerThreshold"), f64::from(overflow), None);
-            let threshold = b.u16(15 + 2 * i)?;
+            let threshold = b.u16_be(15 + 2 * i)?;
             out.num(&format!("{leak}.threshold"), f64::from(threshold), None);
-            let days = b.u16(19 + 2 * i)?;
+            let days = b.u16_be(19 + 2 * i)?;
             out.num(&format!("{leak}.dailyPeriodsBelowWhichLeakageAlarmTriggered"), f64::from(days), None);
             out.flag(&format!("{ch}.tamper.activated"), tamper);
             let period = f64::from(b.u8(23 + 2 * i)?) * 10.0;

@@ -12,7 +12,8 @@
 //! | `0x20`, `0x2f`, `0x33`, `0x36`, `0x37` | generic | see [`crate::common::Generic`] |
 
 use crate::common::{
-    Bytes, CEL, Generic, Handled, Out, StatusFlags, sampling_config, status, timestamp_at, trailing_timestamp,
+    AdeunisFrame, Bytes, CEL, Generic, Handled, Out, StatusFlags, sampling_config, status, timestamp_at,
+    trailing_timestamp,
 };
 use passerelle_pdk::decoder::DecodeError;
 
@@ -50,9 +51,9 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             status(out, b, FLAGS)?;
             let two = two_probes(b)?;
             timestamp_at(out, b, if two { 6 } else { 4 })?;
-            probe_value(out, 0, f64::from(b.i16(2)?) / 10.0);
+            probe_value(out, 0, f64::from(b.i16_be(2)?) / 10.0);
             if two {
-                probe_value(out, 1, f64::from(b.i16(4)?) / 10.0);
+                probe_value(out, 1, f64::from(b.i16_be(4)?) / 10.0);
             }
         }
         0x57 => {
@@ -64,9 +65,9 @@ pub fn decode(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             let (mut ch1, mut ch2) = (Vec::new(), Vec::new());
             let mut offset = 2;
             while offset < end {
-                ch1.push(f64::from(b.i16(offset)?) / 10.0);
+                ch1.push(f64::from(b.i16_be(offset)?) / 10.0);
                 if two {
-                    ch2.push(f64::from(b.i16(offset + 2)?) / 10.0);
+                    ch2.push(f64::from(b.i16_be(offset + 2)?) / 10.0);
                 }
                 offset += step;
             }
@@ -118,6 +119,6 @@ fn probe_alarm(out: &mut Out, b: &Bytes, index: usize, offset: usize) -> Result<
         _ => "none",
     };
     out.text(&format!("{path}.alarmStatus"), state);
-    out.quantity(&format!("{path}.temperature"), "°C", f64::from(b.i16(offset + 1)?) / 10.0, Some(CEL));
+    out.quantity(&format!("{path}.temperature"), "°C", f64::from(b.i16_be(offset + 1)?) / 10.0, Some(CEL));
     Ok(())
 }

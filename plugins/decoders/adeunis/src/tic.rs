@@ -125,7 +125,7 @@ pub fn decode(variant: Variant, code: u8, b: &Bytes, out: &mut Out) -> Handled {
             status(out, b, FLAGS)?;
             let mode = b.u8(5)?;
             let keep_alive = f64::from(b.u8(2)?);
-            let sampling = f64::from(b.u16(6)?);
+            let sampling = f64::from(b.u16_be(6)?);
             if mode == 2 {
                 out.quantity("transmissionPeriodKeepAlive", "s", keep_alive * 20.0, Some(SEC));
                 out.quantity("samplingPeriod", "s", sampling * 20.0, Some(SEC));
@@ -133,7 +133,7 @@ pub fn decode(variant: Variant, code: u8, b: &Bytes, out: &mut Out) -> Handled {
                 out.quantity("transmissionPeriodKeepAlive", "m", keep_alive * 10.0, Some(MIN));
                 out.quantity("samplingPeriod", "m", sampling, Some(MIN));
             }
-            out.num("transmissionPeriodData", f64::from(b.u16(3)?), None);
+            out.num("transmissionPeriodData", f64::from(b.u16_be(3)?), None);
             out.text("productMode", product_mode(mode));
         }
         0x49 => {
@@ -193,7 +193,7 @@ fn data_field(out: &mut Out, b: &Bytes, field: &Field) -> Result<(), DecodeError
             }
         }
         Field::Value(label, offset, vendor_unit, unit) => {
-            let value = b.u32(offset)?;
+            let value = b.u32_be(offset)?;
             if value == 0x8000_0000 {
                 out.text(&format!("{label}status"), "notFound");
             } else {

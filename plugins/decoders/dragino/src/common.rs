@@ -2,114 +2,24 @@
 //! vendor's number-to-text conventions (`toFixed`, JavaScript number printing), UTC dates and
 //! the device-status (fPort 5) reports.
 
-use std::borrow::Cow;
-
-use passerelle_pdk::{Reader, Readings};
+use passerelle_pdk::{FixedBytes, Readings};
 
 use crate::DecodeError;
 
-/// Fixed-offset, bounds-checked, big-endian access to a payload. Every read goes through a
-/// [`Reader`], so a byte past the end is [`DecodeError::TooShort`], never a panic.
-#[derive(Debug, Clone)]
-pub struct Bytes<'a> {
-    data: Cow<'a, [u8]>,
+/// Fixed-offset, bounds-checked, big-endian access to a payload: the pdk's [`FixedBytes`], so
+/// a byte past the end is [`DecodeError::TooShort`], never a panic ([`FixedBytes::new`]), or
+/// reads as 0 where the vendor decoders read `undefined` ([`FixedBytes::zero_padded`]).
+pub type Bytes<'a> = FixedBytes<'a>;
+
+/// The battery word of the Dragino reports that carry one.
+pub trait Battery {
+    /// The battery word at `i`: bits 13-0 of the big-endian u16, in mV, as volts.
+    fn battery(&self, i: usize) -> Result<f64, DecodeError>;
 }
 
-impl<'a> Bytes<'a> {
-    /// The payload as received.
-    pub fn new(payload: &'a [u8]) -> Self {
-        Self { data: Cow::Borrowed(payload) }
-    }
-
-    /// The payload extended with zero bytes up to `len`: the vendor decoders read a missing
-    /// byte as `undefined`, which their bitwise arithmetic turns into 0.
-    pub fn zero_padded(payload: &'a [u8], len: usize) -> Self {
-        if payload.len() >= len {
-            return Self::new(payload);
-        }
-        let mut owned = payload.to_vec();
-        owned.resize(len, 0);
-        Self { data: Cow::Owned(owned) }
-    }
-
-    /// Number of bytes.
-    pub fn len(&self) -> usize {
-        self.data.len()
-    }
-
-    /// True for an empty payload.
-    pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-
-    /// The bytes.
-    pub fn as_slice(&self) -> &[u8] {
-        &self.data
-    }
-
-    /// `TooShort` unless the payload has at least `n` bytes.
-    pub fn require(&self, n: usize) -> Result<(), DecodeError> {
-        let mut r = Reader::new(&self.data);
-        r.skip(n)
-    }
-
-    /// `TooShort` for fewer than `n` bytes, `InvalidField` for more: the report whose vendor
-    /// decoder answers nothing unless the length is exactly `n`.
-    pub fn exactly(&self, n: usize) -> Result<(), DecodeError> {
-        self.require(n)?;
-        if self.len() > n {
-            return Err(DecodeError::InvalidField(format!(
-                "payload length {} (this report is {n} bytes)",
-                self.len()
-            )));
-        }
-        Ok(())
-    }
-
-    fn at(&self, offset: usize) -> Result<Reader<'_>, DecodeError> {
-        let mut r = Reader::new(&self.data);
-        r.skip(offset)?;
-        Ok(r)
-    }
-
-    /// Byte `i`.
-    pub fn u8(&self, i: usize) -> Result<u8, DecodeError> {
-        self.at(i)?.u8()
-    }
-
-    /// Byte `i`, signed.
-    pub fn i8(&self, i: usize) -> Result<i8, DecodeError> {
-        self.at(i)?.i8()
-    }
-
-    /// Unsigned 16 bits at `i`.
-    pub fn u16(&self, i: usize) -> Result<u16, DecodeError> {
-        self.at(i)?.u16_be()
-    }
-
-    /// Signed 16 bits at `i`.
-    pub fn i16(&self, i: usize) -> Result<i16, DecodeError> {
-        self.at(i)?.i16_be()
-    }
-
-    /// Unsigned 24 bits at `i`.
-    pub fn u24(&self, i: usize) -> Result<u32, DecodeError> {
-        self.at(i)?.u24_be()
-    }
-
-    /// Unsigned 32 bits at `i`.
-    pub fn u32(&self, i: usize) -> Result<u32, DecodeError> {
-        self.at(i)?.u32_be()
-    }
-
-    /// Signed 32 bits at `i` (the vendor decoders' `b << 24 | ...` is a signed 32-bit value).
-    pub fn i32(&self, i: usize) -> Result<i32, DecodeError> {
-        self.at(i)?.i32_be()
-    }
-
-    /// The battery word at `i`: bits 13-0 of the big-endian u16, in mV, as volts.
-    pub fn battery(&self, i: usize) -> Result<f64, DecodeError> {
-        Ok(f64::from(self.u16(i)? & 0x3fff) / 1000.0)
+impl Battery for Bytes<'_> {
+    fn battery(&self, i: usize) -> Result<f64, DecodeError> {
+        Ok(f64::from(self.u16_be(i)? & 0x3fff) / 1000.0)
     }
 }
 
@@ -214,7 +124,7 @@ pub fn device_status_v1(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError
     }
     sub_band(out, "sub_band", b.u8(1)?);
     out.text_owned("firm_ver", firmware(b.u8(2)?, b.u8(3)?));
-    out.plain("tdc_time", f64::from(b.u24(4)?));
+    out.plain("tdc_time", f64::from(b.u24_be(4)?));
     Ok(())
 }
 
@@ -237,7 +147,7 @@ pub fn device_status_v2(b: &Bytes, out: &mut Readings, sensor: (u8, &str)) -> Re
         out.text("FREQUENCY_BAND", band);
     }
     out.text_owned("FIRMWARE_VERSION", firmware(b.u8(1)?, b.u8(2)?));
-    out.number("BAT", f64::from(b.u16(5)?) / 1000.0, "V");
+    out.number("BAT", f64::from(b.u16_be(5)?) / 1000.0, "V");
     Ok(())
 }
 

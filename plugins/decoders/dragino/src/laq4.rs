@@ -28,17 +28,17 @@ pub fn decode(port: u8, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError
     b.exactly(11)?;
     let status = b.u8(2)?;
     let mode = (status & 0x7c) >> 2;
-    let battery = f64::from(b.u16(0)?) / 1000.0;
+    let battery = f64::from(b.u16_be(0)?) / 1000.0;
     match mode {
         1 => {
             out.number("Bat_V", battery, "V");
             out.text("Work_mode", "CO2");
             let alarm = if status & 0x01 != 0 { "TRUE" } else { "FALSE" };
             out.text("Alarm_status", alarm);
-            out.number("TVOC_ppb", f64::from(b.u16(3)?), "ppb");
-            out.number("CO2_ppm", f64::from(b.u16(5)?), "ppm");
-            out.number("TempC_SHT", f64::from(b.i16(7)?) / 10.0, "Cel");
-            out.number("Hum_SHT", f64::from(b.u16(9)?) / 10.0, "%RH");
+            out.number("TVOC_ppb", f64::from(b.u16_be(3)?), "ppb");
+            out.number("CO2_ppm", f64::from(b.u16_be(5)?), "ppm");
+            out.number("TempC_SHT", f64::from(b.i16_be(7)?) / 10.0, "Cel");
+            out.number("Hum_SHT", f64::from(b.u16_be(9)?) / 10.0, "%RH");
         }
         31 => {
             out.number("Bat_V", battery, "V");
@@ -47,8 +47,8 @@ pub fn decode(port: u8, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError
             out.number("SHTEMPMAX", f64::from(b.i8(4)?), "Cel");
             out.number("SHTHUMMIN", f64::from(b.u8(5)?), "%RH");
             out.number("SHTHUMMAX", f64::from(b.u8(6)?), "%RH");
-            out.number("CO2MIN", f64::from(b.u16(7)?), "ppm");
-            out.number("CO2MAX", f64::from(b.u16(9)?), "ppm");
+            out.number("CO2MIN", f64::from(b.u16_be(7)?), "ppm");
+            out.number("CO2MAX", f64::from(b.u16_be(9)?), "ppm");
         }
         other => {
             return Err(DecodeError::InvalidField(format!(

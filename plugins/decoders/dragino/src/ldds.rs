@@ -20,7 +20,7 @@
 use passerelle_pdk::Readings;
 
 use crate::DecodeError;
-use crate::common::{Bytes, fixed};
+use crate::common::{Battery, Bytes, fixed};
 
 /// The models of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +52,8 @@ pub fn decode(model: Model, port: u8, b: &Bytes, out: &mut Readings) -> Result<(
     }
     match (model, b.len()) {
         (Model::Ldds75, 5) => {
-            out.number("value", f64::from(b.u16(2)?), "mm");
-            let word = b.u16(0)? & 0x3fff;
+            out.number("value", f64::from(b.u16_be(2)?), "mm");
+            let word = b.u16_be(0)? & 0x3fff;
             if word < 20 {
                 out.text("distance", "Invalid Reading");
             } else {
@@ -73,14 +73,14 @@ pub fn decode(model: Model, port: u8, b: &Bytes, out: &mut Readings) -> Result<(
 fn report(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     b.require(8)?;
     out.number("Bat", b.battery(0)?, "V");
-    let distance = b.u16(2)?;
+    let distance = b.u16_be(2)?;
     match distance {
         0 => out.text("Distance", "No Sensor"),
         20 => out.text("Distance", "Invalid Reading"),
         mm => out.text_owned("Distance", format!("{mm} mm")),
     }
     out.plain("Interrupt_flag", f64::from(b.u8(4)?));
-    out.text_owned("TempC_DS18B20", fixed(i64::from(b.i16(5)?), 1, 2));
+    out.text_owned("TempC_DS18B20", fixed(i64::from(b.i16_be(5)?), 1, 2));
     out.plain("Sensor_flag", f64::from(b.u8(7)?));
     Ok(())
 }

@@ -34,7 +34,7 @@
 use passerelle_pdk::Readings;
 
 use crate::DecodeError;
-use crate::common::{Bytes, datetime, device_status_v2};
+use crate::common::{Battery, Bytes, datetime, device_status_v2};
 
 /// The models of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,14 +88,14 @@ fn v1(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     match mode {
         1 => {
             out.plain("DOOR_OPEN_STATUS", door);
-            out.number("DOOR_OPEN_TIMES", f64::from(b.u24(3)?), "count");
-            out.number("LAST_DOOR_OPEN_DURATION", f64::from(b.u24(6)?), "min");
+            out.number("DOOR_OPEN_TIMES", f64::from(b.u24_be(3)?), "count");
+            out.number("LAST_DOOR_OPEN_DURATION", f64::from(b.u24_be(6)?), "min");
             out.plain("ALARM", alarm);
         }
         2 => {
             out.plain("WATER_LEAK_STATUS", leak);
-            out.number("WATER_LEAK_TIMES", f64::from(b.u24(3)?), "count");
-            out.number("LAST_WATER_LEAK_DURATION", f64::from(b.u24(6)?), "min");
+            out.number("WATER_LEAK_TIMES", f64::from(b.u24_be(3)?), "count");
+            out.number("LAST_WATER_LEAK_DURATION", f64::from(b.u24_be(6)?), "min");
         }
         3 => {
             out.plain("DOOR_OPEN_STATUS", door);
@@ -118,16 +118,16 @@ fn live(model: Model, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> 
         out.text("TDC", flag(status, 2, "YES", "NO"));
         out.text("ALARM", flag(status, 1, "TRUE", "FALSE"));
         out.text("WATER_LEAK_STATUS", flag(status, 0, "LEAK", "NO LEAK"));
-        out.number("WATER_LEAK_TIMES", f64::from(b.u24(1)?), "count");
-        out.number("LAST_WATER_LEAK_DURATION", f64::from(b.u24(4)?), "min");
+        out.number("WATER_LEAK_TIMES", f64::from(b.u24_be(1)?), "count");
+        out.number("LAST_WATER_LEAK_DURATION", f64::from(b.u24_be(4)?), "min");
     } else {
         b.require(11)?;
         out.text("ALARM", flag(status, 1, "TRUE", "FALSE"));
         out.text("DOOR_OPEN_STATUS", flag(status, 0, "OPEN", "CLOSE"));
-        out.number("DOOR_OPEN_TIMES", f64::from(b.u24(1)?), "count");
-        out.number("LAST_DOOR_OPEN_DURATION", f64::from(b.u24(4)?), "min");
+        out.number("DOOR_OPEN_TIMES", f64::from(b.u24_be(1)?), "count");
+        out.number("LAST_DOOR_OPEN_DURATION", f64::from(b.u24_be(4)?), "min");
     }
-    out.text_owned("TIME", datetime(i64::from(b.i32(7)?)));
+    out.text_owned("TIME", datetime(i64::from(b.i32_be(7)?)));
     Ok(())
 }
 
@@ -144,9 +144,9 @@ fn datalog(model: Model, b: &Bytes, out: &mut Readings) -> Result<(), DecodeErro
             "[{},{},{},{},{}],",
             flag(status, 1, "TRUE", "FALSE"),
             flag(status, 0, set, clear),
-            rec.u24(1)?,
-            rec.u24(4)?,
-            datetime(i64::from(rec.i32(7)?)),
+            rec.u24_be(1)?,
+            rec.u24_be(4)?,
+            datetime(i64::from(rec.i32_be(7)?)),
         ));
     }
     if !text.is_empty() {
@@ -157,10 +157,10 @@ fn datalog(model: Model, b: &Bytes, out: &mut Readings) -> Result<(), DecodeErro
 
 fn config(model: Model, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     b.require(7)?;
-    out.plain("TDC", f64::from(b.u24(0)?));
+    out.plain("TDC", f64::from(b.u24_be(0)?));
     out.plain("DISALARM", f64::from(b.u8(3)? & 0x01));
     out.plain("KEEP_STATUS", f64::from(b.u8(4)? & 0x01));
-    out.plain("KEEP_TIME", f64::from(b.u16(5)?));
+    out.plain("KEEP_TIME", f64::from(b.u16_be(5)?));
     if model == Model::Lwl03a
         && let Ok(minutes) = b.u8(7)
     {

@@ -44,7 +44,7 @@
 use passerelle_pdk::Readings;
 
 use crate::DecodeError;
-use crate::common::{Bytes, datetime, js_number};
+use crate::common::{Battery, Bytes, datetime, js_number};
 
 /// The models of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,15 +109,15 @@ fn lht65n(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
 fn live(b: &Bytes, out: &mut Readings, no_connect: bool, tmp117: bool) -> Result<(), DecodeError> {
     let ext = b.u8(6)? & 0x0f;
     if ext == 9 {
-        out.number("TempC_DS", f64::from(b.i16(0)?) / 100.0, "Cel");
+        out.number("TempC_DS", f64::from(b.i16_be(0)?) / 100.0, "Cel");
         out.plain("Bat_status", f64::from(b.u8(4)? >> 6));
     } else {
         out.number("BatV", b.battery(0)?, "V");
         out.plain("Bat_status", f64::from(b.u8(0)? >> 6));
     }
     if ext != 15 {
-        out.number("TempC_SHT", f64::from(b.i16(2)?) / 100.0, "Cel");
-        out.number("Hum_SHT", f64::from(b.u16(4)? & 0x0fff) / 10.0, "%RH");
+        out.number("TempC_SHT", f64::from(b.i16_be(2)?) / 100.0, "Cel");
+        out.number("Hum_SHT", f64::from(b.u16_be(4)? & 0x0fff) / 10.0, "%RH");
     }
     if no_connect {
         out.text("No_connect", "Sensor no connection");
@@ -126,11 +126,11 @@ fn live(b: &Bytes, out: &mut Readings, no_connect: bool, tmp117: bool) -> Result
         0 => out.text("Ext_sensor", "No external sensor"),
         1 => {
             out.text("Ext_sensor", "Temperature Sensor");
-            out.number("TempC_DS", f64::from(b.i16(7)?) / 100.0, "Cel");
+            out.number("TempC_DS", f64::from(b.i16_be(7)?) / 100.0, "Cel");
         }
         2 if tmp117 => {
             out.text("Ext_sensor", "Temperature Sensor");
-            out.number("TempC_TMP117", f64::from(b.i16(7)?) / 100.0, "Cel");
+            out.number("TempC_TMP117", f64::from(b.i16_be(7)?) / 100.0, "Cel");
         }
         4 => {
             out.text("Work_mode", "Interrupt Sensor send");
@@ -141,23 +141,23 @@ fn live(b: &Bytes, out: &mut Readings, no_connect: bool, tmp117: bool) -> Result
         }
         5 => {
             out.text("Work_mode", "Illumination Sensor");
-            out.number("ILL_lx", f64::from(b.u16(7)?), "lx");
+            out.number("ILL_lx", f64::from(b.u16_be(7)?), "lx");
         }
         6 => {
             out.text("Work_mode", "ADC Sensor");
-            out.number("ADC_V", f64::from(b.u16(7)?) / 1000.0, "V");
+            out.number("ADC_V", f64::from(b.u16_be(7)?) / 1000.0, "V");
         }
         7 => {
             out.text("Work_mode", "Interrupt Sensor count");
-            out.number("Exit_count", f64::from(b.u16(7)?), "count");
+            out.number("Exit_count", f64::from(b.u16_be(7)?), "count");
         }
         8 => {
             out.text("Work_mode", "Interrupt Sensor count");
-            out.number("Exit_count", f64::from(b.i32(7)?), "count");
+            out.number("Exit_count", f64::from(b.i32_be(7)?), "count");
         }
         9 => {
             out.text("Work_mode", "DS18B20 & timestamp");
-            out.plain("Systimestamp", f64::from(b.i32(7)?));
+            out.plain("Systimestamp", f64::from(b.i32_be(7)?));
         }
         15 => {
             out.text("Work_mode", "DS18B20ID");
@@ -180,19 +180,19 @@ fn datalog(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     for start in (0..b.len()).step_by(11) {
         let rec = Bytes::zero_padded(b.as_slice().get(start..).unwrap_or_default(), 11);
         let value = match ext {
-            1 | 2 | 9 => js_number(f64::from(rec.i16(0)?) / 100.0),
+            1 | 2 | 9 => js_number(f64::from(rec.i16_be(0)?) / 100.0),
             4 => {
                 let level = if rec.u8(0)? != 0 { "High" } else { "Low" };
                 let status = if rec.u8(1)? != 0 { "True" } else { "False" };
                 format!("{level}{status}")
             }
-            5 | 7 | 8 => js_number(f64::from(rec.u16(0)?)),
-            6 => js_number(f64::from(rec.u16(0)?) / 1000.0),
+            5 | 7 | 8 => js_number(f64::from(rec.u16_be(0)?)),
+            6 => js_number(f64::from(rec.u16_be(0)?) / 1000.0),
             _ => String::from("undefined"),
         };
-        let temp = js_number(f64::from(rec.i16(2)?) / 100.0);
-        let hum = js_number(f64::from(rec.u16(4)? & 0x0fff) / 10.0);
-        let time = datetime(i64::from(rec.i32(7)?));
+        let temp = js_number(f64::from(rec.i16_be(2)?) / 100.0);
+        let hum = js_number(f64::from(rec.u16_be(4)? & 0x0fff) / 10.0);
+        let time = datetime(i64::from(rec.i32_be(7)?));
         text.push_str(&format!("[{value},{temp},{hum},{time}],"));
     }
     if !text.is_empty() {
@@ -204,13 +204,13 @@ fn datalog(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
 /// The LHT65N fPort 3 temperature list (byte 2 = 1 or 2).
 fn temperature_list(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     b.require(5)?;
-    out.number("bat", f64::from(b.u16(0)? & 0x3fff), "mV");
+    out.number("bat", f64::from(b.u16_be(0)? & 0x3fff), "mV");
     let sensor = if b.u8(2)? == 1 { "ds18b20" } else { "tmp117" };
     out.text("sensor", sensor);
     let mut seen: Vec<u16> = Vec::new();
     let mut i = 3;
     while i + 1 < b.len() {
-        let raw = b.u16(i)?;
+        let raw = b.u16_be(i)?;
         if !seen.contains(&raw) {
             out.number(&format!("Temp.{}", seen.len()), f64::from(raw) / 100.0, "Cel");
             seen.push(raw);
@@ -226,21 +226,21 @@ fn e31f(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     }
     b.exactly(11)?;
     out.number("BatV", b.battery(0)?, "V");
-    out.number("TempC_SHT", f64::from(b.i16(2)?) / 100.0, "Cel");
-    out.number("Hum_SHT", f64::from(b.u16(4)? & 0x0fff) / 10.0, "%RH");
-    out.number("EXT_TempC_SHT", f64::from(b.i16(7)?) / 100.0, "Cel");
-    out.number("EXT_Hum_SHT", f64::from(b.u16(9)? & 0x0fff) / 10.0, "%RH");
+    out.number("TempC_SHT", f64::from(b.i16_be(2)?) / 100.0, "Cel");
+    out.number("Hum_SHT", f64::from(b.u16_be(4)? & 0x0fff) / 10.0, "%RH");
+    out.number("EXT_TempC_SHT", f64::from(b.i16_be(7)?) / 100.0, "Cel");
+    out.number("EXT_Hum_SHT", f64::from(b.u16_be(9)? & 0x0fff) / 10.0, "%RH");
     Ok(())
 }
 
 fn lht52(port: u8, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     match port {
         2 if b.len() == 11 => {
-            out.number("TempC_SHT", f64::from(b.i16(0)?) / 100.0, "Cel");
-            out.number("Hum_SHT", f64::from(b.i16(2)?) / 10.0, "%RH");
-            out.number("TempC_DS", f64::from(b.i16(4)?) / 100.0, "Cel");
+            out.number("TempC_SHT", f64::from(b.i16_be(0)?) / 100.0, "Cel");
+            out.number("Hum_SHT", f64::from(b.i16_be(2)?) / 10.0, "%RH");
+            out.number("TempC_DS", f64::from(b.i16_be(4)?) / 100.0, "Cel");
             out.plain("Ext", f64::from(b.u8(6)?));
-            out.plain("Systimestamp", f64::from(b.i32(7)?));
+            out.plain("Systimestamp", f64::from(b.i32_be(7)?));
         }
         2 => out.text("Status", "RPL data or sensor reset"),
         3 => out.text("Status", "Data retrieved, your need to parse it by the application server"),
@@ -255,10 +255,10 @@ fn lht52(port: u8, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         _ => {
             b.require(7)?;
             out.plain("Sensor_Model", f64::from(b.u8(0)?));
-            out.text_owned("Firmware_Version", format!("{:02x}", b.u16(1)?));
+            out.text_owned("Firmware_Version", format!("{:02x}", b.u16_be(1)?));
             out.plain("Freq_Band", f64::from(b.u8(3)?));
             out.plain("Sub_Band", f64::from(b.u8(4)?));
-            out.number("Bat_mV", f64::from(b.u16(5)?), "mV");
+            out.number("Bat_mV", f64::from(b.u16_be(5)?), "mV");
         }
     }
     Ok(())

@@ -103,24 +103,24 @@ fn temp_or_null(
     i: usize,
     nulls: &[u16],
 ) -> Result<(), DecodeError> {
-    if nulls.contains(&b.u16(i)?) {
+    if nulls.contains(&b.u16_be(i)?) {
         out.text(name, "NULL");
     } else {
-        out.number(name, f64::from(b.i16(i)?) / 10.0, "Cel");
+        out.number(name, f64::from(b.i16_be(i)?) / 10.0, "Cel");
     }
     Ok(())
 }
 
 /// LSN50-V2 MOD 0 / 2 bytes 7-10: illuminance, or SHT temperature & humidity.
 fn iic_lsn50v2(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
-    if b.u16(9)? == 0 {
-        out.number("Illum", f64::from(b.u16(7)?), "lx");
+    if b.u16_be(9)? == 0 {
+        out.number("Illum", f64::from(b.u16_be(7)?), "lx");
     } else {
         temp_or_null(out, "TempC_SHT", b, 7, &[0x7fff, 0xffff])?;
-        if b.u16(9)? == 0xffff {
+        if b.u16_be(9)? == 0xffff {
             out.text("Hum_SHT", "NULL");
         } else {
-            out.number("Hum_SHT", f64::from(b.u16(9)?) / 10.0, "%RH");
+            out.number("Hum_SHT", f64::from(b.u16_be(9)?) / 10.0, "%RH");
         }
     }
     Ok(())
@@ -141,10 +141,10 @@ fn lsn50v2(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     let flags = b.u8(6)?;
     out.text("Digital_IStatus", on_off(flags, 0x02, "H", "L"));
     if mode != 2 {
-        out.number("BatV", f64::from(b.u16(0)?) / 1000.0, "V");
+        out.number("BatV", f64::from(b.u16_be(0)?) / 1000.0, "V");
         temp_or_null(out, "TempC1", b, 2, &[0x7fff])?;
         if mode != 8 {
-            out.number("ADC_CH0V", f64::from(b.u16(4)?) / 1000.0, "V");
+            out.number("ADC_CH0V", f64::from(b.u16_be(4)?) / 1000.0, "V");
         }
     }
     if mode != 5 && mode != 6 {
@@ -158,13 +158,13 @@ fn lsn50v2(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         }
         1 => {
             out.text("Work_mode", "Distance");
-            let distance = b.u16(7)?;
+            let distance = b.u16_be(7)?;
             if distance == 0 {
                 out.text("Distance_cm", "NULL");
             } else {
                 out.number("Distance_cm", f64::from(distance) / 10.0, "cm");
             }
-            let strength = b.u16(9)?;
+            let strength = b.u16_be(9)?;
             if strength != 0xffff {
                 out.plain("Distance_signal_strength", f64::from(strength));
             }
@@ -172,9 +172,9 @@ fn lsn50v2(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         2 => {
             out.text("Work_mode", "3ADC+IIC");
             out.number("BatV", f64::from(b.u8(11)?) / 10.0, "V");
-            out.number("ADC_CH0V", f64::from(b.u16(0)?) / 1000.0, "V");
-            out.number("ADC_CH1V", f64::from(b.u16(2)?) / 1000.0, "V");
-            out.number("ADC_CH4V", f64::from(b.u16(4)?) / 1000.0, "V");
+            out.number("ADC_CH0V", f64::from(b.u16_be(0)?) / 1000.0, "V");
+            out.number("ADC_CH1V", f64::from(b.u16_be(2)?) / 1000.0, "V");
+            out.number("ADC_CH4V", f64::from(b.u16_be(4)?) / 1000.0, "V");
             iic_lsn50v2(b, out)?;
         }
         3 => {
@@ -189,7 +189,7 @@ fn lsn50v2(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         }
         5 => {
             out.text("Work_mode", "1Count");
-            out.number("Count", f64::from(b.u32(7)?), "count");
+            out.number("Count", f64::from(b.u32_be(7)?), "count");
         }
         6 => {
             out.text("Work_mode", "3Interrupt");
@@ -203,15 +203,15 @@ fn lsn50v2(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         }
         7 => {
             out.text("Work_mode", "3ADC+1DS18B20");
-            out.number("ADC_CH1V", f64::from(b.u16(7)?) / 1000.0, "V");
-            out.number("ADC_CH4V", f64::from(b.u16(9)?) / 1000.0, "V");
+            out.number("ADC_CH1V", f64::from(b.u16_be(7)?) / 1000.0, "V");
+            out.number("ADC_CH4V", f64::from(b.u16_be(9)?) / 1000.0, "V");
         }
         8 => {
             out.text("Work_mode", "3DS18B20+2Count");
             temp_or_null(out, "TempC2", b, 4, &[0x7fff])?;
             temp_or_null(out, "TempC3", b, 7, &[0x7fff])?;
-            out.number("Count1", f64::from(b.u32(9)?), "count");
-            out.number("Count2", f64::from(b.u32(13)?), "count");
+            out.number("Count1", f64::from(b.u32_be(9)?), "count");
+            out.number("Count2", f64::from(b.u32_be(13)?), "count");
         }
         _ => {}
     }
@@ -220,11 +220,11 @@ fn lsn50v2(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
 
 /// S31 / D20 MOD 0 / 2 bytes 7-10: illuminance (signed), or SHT temperature & humidity.
 fn iic_s31(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
-    if b.u16(9)? == 0 {
-        out.number("Illum", f64::from(b.i16(7)?), "lx");
+    if b.u16_be(9)? == 0 {
+        out.number("Illum", f64::from(b.i16_be(7)?), "lx");
     } else {
-        out.number("TempC_SHT", f64::from(b.i16(7)?) / 10.0, "Cel");
-        out.number("Hum_SHT", f64::from(b.u16(9)?) / 10.0, "%RH");
+        out.number("TempC_SHT", f64::from(b.i16_be(7)?) / 10.0, "Cel");
+        out.number("Hum_SHT", f64::from(b.u16_be(9)?) / 10.0, "%RH");
     }
     Ok(())
 }
@@ -240,9 +240,9 @@ fn s31(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     }
     let flags = b.u8(6)?;
     if mode != 2 && mode != 31 {
-        out.number("BatV", f64::from(b.u16(0)?) / 1000.0, "V");
-        out.number("TempC1", f64::from(b.i16(2)?) / 10.0, "Cel");
-        out.number("ADC_CH0V", f64::from(b.u16(4)?) / 1000.0, "V");
+        out.number("BatV", f64::from(b.u16_be(0)?) / 1000.0, "V");
+        out.number("TempC1", f64::from(b.i16_be(2)?) / 10.0, "Cel");
+        out.number("ADC_CH0V", f64::from(b.u16_be(4)?) / 1000.0, "V");
         out.text("Digital_IStatus", on_off(flags, 0x02, "H", "L"));
         if mode != 6 {
             out.text("EXTI_Trigger", on_off(flags, 0x01, "TRUE", "FALSE"));
@@ -256,8 +256,8 @@ fn s31(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         }
         1 => {
             out.text("Work_mode", " Distance");
-            out.number("Distance_cm", f64::from(b.u16(7)?) / 10.0, "cm");
-            let strength = b.u16(9)?;
+            out.number("Distance_cm", f64::from(b.u16_be(7)?) / 10.0, "cm");
+            let strength = b.u16_be(9)?;
             if strength != 0xffff {
                 out.plain("Distance_signal_strength", f64::from(strength));
             }
@@ -265,9 +265,9 @@ fn s31(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         2 => {
             out.text("Work_mode", " 3ADC");
             out.number("BatV", f64::from(b.u8(11)?) / 10.0, "V");
-            out.number("ADC_CH0V", f64::from(b.u16(0)?) / 1000.0, "V");
-            out.number("ADC_CH1V", f64::from(b.u16(2)?) / 1000.0, "V");
-            out.number("ADC_CH4V", f64::from(b.u16(4)?) / 1000.0, "V");
+            out.number("ADC_CH0V", f64::from(b.u16_be(0)?) / 1000.0, "V");
+            out.number("ADC_CH1V", f64::from(b.u16_be(2)?) / 1000.0, "V");
+            out.number("ADC_CH4V", f64::from(b.u16_be(4)?) / 1000.0, "V");
             out.text("Digital_IStatus", on_off(flags, 0x02, "H", "L"));
             out.text("EXTI_Trigger", on_off(flags, 0x01, "TRUE", "FALSE"));
             out.text("Door_status", on_off(flags, 0x80, "CLOSE", "OPEN"));
@@ -275,21 +275,21 @@ fn s31(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         }
         3 => {
             out.text("Work_mode", "3DS18B20");
-            out.number("TempC2", f64::from(b.i16(7)?) / 10.0, "Cel");
-            out.number("TempC3", f64::from(b.i16(9)?) / 10.0, "Cel");
+            out.number("TempC2", f64::from(b.i16_be(7)?) / 10.0, "Cel");
+            out.number("TempC3", f64::from(b.i16_be(9)?) / 10.0, "Cel");
         }
         4 => {
             out.text("Work_mode", "Weight");
-            out.plain("Weight", f64::from(b.i16(7)?));
+            out.plain("Weight", f64::from(b.i16_be(7)?));
         }
         5 => {
             out.text("Work_mode", "Count");
-            out.number("Count", f64::from(b.i32(7)?), "count");
+            out.number("Count", f64::from(b.i32_be(7)?), "count");
         }
         31 => {
             out.text("Work_mode", "ALARM");
-            out.number("BatV", f64::from(b.u16(0)?) / 1000.0, "V");
-            out.number("TempC1", f64::from(b.i16(2)?) / 10.0, "Cel");
+            out.number("BatV", f64::from(b.u16_be(0)?) / 1000.0, "V");
+            out.number("TempC1", f64::from(b.i16_be(2)?) / 10.0, "Cel");
             out.number("TempC1MIN", f64::from(b.i8(4)?), "Cel");
             out.number("TempC1MAX", f64::from(b.i8(5)?), "Cel");
             out.number("SHTEMPMIN", f64::from(b.i8(7)?), "Cel");
@@ -319,13 +319,13 @@ fn probes(model: Model, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError
     };
     if mode == 3 {
         out.text("Work_mode", "DS18B20");
-        out.number("BatV", f64::from(b.u16(0)?) / 1000.0, "V");
+        out.number("BatV", f64::from(b.u16_be(0)?) / 1000.0, "V");
         let alarm = on_off(b.u8(6)?, 0x01, "TRUE", "FALSE");
         out.text("ALARM_status", alarm);
         let [first, second, third] = names;
         temp_or_null(out, first, b, 2, &[0xffff])?;
         temp_or_null(out, second, b, 7, &[0xffff])?;
-        let raw = b.u16(9)?;
+        let raw = b.u16_be(9)?;
         if raw == 0xffff {
             out.text(third, "NULL");
         } else {

@@ -70,12 +70,12 @@ fn report(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         out.text("RO2_status", pick(io, 0x40, "ON", "OFF"));
         if mode != 1 {
             if mode != 5 {
-                out.number("Count1_times", f64::from(b.i32(0)?), "count");
+                out.number("Count1_times", f64::from(b.i32_be(0)?), "count");
             }
             out.text("First_status", pick(io, 0x20, "Yes", "No"));
         }
     }
-    let volts = |i: usize| -> Result<f64, DecodeError> { Ok(f64::from(b.i16(i)?) / 1000.0) };
+    let volts = |i: usize| -> Result<f64, DecodeError> { Ok(f64::from(b.i16_be(i)?) / 1000.0) };
     match mode {
         1 => {
             out.text("Work_mode", "2ACI+2AVI");
@@ -88,7 +88,7 @@ fn report(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         }
         2 => {
             out.text("Work_mode", "Count mode 1");
-            out.number("Count2_times", f64::from(b.i32(4)?), "count");
+            out.number("Count2_times", f64::from(b.i32_be(4)?), "count");
         }
         3 => {
             out.text("Work_mode", "2ACI+1Count");
@@ -97,14 +97,14 @@ fn report(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
         }
         4 => {
             out.text("Work_mode", "Count mode 2");
-            out.number("Acount_times", f64::from(b.i32(4)?), "count");
+            out.number("Acount_times", f64::from(b.i32_be(4)?), "count");
         }
         5 => {
             out.text("Work_mode", " 1ACI+2AVI+1Count");
             out.number("AVI1_V", volts(0)?, "V");
             out.number("AVI2_V", volts(2)?, "V");
             out.number("ACI1_mA", volts(4)?, "mA");
-            out.number("Count1_times", f64::from(b.u16(6)?), "count");
+            out.number("Count1_times", f64::from(b.u16_be(6)?), "count");
         }
         6 => {
             out.text("Work_mode", "Exit mode");

@@ -18,7 +18,7 @@
 use passerelle_pdk::Readings;
 
 use crate::DecodeError;
-use crate::common::{Bytes, fixed};
+use crate::common::{Battery, Bytes, fixed};
 
 /// The models of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,15 +64,15 @@ pub fn decode(model: Model, port: u8, b: &Bytes, out: &mut Readings) -> Result<(
     }
     b.require(if model == Model::Lse01 { 10 } else { 11 })?;
     let battery = b.battery(0)?;
-    let ds18b20 = i64::from(b.i16(2)?);
+    let ds18b20 = i64::from(b.i16_be(2)?);
     match model {
         Model::Lse01 | Model::Lse01v114 => {
             out.number("Bat", battery, "V");
             let digits = if model == Model::Lse01 { 1 } else { 2 };
             out.text_owned("TempC_DS18B20", fixed(ds18b20, 1, digits));
-            out.text_owned("water_SOIL", fixed(i64::from(b.u16(4)?), 2, 2));
-            out.text_owned("temp_SOIL", soil_temperature(b.u16(6)?, 2));
-            out.plain("conduct_SOIL", f64::from(b.u16(8)?));
+            out.text_owned("water_SOIL", fixed(i64::from(b.u16_be(4)?), 2, 2));
+            out.text_owned("temp_SOIL", soil_temperature(b.u16_be(6)?, 2));
+            out.plain("conduct_SOIL", f64::from(b.u16_be(8)?));
             if model == Model::Lse01v114 {
                 let flags = b.u8(10)?;
                 out.plain("Sensor_flag", f64::from(flags >> 4));
@@ -86,14 +86,14 @@ pub fn decode(model: Model, port: u8, b: &Bytes, out: &mut Readings) -> Result<(
             out.number("BatV", battery, "V");
             out.text_owned("temp_DS18B20", fixed(ds18b20, 1, 2));
             if mode == 0 {
-                out.text_owned("temp_SOIL", soil_temperature(b.u16(6)?, 2));
-                out.text_owned("water_SOIL", fixed(i64::from(b.u16(4)?), 2, 2));
-                out.plain("conduct_SOIL", f64::from(b.u16(8)?));
+                out.text_owned("temp_SOIL", soil_temperature(b.u16_be(6)?, 2));
+                out.text_owned("water_SOIL", fixed(i64::from(b.u16_be(4)?), 2, 2));
+                out.plain("conduct_SOIL", f64::from(b.u16_be(8)?));
             } else {
-                let dielectric = fixed(i64::from(b.u16(4)?), 1, 1);
+                let dielectric = fixed(i64::from(b.u16_be(4)?), 1, 1);
                 out.text_owned("Soil_dielectric_constant", dielectric);
-                out.plain("Raw_water_SOIL", f64::from(b.u16(6)?));
-                out.plain("Raw_conduct_SOIL", f64::from(b.u16(8)?));
+                out.plain("Raw_water_SOIL", f64::from(b.u16_be(6)?));
+                out.plain("Raw_conduct_SOIL", f64::from(b.u16_be(8)?));
             }
             out.plain("s_flag", f64::from((flags >> 4) & 0x01));
             out.plain("i_flag", f64::from(flags & 0x0f));
@@ -102,8 +102,8 @@ pub fn decode(model: Model, port: u8, b: &Bytes, out: &mut Readings) -> Result<(
         Model::Lsph01 => {
             out.number("Bat", battery, "V");
             out.text_owned("TempC_DS18B20", fixed(ds18b20, 1, 2));
-            out.text_owned("PH1_SOIL", fixed(i64::from(b.u16(4)?), 2, 2));
-            out.text_owned("TEMP_SOIL", soil_temperature(b.u16(6)?, 1));
+            out.text_owned("PH1_SOIL", fixed(i64::from(b.u16_be(4)?), 2, 2));
+            out.text_owned("TEMP_SOIL", soil_temperature(b.u16_be(6)?, 1));
             out.plain("Interrupt_flag", f64::from(b.u8(8)?));
             out.plain("Message_type", f64::from(b.u8(10)?));
         }

@@ -6,6 +6,7 @@ mod plugin;
 mod run;
 mod scaffold;
 mod show;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,14 @@ enum Command {
     Decode(decode::Args),
     /// Prints the readings stored by a config's SQLite sink as a table.
     Readings(show::Args),
+    /// Shows the status of a running runtime (through its operator endpoint).
+    Status {
+        /// The config the runtime runs (its `admin` section says where to ask).
+        config: PathBuf,
+        /// Print the raw JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The plugin author's kit: new, test, fuzz, bench, inspect.
     Plugin {
         #[command(subcommand)]
@@ -57,6 +66,7 @@ fn main() -> ExitCode {
         Command::Readings(args) => show::readings(&args),
         Command::Deadletter { command } => show::dead_letter(&command),
         Command::Plugin { command } => plugin::run(&command),
+        Command::Status { config, json } => status::status(&config, json),
     };
     match result {
         Ok(code) => code,

@@ -45,6 +45,22 @@ pub(crate) enum PluginCommand {
         #[arg(long, default_value_t = 3)]
         seconds: u64,
     },
+    /// Makes a running runtime load a decoder's plugin file again now (it also watches it).
+    Reload {
+        /// The decoder name in the config.
+        name: String,
+        /// The config the runtime runs.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Makes a running runtime go back to a decoder's previous version.
+    Rollback {
+        /// The decoder name in the config.
+        name: String,
+        /// The config the runtime runs.
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Shows the world and version, models, vectors, size, limits and imports of a plugin.
     Inspect {
         /// The plugin (`.wasm`).
@@ -67,6 +83,8 @@ pub(crate) fn run(command: &PluginCommand) -> anyhow::Result<ExitCode> {
         PluginCommand::Fuzz { plugin, iterations, seed } => fuzz_cmd(plugin, *iterations, *seed),
         PluginCommand::Bench { plugin, seconds } => bench_cmd(plugin, *seconds),
         PluginCommand::Inspect { plugin } => inspect(plugin),
+        PluginCommand::Reload { name, config } => crate::status::decoder_action(config, name, "reload"),
+        PluginCommand::Rollback { name, config } => crate::status::decoder_action(config, name, "rollback"),
     }
 }
 
