@@ -13,6 +13,7 @@ use crate::actor::{
 };
 use crate::config::{Config, ConfigErrors, Secrets};
 use crate::message::{Frame, FrameOutcome, ReadingBatch};
+use crate::plugin::bindings::{Command, Event};
 use crate::plugin::{ConnectorPlugin, DecoderPlugin, Engine, PluginError};
 use crate::sink::SinkError;
 use crate::transport::{TransportContext, TransportError};
@@ -78,12 +79,21 @@ pub enum Error {
 pub struct Builder {
     config: Config,
     secrets: Secrets,
+    offline: bool,
 }
 
 impl Builder {
     /// A builder for a parsed config; it is validated by [`Builder::start`].
     pub fn new(config: Config) -> Self {
-        Self { config, secrets: Secrets::default() }
+        Self { config, secrets: Secrets::default(), offline: false }
+    }
+
+    /// Starts no transport, no operator endpoint and no file watcher: for tools that work on a
+    /// config's decoders and sinks beside a running daemon (dead-letter replay).
+    #[must_use]
+    pub fn offline(mut self) -> Self {
+        self.offline = true;
+        self
     }
 
     /// Supplies a secret the config names in a `*_env` field, instead of the environment.
@@ -111,11 +121,18 @@ impl Builder {
     /// # Errors
     /// Any [`Error`]; nothing keeps running on error.
     pub async fn start(self) -> Result<Handle, Error> {
-        let Self { config, secrets } = self;
+        let Self { mut config, secrets, offline } = self;
+        if offline {
+            config.watch_plugins = false;
+            #[cfg(feature = "admin")]
+            {
+                config.admin = None;
+            }
+        }
         config.validate()?;
         let config = Arc::new(config);
         let cfg = Arc::clone(&config);
-        let plan = tokio::task::spawn_blocking(move || plan(&cfg))
+        let (plan, subscriptions) = tokio::task::spawn_blocking(move || plan(&cfg))
             .await
             .map_err(|e| Error::Runtime(format!("loading plugins panicked: {e}")))??;
         let loaded: Vec<Loaded> = plan
@@ -157,7 +174,7 @@ impl Builder {
             admin_addr: None,
             admin_task: None,
         };
-        for (name, c) in &config.connectors {
+        for (name, c) in config.connectors.iter().filter(|_| !offline) {
             let transport = match c.transport.build(&secrets) {
                 Ok(Some(t)) => t,
                 Ok(None) => continue,
@@ -169,7 +186,8 @@ impl Builder {
             let Some(ingest) = handle.ingest(name) else {
                 continue;
             };
-            let cx = TransportContext { ingest, shutdown: stop_rx.clone() };
+            let subscriptions = subscriptions.get(name).cloned().unwrap_or_default();
+            let cx = TransportContext { ingest, shutdown: stop_rx.clone(), subscriptions };
             match transport.start(cx).await {
                 Ok(r) => {
                     if let Some(addr) = r.local_addr {
@@ -225,8 +243,12 @@ impl Builder {
     }
 }
 
-/// Compiles and checks every plugin, opens every sink. Blocking.
-fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
+/// What each connector plugin asked to subscribe to in its answer to `start`, by connector.
+type Subscriptions = HashMap<String, Vec<String>>;
+
+/// Compiles and checks every plugin (each connector answers `start` once, eagerly, so a bad
+/// setting refuses the config), opens every sink. Blocking.
+fn plan(config: &Config) -> Result<(actor::system::Plan, Subscriptions), Error> {
     let cache = config.compile_cache.as_ref().map(|p| config.resolve(p));
     let engine = Engine::new(cache.as_deref()).map_err(|source| Error::Plugin {
         name: "engine".into(),
@@ -261,12 +283,25 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
         });
     }
     let mut connectors = Vec::new();
+    let mut subscriptions = Subscriptions::new();
     for (name, c) in &config.connectors {
         let path = config.resolve(&c.plugin);
         let fail = |source| Error::Plugin { name: name.clone(), path: path.display().to_string(), source };
         let compiled = engine.compile_file(&path).map_err(fail)?;
         let plugin = ConnectorPlugin::new(&engine, &compiled, c.limits, name).map_err(fail)?;
-        let settings = c.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let settings: Vec<(String, String)> =
+            c.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        // Eager `start` on a throwaway instance: a bad setting fails here, not on the first
+        // message, and the transport learns the channels to subscribe to before connecting.
+        let commands = plugin.instance().handle(&Event::Start(settings.clone())).map_err(fail)?;
+        let wanted = commands
+            .into_iter()
+            .filter_map(|c| match c {
+                Command::Subscribe(channel) => Some(channel),
+                _ => None,
+            })
+            .collect();
+        subscriptions.insert(name.clone(), wanted);
         let sinks = c.sinks.iter().map(|s| sink_index(s)).collect();
         connectors.push(ConnectorPlan {
             name: name.clone(),
@@ -302,7 +337,7 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
     for (name, s) in &config.sinks {
         sinks.push((name.clone(), s.build(name, config)?));
     }
-    Ok(actor::system::Plan {
+    let plan = actor::system::Plan {
         metrics: crate::events::Metrics::default(),
         engine,
         decoders,
@@ -310,7 +345,21 @@ fn plan(config: &Config) -> Result<actor::system::Plan, Error> {
         sinks,
         routes,
         dead_letter: sink_index(&config.dead_letter),
-    })
+    };
+    Ok((plan, subscriptions))
+}
+
+/// What a dead-letter replay did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReplayReport {
+    /// Entries run through the decoders again.
+    pub replayed: usize,
+    /// Of those, decoded and stored now (their entries are deleted).
+    pub stored: usize,
+    /// Of those, still failing (their entries stay).
+    pub still_failing: usize,
+    /// Entries refused whole by a connector, not replayable (the sender must fix the request).
+    pub skipped: usize,
 }
 
 /// A running Passerelle: push frames, watch readings, find transports, shut down.
@@ -386,6 +435,62 @@ impl Handle {
     /// The address the operator endpoint listens on, when the config has one.
     pub fn admin_addr(&self) -> Option<SocketAddr> {
         self.admin_addr
+    }
+
+    /// Runs dead-letter entries through the current decoders again (all of them, or those that
+    /// route to `decoder`): what now decodes is stored, once, and its entry deleted; what still
+    /// fails stays, under its new stage if that changed. Entries refused whole by a connector
+    /// (a malformed request) are left for the sender to fix.
+    ///
+    /// # Errors
+    /// A sink that cannot be read or written.
+    pub async fn replay_dead_letters(&self, decoder: Option<&str>) -> Result<ReplayReport, Error> {
+        let running = self.running.as_ref().ok_or_else(|| Error::Runtime("runtime is shut down".into()))?;
+        let table = running.router.snapshot();
+        let Some((_, sink)) = table.sinks.get(table.dead_letter) else { return Ok(ReplayReport::default()) };
+        let entries = sink.dead_letters().await?;
+        let decoder_of = |devicetype: &str| {
+            table.routes.get(devicetype).and_then(|r| table.decoders.get(r.decoder)).map(|d| d.0.to_string())
+        };
+        let mut report = ReplayReport::default();
+        let mut todo = Vec::new();
+        for e in entries {
+            if e.stage == crate::message::Stage::Connector.as_str() {
+                report.skipped += 1;
+                continue;
+            }
+            if decoder.is_some_and(|d| decoder_of(&e.devicetype).as_deref() != Some(d)) {
+                continue;
+            }
+            todo.push(e);
+        }
+        for chunk in todo.chunks(crate::plugin::DEFAULT_MAX_BATCH) {
+            let frames = chunk
+                .iter()
+                .map(|e| Frame {
+                    device: Arc::from(e.device.as_str()),
+                    devicetype: Arc::from(e.devicetype.as_str()),
+                    port: e.port,
+                    payload: e.payload.clone(),
+                    received_ms: e.received_ms,
+                    connector: Arc::from(e.connector.as_str()),
+                })
+                .collect();
+            let replayed = chunk.iter().map(|e| Some((e.id, e.stage.clone()))).collect();
+            let outcomes = running
+                .router
+                .route(Route { frames, replayed, ..Route::default() })
+                .await
+                .map_err(IngestError::from)?;
+            for o in outcomes {
+                report.replayed += 1;
+                match o {
+                    FrameOutcome::Stored { .. } => report.stored += 1,
+                    FrameOutcome::DeadLettered { .. } => report.still_failing += 1,
+                }
+            }
+        }
+        Ok(report)
     }
 
     /// The address a connector's server transport listens on.

@@ -12,4 +12,5 @@ mod hostile;
 mod http_push;
 mod kit;
 mod reload;
+mod replay;
 mod vectors;

@@ -142,6 +142,7 @@ impl Ingest {
                 readings,
                 readings_sinks: Arc::clone(&self.readings_sinks),
                 rejected: Vec::new(),
+                replayed: Vec::new(),
             })
             .await?;
         Ok(Ack { status, reason: None, frames: outcomes })

@@ -39,6 +39,9 @@ pub(crate) struct Route {
     pub(crate) readings: Vec<Reading>,
     pub(crate) readings_sinks: Arc<[usize]>,
     pub(crate) rejected: Vec<Rejected>,
+    /// For a replay: per frame, the dead-letter entry it comes from (id, stage). An entry is
+    /// deleted once its frame is stored, or dead-lettered again under another stage.
+    pub(crate) replayed: Vec<Option<(i64, String)>>,
 }
 
 /// Why a unit could not be committed. The source is not acknowledged and will redeliver.
@@ -92,7 +95,7 @@ impl Router {
     pub(crate) async fn route(&self, msg: Route) -> Result<Vec<FrameOutcome>, RouteError> {
         let snapshot = self.snapshot();
         let table = &*snapshot;
-        let Route { frames, readings, readings_sinks, mut rejected } = msg;
+        let Route { frames, readings, readings_sinks, mut rejected, replayed } = msg;
         let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
         // Decoder index -> (frame positions, frames with their model).
         type PerDecoder = HashMap<usize, (Vec<usize>, Vec<(Frame, Arc<str>)>)>;
@@ -165,6 +168,19 @@ impl Router {
             }
         }
 
+        let forget: Vec<i64> = replayed
+            .iter()
+            .zip(&outcomes)
+            .filter_map(|(from, outcome)| match (from, outcome) {
+                (Some((id, _)), Some(FrameOutcome::Stored { .. })) => Some(*id),
+                (Some((id, old)), Some(FrameOutcome::DeadLettered { stage, .. }))
+                    if stage.as_str() != old =>
+                {
+                    Some(*id)
+                }
+                _ => None,
+            })
+            .collect();
         let mut writes = Vec::new();
         let mut tapped = Vec::new();
         let want_tap = self.tap.receiver_count() > 0;
@@ -176,11 +192,13 @@ impl Router {
                 tapped.clone_from(&readings);
             }
             if let Some((_, sink)) = table.sinks.get(s) {
-                writes.push(sink.write(Batch { readings, rejected: Vec::new() }));
+                writes.push(sink.write(Batch { readings, ..Batch::default() }));
             }
         }
-        if let Some((_, sink)) = table.sinks.get(table.dead_letter).filter(|_| !rejected.is_empty()) {
-            writes.push(sink.write(Batch { readings: Vec::new(), rejected }));
+        if let Some((_, sink)) =
+            table.sinks.get(table.dead_letter).filter(|_| !rejected.is_empty() || !forget.is_empty())
+        {
+            writes.push(sink.write(Batch { rejected, forget, ..Batch::default() }));
         }
         for w in join_all(writes).await {
             w?;

@@ -19,13 +19,41 @@ pub struct Batch {
     pub readings: Vec<Reading>,
     /// Rejected frames, with their original bytes.
     pub rejected: Vec<Rejected>,
+    /// Dead-letter entries (by id) to delete in the same commit: replayed entries that now
+    /// decode, or whose failure was stored again under another stage.
+    pub forget: Vec<i64>,
 }
 
 impl Batch {
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.readings.is_empty() && self.rejected.is_empty()
+        self.readings.is_empty() && self.rejected.is_empty() && self.forget.is_empty()
     }
+}
+
+/// A dead-letter entry as a sink stores it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DeadLetter {
+    /// Row id.
+    pub id: i64,
+    /// Connector name.
+    pub connector: String,
+    /// Device id.
+    pub device: String,
+    /// Devicetype.
+    pub devicetype: String,
+    /// Port.
+    pub port: u8,
+    /// Receive time.
+    pub received_ms: i64,
+    /// Original bytes.
+    pub payload: Vec<u8>,
+    /// Stage that failed.
+    pub stage: String,
+    /// Error.
+    pub error: String,
+    /// `name@version` of the plugin, if any.
+    pub plugin: Option<String>,
 }
 
 /// Errors of a sink.
@@ -58,6 +86,11 @@ pub enum SinkError {
 pub trait Sink: Send + Sync + std::fmt::Debug + 'static {
     /// Commits a batch; resolves once it is durable. Idempotent on (device, name, time).
     fn write(&self, batch: Batch) -> BoxFuture<'static, Result<(), SinkError>>;
+
+    /// The stored dead-letter entries, oldest first; default: this sink keeps none.
+    fn dead_letters(&self) -> BoxFuture<'static, Result<Vec<DeadLetter>, SinkError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
 
     /// Flushes and closes; default: nothing to do.
     fn shutdown(&self) -> BoxFuture<'static, Result<(), SinkError>> {

@@ -6,6 +6,8 @@
 
 #[cfg(feature = "transport-http-push")]
 pub mod http_push;
+#[cfg(feature = "transport-mqtt")]
+pub mod mqtt;
 
 use std::net::SocketAddr;
 
@@ -23,6 +25,9 @@ pub struct TransportContext {
     pub ingest: Ingest,
     /// Turns true when the runtime shuts down.
     pub shutdown: watch::Receiver<bool>,
+    /// Channels the connector plugin asked for with `subscribe` in its answer to `start`
+    /// (MQTT topics, STOMP destinations), on top of those in the transport's own config.
+    pub subscriptions: Vec<String>,
 }
 
 /// A started transport.
@@ -38,7 +43,7 @@ pub struct Running {
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
     /// A secret named in the config is not in the environment.
-    #[error("environment variable {0} is not set (named by token_env)")]
+    #[error("environment variable {0} is not set (named by a `*_env` setting)")]
     MissingSecret(String),
     /// Cannot bind the listening address.
     #[error("cannot listen on {addr}")]
@@ -49,6 +54,9 @@ pub enum TransportError {
         #[source]
         source: std::io::Error,
     },
+    /// The transport's settings cannot work (a channel that is not a valid topic filter).
+    #[error("{0}")]
+    Config(String),
     /// The I/O loop failed.
     #[error("transport I/O failed")]
     Io(#[source] std::io::Error),
@@ -67,6 +75,9 @@ pub enum TransportConfig {
     /// HTTP push server (Energisme's envelope, seed 001).
     #[cfg(feature = "transport-http-push")]
     HttpPush(http_push::HttpPushConfig),
+    /// MQTT client with a persistent session (Gooee, seed 002).
+    #[cfg(feature = "transport-mqtt")]
+    Mqtt(mqtt::MqttConfig),
     /// Frames pushed by the embedding host through [`crate::Handle::ingest`] only.
     Embedded,
 }
@@ -77,6 +88,8 @@ impl TransportConfig {
         match self {
             #[cfg(feature = "transport-http-push")]
             Self::HttpPush(c) => c.validate(),
+            #[cfg(feature = "transport-mqtt")]
+            Self::Mqtt(c) => c.validate(),
             Self::Embedded => Vec::new(),
         }
     }
@@ -92,6 +105,8 @@ impl TransportConfig {
         match self {
             #[cfg(feature = "transport-http-push")]
             Self::HttpPush(c) => Ok(Some(Box::new(c.build(secrets)?))),
+            #[cfg(feature = "transport-mqtt")]
+            Self::Mqtt(c) => Ok(Some(Box::new(c.build(secrets)?))),
             Self::Embedded => Ok(None),
         }
     }

@@ -26,6 +26,14 @@ pub(crate) enum DeadLetterCommand {
         /// The config file.
         config: PathBuf,
     },
+    /// Runs the entries through the current decoders again and stores what now decodes, once.
+    Replay {
+        /// The config file.
+        config: PathBuf,
+        /// Only the entries routed to this decoder.
+        #[arg(long)]
+        decoder: Option<String>,
+    },
 }
 
 fn sqlite_path(config_path: &Path, sink: Option<&str>) -> anyhow::Result<PathBuf> {
@@ -123,8 +131,26 @@ pub(crate) fn readings(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn replay(config: &Path, decoder: Option<&str>) -> anyhow::Result<ExitCode> {
+    crate::init_logging();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let handle = passerelle::Builder::from_file(config)?.offline().start().await?;
+        let report = handle.replay_dead_letters(decoder).await?;
+        handle.shutdown().await?;
+        println!(
+            "replayed {}: {} stored now (entries deleted), {} still failing; {} refused by a connector left as they are",
+            report.replayed, report.stored, report.still_failing, report.skipped
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 pub(crate) fn dead_letter(command: &DeadLetterCommand) -> anyhow::Result<ExitCode> {
-    let DeadLetterCommand::List { config } = command;
+    let config = match command {
+        DeadLetterCommand::List { config } => config,
+        DeadLetterCommand::Replay { config, decoder } => return replay(config, decoder.as_deref()),
+    };
     let cfg = Config::from_file(config)?;
     let path = sqlite_path(config, Some(cfg.dead_letter.as_str()))?;
     let rows = read_dead_letters(&path).with_context(|| format!("reading {}", path.display()))?;

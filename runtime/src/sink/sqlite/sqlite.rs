@@ -63,6 +63,7 @@ struct Job {
 #[derive(Debug)]
 pub struct SqliteSink {
     name: String,
+    path: PathBuf,
     tx: mpsc::Sender<Job>,
 }
 
@@ -85,16 +86,19 @@ impl SqliteSink {
             std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
         }
         let conn = Connection::open(path).map_err(|e| open_err(e.into()))?;
+        // Another process (a replay beside the daemon) may hold the write lock for a moment.
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| open_err(e.into()))?;
         conn.execute_batch(SCHEMA).map_err(|e| open_err(e.into()))?;
         conn.pragma_update(None, "synchronous", synchronous.pragma()).map_err(|e| open_err(e.into()))?;
         let (tx, rx) = mpsc::channel::<Job>();
         let label = name.to_string();
         let path = PathBuf::from(path);
+        let writer_path = path.clone();
         std::thread::Builder::new()
             .name(format!("sink-sqlite-{name}"))
-            .spawn(move || writer(conn, rx, max_group.max(1), &label, &path))
+            .spawn(move || writer(conn, rx, max_group.max(1), &label, &writer_path))
             .map_err(|e| open_err(e.into()))?;
-        Ok(Self { name: name.to_string(), tx })
+        Ok(Self { name: name.to_string(), path, tx })
     }
 }
 
@@ -144,6 +148,7 @@ fn commit(
             "INSERT OR IGNORE INTO readings (series, time_ms, value_num, value_text, value_bool, value_bytes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
+        let mut forget = tx.prepare_cached("DELETE FROM dead_letter WHERE id = ?1")?;
         let mut dead = tx.prepare_cached(
             "INSERT OR IGNORE INTO dead_letter (connector, device, devicetype, port, received_ms, payload, stage, error, plugin)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -164,6 +169,9 @@ fn commit(
             }
             for d in &job.batch.rejected {
                 put_rejected(&mut dead, d)?;
+            }
+            for id in &job.batch.forget {
+                forget.execute(params![id])?;
             }
         }
     }
@@ -198,6 +206,16 @@ fn put_rejected(stmt: &mut rusqlite::CachedStatement<'_>, d: &Rejected) -> rusql
 }
 
 impl Sink for SqliteSink {
+    fn dead_letters(&self) -> BoxFuture<'static, Result<Vec<crate::sink::DeadLetter>, SinkError>> {
+        let (path, name) = (self.path.clone(), self.name.clone());
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || read_dead_letters(&path))
+                .await
+                .map_err(|e| SinkError::Closed(format!("{name}: {e}")))?
+                .map_err(|e| SinkError::Write { sink: name, source: e.into() })
+        })
+    }
+
     fn write(&self, batch: Batch) -> BoxFuture<'static, Result<(), SinkError>> {
         let (reply, done) = oneshot::channel();
         let sent = self.tx.send(Job { batch, reply });
@@ -229,29 +247,7 @@ pub struct ReadingRow {
 }
 
 /// One dead-letter entry, as read back.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct DeadLetterRow {
-    /// Row id.
-    pub id: i64,
-    /// Connector name.
-    pub connector: String,
-    /// Device id.
-    pub device: String,
-    /// Devicetype.
-    pub devicetype: String,
-    /// Port.
-    pub port: u8,
-    /// Receive time.
-    pub received_ms: i64,
-    /// Original bytes.
-    pub payload: Vec<u8>,
-    /// Stage that failed.
-    pub stage: String,
-    /// Error.
-    pub error: String,
-    /// `name@version` of the plugin, if any.
-    pub plugin: Option<String>,
-}
+pub type DeadLetterRow = crate::sink::DeadLetter;
 
 /// Reads every stored reading, ordered by device, time and name. Blocking.
 ///

@@ -1,0 +1,177 @@
+use serde::Deserialize;
+
+use super::Mqtt;
+use crate::transport::TransportError;
+
+/// Default broker port (plain MQTT).
+pub const DEFAULT_PORT: u16 = 1883;
+/// Default keep-alive interval: 30 seconds.
+pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 30;
+/// Default first reconnect delay: 200 milliseconds.
+pub const DEFAULT_BACKOFF_MIN_MS: u64 = 200;
+/// Default longest reconnect delay: 30 seconds.
+pub const DEFAULT_BACKOFF_MAX_MS: u64 = 30_000;
+
+const fn default_port() -> u16 {
+    DEFAULT_PORT
+}
+const fn default_keep_alive() -> u64 {
+    DEFAULT_KEEP_ALIVE_SECS
+}
+const fn default_backoff_min() -> u64 {
+    DEFAULT_BACKOFF_MIN_MS
+}
+const fn default_backoff_max() -> u64 {
+    DEFAULT_BACKOFF_MAX_MS
+}
+
+/// Configuration of the MQTT client transport.
+///
+/// The session is persistent (`clean_session` false) and every subscription is QoS 1: the
+/// broker keeps what arrives while Passerelle is away, and redelivers what was not acknowledged.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqttConfig {
+    /// Broker host name or address.
+    pub host: String,
+    /// Broker port (default [`DEFAULT_PORT`]).
+    #[serde(default = "default_port")]
+    pub port: u16,
+    /// Client id; the broker keeps the session under it, so it must be stable and unique.
+    pub client_id: String,
+    /// User name (Gooee: `authorization`); none connects anonymously.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Environment variable holding the password (Gooee: the user API token).
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// Topic filters to subscribe to, on top of those the connector plugin asks for in its
+    /// answer to `start` (default none).
+    #[serde(default)]
+    pub topics: Vec<String>,
+    /// Keep-alive interval in seconds (default [`DEFAULT_KEEP_ALIVE_SECS`]; at least 5).
+    #[serde(default = "default_keep_alive")]
+    pub keep_alive_secs: u64,
+    /// First reconnect delay in milliseconds, doubled after each failure (default
+    /// [`DEFAULT_BACKOFF_MIN_MS`]).
+    #[serde(default = "default_backoff_min")]
+    pub reconnect_min_ms: u64,
+    /// Longest reconnect delay in milliseconds (default [`DEFAULT_BACKOFF_MAX_MS`]).
+    #[serde(default = "default_backoff_max")]
+    pub reconnect_max_ms: u64,
+}
+
+/// Whether `filter` is a valid MQTT 3.1.1 topic filter: not empty, `#` only as the last level,
+/// `+` only as a whole level, no NUL.
+pub fn valid_filter(filter: &str) -> bool {
+    if filter.is_empty() || filter.contains('\0') || filter.len() > 65_535 {
+        return false;
+    }
+    let levels: Vec<&str> = filter.split('/').collect();
+    let last = levels.len() - 1;
+    levels.iter().enumerate().all(|(i, level)| match *level {
+        "#" => i == last,
+        "+" => true,
+        l => !l.contains('#') && !l.contains('+'),
+    })
+}
+
+impl MqttConfig {
+    /// Pure checks; one message per problem.
+    pub fn validate(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.host.trim().is_empty() {
+            out.push("host is empty".into());
+        }
+        if self.port == 0 {
+            out.push("port must be above 0".into());
+        }
+        if self.client_id.is_empty() {
+            out.push("client_id is empty (a persistent session needs a stable id)".into());
+        }
+        if self.password_env.as_deref() == Some("") {
+            out.push("password_env is empty".into());
+        }
+        if self.password_env.is_some() && self.username.is_none() {
+            out.push("password_env is set without a username".into());
+        }
+        for t in &self.topics {
+            if !valid_filter(t) {
+                out.push(format!("topics: {t:?} is not a valid MQTT topic filter"));
+            }
+        }
+        if self.keep_alive_secs < 5 {
+            out.push("keep_alive_secs must be at least 5".into());
+        }
+        if self.reconnect_min_ms == 0 {
+            out.push("reconnect_min_ms must be above 0".into());
+        }
+        if self.reconnect_max_ms < self.reconnect_min_ms {
+            out.push("reconnect_max_ms must not be below reconnect_min_ms".into());
+        }
+        out
+    }
+
+    /// Builds the client, reading the password from the environment.
+    ///
+    /// # Errors
+    /// [`TransportError::MissingSecret`] when `password_env` names an unset variable.
+    pub fn build(&self, secrets: &crate::config::Secrets) -> Result<Mqtt, TransportError> {
+        let password = match &self.password_env {
+            Some(var) => Some(secrets.get(var).ok_or_else(|| TransportError::MissingSecret(var.clone()))?),
+            None => None,
+        };
+        Ok(Mqtt { config: self.clone(), password })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MqttConfig, valid_filter};
+
+    fn config() -> MqttConfig {
+        MqttConfig {
+            host: "127.0.0.1".into(),
+            port: 1883,
+            client_id: "passerelle".into(),
+            username: Some("authorization".into()),
+            password_env: Some("GOOEE_TOKEN".into()),
+            topics: vec!["devices/a/meta".into()],
+            keep_alive_secs: 30,
+            reconnect_min_ms: 200,
+            reconnect_max_ms: 30_000,
+        }
+    }
+
+    #[test]
+    fn filters() {
+        for ok in ["a", "a/b", "a/+/c", "a/#", "#", "+", "devices/1de8/meta/rejected"] {
+            assert!(valid_filter(ok), "{ok}");
+        }
+        for bad in ["", "a/#/b", "a/b#", "a+/b", "a/\0"] {
+            assert!(!valid_filter(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn validate_names_each_problem() {
+        assert!(config().validate().is_empty());
+        let mut c = config();
+        c.topics.push("devices/#/meta".into());
+        c.client_id.clear();
+        c.keep_alive_secs = 1;
+        let problems = c.validate();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("devices/#/meta")));
+    }
+
+    #[test]
+    fn parses_from_ron() {
+        let c: MqttConfig = ron::from_str(
+            r#"(host: "mqtt.example", client_id: "p1", username: Some("authorization"), password_env: Some("T"))"#,
+        )
+        .unwrap();
+        assert_eq!(c.port, 1883);
+        assert!(c.validate().is_empty());
+    }
+}

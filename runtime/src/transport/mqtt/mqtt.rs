@@ -1,0 +1,183 @@
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use rumqttc::{
+    AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, Publish, QoS, SubscribeReasonCode,
+};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::{MqttConfig, valid_filter};
+use crate::actor::{Ingest, error_chain};
+use crate::transport::{Running, Transport, TransportContext, TransportError};
+
+/// Capacity of the request channel between the client handle and the event loop.
+const REQUEST_CAPACITY: usize = 256;
+/// How long shutdown waits for in-flight messages to commit and be acknowledged.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The MQTT client transport. Polls the event loop in its own task; each publish is handed to
+/// the connector in a task of its own and acknowledged (PUBACK) only once it is committed.
+pub struct Mqtt {
+    pub(super) config: MqttConfig,
+    pub(super) password: Option<String>,
+}
+
+impl std::fmt::Debug for Mqtt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mqtt")
+            .field("config", &self.config)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl Transport for Mqtt {
+    fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>> {
+        Box::pin(async move {
+            let mut topics = self.config.topics.clone();
+            for t in &cx.subscriptions {
+                if !topics.contains(t) {
+                    topics.push(t.clone());
+                }
+            }
+            if let Some(bad) = topics.iter().find(|t| !valid_filter(t)) {
+                return Err(TransportError::Config(format!("{bad:?} is not a valid MQTT topic filter")));
+            }
+            if topics.is_empty() {
+                return Err(TransportError::Config(
+                    "no topic to subscribe to (neither `topics` nor the connector's start)".into(),
+                ));
+            }
+            let c = &self.config;
+            let mut options = MqttOptions::new(c.client_id.clone(), c.host.clone(), c.port);
+            options
+                .set_keep_alive(Duration::from_secs(c.keep_alive_secs))
+                .set_clean_session(false)
+                .set_manual_acks(true);
+            if let Some(user) = &c.username {
+                options.set_credentials(user.clone(), self.password.clone().unwrap_or_default());
+            }
+            let (client, eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
+            tracing::info!(connector = cx.ingest.connector(), host = %c.host, port = c.port, topics = topics.len(), "MQTT client starting.");
+            let backoff =
+                (Duration::from_millis(c.reconnect_min_ms), Duration::from_millis(c.reconnect_max_ms));
+            let task = tokio::spawn(run(client, eventloop, topics, cx.ingest, cx.shutdown, backoff));
+            Ok(Running { local_addr: None, task })
+        })
+    }
+}
+
+/// The poller: keeps the event loop turning, subscribes after each CONNACK, reconnects with
+/// backoff, and hands publishes to [`deliver`].
+async fn run(
+    client: AsyncClient,
+    mut eventloop: EventLoop,
+    topics: Vec<String>,
+    ingest: Ingest,
+    mut shutdown: watch::Receiver<bool>,
+    (min, max): (Duration, Duration),
+) -> Result<(), TransportError> {
+    let connector = ingest.connector().to_string();
+    let mut in_flight = JoinSet::new();
+    let mut delay = min;
+    // A second receiver for the backoff sleep (the select below holds the first).
+    let mut shutdown_backoff = shutdown.clone();
+    let mut stopping: Option<tokio::time::Instant> = None;
+    loop {
+        if let Some(since) = stopping
+            && (in_flight.is_empty() || since.elapsed() > SHUTDOWN_GRACE)
+        {
+            if !in_flight.is_empty() {
+                tracing::warn!(
+                    connector,
+                    pending = in_flight.len(),
+                    "MQTT messages still in flight at shutdown; the broker will redeliver them."
+                );
+            }
+            in_flight.abort_all();
+            let _ = client.try_disconnect();
+            // Give the DISCONNECT (and any last PUBACK) a chance to leave.
+            let _ = tokio::time::timeout(Duration::from_millis(500), async {
+                while let Ok(event) = eventloop.poll().await {
+                    if matches!(event, Event::Outgoing(Outgoing::Disconnect)) {
+                        break;
+                    }
+                }
+            })
+            .await;
+            return Ok(());
+        }
+        tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop), if stopping.is_none() => {
+                tracing::info!(connector, in_flight = in_flight.len(), "MQTT client stopping.");
+                stopping = Some(tokio::time::Instant::now());
+            }
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+            _ = tokio::time::sleep(Duration::from_millis(100)), if stopping.is_some() => {}
+            event = eventloop.poll() => match event {
+                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                    delay = min;
+                    tracing::info!(connector, session_present = ack.session_present, "MQTT connected.");
+                    // Always subscribe again: the broker may have lost the session.
+                    let filters = topics.iter().map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtLeastOnce));
+                    if let Err(e) = client.try_subscribe_many(filters.collect::<Vec<_>>()) {
+                        tracing::warn!(connector, error = %e, "MQTT subscribe could not be queued.");
+                    }
+                }
+                Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                    let failed = ack.return_codes.iter().filter(|c| matches!(c, SubscribeReasonCode::Failure)).count();
+                    if failed > 0 {
+                        tracing::error!(connector, failed, "MQTT broker refused subscriptions; their messages will not arrive.");
+                    }
+                }
+                Ok(Event::Incoming(Packet::Publish(publish))) => {
+                    if stopping.is_none() {
+                        in_flight.spawn(deliver(ingest.clone(), client.clone(), publish));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    if stopping.is_some() {
+                        in_flight.abort_all();
+                        return Ok(());
+                    }
+                    tracing::warn!(connector, error = %e, retry_in_ms = delay.as_millis() as u64, "MQTT connection lost; reconnecting.");
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shutdown_backoff.wait_for(|stop| *stop) => {
+                            in_flight.abort_all();
+                            return Ok(());
+                        }
+                    }
+                    delay = (delay * 2).min(max);
+                }
+            }
+        }
+    }
+}
+
+/// Submits one publish and acknowledges it once committed (2xx) or refused and dead-lettered
+/// (4xx). Anything else leaves it unacknowledged: the broker redelivers it after a reconnect.
+async fn deliver(ingest: Ingest, client: AsyncClient, publish: Publish) {
+    let topic = publish.topic.clone();
+    let connector = ingest.connector().to_string();
+    match ingest.submit(topic.clone(), Vec::new(), publish.payload.to_vec()).await {
+        Ok(ack) if (200..500).contains(&ack.status) => {
+            if let Err(e) = client.ack(&publish).await {
+                tracing::warn!(connector, topic, error = %e, "MQTT acknowledgement could not be queued; the broker will redeliver.");
+            }
+        }
+        Ok(ack) => {
+            tracing::error!(
+                connector,
+                topic,
+                status = ack.status,
+                "MQTT message not acknowledged; the broker will redeliver it after a reconnect."
+            );
+        }
+        Err(e) => {
+            tracing::error!(connector, topic, error = %error_chain(&e), "MQTT message not committed; the broker will redeliver it after a reconnect.");
+        }
+    }
+}
