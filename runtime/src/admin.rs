@@ -4,6 +4,7 @@
 //!   the last refusal's reason; connectors and where they listen).
 //! - `GET /metrics`: Prometheus text format, per connector and decoder.
 //! - `POST /decoders/{name}/reload`, `POST /decoders/{name}/rollback`.
+//! - `POST /config/reload`: the runtime's owner reads its config file again and applies it.
 //!
 //! Every request needs `Authorization: Bearer <token>`, the token read from the environment
 //! variable the config names.
@@ -84,6 +85,7 @@ struct Shared {
     registry: Registry,
     metrics: Metrics,
     connectors: Arc<BTreeMap<String, Option<SocketAddr>>>,
+    reloads: tokio::sync::mpsc::Sender<crate::ReloadRequest>,
     expected: Arc<str>,
 }
 
@@ -98,6 +100,7 @@ pub(crate) async fn start(
     registry: Registry,
     metrics: Metrics,
     connectors: BTreeMap<String, Option<SocketAddr>>,
+    reloads: tokio::sync::mpsc::Sender<crate::ReloadRequest>,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<Started> {
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
@@ -106,6 +109,7 @@ pub(crate) async fn start(
         registry,
         metrics,
         connectors: Arc::new(connectors),
+        reloads,
         expected: Arc::from(format!("Bearer {token}")),
     };
     let app = Router::new()
@@ -113,6 +117,7 @@ pub(crate) async fn start(
         .route("/metrics", get(metrics_text))
         .route("/decoders/{name}/reload", post(reload))
         .route("/decoders/{name}/rollback", post(rollback))
+        .route("/config/reload", post(reload_config))
         .with_state(shared);
     tracing::info!(%addr, "Operator endpoint listening.");
     let task = tokio::spawn(async move {
@@ -191,4 +196,25 @@ async fn rollback(State(s): State<Shared>, Path(name): Path<String>, headers: He
         return denied();
     }
     outcome(&name, s.registry.rollback(&name).await)
+}
+
+async fn reload_config(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    if !authorized(&s, &headers) {
+        return denied();
+    }
+    let (request, answer) = crate::ReloadRequest::new();
+    if s.reloads.try_send(request).is_err() {
+        return json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &serde_json::json!({"error": "a reload is already queued"}),
+        );
+    }
+    match tokio::time::timeout(std::time::Duration::from_secs(120), answer).await {
+        Ok(Ok(Ok(report))) => json(StatusCode::OK, &report),
+        Ok(Ok(Err(error))) => json(StatusCode::CONFLICT, &serde_json::json!({"error": error})),
+        _ => json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &serde_json::json!({"error": "this runtime does not take config reloads (its host does not answer them)"}),
+        ),
+    }
 }

@@ -43,4 +43,4 @@ mod runtime;
 pub mod sink;
 pub mod transport;
 
-pub use runtime::{Builder, Error, Handle, ReplayReport};
+pub use runtime::{Builder, ConfigReloadReport, Error, Handle, ReloadRequest, ReplayReport};

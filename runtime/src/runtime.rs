@@ -1,5 +1,9 @@
 //! The embedding API: [`Builder`] -> [`Handle`] -> shutdown.
 
+mod reconfigure;
+
+pub use reconfigure::ConfigReloadReport;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -7,14 +11,14 @@ use std::sync::Arc;
 
 use tokio::sync::{broadcast, watch};
 
-use crate::actor::system::{ConnectorPlan, DecoderPlan, RoutePlan};
+use crate::actor::system::{ConnectorPlan, RoutePlan};
 use crate::actor::{
     self, DecoderStatus, Ingest, IngestError, Loaded, Registry, ReloadError, ReloadOutcome, Route,
 };
 use crate::config::{Config, ConfigErrors, Secrets};
 use crate::message::{Frame, FrameOutcome, ReadingBatch};
 use crate::plugin::bindings::{Command, Event};
-use crate::plugin::{ConnectorPlugin, DecoderPlugin, Engine, PluginError};
+use crate::plugin::{ConnectorPlugin, Engine, PluginError};
 use crate::sink::SinkError;
 use crate::transport::{TransportContext, TransportError};
 
@@ -58,6 +62,9 @@ pub enum Error {
         #[source]
         source: TransportError,
     },
+    /// A config reload asks for a change that needs a restart; nothing changed.
+    #[error("config reload refused: {0}")]
+    Reload(String),
     /// Pushing frames failed.
     #[error(transparent)]
     Ingest(#[from] IngestError),
@@ -163,8 +170,12 @@ impl Builder {
             None
         };
         let (stop_tx, stop_rx) = watch::channel(false);
+        let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(4);
         let mut handle = Handle {
             running: Some(running),
+            reload_tx,
+            reload_rx: tokio::sync::Mutex::new(reload_rx),
+            config: std::sync::Mutex::new((*config).clone()),
             registry,
             metrics,
             _watcher: watcher,
@@ -221,6 +232,7 @@ impl Builder {
                 handle.registry.clone(),
                 handle.metrics.clone(),
                 connectors,
+                handle.reload_tx.clone(),
                 stop_rx.clone(),
             )
             .await;
@@ -259,28 +271,7 @@ fn plan(config: &Config) -> Result<(actor::system::Plan, Subscriptions), Error> 
     let sink_index = |n: &str| sink_names.iter().position(|s| s.as_str() == n).unwrap_or(0);
     let mut decoders = Vec::new();
     for (name, d) in &config.decoders {
-        let path = config.resolve(&d.plugin);
-        let fail = |source| Error::Plugin { name: name.clone(), path: path.display().to_string(), source };
-        let compiled = engine.compile_file(&path).map_err(fail)?;
-        let plugin = DecoderPlugin::new(&engine, &compiled, d.limits).map_err(fail)?;
-        if d.check_vectors {
-            let (_, failures) = plugin.check_vectors().map_err(fail)?;
-            if !failures.is_empty() {
-                return Err(Error::Vectors {
-                    name: name.clone(),
-                    failures: failures.iter().map(ToString::to_string).collect(),
-                });
-            }
-        }
-        tracing::info!(decoder = %name, plugin = %plugin.label(), hash = &plugin.hash()[..12], "Decoder loaded.");
-        decoders.push(DecoderPlan {
-            name: name.clone(),
-            plugin,
-            instances: d.instances,
-            path: path.canonicalize().unwrap_or(path.clone()),
-            limits: d.limits,
-            check_vectors: d.check_vectors,
-        });
+        decoders.push(reconfigure::load_decoder(&engine, config, name, d)?);
     }
     let mut connectors = Vec::new();
     let mut subscriptions = Subscriptions::new();
@@ -362,10 +353,33 @@ pub struct ReplayReport {
     pub skipped: usize,
 }
 
+/// A request to reload the config file, made through the operator endpoint
+/// (`POST /config/reload`, `passerelle reload`): the owner of the handle reads its config file
+/// again, calls [`Handle::reload_config`] and answers with [`ReloadRequest::answer`].
+#[derive(Debug)]
+pub struct ReloadRequest {
+    reply: tokio::sync::oneshot::Sender<Result<ConfigReloadReport, String>>,
+}
+
+impl ReloadRequest {
+    pub(crate) fn new() -> (Self, tokio::sync::oneshot::Receiver<Result<ConfigReloadReport, String>>) {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        (Self { reply }, rx)
+    }
+
+    /// Answers the requester with what the reload did.
+    pub fn answer(self, result: Result<ConfigReloadReport, String>) {
+        let _ = self.reply.send(result);
+    }
+}
+
 /// A running Passerelle: push frames, watch readings, find transports, shut down.
 #[derive(Debug)]
 pub struct Handle {
     running: Option<actor::system::Running>,
+    reload_tx: tokio::sync::mpsc::Sender<ReloadRequest>,
+    reload_rx: tokio::sync::Mutex<tokio::sync::mpsc::Receiver<ReloadRequest>>,
+    config: std::sync::Mutex<Config>,
     registry: Registry,
     metrics: crate::events::Metrics,
     _watcher: Option<notify::RecommendedWatcher>,
@@ -435,6 +449,11 @@ impl Handle {
     /// The address the operator endpoint listens on, when the config has one.
     pub fn admin_addr(&self) -> Option<SocketAddr> {
         self.admin_addr
+    }
+
+    /// The next config reload request from the operator endpoint; `None` once the runtime stops.
+    pub async fn config_reload_requested(&self) -> Option<ReloadRequest> {
+        self.reload_rx.lock().await.recv().await
     }
 
     /// Runs dead-letter entries through the current decoders again (all of them, or those that

@@ -5,6 +5,8 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod mosquitto;
+
 use std::path::{Path, PathBuf};
 
 use passerelle::config::Config;

@@ -11,13 +11,21 @@ use crate::harness::root;
 /// Every vendor decoder plugin built into plugins/dist (test plugins and connectors excluded).
 fn decoders() -> Vec<(String, PathBuf)> {
     let dist = root().join("plugins/dist");
+    // Connector plugins (plugins/connectors/<name>) build to <name with _>.wasm.
+    let connectors: Vec<String> = std::fs::read_dir(root().join("plugins/connectors"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().replace('-', "_"))
+        .collect();
     let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&dist)
         .unwrap_or_else(|e| panic!("{}: {e}: run scripts/build-plugins", dist.display()))
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
         .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p.clone())))
-        .filter(|(stem, _)| !stem.starts_with("hostile") && stem != "bad_vectors" && stem != "energisme_push")
+        .filter(|(stem, _)| {
+            !stem.starts_with("hostile") && stem != "bad_vectors" && !connectors.contains(stem)
+        })
         .collect();
     out.sort();
     assert!(out.len() >= 2, "decoders in plugins/dist: {out:?}");

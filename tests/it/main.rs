@@ -7,10 +7,12 @@ mod harness;
 
 mod admin;
 mod config;
+mod config_reload;
 mod embed;
 mod hostile;
 mod http_push;
 mod kit;
+mod mqtt;
 mod reload;
 mod replay;
 mod vectors;

@@ -180,6 +180,66 @@ impl Registry {
             .collect()
     }
 
+    /// Holds off every plugin reload while the caller (a config reload) rebuilds the table.
+    pub(crate) async fn exclusive(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        Arc::clone(&self.serial).lock_owned().await
+    }
+
+    /// The engine plugins compile with.
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The metrics handles of a decoder (made once per name).
+    pub(crate) fn metrics_of(&self, name: &str, metrics: &Metrics) -> DecoderMetrics {
+        self.lock().get(name).map_or_else(|| DecoderMetrics::new(metrics, name), |e| e.metrics.clone())
+    }
+
+    /// After a config reload: the decoders now loaded, at their new table positions. Entries
+    /// whose plugin changed keep their old version for rollback; removed ones are dropped.
+    pub(crate) fn replace_all(&self, loaded: Vec<Loaded>, changed: &[String], metrics: &Metrics) {
+        let mut entries = self.lock();
+        let mut next = BTreeMap::new();
+        for l in loaded {
+            let entry = match entries.remove(&l.name) {
+                Some(mut e) if !changed.contains(&l.name) => {
+                    e.index = l.index;
+                    e
+                }
+                old => {
+                    let mut previous = Vec::new();
+                    let (mut reloads, mut refused) = (0, 0);
+                    if let Some(old) = old {
+                        previous = old.previous;
+                        previous.push(old.live);
+                        reloads = old.reloads + 1;
+                        refused = old.refused;
+                    }
+                    Entry {
+                        index: l.index,
+                        path: l.path,
+                        limits: l.limits,
+                        instances: l.instances,
+                        check_vectors: l.check_vectors,
+                        live: l.plugin,
+                        previous,
+                        reloads,
+                        refused,
+                        last_error: None,
+                        metrics: DecoderMetrics::new(metrics, &l.name),
+                    }
+                }
+            };
+            next.insert(l.name, entry);
+        }
+        *entries = next;
+    }
+
+    /// The live plugin of a decoder.
+    pub(crate) fn plugin_of(&self, name: &str) -> Option<DecoderPlugin> {
+        self.lock().get(name).map(|e| e.live.clone())
+    }
+
     /// Names of the decoders loaded from `path`.
     pub(crate) fn decoders_at(&self, path: &Path) -> Vec<String> {
         self.lock().iter().filter(|(_, e)| e.path == path).map(|(n, _)| n.clone()).collect()
@@ -293,7 +353,7 @@ impl Registry {
     }
 
     /// Starts a decoder pool on the actor system (a `SyncArbiter` needs it).
-    async fn start_pool(
+    pub(crate) async fn start_pool(
         &self,
         plugin: DecoderPlugin,
         instances: usize,

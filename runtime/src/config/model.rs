@@ -19,7 +19,7 @@ const fn default_connector_instances() -> usize {
 }
 
 /// A connector: a native transport and the connector plugin that understands what it carries.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorConfig {
     /// The transport, from the table in [`crate::transport`].
@@ -42,7 +42,7 @@ pub struct ConnectorConfig {
 }
 
 /// A decoder plugin and how it runs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecoderConfig {
     /// The decoder plugin (`.wasm`, `decoder` world).
@@ -63,7 +63,7 @@ const fn yes() -> bool {
 }
 
 /// One route: frames of a devicetype go to a decoder as a vendor model, readings to sinks.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteConfig {
     /// The devicetype the source announces (Energisme `devicetype`).

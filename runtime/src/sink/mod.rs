@@ -99,7 +99,7 @@ pub trait Sink: Send + Sync + std::fmt::Debug + 'static {
 }
 
 /// The table of sink kinds.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SinkConfig {
     /// SQLite file (the embedded default).

@@ -69,7 +69,7 @@ pub trait Transport: Send + std::fmt::Debug + 'static {
 }
 
 /// The table of transport kinds.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransportConfig {
     /// HTTP push server (Energisme's envelope, seed 001).

@@ -37,6 +37,11 @@ enum Command {
     Decode(decode::Args),
     /// Prints the readings stored by a config's SQLite sink as a table.
     Readings(show::Args),
+    /// Makes a running runtime read its config file again and apply the difference.
+    Reload {
+        /// The config the runtime runs.
+        config: PathBuf,
+    },
     /// Shows the status of a running runtime (through its operator endpoint).
     Status {
         /// The config the runtime runs (its `admin` section says where to ask).
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
         Command::Deadletter { command } => show::dead_letter(&command),
         Command::Plugin { command } => plugin::run(&command),
         Command::Status { config, json } => status::status(&config, json),
+        Command::Reload { config } => status::reload_config(&config),
     };
     match result {
         Ok(code) => code,

@@ -1,7 +1,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Starts the runtime and waits for Ctrl-C or SIGTERM, then shuts down cleanly.
+use passerelle::config::Config;
+use passerelle::{ConfigReloadReport, Handle};
+
+/// Starts the runtime and serves until Ctrl-C or SIGTERM, then shuts down cleanly. SIGHUP, or
+/// `passerelle reload` through the operator endpoint, reads the config file again and applies
+/// the difference.
 pub(crate) fn run(path: &Path) -> anyhow::Result<ExitCode> {
     crate::init_logging();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -17,14 +22,37 @@ pub(crate) fn run(path: &Path) -> anyhow::Result<ExitCode> {
             Err(e) => return Err(e.into()),
         };
         let handle = builder.start().await?;
-        tracing::info!(config = %path.display(), "Passerelle running; Ctrl-C to stop.");
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        tracing::info!(config = %path.display(), "Passerelle running; Ctrl-C to stop, SIGHUP to reload the config.");
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hangup = signal(SignalKind::hangup())?;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = term.recv() => break,
+                _ = hangup.recv() => {
+                    let _ = reload(&handle, path).await;
+                }
+                Some(request) = handle.config_reload_requested() => {
+                    request.answer(reload(&handle, path).await);
+                }
+            }
         }
         tracing::info!("Shutting down.");
         handle.shutdown().await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Reads the config file again and applies it; an invalid file is refused whole.
+async fn reload(handle: &Handle, path: &Path) -> Result<ConfigReloadReport, String> {
+    let result = match Config::from_file(path) {
+        Ok(config) => handle.reload_config(config).await.map_err(|e| e.to_string()),
+        Err(errors) => Err(errors.to_string()),
+    };
+    match &result {
+        Ok(report) => tracing::info!(?report, "Config reloaded."),
+        Err(e) => tracing::error!(error = %e, "Config reload refused; the running config stays."),
+    }
+    result
 }

@@ -91,3 +91,16 @@ pub(crate) fn decoder_action(config: &Path, name: &str, action: &str) -> anyhow:
     println!("{}", body.trim());
     Ok(if code == 200 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
+
+/// Asks a running runtime to reload its config file; prints what changed or every error.
+pub(crate) fn reload_config(config: &Path) -> anyhow::Result<ExitCode> {
+    let (code, body) = request(config, "POST", "/config/reload")?;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
+    if code == 200 {
+        println!("config reloaded: {v}");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("config reload refused ({code}):\n{}", v["error"].as_str().unwrap_or_default());
+        Ok(ExitCode::FAILURE)
+    }
+}

@@ -13,7 +13,7 @@ const fn default_max_group() -> usize {
 }
 
 /// Configuration of the SQLite sink.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SqliteConfig {
     /// Database file, relative to the config file; created if missing.

@@ -19,7 +19,7 @@ const fn default_max_body() -> usize {
 }
 
 /// Configuration of the HTTP push server.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpPushConfig {
     /// Address to listen on (default [`DEFAULT_LISTEN`]; port 0 picks a free port).

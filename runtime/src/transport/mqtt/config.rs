@@ -29,7 +29,7 @@ const fn default_backoff_max() -> u64 {
 ///
 /// The session is persistent (`clean_session` false) and every subscription is QoS 1: the
 /// broker keeps what arrives while Passerelle is away, and redelivers what was not acknowledged.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MqttConfig {
     /// Broker host name or address.

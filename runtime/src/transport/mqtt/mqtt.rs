@@ -109,7 +109,7 @@ async fn run(
             return Ok(());
         }
         tokio::select! {
-            _ = shutdown.wait_for(|stop| *stop), if stopping.is_none() => {
+            _ = stopped(&mut shutdown), if stopping.is_none() => {
                 tracing::info!(connector, in_flight = in_flight.len(), "MQTT client stopping.");
                 stopping = Some(tokio::time::Instant::now());
             }
@@ -145,7 +145,7 @@ async fn run(
                     tracing::warn!(connector, error = %e, retry_in_ms = delay.as_millis() as u64, "MQTT connection lost; reconnecting.");
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
-                        _ = shutdown_backoff.wait_for(|stop| *stop) => {
+                        _ = stopped(&mut shutdown_backoff) => {
                             in_flight.abort_all();
                             return Ok(());
                         }
@@ -155,6 +155,11 @@ async fn run(
             }
         }
     }
+}
+
+/// Resolves once the runtime shuts down (or the sender is gone).
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
 }
 
 /// Submits one publish and acknowledges it once committed (2xx) or refused and dead-lettered

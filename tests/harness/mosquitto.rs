@@ -1,0 +1,144 @@
+//! A real Mosquitto broker on loopback: an ephemeral port, a temporary persistence directory,
+//! killed on drop. `kill` (SIGKILL, no clean save) and `restart` (same port, same directory)
+//! simulate a broker crash.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where Debian installs the broker (`scripts/install-peers` installs it).
+pub const BINARY: &str = "/usr/sbin/mosquitto";
+/// The publishing client from `mosquitto-clients`.
+pub const PUB: &str = "/usr/bin/mosquitto_pub";
+
+/// A running broker.
+pub struct Mosquitto {
+    child: Option<Child>,
+    /// The loopback port it listens on.
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+impl Mosquitto {
+    /// Starts a broker with persistence (saved after every change) on a free port.
+    pub fn start() -> Self {
+        for bin in [BINARY, PUB] {
+            assert!(
+                Path::new(bin).exists(),
+                "{bin} is missing: run scripts/install-peers (installs mosquitto and mosquitto-clients)"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut m = Self { child: None, port, dir };
+        m.write_config();
+        m.spawn();
+        m
+    }
+
+    fn write_config(&self) {
+        let d = self.dir.path().display();
+        let conf = format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\nuser root\npersistence true\n\
+             persistence_location {d}/\nautosave_on_changes true\nautosave_interval 1\n\
+             max_queued_messages 10000\nlog_dest file {d}/mosquitto.log\nlog_type all\n",
+            port = self.port
+        );
+        std::fs::write(self.dir.path().join("mosquitto.conf"), conf).unwrap();
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new(BINARY)
+            .arg("-c")
+            .arg(self.dir.path().join("mosquitto.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {BINARY} ({e}): run scripts/install-peers"));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {} within 10 s: {}",
+                self.port,
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the broker with SIGKILL: no clean shutdown, only what it autosaved survives.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the broker again on the same port and persistence directory.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// The persistence and log directory.
+    pub fn dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// The broker's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("mosquitto.log")).unwrap_or_default()
+    }
+
+    /// Waits until the log contains `needle` (e.g. `Sending SUBACK to <client id>`).
+    pub async fn wait_for_log(&self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.log().contains(needle) {
+            assert!(Instant::now() < deadline, "mosquitto log never showed {needle:?}:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Publishes each message on its topic with QoS 1 through `mosquitto_pub` (one process per
+    /// topic, one message per line); returns once the broker acknowledged them all.
+    pub fn publish(&self, messages: &[(&str, String)]) {
+        let mut topics: Vec<&str> = Vec::new();
+        for (t, _) in messages {
+            if !topics.contains(t) {
+                topics.push(t);
+            }
+        }
+        for topic in topics {
+            let mut child = Command::new(PUB)
+                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q", "1", "-i"])
+                .arg(format!("it-pub-{}", std::process::id()))
+                .args(["-t", topic, "-l"])
+                .stdin(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {PUB} ({e}): run scripts/install-peers"));
+            let mut stdin = child.stdin.take().unwrap();
+            for (_, m) in messages.iter().filter(|(t, _)| *t == topic) {
+                assert!(!m.contains('\n'), "one line per message");
+                writeln!(stdin, "{m}").unwrap();
+            }
+            drop(stdin);
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "mosquitto_pub failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
