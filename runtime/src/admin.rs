@@ -4,6 +4,8 @@
 //!   the last refusal's reason; connectors and where they listen).
 //! - `GET /metrics`: Prometheus text format, per connector and decoder.
 //! - `POST /decoders/{name}/reload`, `POST /decoders/{name}/rollback`.
+//! - `POST /decoders/{name}/shadow` with `{"plugin": "/path/to/candidate.wasm"}`: a shadow run;
+//!   `POST /decoders/{name}/promote` makes the candidate live.
 //! - `POST /config/reload`: the runtime's owner reads its config file again and applies it.
 //!
 //! Every request needs `Authorization: Bearer <token>`, the token read from the environment
@@ -117,6 +119,8 @@ pub(crate) async fn start(
         .route("/metrics", get(metrics_text))
         .route("/decoders/{name}/reload", post(reload))
         .route("/decoders/{name}/rollback", post(rollback))
+        .route("/decoders/{name}/shadow", post(shadow))
+        .route("/decoders/{name}/promote", post(promote))
         .route("/config/reload", post(reload_config))
         .with_state(shared);
     tracing::info!(%addr, "Operator endpoint listening.");
@@ -217,4 +221,39 @@ async fn reload_config(State(s): State<Shared>, headers: HeaderMap) -> Response 
             &serde_json::json!({"error": "this runtime does not take config reloads (its host does not answer them)"}),
         ),
     }
+}
+
+/// Body of `POST /decoders/{name}/shadow`.
+#[derive(Debug, Deserialize)]
+struct ShadowRequest {
+    plugin: std::path::PathBuf,
+}
+
+async fn shadow(
+    State(s): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if !authorized(&s, &headers) {
+        return denied();
+    }
+    let request: ShadowRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": format!("body: {e}")})),
+    };
+    match s.registry.shadow(&name, &request.plugin).await {
+        Ok(status) => json(StatusCode::OK, &status),
+        Err(e) => json(
+            StatusCode::CONFLICT,
+            &serde_json::json!({"decoder": name, "error": crate::actor::error_chain(&e)}),
+        ),
+    }
+}
+
+async fn promote(State(s): State<Shared>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+    if !authorized(&s, &headers) {
+        return denied();
+    }
+    outcome(&name, s.registry.promote(&name).await)
 }

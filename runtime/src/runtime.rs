@@ -438,6 +438,28 @@ impl Handle {
         self.registry.reload(name).await
     }
 
+    /// Starts a candidate version of a decoder from `plugin` beside the live one: it decodes
+    /// copies of the live frames, compared and never stored; [`Handle::decoders`] shows the
+    /// agreement and the first differences.
+    ///
+    /// # Errors
+    /// [`ReloadError`] when the candidate does not load, fails its vectors or drops a routed model.
+    pub async fn shadow_decoder(
+        &self,
+        name: &str,
+        plugin: &Path,
+    ) -> Result<crate::actor::ShadowStatus, ReloadError> {
+        self.registry.shadow(name, plugin).await
+    }
+
+    /// Makes a decoder's shadow candidate live; the live version is kept for rollback.
+    ///
+    /// # Errors
+    /// [`ReloadError::NoShadow`] when none runs.
+    pub async fn promote_decoder(&self, name: &str) -> Result<ReloadOutcome, ReloadError> {
+        self.registry.promote(name).await
+    }
+
     /// Goes back to the decoder's previous version.
     ///
     /// # Errors
@@ -469,7 +491,11 @@ impl Handle {
         let Some((_, sink)) = table.sinks.get(table.dead_letter) else { return Ok(ReplayReport::default()) };
         let entries = sink.dead_letters().await?;
         let decoder_of = |devicetype: &str| {
-            table.routes.get(devicetype).and_then(|r| table.decoders.get(r.decoder)).map(|d| d.0.to_string())
+            table
+                .routes
+                .get(devicetype)
+                .and_then(|r| table.decoders.get(r.decoder))
+                .map(|d| d.name.to_string())
         };
         let mut report = ReplayReport::default();
         let mut todo = Vec::new();

@@ -18,6 +18,27 @@ pub struct Mosquitto {
     /// The loopback port it listens on.
     pub port: u16,
     dir: tempfile::TempDir,
+    /// Whether it listens with TLS and requires a client certificate.
+    tls: bool,
+}
+
+/// The PEM files of a TLS broker, made with the `openssl` command in its directory.
+pub struct TlsFiles {
+    /// The CA that signs the broker and client certificates.
+    pub ca: PathBuf,
+    /// The client certificate.
+    pub client_cert: PathBuf,
+    /// The client certificate's key.
+    pub client_key: PathBuf,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run openssl ({e}): install the openssl package"));
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn free_port() -> u16 {
@@ -28,6 +49,16 @@ fn free_port() -> u16 {
 impl Mosquitto {
     /// Starts a broker with persistence (saved after every change) on a free port.
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// Starts a broker that listens with TLS only and requires a client certificate signed by
+    /// its own test CA (see [`Mosquitto::tls_files`]).
+    pub fn start_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Self {
         for bin in [BINARY, PUB] {
             assert!(
                 Path::new(bin).exists(),
@@ -36,16 +67,79 @@ impl Mosquitto {
         }
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut m = Self { child: None, port, dir };
+        let mut m = Self { child: None, port, dir, tls };
+        if tls {
+            m.make_certificates();
+        }
         m.write_config();
         m.spawn();
         m
     }
 
+    fn make_certificates(&self) {
+        let d = self.dir.path();
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        openssl(
+            d,
+            &[
+                &["req", "-x509"][..],
+                &ec,
+                &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=it-ca"],
+            ]
+            .concat(),
+        );
+        std::fs::write(d.join("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+            .unwrap();
+        std::fs::write(d.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+        for (name, cn) in [("server", "127.0.0.1"), ("client", "it-client")] {
+            let (key, csr, pem, ext) =
+                (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.ext"));
+            openssl(
+                d,
+                &[&["req"][..], &ec, &["-keyout", &key, "-out", &csr, "-subj", &format!("/CN={cn}")]]
+                    .concat(),
+            );
+            openssl(
+                d,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    &pem,
+                    "-days",
+                    "2",
+                    "-extfile",
+                    &ext,
+                ],
+            );
+        }
+    }
+
+    /// The CA and client certificate of a TLS broker.
+    pub fn tls_files(&self) -> TlsFiles {
+        let d = self.dir.path();
+        TlsFiles { ca: d.join("ca.pem"), client_cert: d.join("client.pem"), client_key: d.join("client.key") }
+    }
+
     fn write_config(&self) {
         let d = self.dir.path().display();
+        let tls = if self.tls {
+            format!(
+                "cafile {d}/ca.pem\ncertfile {d}/server.pem\nkeyfile {d}/server.key\n\
+                 require_certificate true\n"
+            )
+        } else {
+            String::new()
+        };
         let conf = format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\nuser root\npersistence true\n\
+            "listener {port} 127.0.0.1\n{tls}allow_anonymous true\nuser root\npersistence true\n\
              persistence_location {d}/\nautosave_on_changes true\nautosave_interval 1\n\
              max_queued_messages 10000\nlog_dest file {d}/mosquitto.log\nlog_type all\n",
             port = self.port
@@ -121,6 +215,7 @@ impl Mosquitto {
                 .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q", "1", "-i"])
                 .arg(format!("it-pub-{}", std::process::id()))
                 .args(["-t", topic, "-l"])
+                .args(self.tls_args())
                 .stdin(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -134,6 +229,19 @@ impl Mosquitto {
             let out = child.wait_with_output().unwrap();
             assert!(out.status.success(), "mosquitto_pub failed: {}", String::from_utf8_lossy(&out.stderr));
         }
+    }
+}
+
+impl Mosquitto {
+    fn tls_args(&self) -> Vec<String> {
+        if !self.tls {
+            return Vec::new();
+        }
+        let f = self.tls_files();
+        [("--cafile", f.ca), ("--cert", f.client_cert), ("--key", f.client_key)]
+            .into_iter()
+            .flat_map(|(flag, p)| [flag.to_string(), p.display().to_string()])
+            .collect()
     }
 }
 

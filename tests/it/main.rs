@@ -15,4 +15,5 @@ mod kit;
 mod mqtt;
 mod reload;
 mod replay;
+mod shadow;
 mod vectors;

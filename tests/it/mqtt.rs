@@ -202,3 +202,70 @@ async fn a_topic_outside_the_table_is_refused() {
     assert!(matches!(err, passerelle::Error::Config(_)), "{err:#}");
     assert!(err.to_string().contains("devices/#/meta"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_queued_while_passerelle_is_down_survive_a_broker_crash() {
+    const N: u32 = 10;
+    let mut broker = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let topic = format!("devices/{DEVICE}/meta");
+    // The first run creates the persistent session (client id and subscriptions), then stops.
+    let rt = start(&broker, "it-gooee-offline", dir.path()).await;
+    rt.handle.shutdown().await.unwrap();
+    // While Passerelle is away the broker queues for its session; then it crashes.
+    let messages: Vec<(&str, String)> =
+        (0..N).map(|i| (topic.as_str(), meta("humidity", f64::from(i), "%RH", i))).collect();
+    broker.publish(&messages);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    broker.restart();
+    // The next run, same client id and database, gets every queued message once.
+    let rt = harness::start_in(
+        &config(&broker, "it-gooee-offline", &format!(r#""devices": "{DEVICE}", "areas": "{AREA}""#), ""),
+        dir.path(),
+    )
+    .await;
+    wait_until("N rows", || rt.readings().len() >= N as usize).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rt.readings().len(), N as usize);
+    rt.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_a_client_certificate() {
+    let broker = Mosquitto::start_tls();
+    let f = broker.tls_files();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = format!(r#""devices": "{DEVICE}""#);
+    let plain = config(&broker, "it-gooee-tls", &settings, "");
+    let with_tls = |cert: bool| {
+        let client = if cert {
+            format!(
+                r#", client_cert_file: "{}", client_key_file: "{}""#,
+                f.client_cert.display(),
+                f.client_key.display()
+            )
+        } else {
+            String::new()
+        };
+        plain.replace(
+            "reconnect_max_ms: 500)",
+            &format!(r#"reconnect_max_ms: 500, tls: (ca_file: "{}"{client}))"#, f.ca.display()),
+        )
+    };
+    // Without a client certificate the broker refuses the handshake: never subscribed.
+    let refused =
+        harness::start_in(&with_tls(false).replace("it-gooee-tls", "it-gooee-nocert"), dir.path()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let log = broker.log();
+    assert!(!log.contains("it-gooee-nocert"), "the CONNECT never got through the handshake:\n{log}");
+    assert!(log.contains("OpenSSL Error"), "the broker refused a handshake:\n{log}");
+    refused.handle.shutdown().await.unwrap();
+    // With it, messages flow.
+    let rt = harness::start_in(&with_tls(true), dir.path()).await;
+    broker.wait_for_log("Sending SUBACK to it-gooee-tls", Duration::from_secs(10)).await;
+    let topic = format!("devices/{DEVICE}/meta");
+    broker.publish(&[(&topic, meta("temperature", 19.5, "C", 7))]);
+    wait_until("1 row", || rt.readings().len() == 1).await;
+    assert_eq!(rt.readings()[0].value, Value::Number(19.5));
+    rt.handle.shutdown().await.unwrap();
+}

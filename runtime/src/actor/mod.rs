@@ -14,6 +14,7 @@ mod decoder;
 mod ingest;
 mod reload;
 mod router;
+mod shadow;
 pub(crate) mod system;
 mod watch;
 
@@ -24,5 +25,6 @@ pub use reload::{DecoderStatus, ReloadError, ReloadOutcome};
 pub(crate) use reload::{Loaded, Registry};
 pub use router::RouteError;
 pub(crate) use router::error_chain;
-pub(crate) use router::{Route, RouteEntry, RouteTable, Router};
+pub(crate) use router::{DecoderSlot, Route, RouteEntry, RouteTable, Router};
+pub use shadow::{MAX_DIFFERENCES, ShadowStatus};
 pub(crate) use watch::watch;

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use actix::{Addr, SyncArbiter};
 use tokio::sync::oneshot;
 
+use super::shadow::{Shadow, ShadowStatus};
 use super::{DecoderActor, Router};
 use crate::events::{DecoderMetrics, Metrics, PluginRefused, PluginSwapped};
 use crate::plugin::{DecoderPlugin, Engine, Limits, PluginError};
@@ -51,6 +52,8 @@ pub struct DecoderStatus {
     pub refused: u64,
     /// Why the last candidate was refused, when the last attempt failed.
     pub last_error: Option<String>,
+    /// A candidate decoding beside the live version, and how they compare.
+    pub shadow: Option<ShadowStatus>,
 }
 
 /// What a reload did.
@@ -98,6 +101,9 @@ pub enum ReloadError {
         /// The models missing.
         models: Vec<String>,
     },
+    /// No shadow candidate to promote.
+    #[error("decoder {0}: no shadow candidate running")]
+    NoShadow(String),
     /// Nothing to roll back to.
     #[error("decoder {0}: no previous version")]
     NoPrevious(String),
@@ -165,6 +171,7 @@ impl Registry {
 
     /// Status of every decoder.
     pub(crate) fn status(&self) -> Vec<DecoderStatus> {
+        let table = self.router.snapshot();
         self.lock()
             .iter()
             .map(|(name, e)| DecoderStatus {
@@ -176,6 +183,7 @@ impl Registry {
                 reloads: e.reloads,
                 refused: e.refused,
                 last_error: e.last_error.clone(),
+                shadow: table.decoders.get(e.index).and_then(|s| s.shadow.as_ref()).map(|s| s.status()),
             })
             .collect()
     }
@@ -276,6 +284,55 @@ impl Registry {
         self.swap_in(name, candidate, false).await
     }
 
+    /// Starts a candidate version from `path` beside the live one: it must load, pass its own
+    /// vectors and handle the routed models; then it decodes copies of live frames, compared and
+    /// never stored, until promoted or stopped. A new shadow replaces the previous one.
+    pub(crate) async fn shadow(&self, name: &str, path: &Path) -> Result<ShadowStatus, ReloadError> {
+        let _one_at_a_time = self.serial.lock().await;
+        let (index, limits, check) = {
+            let entries = self.lock();
+            let e = entries.get(name).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
+            (e.index, e.limits, e.check_vectors)
+        };
+        let (engine, owned, path) = (self.engine.clone(), name.to_string(), path.to_path_buf());
+        let candidate = tokio::task::spawn_blocking(move || load(&engine, &owned, &path, limits, check, ""))
+            .await
+            .map_err(|_| ReloadError::Stopping)??
+            .ok_or(ReloadError::Stopping)?;
+        self.check_models(name, &candidate)?;
+        let quiet = DecoderMetrics::new(&Metrics::default(), name);
+        let addr = self.start_pool(candidate.clone(), 1, quiet).await?;
+        let shadow = Arc::new(Shadow::new(candidate, addr));
+        let status = shadow.status();
+        self.set_shadow(index, Some(shadow));
+        tracing::info!(decoder = name, candidate = %status.plugin, "Shadow run started.");
+        Ok(status)
+    }
+
+    /// Makes the shadow candidate the live version (the live one is kept for rollback).
+    pub(crate) async fn promote(&self, name: &str) -> Result<ReloadOutcome, ReloadError> {
+        let _one_at_a_time = self.serial.lock().await;
+        let index =
+            self.lock().get(name).map(|e| e.index).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
+        let table = self.router.snapshot();
+        let shadow = table
+            .decoders
+            .get(index)
+            .and_then(|s| s.shadow.clone())
+            .ok_or_else(|| ReloadError::NoShadow(name.to_string()))?;
+        let outcome = self.swap_in(name, shadow.plugin.clone(), false).await?;
+        self.set_shadow(index, None);
+        Ok(outcome)
+    }
+
+    fn set_shadow(&self, index: usize, shadow: Option<Arc<Shadow>>) {
+        let mut table = (*self.router.snapshot()).clone();
+        if let Some(slot) = table.decoders.get_mut(index) {
+            slot.shadow = shadow;
+        }
+        self.router.swap(table);
+    }
+
     /// Goes back to the previous version.
     pub(crate) async fn rollback(&self, name: &str) -> Result<ReloadOutcome, ReloadError> {
         let _one_at_a_time = self.serial.lock().await;
@@ -331,8 +388,8 @@ impl Registry {
         let addr = self.start_pool(plugin.clone(), instances, metrics).await?;
         let mut table = (*self.router.snapshot()).clone();
         if let Some(slot) = table.decoders.get_mut(index) {
-            slot.1 = Arc::clone(plugin.label());
-            slot.2 = addr;
+            slot.label = Arc::clone(plugin.label());
+            slot.addr = addr;
         }
         self.router.swap(table);
         let outcome =

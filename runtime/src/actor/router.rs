@@ -5,6 +5,7 @@ use actix::Addr;
 use futures::future::join_all;
 use tokio::sync::broadcast;
 
+use super::shadow::{Shadow, summarize};
 use super::{DecodeBatch, DecoderActor};
 use crate::events::{DeliveryMetrics, FrameDeadLettered};
 use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch, Rejected, Stage};
@@ -22,12 +23,25 @@ pub(crate) struct RouteEntry {
     pub(crate) sinks: Arc<[usize]>,
 }
 
+/// One decoder in the route table: its live pool, and a candidate decoding beside it.
+#[derive(Debug, Clone)]
+pub(crate) struct DecoderSlot {
+    /// Decoder name in the config.
+    pub(crate) name: Arc<str>,
+    /// `name@version` of the live plugin.
+    pub(crate) label: Arc<str>,
+    /// The live pool.
+    pub(crate) addr: Addr<DecoderActor>,
+    /// A shadow candidate: decodes the same frames, compared, never stored.
+    pub(crate) shadow: Option<Arc<Shadow>>,
+}
+
 /// The route table, as data: devicetype -> decoder, model, sinks.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RouteTable {
     pub(crate) routes: HashMap<Arc<str>, RouteEntry>,
-    /// Decoder pools: (name, plugin label `name@version`, pool).
-    pub(crate) decoders: Vec<(Arc<str>, Arc<str>, Addr<DecoderActor>)>,
+    /// Decoder pools, in config order.
+    pub(crate) decoders: Vec<DecoderSlot>,
     pub(crate) sinks: Vec<(Arc<str>, Arc<dyn Sink>)>,
     pub(crate) dead_letter: usize,
 }
@@ -134,11 +148,17 @@ impl Router {
         }
 
         let calls = per_decoder.into_iter().filter_map(|(d, (idx, items))| {
-            let addr = table.decoders.get(d)?.2.clone();
-            Some(async move { (idx, addr.send(DecodeBatch(items)).await) })
+            let slot = table.decoders.get(d)?;
+            let addr = slot.addr.clone();
+            // A shadow candidate gets copies of the frames, only while one runs.
+            let shadow = slot.shadow.clone().map(|s| (s, items.clone()));
+            Some(async move { (idx, addr.send(DecodeBatch(items)).await, shadow) })
         });
-        for (idx, result) in join_all(calls).await {
+        for (idx, result, shadow) in join_all(calls).await {
             let results = result.map_err(|_| RouteError::Mailbox("decoder"))?;
+            if let Some((shadow, frames)) = shadow {
+                shadow.compare(frames, results.iter().map(|(_, r)| summarize(r)).collect());
+            }
             for (i, (frame, decoded)) in idx.into_iter().zip(results) {
                 match decoded {
                     Ok(readings) => {
@@ -156,7 +176,7 @@ impl Router {
                                 .routes
                                 .get(&frame.devicetype)
                                 .and_then(|r| table.decoders.get(r.decoder))
-                                .map(|d| d.1.to_string()),
+                                .map(|d| d.label.to_string()),
                         };
                         let error = error_chain(&e);
                         let metrics = &self.metrics;

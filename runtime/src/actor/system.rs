@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use actix::{Addr, SyncArbiter};
+use actix::SyncArbiter;
 use tokio::sync::{broadcast, oneshot};
 
+use super::router::DecoderSlot;
 use super::{ConnectorActor, DecoderActor, Ingest, RouteEntry, RouteTable, Router};
 use crate::events::{DecoderMetrics, DeliveryMetrics, InboundMetrics};
 use crate::plugin::{ConnectorPlugin, DecoderPlugin};
@@ -90,7 +91,7 @@ type Built = (Router, HashMap<String, Ingest>);
 fn build(plan: Plan) -> Built {
     let sinks: Vec<(Arc<str>, Arc<dyn Sink>)> =
         plan.sinks.into_iter().map(|(name, sink)| (Arc::from(name), Arc::from(sink))).collect();
-    let decoders: Vec<(Arc<str>, Arc<str>, Addr<DecoderActor>)> = plan
+    let decoders: Vec<DecoderSlot> = plan
         .decoders
         .into_iter()
         .map(|DecoderPlan { name, plugin, instances, .. }| {
@@ -100,7 +101,7 @@ fn build(plan: Plan) -> Built {
                 instance: plugin.instance(),
                 metrics: metrics.clone(),
             });
-            (Arc::from(name), label, addr)
+            DecoderSlot { name: Arc::from(name), label, addr, shadow: None }
         })
         .collect();
     let routes = plan

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::{Error, Handle};
 use crate::actor::system::DecoderPlan;
-use crate::actor::{Loaded, RouteEntry, RouteTable};
+use crate::actor::{DecoderSlot, Loaded, RouteEntry, RouteTable};
 use crate::config::{Config, DecoderConfig};
 use crate::plugin::{DecoderPlugin, Engine};
 use crate::sink::Sink;
@@ -142,10 +142,16 @@ impl Handle {
                     } else {
                         report.decoders_added.push(name.clone());
                     }
-                    (plan.plugin.clone(), (Arc::from(name.as_str()), Arc::clone(plan.plugin.label()), addr))
+                    let slot = DecoderSlot {
+                        name: Arc::from(name.as_str()),
+                        label: Arc::clone(plan.plugin.label()),
+                        addr,
+                        shadow: None,
+                    };
+                    (plan.plugin.clone(), slot)
                 }
                 None => {
-                    let slot = table.decoders.iter().find(|s| &*s.0 == name).cloned();
+                    let slot = table.decoders.iter().find(|s| &*s.name == name).cloned();
                     let plugin = live.get(name).cloned();
                     match (slot, plugin) {
                         (Some(slot), Some(plugin)) => (plugin, slot),

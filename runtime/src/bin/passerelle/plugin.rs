@@ -53,6 +53,25 @@ pub(crate) enum PluginCommand {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Runs a candidate plugin file beside a decoder's live version in a running runtime: it
+    /// decodes live traffic, compared and never stored; `passerelle status` shows the agreement.
+    Shadow {
+        /// The decoder name in the config.
+        name: String,
+        /// The candidate plugin (`.wasm`).
+        plugin: PathBuf,
+        /// The config the runtime runs.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Makes a decoder's shadow candidate live in a running runtime.
+    Promote {
+        /// The decoder name in the config.
+        name: String,
+        /// The config the runtime runs.
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Makes a running runtime go back to a decoder's previous version.
     Rollback {
         /// The decoder name in the config.
@@ -83,6 +102,8 @@ pub(crate) fn run(command: &PluginCommand) -> anyhow::Result<ExitCode> {
         PluginCommand::Fuzz { plugin, iterations, seed } => fuzz_cmd(plugin, *iterations, *seed),
         PluginCommand::Bench { plugin, seconds } => bench_cmd(plugin, *seconds),
         PluginCommand::Inspect { plugin } => inspect(plugin),
+        PluginCommand::Shadow { name, plugin, config } => crate::status::shadow(config, name, plugin),
+        PluginCommand::Promote { name, config } => crate::status::decoder_action(config, name, "promote"),
         PluginCommand::Reload { name, config } => crate::status::decoder_action(config, name, "reload"),
         PluginCommand::Rollback { name, config } => crate::status::decoder_action(config, name, "rollback"),
     }

@@ -15,6 +15,10 @@ use passerelle::config::Config;
 /// A request to the operator endpoint of the runtime a config describes. Plain HTTP/1.1 on
 /// loopback: no client library needed.
 fn request(config_path: &Path, method: &str, path: &str) -> anyhow::Result<(u16, String)> {
+    request_with(config_path, method, path, "")
+}
+
+fn request_with(config_path: &Path, method: &str, path: &str, body: &str) -> anyhow::Result<(u16, String)> {
     let config = Config::from_file(config_path)?;
     let admin = config
         .admin
@@ -26,8 +30,9 @@ fn request(config_path: &Path, method: &str, path: &str) -> anyhow::Result<(u16,
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        admin.listen
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        admin.listen,
+        body.len()
     )?;
     let mut raw = String::new();
     stream.read_to_string(&mut raw)?;
@@ -77,6 +82,19 @@ pub(crate) fn status(config: &Path, as_json: bool) -> anyhow::Result<ExitCode> {
             d["last_error"].as_str().unwrap_or("-")
         );
     }
+    for d in v["decoders"].as_array().into_iter().flatten().filter(|d| d["shadow"].is_object()) {
+        let s = &d["shadow"];
+        println!(
+            "  shadow of {}: {} compared {} agreed {}",
+            d["name"].as_str().unwrap_or_default(),
+            s["plugin"].as_str().unwrap_or_default(),
+            s["compared"].as_u64().unwrap_or(0),
+            s["agreed"].as_u64().unwrap_or(0)
+        );
+        for diff in s["differences"].as_array().into_iter().flatten() {
+            println!("    differs: {}", diff.as_str().unwrap_or_default());
+        }
+    }
     println!();
     println!("{:<14} LISTEN", "CONNECTOR");
     for c in v["connectors"].as_array().into_iter().flatten() {
@@ -103,4 +121,13 @@ pub(crate) fn reload_config(config: &Path) -> anyhow::Result<ExitCode> {
         eprintln!("config reload refused ({code}):\n{}", v["error"].as_str().unwrap_or_default());
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// Starts a shadow run of a candidate plugin file in a running runtime.
+pub(crate) fn shadow(config: &Path, name: &str, plugin: &Path) -> anyhow::Result<ExitCode> {
+    let plugin = plugin.canonicalize().with_context(|| format!("{}", plugin.display()))?;
+    let body = serde_json::json!({ "plugin": plugin }).to_string();
+    let (code, body) = request_with(config, "POST", &format!("/decoders/{name}/shadow"), &body)?;
+    println!("{}", body.trim());
+    Ok(if code == 200 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

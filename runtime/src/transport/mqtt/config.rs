@@ -1,3 +1,5 @@
+use std::path::PathBuf;
+
 use serde::Deserialize;
 
 use super::Mqtt;
@@ -59,6 +61,27 @@ pub struct MqttConfig {
     /// Longest reconnect delay in milliseconds (default [`DEFAULT_BACKOFF_MAX_MS`]).
     #[serde(default = "default_backoff_max")]
     pub reconnect_max_ms: u64,
+    /// TLS (needs the `transport-mqtt-tls` feature); none connects in plain TCP (default).
+    #[serde(default)]
+    pub tls: Option<MqttTlsConfig>,
+}
+
+/// TLS settings of the MQTT transport (rustls; feature `transport-mqtt-tls`). Paths are taken
+/// as given (relative ones from the working directory).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqttTlsConfig {
+    /// PEM file of the certificate authorities that sign the broker's certificate; none trusts
+    /// the system's roots (default none).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// PEM file of the client certificate (and its chain), for brokers that require one
+    /// (Gooee's `client.pem`); set together with `client_key_file` (default none).
+    #[serde(default)]
+    pub client_cert_file: Option<PathBuf>,
+    /// PEM file of the client certificate's private key (default none).
+    #[serde(default)]
+    pub client_key_file: Option<PathBuf>,
 }
 
 /// Whether `filter` is a valid MQTT 3.1.1 topic filter: not empty, `#` only as the last level,
@@ -109,19 +132,45 @@ impl MqttConfig {
         if self.reconnect_max_ms < self.reconnect_min_ms {
             out.push("reconnect_max_ms must not be below reconnect_min_ms".into());
         }
+        if let Some(tls) = &self.tls {
+            if cfg!(not(feature = "transport-mqtt-tls")) {
+                out.push("tls: this build has no MQTT TLS (cargo feature transport-mqtt-tls)".into());
+            }
+            if tls.client_cert_file.is_some() != tls.client_key_file.is_some() {
+                out.push("tls: client_cert_file and client_key_file go together".into());
+            }
+        }
         out
     }
 
-    /// Builds the client, reading the password from the environment.
+    /// Builds the client, reading the password from the environment and the TLS files.
     ///
     /// # Errors
-    /// [`TransportError::MissingSecret`] when `password_env` names an unset variable.
+    /// [`TransportError::MissingSecret`] when `password_env` names an unset variable;
+    /// [`TransportError::Config`] when a TLS file cannot be read or used, or TLS is asked of a
+    /// build without it.
     pub fn build(&self, secrets: &crate::config::Secrets) -> Result<Mqtt, TransportError> {
         let password = match &self.password_env {
             Some(var) => Some(secrets.get(var).ok_or_else(|| TransportError::MissingSecret(var.clone()))?),
             None => None,
         };
-        Ok(Mqtt { config: self.clone(), password })
+        #[cfg(feature = "transport-mqtt-tls")]
+        let tls = match &self.tls {
+            Some(t) => Some(super::tls::client_config(t)?),
+            None => None,
+        };
+        #[cfg(not(feature = "transport-mqtt-tls"))]
+        if self.tls.is_some() {
+            return Err(TransportError::Config(
+                "tls: this build has no MQTT TLS (cargo feature transport-mqtt-tls)".into(),
+            ));
+        }
+        Ok(Mqtt {
+            config: self.clone(),
+            password,
+            #[cfg(feature = "transport-mqtt-tls")]
+            tls,
+        })
     }
 }
 
@@ -140,6 +189,7 @@ mod tests {
             keep_alive_secs: 30,
             reconnect_min_ms: 200,
             reconnect_max_ms: 30_000,
+            tls: None,
         }
     }
 

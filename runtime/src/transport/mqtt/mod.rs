@@ -3,9 +3,11 @@
 
 mod config;
 mod mqtt;
+#[cfg(feature = "transport-mqtt-tls")]
+mod tls;
 
 pub use config::{
     DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MIN_MS, DEFAULT_KEEP_ALIVE_SECS, DEFAULT_PORT, MqttConfig,
-    valid_filter,
+    MqttTlsConfig, valid_filter,
 };
 pub use mqtt::Mqtt;

@@ -21,6 +21,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct Mqtt {
     pub(super) config: MqttConfig,
     pub(super) password: Option<String>,
+    #[cfg(feature = "transport-mqtt-tls")]
+    pub(super) tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl std::fmt::Debug for Mqtt {
@@ -55,6 +57,12 @@ impl Transport for Mqtt {
                 .set_keep_alive(Duration::from_secs(c.keep_alive_secs))
                 .set_clean_session(false)
                 .set_manual_acks(true);
+            #[cfg(feature = "transport-mqtt-tls")]
+            if let Some(tls) = &self.tls {
+                options.set_transport(rumqttc::Transport::tls_with_config(
+                    rumqttc::TlsConfiguration::Rustls(std::sync::Arc::clone(tls)),
+                ));
+            }
             if let Some(user) = &c.username {
                 options.set_credentials(user.clone(), self.password.clone().unwrap_or_default());
             }
