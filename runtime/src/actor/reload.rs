@@ -33,6 +33,24 @@ struct Entry {
     metrics: DecoderMetrics,
 }
 
+impl Entry {
+    fn new(l: &Loaded, metrics: &Metrics) -> Self {
+        Self {
+            index: l.index,
+            path: l.path.clone(),
+            limits: l.limits,
+            instances: l.instances,
+            check_vectors: l.check_vectors,
+            live: l.plugin.clone(),
+            previous: Vec::new(),
+            reloads: 0,
+            refused: 0,
+            last_error: None,
+            metrics: DecoderMetrics::new(metrics, &l.name),
+        }
+    }
+}
+
 /// What an operator sees of one decoder.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DecoderStatus {
@@ -146,19 +164,7 @@ impl Registry {
         let entries = loaded
             .into_iter()
             .map(|l| {
-                let entry = Entry {
-                    index: l.index,
-                    path: l.path,
-                    limits: l.limits,
-                    instances: l.instances,
-                    check_vectors: l.check_vectors,
-                    live: l.plugin,
-                    previous: Vec::new(),
-                    reloads: 0,
-                    refused: 0,
-                    last_error: None,
-                    metrics: DecoderMetrics::new(metrics, &l.name),
-                };
+                let entry = Entry::new(&l, metrics);
                 (l.name, entry)
             })
             .collect();
@@ -215,27 +221,14 @@ impl Registry {
                     e
                 }
                 old => {
-                    let mut previous = Vec::new();
-                    let (mut reloads, mut refused) = (0, 0);
+                    let mut entry = Entry::new(&l, metrics);
                     if let Some(old) = old {
-                        previous = old.previous;
-                        previous.push(old.live);
-                        reloads = old.reloads + 1;
-                        refused = old.refused;
+                        entry.previous = old.previous;
+                        entry.previous.push(old.live);
+                        entry.reloads = old.reloads + 1;
+                        entry.refused = old.refused;
                     }
-                    Entry {
-                        index: l.index,
-                        path: l.path,
-                        limits: l.limits,
-                        instances: l.instances,
-                        check_vectors: l.check_vectors,
-                        live: l.plugin,
-                        previous,
-                        reloads,
-                        refused,
-                        last_error: None,
-                        metrics: DecoderMetrics::new(metrics, &l.name),
-                    }
+                    entry
                 }
             };
             next.insert(l.name, entry);

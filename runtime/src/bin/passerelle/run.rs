@@ -46,9 +46,12 @@ pub(crate) fn run(path: &Path) -> anyhow::Result<ExitCode> {
 
 /// Reads the config file again and applies it; an invalid file is refused whole.
 async fn reload(handle: &Handle, path: &Path) -> Result<ConfigReloadReport, String> {
-    let result = match Config::from_file(path) {
+    // File I/O stays off the executor threads.
+    let owned = path.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || Config::from_file(&owned)).await;
+    let result = match read.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
         Ok(config) => handle.reload_config(config).await.map_err(|e| e.to_string()),
-        Err(errors) => Err(errors.to_string()),
+        Err(errors) => Err(errors),
     };
     match &result {
         Ok(report) => tracing::info!(?report, "Config reloaded."),
