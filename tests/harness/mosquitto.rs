@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub const BINARY: &str = "/usr/sbin/mosquitto";
 /// The publishing client from `mosquitto-clients`.
 pub const PUB: &str = "/usr/bin/mosquitto_pub";
+/// The subscribing client from `mosquitto-clients`.
+pub const SUB: &str = "/usr/bin/mosquitto_sub";
 
 /// A running broker.
 pub struct Mosquitto {
@@ -233,6 +235,22 @@ impl Mosquitto {
 }
 
 impl Mosquitto {
+    /// Subscribes to `filter` (QoS 1) as `client`; returns the `mosquitto_sub` process, which
+    /// prints `topic payload` lines and exits after `count` messages or 20 s. Returns once the
+    /// broker acknowledged the subscription.
+    pub async fn subscribe(&self, client: &str, filter: &str, count: usize) -> Child {
+        let child = Command::new(SUB)
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q", "1", "-v", "-i", client])
+            .args(["-t", filter, "-C", &count.to_string(), "-W", "20"])
+            .args(self.tls_args())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {SUB} ({e}): run scripts/install-peers"));
+        self.wait_for_log(&format!("Sending SUBACK to {client}"), Duration::from_secs(10)).await;
+        child
+    }
+
     fn tls_args(&self) -> Vec<String> {
         if !self.tls {
             return Vec::new();

@@ -269,3 +269,82 @@ async fn tls_with_a_client_certificate() {
     assert_eq!(rt.readings()[0].value, Value::Number(19.5));
     rt.handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readings_are_published_to_an_mqtt_sink_after_puback() {
+    let broker = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sub = broker.subscribe("it-sub", "out/#", 2).await;
+    let settings = format!(r#""devices": "{DEVICE}""#);
+    let text = config(&broker, "it-gooee-sink", &settings, "")
+        .replace(r#"sinks: ["db"],"#, r#"sinks: ["db", "out"],"#)
+        .replace(
+            r#""db": sqlite(path: "passerelle.db") }"#,
+            &format!(
+                r#""db": sqlite(path: "passerelle.db"), "out": mqtt(host: "127.0.0.1", port: {}, client_id: "it-out", topic: "out/{{device}}/{{name}}") }}"#,
+                broker.port
+            ),
+        );
+    let rt = harness::start_in(&text, dir.path()).await;
+    broker.wait_for_log("Sending SUBACK to it-gooee-sink", Duration::from_secs(10)).await;
+    let two = serde_json::json!([
+        {"name": "temperature", "value": 21.5, "unit_of_measure": "C", "timestamp": "2016-08-09T20:00:47.539Z"},
+        {"name": "als", "value": 87, "timestamp": "2016-08-09T20:00:47.539Z"}
+    ]);
+    let topic = format!("devices/{DEVICE}/meta");
+    broker.publish(&[(&topic, two.to_string())]);
+    let out = tokio::task::spawn_blocking(move || sub.wait_with_output().unwrap()).await.unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(lines.len(), 2, "{text}");
+    let (t, body) = lines[1].split_once(' ').unwrap();
+    assert_eq!(t, format!("out/{DEVICE}/temperature"));
+    let body: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(body["value"], 21.5);
+    assert_eq!(body["unit"], "C");
+    assert_eq!(body["time_ms"], 1_470_772_847_539_i64);
+    assert!(lines[0].starts_with(&format!("out/{DEVICE}/als ")), "{text}");
+    // The source message was acknowledged only after both sinks committed: SQLite has it too.
+    assert_eq!(rt.readings().len(), 2);
+    rt.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_commit_is_not_acknowledged_and_is_redelivered() {
+    let source = Mosquitto::start();
+    let mut target = Mosquitto::start();
+    // The MQTT sink's broker is down: commits fail until it is back.
+    target.kill();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = format!(r#""devices": "{DEVICE}""#);
+    let text = config(&source, "it-gooee-retry", &settings, "")
+        .replace(r#"sinks: ["db"],"#, r#"sinks: ["db", "out"],"#)
+        .replace(
+            r#""db": sqlite(path: "passerelle.db") }"#,
+            &format!(
+                r#""db": sqlite(path: "passerelle.db"), "out": mqtt(host: "127.0.0.1", port: {}, client_id: "it-out-retry", topic: "out/{{device}}/{{name}}", commit_timeout_ms: 300) }}"#,
+                target.port
+            ),
+        );
+    let rt = harness::start_in(&text, dir.path()).await;
+    source.wait_for_log("Sending SUBACK to it-gooee-retry", Duration::from_secs(10)).await;
+    let topic = format!("devices/{DEVICE}/meta");
+    broker_publish_one(&source, &topic, meta("temperature", 23.0, "C", 3));
+    // SQLite commits, the MQTT sink cannot: the message is not acknowledged, the transport
+    // reconnects and the broker redelivers it.
+    wait_until("a redelivery", || source.log().matches(" as it-gooee-retry ").count() >= 2).await;
+    assert_eq!(rt.readings().len(), 1, "the SQLite commit is idempotent across redeliveries");
+    // The sink's broker comes back: a redelivery commits everywhere, and the flow goes on.
+    target.restart();
+    let sub = target.subscribe("it-sub-retry", "out/#", 1).await;
+    let out = tokio::task::spawn_blocking(move || sub.wait_with_output().unwrap()).await.unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&format!("out/{DEVICE}/temperature ")), "{text:?}");
+    assert_eq!(rt.readings().len(), 1);
+    rt.handle.shutdown().await.unwrap();
+}
+
+fn broker_publish_one(broker: &Mosquitto, topic: &str, message: String) {
+    broker.publish(&[(topic, message)]);
+}

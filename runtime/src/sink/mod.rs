@@ -4,6 +4,8 @@
 //! the [`SinkConfig`] table below. A sink's `write` resolves only once the batch is durably
 //! committed: the runtime acknowledges a source only after every sink of its route said so.
 
+#[cfg(feature = "sink-mqtt")]
+pub mod mqtt;
 #[cfg(feature = "sink-sqlite")]
 pub mod sqlite;
 
@@ -105,6 +107,9 @@ pub enum SinkConfig {
     /// SQLite file (the embedded default).
     #[cfg(feature = "sink-sqlite")]
     Sqlite(sqlite::SqliteConfig),
+    /// MQTT broker: readings published as JSON (readings only, not a dead letter).
+    #[cfg(feature = "sink-mqtt")]
+    Mqtt(mqtt::MqttSinkConfig),
 }
 
 impl SinkConfig {
@@ -113,6 +118,8 @@ impl SinkConfig {
         match self {
             #[cfg(feature = "sink-sqlite")]
             Self::Sqlite(c) => c.validate(),
+            #[cfg(feature = "sink-mqtt")]
+            Self::Mqtt(c) => c.validate(),
         }
     }
 
@@ -124,6 +131,8 @@ impl SinkConfig {
         match self {
             #[cfg(feature = "sink-sqlite")]
             Self::Sqlite(c) => Ok(Box::new(c.build(name, config)?)),
+            #[cfg(feature = "sink-mqtt")]
+            Self::Mqtt(c) => Ok(Box::new(c.build(name)?)),
         }
     }
 }

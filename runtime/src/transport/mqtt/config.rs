@@ -216,6 +216,18 @@ mod tests {
     }
 
     #[test]
+    fn tls_needs_cert_and_key_together() {
+        let mut c = config();
+        c.tls = Some(super::MqttTlsConfig {
+            ca_file: None,
+            client_cert_file: Some("client.pem".into()),
+            client_key_file: None,
+        });
+        let problems = c.validate();
+        assert!(problems.iter().any(|p| p.contains("go together")), "{problems:?}");
+    }
+
+    #[test]
     fn parses_from_ron() {
         let c: MqttConfig = ron::from_str(
             r#"(host: "mqtt.example", client_id: "p1", username: Some("authorization"), password_env: Some("T"))"#,

@@ -92,6 +92,9 @@ async fn run(
     // A second receiver for the backoff sleep (the select below holds the first).
     let mut shutdown_backoff = shutdown.clone();
     let mut stopping: Option<tokio::time::Instant> = None;
+    // Consecutive uncommitted messages, and whether a reconnect for redelivery is under way.
+    let mut failures: u32 = 0;
+    let mut reconnecting = false;
     loop {
         if let Some(since) = stopping
             && (in_flight.is_empty() || since.elapsed() > SHUTDOWN_GRACE)
@@ -121,11 +124,23 @@ async fn run(
                 tracing::info!(connector, in_flight = in_flight.len(), "MQTT client stopping.");
                 stopping = Some(tokio::time::Instant::now());
             }
-            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+            Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => match joined {
+                Ok(true) => failures = 0,
+                // MQTT 3.1.1 redelivers only on a new connection: drop this one (the session
+                // stays), with a backoff that grows while commits keep failing.
+                Ok(false) if stopping.is_none() && !reconnecting => {
+                    failures = failures.saturating_add(1);
+                    reconnecting = true;
+                    tracing::warn!(connector, failures, "MQTT message not committed; reconnecting so the broker redelivers it.");
+                    let _ = client.try_disconnect();
+                }
+                _ => {}
+            },
             _ = tokio::time::sleep(Duration::from_millis(100)), if stopping.is_some() => {}
             event = eventloop.poll() => match event {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                     delay = min;
+                    reconnecting = false;
                     tracing::info!(connector, session_present = ack.session_present, "MQTT connected.");
                     // Always subscribe again: the broker may have lost the session.
                     let filters = topics.iter().map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtLeastOnce));
@@ -150,9 +165,11 @@ async fn run(
                         in_flight.abort_all();
                         return Ok(());
                     }
-                    tracing::warn!(connector, error = %e, retry_in_ms = delay.as_millis() as u64, "MQTT connection lost; reconnecting.");
+                    // After failed commits, wait longer: the sink is likely still failing.
+                    let wait = delay.max(min.saturating_mul(2u32.saturating_pow(failures.min(16))).min(max));
+                    tracing::warn!(connector, error = %e, retry_in_ms = wait.as_millis() as u64, "MQTT connection lost; reconnecting.");
                     tokio::select! {
-                        _ = tokio::time::sleep(delay) => {}
+                        _ = tokio::time::sleep(wait) => {}
                         _ = stopped(&mut shutdown_backoff) => {
                             in_flight.abort_all();
                             return Ok(());
@@ -171,8 +188,9 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
 }
 
 /// Submits one publish and acknowledges it once committed (2xx) or refused and dead-lettered
-/// (4xx). Anything else leaves it unacknowledged: the broker redelivers it after a reconnect.
-async fn deliver(ingest: Ingest, client: AsyncClient, publish: Publish) {
+/// (4xx). Anything else leaves it unacknowledged (returns false): the broker redelivers it
+/// after a reconnect.
+async fn deliver(ingest: Ingest, client: AsyncClient, publish: Publish) -> bool {
     let topic = publish.topic.clone();
     let connector = ingest.connector().to_string();
     match ingest.submit(topic.clone(), Vec::new(), publish.payload.to_vec()).await {
@@ -180,6 +198,7 @@ async fn deliver(ingest: Ingest, client: AsyncClient, publish: Publish) {
             if let Err(e) = client.ack(&publish).await {
                 tracing::warn!(connector, topic, error = %e, "MQTT acknowledgement could not be queued; the broker will redeliver.");
             }
+            true
         }
         Ok(ack) => {
             tracing::error!(
@@ -188,9 +207,11 @@ async fn deliver(ingest: Ingest, client: AsyncClient, publish: Publish) {
                 status = ack.status,
                 "MQTT message not acknowledged; the broker will redeliver it after a reconnect."
             );
+            false
         }
         Err(e) => {
             tracing::error!(connector, topic, error = %error_chain(&e), "MQTT message not committed; the broker will redeliver it after a reconnect.");
+            false
         }
     }
 }
