@@ -11,7 +11,6 @@
 //! Every request needs `Authorization: Bearer <token>`, the token read from the environment
 //! variable the config names.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -86,7 +85,7 @@ pub struct Status {
 struct Shared {
     registry: Registry,
     metrics: Metrics,
-    connectors: Arc<BTreeMap<String, Option<SocketAddr>>>,
+    transports: crate::runtime::transports::Transports,
     reloads: tokio::sync::mpsc::Sender<crate::ReloadRequest>,
     expected: Arc<str>,
 }
@@ -101,19 +100,14 @@ pub(crate) async fn start(
     token: String,
     registry: Registry,
     metrics: Metrics,
-    connectors: BTreeMap<String, Option<SocketAddr>>,
+    transports: crate::runtime::transports::Transports,
     reloads: tokio::sync::mpsc::Sender<crate::ReloadRequest>,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<Started> {
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
-    let shared = Shared {
-        registry,
-        metrics,
-        connectors: Arc::new(connectors),
-        reloads,
-        expected: Arc::from(format!("Bearer {token}")),
-    };
+    let shared =
+        Shared { registry, metrics, transports, reloads, expected: Arc::from(format!("Bearer {token}")) };
     let app = Router::new()
         .route("/status", get(status))
         .route("/metrics", get(metrics_text))
@@ -159,7 +153,8 @@ async fn status(State(s): State<Shared>, headers: HeaderMap) -> Response {
         return denied();
     }
     let connectors = s
-        .connectors
+        .transports
+        .listening()
         .iter()
         .map(|(name, addr)| ConnectorStatus { name: name.clone(), listen: addr.map(|a| a.to_string()) })
         .collect();

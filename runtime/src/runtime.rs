@@ -1,6 +1,9 @@
 //! The embedding API: [`Builder`] -> [`Handle`] -> shutdown.
 
 mod reconfigure;
+pub(crate) mod transports;
+
+use transports::Transports;
 
 pub use reconfigure::ConfigReloadReport;
 
@@ -20,7 +23,7 @@ use crate::message::{Frame, FrameOutcome, ReadingBatch};
 use crate::plugin::bindings::{Command, Event};
 use crate::plugin::{ConnectorPlugin, Engine, PluginError};
 use crate::sink::SinkError;
-use crate::transport::{TransportContext, TransportError};
+use crate::transport::TransportError;
 
 /// Errors of starting or running a runtime.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +65,7 @@ pub enum Error {
         #[source]
         source: TransportError,
     },
-    /// A config reload asks for a change that needs a restart; nothing changed.
+    /// A config reload could not be applied.
     #[error("config reload refused: {0}")]
     Reload(String),
     /// Pushing frames failed.
@@ -158,7 +161,8 @@ impl Builder {
             .collect();
         let engine = plan.engine.clone();
         let metrics = plan.metrics.clone();
-        let running = actor::system::start(plan).await.map_err(|e| Error::Runtime(e.to_string()))?;
+        let mut running = actor::system::start(plan).await.map_err(|e| Error::Runtime(e.to_string()))?;
+        let ingests = std::mem::take(&mut running.ingests);
         let registry =
             Registry::new(engine, running.system.arbiter().clone(), running.router.clone(), &metrics, loaded);
         let watcher = if config.watch_plugins {
@@ -180,8 +184,9 @@ impl Builder {
             metrics,
             _watcher: watcher,
             stop: stop_tx,
-            transports: Vec::new(),
-            addrs: HashMap::new(),
+            transports: Transports::default(),
+            ingests: std::sync::Mutex::new(ingests),
+            secrets: secrets.clone(),
             admin_addr: None,
             admin_task: None,
         };
@@ -198,14 +203,8 @@ impl Builder {
                 continue;
             };
             let subscriptions = subscriptions.get(name).cloned().unwrap_or_default();
-            let cx = TransportContext { ingest, shutdown: stop_rx.clone(), subscriptions };
-            match transport.start(cx).await {
-                Ok(r) => {
-                    if let Some(addr) = r.local_addr {
-                        handle.addrs.insert(name.clone(), addr);
-                    }
-                    handle.transports.push((name.clone(), r.task));
-                }
+            match handle.transports.start(name, transport, ingest, subscriptions).await {
+                Ok(()) => {}
                 Err(source) => {
                     handle.stop_all().await;
                     return Err(Error::Transport { name: name.clone(), source });
@@ -224,14 +223,12 @@ impl Builder {
                     });
                 }
             };
-            let connectors =
-                config.connectors.keys().map(|n| (n.clone(), handle.addrs.get(n).copied())).collect();
             let started = crate::admin::start(
                 admin,
                 token,
                 handle.registry.clone(),
                 handle.metrics.clone(),
-                connectors,
+                handle.transports.clone(),
                 handle.reload_tx.clone(),
                 stop_rx.clone(),
             )
@@ -276,31 +273,9 @@ fn plan(config: &Config) -> Result<(actor::system::Plan, Subscriptions), Error> 
     let mut connectors = Vec::new();
     let mut subscriptions = Subscriptions::new();
     for (name, c) in &config.connectors {
-        let path = config.resolve(&c.plugin);
-        let fail = |source| Error::Plugin { name: name.clone(), path: path.display().to_string(), source };
-        let compiled = engine.compile_file(&path).map_err(fail)?;
-        let plugin = ConnectorPlugin::new(&engine, &compiled, c.limits, name).map_err(fail)?;
-        let settings: Vec<(String, String)> =
-            c.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        // Eager `start` on a throwaway instance: a bad setting fails here, not on the first
-        // message, and the transport learns the channels to subscribe to before connecting.
-        let commands = plugin.instance().handle(&Event::Start(settings.clone())).map_err(fail)?;
-        let wanted = commands
-            .into_iter()
-            .filter_map(|c| match c {
-                Command::Subscribe(channel) => Some(channel),
-                _ => None,
-            })
-            .collect();
+        let (plan, wanted) = load_connector(&engine, config, name, c)?;
         subscriptions.insert(name.clone(), wanted);
-        let sinks = c.sinks.iter().map(|s| sink_index(s)).collect();
-        connectors.push(ConnectorPlan {
-            name: name.clone(),
-            plugin,
-            instances: c.instances,
-            settings,
-            readings_sinks: sinks,
-        });
+        connectors.push(plan);
     }
     let mut routes = Vec::new();
     let mut unknown_models = Vec::new();
@@ -338,6 +313,38 @@ fn plan(config: &Config) -> Result<(actor::system::Plan, Subscriptions), Error> 
         dead_letter: sink_index(&config.dead_letter),
     };
     Ok((plan, subscriptions))
+}
+
+/// Compiles a connector plugin and runs its `start` once, eagerly, on a throwaway instance: a
+/// bad setting fails here, not on the first message, and the transport learns the channels to
+/// subscribe to before connecting. Blocking.
+pub(crate) fn load_connector(
+    engine: &Engine,
+    config: &Config,
+    name: &str,
+    c: &crate::config::ConnectorConfig,
+) -> Result<(ConnectorPlan, Vec<String>), Error> {
+    let path = config.resolve(&c.plugin);
+    let fail = |source| Error::Plugin { name: name.to_string(), path: path.display().to_string(), source };
+    let compiled = engine.compile_file(&path).map_err(fail)?;
+    let plugin = ConnectorPlugin::new(engine, &compiled, c.limits, name).map_err(fail)?;
+    let settings: Vec<(String, String)> = c.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let commands = plugin.instance().handle(&Event::Start(settings.clone())).map_err(fail)?;
+    let wanted = commands
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Subscribe(channel) => Some(channel),
+            _ => None,
+        })
+        .collect();
+    let plan = ConnectorPlan {
+        name: name.to_string(),
+        plugin,
+        instances: c.instances,
+        settings,
+        readings_sinks: c.sinks.clone(),
+    };
+    Ok((plan, wanted))
 }
 
 /// What a dead-letter replay did.
@@ -384,8 +391,9 @@ pub struct Handle {
     metrics: crate::events::Metrics,
     _watcher: Option<notify::RecommendedWatcher>,
     stop: watch::Sender<bool>,
-    transports: Vec<(String, tokio::task::JoinHandle<Result<(), TransportError>>)>,
-    addrs: HashMap<String, SocketAddr>,
+    transports: Transports,
+    ingests: std::sync::Mutex<HashMap<String, Ingest>>,
+    secrets: Secrets,
     admin_addr: Option<SocketAddr>,
     admin_task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -406,7 +414,7 @@ impl Handle {
 
     /// The inbound door of a connector, to feed it from the host (its plugin runs, then the router).
     pub fn ingest(&self, connector: &str) -> Option<Ingest> {
-        self.running.as_ref()?.ingests.get(connector).cloned()
+        self.ingests.lock().ok()?.get(connector).cloned()
     }
 
     /// Committed readings, one batch per sink commit of the first sink of each route. A slow
@@ -540,7 +548,7 @@ impl Handle {
 
     /// The address a connector's server transport listens on.
     pub fn local_addr(&self, connector: &str) -> Option<SocketAddr> {
-        self.addrs.get(connector).copied()
+        self.transports.addr(connector)
     }
 
     async fn stop_all(&mut self) {
@@ -548,15 +556,7 @@ impl Handle {
         if let Some(task) = self.admin_task.take() {
             let _ = task.await;
         }
-        for (name, task) in self.transports.drain(..) {
-            match task.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::warn!(connector = %name, error = %e, "Transport stopped with an error.")
-                }
-                Err(e) => tracing::warn!(connector = %name, error = %e, "Transport task failed."),
-            }
-        }
+        self.transports.stop_all().await;
         if let Some(running) = self.running.take() {
             running.system.stop();
             let thread = running.thread;
@@ -577,6 +577,7 @@ impl Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        self.transports.signal_all();
         if let Some(running) = self.running.take() {
             running.system.stop();
         }

@@ -96,11 +96,48 @@ async fn an_invalid_or_unsupported_reload_is_refused_whole() {
         Err(Error::Config(errors)) => assert!(errors.0.len() >= 2, "{errors}"),
         other => panic!("expected every config error, got {other:?}"),
     }
-    let moved = text.replace("instances: 2,", "instances: 3,");
-    assert!(matches!(rt.handle.reload_config(parse(&moved, dir.path())).await, Err(Error::Reload(_))));
     // Still routing as before.
     let body = envelope("x", "ers-co2", "0100e202290400270506060308", 1, "2026-11-22T14:00:00Z");
     let (status, reply) = harness::post(&rt.url, &body).await;
     assert_eq!((status, reply["stored"].as_u64()), (200, Some(1)), "{reply}");
+    rt.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_adds_changes_and_removes_connectors_leaving_the_others_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = harness::standard_config();
+    let rt = harness::start_in(&text, dir.path()).await;
+    let first = rt.handle.local_addr("energisme").unwrap();
+    let second_connector = format!(
+        r#""second": (transport: http_push(listen: "127.0.0.1:0", token_env: "IT_TOKEN"), plugin: "{}"),"#,
+        plugin("energisme_push")
+    );
+    let with_second = text.replacen("connectors: {", &format!("connectors: {{ {second_connector}"), 1);
+    let report = rt.handle.reload_config(parse(&with_second, dir.path())).await.unwrap();
+    assert_eq!(
+        (report.connectors_added.as_slice(), report.connectors_changed.len()),
+        (&["second".to_string()][..], 0)
+    );
+    assert_eq!(rt.handle.local_addr("energisme"), Some(first), "the untouched connector keeps running");
+    let second = rt.handle.local_addr("second").unwrap();
+    let body = envelope("s", "em300-th", "0175320367c80004683c", 85, "2026-11-22T15:00:00Z");
+    assert_eq!(harness::post(&format!("http://{second}/"), &body).await.0, 200);
+    assert_eq!(harness::post(&format!("http://{first}/"), &body).await.0, 200);
+
+    // Remove the second, change the first (one more instance): only it restarts.
+    let changed = text.replace("instances: 2,", "instances: 3,");
+    let report = rt.handle.reload_config(parse(&changed, dir.path())).await.unwrap();
+    assert_eq!(report.connectors_removed, ["second"]);
+    assert_eq!(report.connectors_changed, ["energisme"]);
+    assert!(rt.handle.local_addr("second").is_none());
+    assert!(
+        reqwest::Client::new().post(format!("http://{second}/")).send().await.is_err(),
+        "second is closed"
+    );
+    let moved = rt.handle.local_addr("energisme").unwrap();
+    let body = envelope("t", "em300-th", "0175320367c80004683c", 85, "2026-11-22T15:01:00Z");
+    assert_eq!(harness::post(&format!("http://{moved}/"), &body).await.0, 200);
+    assert_eq!(rt.readings().len(), 6);
     rt.handle.shutdown().await.unwrap();
 }

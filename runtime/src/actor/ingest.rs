@@ -41,7 +41,7 @@ pub struct Ingest {
     pub(crate) connector: Arc<str>,
     pub(crate) pool: Addr<ConnectorActor>,
     pub(crate) router: Router,
-    pub(crate) readings_sinks: Arc<[usize]>,
+    pub(crate) readings_sinks: Arc<[Arc<str>]>,
     pub(crate) next_id: Arc<AtomicU64>,
     pub(crate) metrics: InboundMetrics,
 }

@@ -51,7 +51,8 @@ pub(crate) struct RouteTable {
 pub(crate) struct Route {
     pub(crate) frames: Vec<Frame>,
     pub(crate) readings: Vec<Reading>,
-    pub(crate) readings_sinks: Arc<[usize]>,
+    /// Sinks (by name) of the readings a connector emitted already decoded.
+    pub(crate) readings_sinks: Arc<[Arc<str>]>,
     pub(crate) rejected: Vec<Rejected>,
     /// For a replay: per frame, the dead-letter entry it comes from (id, stage). An entry is
     /// deleted once its frame is stored, or dead-lettered again under another stage.
@@ -115,8 +116,9 @@ impl Router {
         type PerDecoder = HashMap<usize, (Vec<usize>, Vec<(Frame, Arc<str>)>)>;
         let mut per_decoder = PerDecoder::new();
         let mut per_sink: Vec<Vec<Reading>> = vec![Vec::new(); table.sinks.len()];
-        for s in readings_sinks.iter() {
-            if let Some(v) = per_sink.get_mut(*s) {
+        for name in readings_sinks.iter() {
+            let s = table.sinks.iter().position(|(n, _)| n == name);
+            if let Some(v) = s.and_then(|s| per_sink.get_mut(s)) {
                 v.extend(readings.iter().cloned());
             }
         }

@@ -47,7 +47,7 @@ pub(crate) struct ConnectorPlan {
     pub(crate) instances: usize,
     pub(crate) settings: Vec<(String, String)>,
     /// Sink indexes for readings the connector emits already decoded.
-    pub(crate) readings_sinks: Vec<usize>,
+    pub(crate) readings_sinks: Vec<String>,
 }
 
 /// One route, with decoder and sinks as indexes.
@@ -118,26 +118,35 @@ fn build(plan: Plan) -> Built {
         tap,
         metrics: DeliveryMetrics::new(&plan.metrics),
     };
+    let metrics = plan.metrics;
     let ingests = plan
         .connectors
         .into_iter()
-        .map(|ConnectorPlan { name, plugin, instances, settings, readings_sinks }| {
-            let settings = Arc::new(settings);
-            let pool = SyncArbiter::start(instances.max(1), move || ConnectorActor {
-                instance: plugin.instance(),
-                settings: Arc::clone(&settings),
-                started: false,
-            });
-            let ingest = Ingest {
-                connector: Arc::from(name.as_str()),
-                pool,
-                router: router.clone(),
-                readings_sinks: Arc::from(readings_sinks),
-                metrics: InboundMetrics::new(&plan.metrics, &name),
-                next_id: Arc::new(AtomicU64::new(1)),
-            };
-            (name, ingest)
-        })
+        .map(|c| (c.name.clone(), connector_ingest(c, &router, &metrics)))
         .collect();
     (router, ingests)
+}
+
+/// Starts a connector's plugin pool and returns its door. Runs on the actor system (a
+/// `SyncArbiter` needs it): at start, and through the arbiter on a config reload.
+pub(crate) fn connector_ingest(
+    plan: ConnectorPlan,
+    router: &Router,
+    metrics: &crate::events::Metrics,
+) -> Ingest {
+    let ConnectorPlan { name, plugin, instances, settings, readings_sinks } = plan;
+    let settings = Arc::new(settings);
+    let pool = SyncArbiter::start(instances.max(1), move || ConnectorActor {
+        instance: plugin.instance(),
+        settings: Arc::clone(&settings),
+        started: false,
+    });
+    Ingest {
+        connector: Arc::from(name.as_str()),
+        pool,
+        router: router.clone(),
+        readings_sinks: readings_sinks.iter().map(|s| Arc::from(s.as_str())).collect(),
+        metrics: InboundMetrics::new(metrics, &name),
+        next_id: Arc::new(AtomicU64::new(1)),
+    }
 }

@@ -5,8 +5,12 @@
 //! its pool and version history, an unchanged sink keeps its connection, routes are data and
 //! are rebuilt whole. The new table is swapped in one step; units already routing finish on the
 //! old one. An invalid config, a plugin that fails to load, or a route to a model its decoder
-//! does not handle refuses the reload whole, and the running config stays. Connector changes
-//! need a restart today, and say so.
+//! does not handle refuses the reload whole, and the running config stays.
+//!
+//! Connectors are reloadable too: a removed or changed connector's transport stops (its units in
+//! flight are answered first), an added or changed one gets a new plugin pool and transport.
+//! Their plugins and secrets are checked before anything changes; a transport that cannot bind
+//! after the swap is reported, the rest of the reload stays applied.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,6 +39,12 @@ pub struct ConfigReloadReport {
     pub sinks_removed: Vec<String>,
     /// Routes in force after the reload.
     pub routes: usize,
+    /// Connectors started.
+    pub connectors_added: Vec<String>,
+    /// Connectors restarted with new settings (the others were not touched).
+    pub connectors_changed: Vec<String>,
+    /// Connectors stopped.
+    pub connectors_removed: Vec<String>,
 }
 
 /// Compiles and checks one decoder of a config. Blocking.
@@ -82,20 +92,41 @@ impl Handle {
         let running = self.running.as_ref().ok_or_else(|| Error::Runtime("runtime is shut down".into()))?;
         let _no_plugin_reloads = self.registry.exclusive().await;
         let old = self.config.lock().map(|c| c.clone()).unwrap_or_else(|p| p.into_inner().clone());
-        let moved: Vec<&String> = new
-            .connectors
-            .iter()
-            .filter(|(name, c)| old.connectors.get(*name) != Some(*c))
-            .map(|(name, _)| name)
-            .chain(old.connectors.keys().filter(|name| !new.connectors.contains_key(*name)))
-            .collect();
-        if !moved.is_empty() {
-            return Err(Error::Reload(format!(
-                "connector changes need a restart (not reloadable yet): {}",
-                moved.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            )));
-        }
         let mut report = ConfigReloadReport::default();
+        for (name, c) in &new.connectors {
+            match old.connectors.get(name) {
+                None => report.connectors_added.push(name.clone()),
+                Some(o) if o != c => report.connectors_changed.push(name.clone()),
+                Some(_) => {}
+            }
+        }
+        report.connectors_removed =
+            old.connectors.keys().filter(|n| !new.connectors.contains_key(*n)).cloned().collect();
+        // Connectors to start: their plugins load and their secrets exist, or nothing changes.
+        let starting: Vec<String> =
+            report.connectors_added.iter().chain(&report.connectors_changed).cloned().collect();
+        let mut transports = Vec::new();
+        for name in &starting {
+            let c = new
+                .connectors
+                .get(name)
+                .ok_or_else(|| Error::Reload(format!("connector {name} vanished")))?;
+            let t = c
+                .transport
+                .build(&self.secrets)
+                .map_err(|source| Error::Transport { name: name.clone(), source })?;
+            transports.push(t);
+        }
+        let (engine, cfg, names) = (self.registry.engine().clone(), new.clone(), starting.clone());
+        let connector_plans = tokio::task::spawn_blocking(move || {
+            names
+                .iter()
+                .filter_map(|n| cfg.connectors.get(n).map(|c| (n, c)))
+                .map(|(n, c)| super::load_connector(&engine, &cfg, n, c))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| Error::Runtime(format!("loading connector plugins failed: {e}")))??;
         let table = running.router.snapshot();
 
         // Decoders: keep the unchanged pools, load the rest (blocking: compile + vectors).
@@ -227,6 +258,35 @@ impl Handle {
         let changed: Vec<String> =
             report.decoders_changed.iter().chain(&report.decoders_added).cloned().collect();
         self.registry.replace_all(entries, &changed, &self.metrics);
+
+        // Connectors: stop the removed and changed ones, then start the added and changed ones.
+        for name in report.connectors_removed.iter().chain(&report.connectors_changed) {
+            self.transports.stop(name).await;
+            if let Ok(mut ingests) = self.ingests.lock() {
+                ingests.remove(name);
+            }
+        }
+        for ((plan, subscriptions), transport) in connector_plans.into_iter().zip(transports) {
+            let name = plan.name.clone();
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let (router, metrics) = (running.router.clone(), self.metrics.clone());
+            let spawned = running.system.arbiter().spawn_fn(move || {
+                let _ = tx.send(crate::actor::system::connector_ingest(plan, &router, &metrics));
+            });
+            let ingest = match rx.await {
+                Ok(i) if spawned => i,
+                _ => return Err(Error::Runtime("the actor system is stopping".into())),
+            };
+            if let Ok(mut ingests) = self.ingests.lock() {
+                ingests.insert(name.clone(), ingest.clone());
+            }
+            if let Some(t) = transport {
+                self.transports
+                    .start(&name, t, ingest, subscriptions)
+                    .await
+                    .map_err(|source| Error::Transport { name: name.clone(), source })?;
+            }
+        }
         if let Ok(mut c) = self.config.lock() {
             *c = new;
         }
