@@ -95,6 +95,7 @@ pub async fn start_in(text: &str, dir: &Path) -> Running {
     let handle = Builder::new(config)
         .secret("IT_TOKEN", TOKEN)
         .secret("IT_ADMIN", ADMIN_TOKEN)
+        .secret("IT_GOOEE", mosquitto::TOKEN)
         .start()
         .await
         .unwrap_or_else(|e| panic!("{e:#}"));

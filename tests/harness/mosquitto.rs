@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 pub const BINARY: &str = "/usr/sbin/mosquitto";
 /// The publishing client from `mosquitto-clients`.
 pub const PUB: &str = "/usr/bin/mosquitto_pub";
+/// Writes the broker's password file.
+pub const PASSWD: &str = "/usr/bin/mosquitto_passwd";
+/// Gooee's user name: every client authenticates as `authorization` with its API token.
+pub const USERNAME: &str = "authorization";
+/// The API token (password) a TLS test broker expects.
+pub const TOKEN: &str = "it-gooee-token";
 /// The subscribing client from `mosquitto-clients`.
 pub const SUB: &str = "/usr/bin/mosquitto_sub";
 
@@ -54,8 +60,9 @@ impl Mosquitto {
         Self::start_with(false)
     }
 
-    /// Starts a broker that listens with TLS only and requires a client certificate signed by
-    /// its own test CA (see [`Mosquitto::tls_files`]).
+    /// Starts a broker set up as Gooee's: TLS only, a client certificate signed by its own test
+    /// CA required (see [`Mosquitto::tls_files`]), and user name [`USERNAME`] with password
+    /// [`TOKEN`] required (no anonymous clients).
     pub fn start_tls() -> Self {
         Self::start_with(true)
     }
@@ -72,6 +79,13 @@ impl Mosquitto {
         let mut m = Self { child: None, port, dir, tls };
         if tls {
             m.make_certificates();
+            let out = Command::new(PASSWD)
+                .args(["-b", "-c"])
+                .arg(m.dir.path().join("passwd"))
+                .args([USERNAME, TOKEN])
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {PASSWD} ({e}): run scripts/install-peers"));
+            assert!(out.status.success(), "mosquitto_passwd: {}", String::from_utf8_lossy(&out.stderr));
         }
         m.write_config();
         m.spawn();
@@ -135,16 +149,17 @@ impl Mosquitto {
         let tls = if self.tls {
             format!(
                 "cafile {d}/ca.pem\ncertfile {d}/server.pem\nkeyfile {d}/server.key\n\
-                 require_certificate true\n"
+                 require_certificate true\npassword_file {d}/passwd\n"
             )
         } else {
             String::new()
         };
         let conf = format!(
-            "listener {port} 127.0.0.1\n{tls}allow_anonymous true\nuser root\npersistence true\n\
+            "listener {port} 127.0.0.1\n{tls}allow_anonymous {anonymous}\nuser root\npersistence true\n\
              persistence_location {d}/\nautosave_on_changes true\nautosave_interval 1\n\
              max_queued_messages 10000\nlog_dest file {d}/mosquitto.log\nlog_type all\n",
-            port = self.port
+            port = self.port,
+            anonymous = !self.tls,
         );
         std::fs::write(self.dir.path().join("mosquitto.conf"), conf).unwrap();
     }
@@ -259,6 +274,7 @@ impl Mosquitto {
         [("--cafile", f.ca), ("--cert", f.client_cert), ("--key", f.client_key)]
             .into_iter()
             .flat_map(|(flag, p)| [flag.to_string(), p.display().to_string()])
+            .chain(["-u", USERNAME, "-P", TOKEN].map(String::from))
             .collect()
     }
 }

@@ -231,7 +231,7 @@ async fn messages_queued_while_passerelle_is_down_survive_a_broker_crash() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tls_with_a_client_certificate() {
+async fn tls_with_a_client_certificate_and_a_password() {
     let broker = Mosquitto::start_tls();
     let f = broker.tls_files();
     let dir = tempfile::tempdir().unwrap();
@@ -249,7 +249,11 @@ async fn tls_with_a_client_certificate() {
         };
         plain.replace(
             "reconnect_max_ms: 500)",
-            &format!(r#"reconnect_max_ms: 500, tls: (ca_file: "{}"{client}))"#, f.ca.display()),
+            &format!(
+                r#"reconnect_max_ms: 500, username: "authorization", password_env: "IT_GOOEE",
+                   tls: (ca_file: "{}"{client}))"#,
+                f.ca.display()
+            ),
         )
     };
     // Without a client certificate the broker refuses the handshake: never subscribed.
@@ -260,7 +264,13 @@ async fn tls_with_a_client_certificate() {
     assert!(!log.contains("it-gooee-nocert"), "the CONNECT never got through the handshake:\n{log}");
     assert!(log.contains("OpenSSL Error"), "the broker refused a handshake:\n{log}");
     refused.handle.shutdown().await.unwrap();
-    // With it, messages flow.
+    // With the certificate but a wrong token, the broker refuses the CONNECT.
+    let wrong = with_tls(true).replace("it-gooee-tls", "it-gooee-badpass").replace("IT_GOOEE", "IT_TOKEN");
+    let refused = harness::start_in(&wrong, dir.path()).await;
+    broker.wait_for_log("disconnected, not authorised", Duration::from_secs(10)).await;
+    assert!(!broker.log().contains("Sending SUBACK to it-gooee-badpass"), "a wrong token never subscribes");
+    refused.handle.shutdown().await.unwrap();
+    // With both, messages flow.
     let rt = harness::start_in(&with_tls(true), dir.path()).await;
     broker.wait_for_log("Sending SUBACK to it-gooee-tls", Duration::from_secs(10)).await;
     let topic = format!("devices/{DEVICE}/meta");
