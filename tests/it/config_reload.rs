@@ -85,7 +85,7 @@ async fn a_reload_adds_a_route_while_traffic_flows() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_invalid_or_unsupported_reload_is_refused_whole() {
+async fn an_invalid_reload_is_refused_whole_and_routing_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let text = harness::standard_config();
     let rt = harness::start_in(&text, dir.path()).await;
