@@ -50,11 +50,14 @@ pub mod connector {
 
 mod check;
 mod fixed;
+mod plugin;
 mod reader;
 mod readings;
+mod time;
 
 pub use check::{check, same};
 
 pub use fixed::FixedBytes;
 pub use reader::Reader;
 pub use readings::Readings;
+pub use time::parse_rfc3339_ms;

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::time::parse_rfc3339_ms;
+use passerelle_pdk::parse_rfc3339_ms;
 
 /// One validated envelope.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,7 +15,6 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 mod envelope;
-mod time;
 
 use passerelle_pdk::connector::{Command, ConnectorError, Event, Frame, Guest, Inbound, Rejection};
 

@@ -21,7 +21,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 mod message;
-mod time;
+
 pub mod topics;
 
 use passerelle_pdk::connector::{Command, ConnectorError, Event, Guest, Inbound, Rejection};

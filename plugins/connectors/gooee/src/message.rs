@@ -3,8 +3,8 @@
 use passerelle_pdk::connector::{Reading, Value};
 use serde_json::{Map, Value as Json};
 
-use crate::time::parse_rfc3339_ms;
 use crate::topics::{self, What};
+use passerelle_pdk::parse_rfc3339_ms;
 
 /// Why a message is refused: the status to answer and a reason naming the field.
 #[derive(Debug, PartialEq)]

@@ -114,33 +114,9 @@ pub fn decode_payload(model: &str, payload: &[u8]) -> Result<Vec<Reading>, Decod
     Ok(ctx.finish())
 }
 
-/// The plugin, exported as the `decode` interface of the `decoder` world.
-pub struct Plugin;
-
-impl Guest for Plugin {
-    fn describe() -> Metadata {
-        Metadata {
-            name: String::from("milesight"),
-            version: String::from(env!("CARGO_PKG_VERSION")),
-            models: models(),
-        }
-    }
-
-    fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
-        decode_payload(&frame.model, &frame.payload)
-    }
-
-    fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
-        frames.into_iter().map(Self::decode).collect()
-    }
-
-    fn vectors() -> Vec<TestVector> {
-        test_vectors()
-    }
+passerelle_pdk::decoder_plugin! {
+    name: "milesight",
+    models: models(),
+    decode: |frame| decode_payload(&frame.model, &frame.payload),
+    vectors: test_vectors(),
 }
-
-// The component exports exist only in the wasm build: their symbol names
-// (`passerelle:plugin/decode@0.1.0#decode`) cannot go into a native cdylib's linker version
-// script, and native builds (tests) call `Plugin` through the `Guest` trait instead.
-#[cfg(target_arch = "wasm32")]
-passerelle_pdk::decoder::export_decoder!(Plugin with_types_in passerelle_pdk::decoder);
