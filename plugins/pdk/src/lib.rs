@@ -60,4 +60,4 @@ pub use check::{check, same};
 pub use fixed::FixedBytes;
 pub use reader::Reader;
 pub use readings::Readings;
-pub use time::parse_rfc3339_ms;
+pub use time::{civil_from_days, parse_rfc3339_ms};

@@ -60,9 +60,24 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Year, month (1-12) and day (1-31) of a day count since 1970-01-01, in the proleptic
+/// Gregorian calendar (H. Hinnant's civil-from-days): the inverse of the day count above.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_rfc3339_ms;
+    use super::{civil_from_days, parse_rfc3339_ms};
 
     #[test]
     fn parses_forms() {
@@ -73,5 +88,12 @@ mod tests {
         assert_eq!(parse_rfc3339_ms("2019-04-28"), None);
         assert_eq!(parse_rfc3339_ms("2019-13-28T12:59:36Z"), None);
         assert_eq!(parse_rfc3339_ms("2019-04-28T12:59:36Zjunk"), None);
+    }
+
+    #[test]
+    fn days_round_trip() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_000), (2022, 1, 8));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
     }
 }

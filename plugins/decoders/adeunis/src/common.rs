@@ -7,6 +7,7 @@
 //! [`FixedBytes`]) does the same, so a field past the end gives `DecodeError::TooShort` where
 //! the vendor's JavaScript would produce `NaN` or `undefined`.
 
+use passerelle_pdk::civil_from_days;
 use passerelle_pdk::decoder::{DecodeError, Reading};
 use passerelle_pdk::{FixedBytes, Readings};
 
@@ -164,20 +165,6 @@ pub fn format_timestamp(seconds_since_2013: u32) -> String {
     let secs = unix.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000", secs / 3600, secs % 3600 / 60, secs % 60)
-}
-
-/// Proleptic Gregorian (year, month, day) of a day count from 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// Writes `bytes.timestamp` from the 32-bit timestamp at `offset`, when the status byte

@@ -2,6 +2,7 @@
 //! vendor's number-to-text conventions (`toFixed`, JavaScript number printing), UTC dates and
 //! the device-status (fPort 5) reports.
 
+use passerelle_pdk::civil_from_days;
 use passerelle_pdk::{FixedBytes, Readings};
 
 use crate::DecodeError;
@@ -55,20 +56,6 @@ pub fn datetime(seconds: i64) -> String {
     let secs = seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     format!("{year}-{month:02}-{day:02} {:02}:{:02}:{:02}", secs / 3600, (secs % 3600) / 60, secs % 60)
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// The LoRaWAN region of a Dragino frequency-band code. `with_as923_4` adds code 0x0F

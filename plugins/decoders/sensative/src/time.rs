@@ -2,24 +2,10 @@
 //! (`Thu, 01 Jan 1970 00:00:00 GMT`), computed from milliseconds since the Unix epoch with no
 //! clock and no time zone.
 
+use passerelle_pdk::civil_from_days;
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 const MONTHS: [&str; 12] =
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/// Year, month (1-12) and day (1-31) of a day count since 1970-01-01 (proleptic Gregorian
-/// calendar; the civil-from-days algorithm of H. Hinnant).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
 
 /// `toUTCString` of a time in milliseconds since the Unix epoch (milliseconds dropped).
 pub fn utc_string(ms: i64) -> String {
