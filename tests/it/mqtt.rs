@@ -358,3 +358,56 @@ async fn a_failed_commit_is_not_acknowledged_and_is_redelivered() {
 fn broker_publish_one(broker: &Mosquitto, topic: &str, message: String) {
     broker.publish(&[(topic, message)]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_over_websocket_reaches_sqlite() {
+    let broker = crate::harness::rumqttd::WsBroker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"(
+    connectors: {{
+        "gooee": (
+            transport: mqtt(host: "127.0.0.1", port: {port}, client_id: "it-gooee-ws", websocket_path: "/mqtt",
+                            reconnect_min_ms: 50, reconnect_max_ms: 500),
+            plugin: "{plugin}",
+            settings: {{ "devices": "{DEVICE}" }},
+            sinks: ["db"],
+        ),
+    }},
+    sinks: {{ "db": sqlite(path: "passerelle.db") }},
+    dead_letter: "db",
+)"#,
+        port = broker.ws_port,
+        plugin = harness::plugin("gooee"),
+    );
+    let rt = harness::start_in(&text, dir.path()).await;
+    // The broker writes no log to wait on: publish (over TCP) until the row shows; the sink is
+    // idempotent, so repeats store nothing twice.
+    let payload = meta("temperature", 21.5, "C", 9);
+    let topic = format!("devices/{DEVICE}/meta");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rt.readings().is_empty() {
+        assert!(Instant::now() < deadline, "nothing arrived over WebSocket");
+        let out = std::process::Command::new(crate::harness::mosquitto::PUB)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &broker.tcp_port.to_string(),
+                "-q",
+                "1",
+                "-t",
+                &topic,
+                "-m",
+                &payload,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "mosquitto_pub: {}", String::from_utf8_lossy(&out.stderr));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let rows = rt.readings();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].name.as_str(), &rows[0].value), ("temperature", &Value::Number(21.5)));
+    rt.handle.shutdown().await.unwrap();
+}

@@ -64,6 +64,10 @@ pub struct MqttConfig {
     /// TLS (needs the `transport-mqtt-tls` feature); none connects in plain TCP (default).
     #[serde(default)]
     pub tls: Option<MqttTlsConfig>,
+    /// MQTT over WebSocket at this path (`/mqtt`; over TLS too when `tls` is set: Gooee's
+    /// port 443); none speaks MQTT on the socket itself (default). Needs `transport-mqtt-ws`.
+    #[serde(default)]
+    pub websocket_path: Option<String>,
 }
 
 /// TLS settings of the MQTT transport (rustls; feature `transport-mqtt-tls`). Paths are taken
@@ -121,6 +125,14 @@ impl MqttConfig {
         for t in &self.topics {
             if !valid_filter(t) {
                 out.push(format!("topics: {t:?} is not a valid MQTT topic filter"));
+            }
+        }
+        if let Some(path) = &self.websocket_path {
+            if !path.starts_with('/') {
+                out.push(format!("websocket_path {path:?} must start with /"));
+            }
+            if !cfg!(feature = "transport-mqtt-ws") {
+                out.push("websocket_path needs a build with the transport-mqtt-ws feature".into());
             }
         }
         if self.keep_alive_secs < 5 {
@@ -190,6 +202,7 @@ mod tests {
             reconnect_min_ms: 200,
             reconnect_max_ms: 30_000,
             tls: None,
+            websocket_path: None,
         }
     }
 
@@ -213,6 +226,15 @@ mod tests {
         let problems = c.validate();
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("devices/#/meta")));
+    }
+
+    #[test]
+    fn a_websocket_path_starts_with_a_slash() {
+        let mut c = config();
+        c.websocket_path = Some("/mqtt".into());
+        assert!(c.validate().is_empty(), "{:?}", c.validate());
+        c.websocket_path = Some("mqtt".into());
+        assert!(c.validate().iter().any(|p| p.contains("must start with /")));
     }
 
     #[test]

@@ -52,16 +52,31 @@ impl Transport for Mqtt {
                 ));
             }
             let c = &self.config;
-            let mut options = MqttOptions::new(c.client_id.clone(), c.host.clone(), c.port);
+            // Over WebSocket, rumqttc takes the whole URL as the broker address.
+            let address = match &c.websocket_path {
+                Some(path) => {
+                    let scheme = if c.tls.is_some() { "wss" } else { "ws" };
+                    format!("{scheme}://{}:{}{path}", c.host, c.port)
+                }
+                None => c.host.clone(),
+            };
+            let mut options = MqttOptions::new(c.client_id.clone(), address, c.port);
             options
                 .set_keep_alive(Duration::from_secs(c.keep_alive_secs))
                 .set_clean_session(false)
                 .set_manual_acks(true);
             #[cfg(feature = "transport-mqtt-tls")]
             if let Some(tls) = &self.tls {
-                options.set_transport(rumqttc::Transport::tls_with_config(
-                    rumqttc::TlsConfiguration::Rustls(std::sync::Arc::clone(tls)),
-                ));
+                let tls = rumqttc::TlsConfiguration::Rustls(std::sync::Arc::clone(tls));
+                options.set_transport(match &c.websocket_path {
+                    #[cfg(feature = "transport-mqtt-ws")]
+                    Some(_) => rumqttc::Transport::wss_with_config(tls),
+                    _ => rumqttc::Transport::tls_with_config(tls),
+                });
+            }
+            #[cfg(feature = "transport-mqtt-ws")]
+            if c.websocket_path.is_some() && c.tls.is_none() {
+                options.set_transport(rumqttc::Transport::Ws);
             }
             if let Some(user) = &c.username {
                 options.set_credentials(user.clone(), self.password.clone().unwrap_or_default());

@@ -1,0 +1,56 @@
+//! An MQTT broker with a WebSocket listener, for the MQTT-over-WebSocket test: rumqttd, run in
+//! this process on a free loopback port. Debian's Mosquitto 2.0.11 is built without
+//! libwebsockets (a `protocol websockets` listener fails to start), so it cannot serve this case.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+/// A rumqttd broker listening for MQTT 3.1.1 over WebSocket (and over TCP, to publish from).
+pub struct WsBroker {
+    /// The WebSocket port (path `/mqtt`).
+    pub ws_port: u16,
+    /// The plain TCP port.
+    pub tcp_port: u16,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl WsBroker {
+    /// Starts the broker on a thread of its own and waits until both listeners accept.
+    pub fn start() -> Self {
+        let (ws_port, tcp_port) = (free_port(), free_port());
+        let connections = serde_json::json!({
+            "connection_timeout_ms": 60000, "max_payload_size": 1048576, "max_inflight_count": 100,
+            "dynamic_filters": true,
+        });
+        let config = serde_json::json!({
+            "id": 0,
+            "router": {
+                "id": 0, "max_connections": 100, "max_outgoing_packet_count": 200,
+                "max_segment_size": 10485760, "max_segment_count": 10,
+            },
+            "v4": { "1": { "name": "v4-1", "listen": format!("127.0.0.1:{tcp_port}"),
+                          "next_connection_delay_ms": 1, "connections": connections } },
+            "ws": { "1": { "name": "ws-1", "listen": format!("127.0.0.1:{ws_port}"),
+                          "next_connection_delay_ms": 1, "connections": connections } },
+        });
+        let config: rumqttd::Config = serde_json::from_value(config).unwrap();
+        std::thread::Builder::new()
+            .name("it-rumqttd".into())
+            .spawn(move || {
+                let mut broker = rumqttd::Broker::new(config);
+                let _ = broker.start();
+            })
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for port in [ws_port, tcp_port] {
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(Instant::now() < deadline, "rumqttd never listened on {port}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Self { ws_port, tcp_port }
+    }
+}
