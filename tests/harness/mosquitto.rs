@@ -93,7 +93,14 @@ impl Mosquitto {
     }
 
     fn make_certificates(&self) {
-        let d = self.dir.path();
+        make_certificates(self.dir.path());
+    }
+}
+
+/// Writes a test CA (`ca.pem`), a server certificate for 127.0.0.1 (`server.pem`, `server.key`)
+/// and a client certificate (`client.pem`, `client.key`) signed by it into `d`, with openssl.
+pub fn make_certificates(d: &Path) {
+    {
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
         openssl(
             d,
@@ -137,7 +144,9 @@ impl Mosquitto {
             );
         }
     }
+}
 
+impl Mosquitto {
     /// The CA and client certificate of a TLS broker.
     pub fn tls_files(&self) -> TlsFiles {
         let d = self.dir.path();

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 /// A rumqttd broker listening for MQTT 3.1.1 over WebSocket (and over TCP, to publish from).
 pub struct WsBroker {
+    /// Certificates of the TLS variant (`ca.pem` signs the server's), kept alive with the broker.
+    pub certs: Option<tempfile::TempDir>,
     /// The WebSocket port (path `/mqtt`).
     pub ws_port: u16,
     /// The plain TCP port.
@@ -20,7 +22,29 @@ fn free_port() -> u16 {
 impl WsBroker {
     /// Starts the broker on a thread of its own and waits until both listeners accept.
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// The same, with the WebSocket listener behind TLS (`wss://`), its certificate signed by a
+    /// test CA in [`WsBroker::certs`].
+    pub fn start_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Self {
         let (ws_port, tcp_port) = (free_port(), free_port());
+        let certs = tls.then(|| {
+            let dir = tempfile::tempdir().unwrap();
+            super::mosquitto::make_certificates(dir.path());
+            dir
+        });
+        let ws_tls = certs.as_ref().map(|d| {
+            serde_json::json!({
+                "capath": null,
+                "certpath": d.path().join("server.pem").display().to_string(),
+                "keypath": d.path().join("server.key").display().to_string(),
+            })
+        });
         let connections = serde_json::json!({
             "connection_timeout_ms": 60000, "max_payload_size": 1048576, "max_inflight_count": 100,
             "dynamic_filters": true,
@@ -33,7 +57,7 @@ impl WsBroker {
             },
             "v4": { "1": { "name": "v4-1", "listen": format!("127.0.0.1:{tcp_port}"),
                           "next_connection_delay_ms": 1, "connections": connections } },
-            "ws": { "1": { "name": "ws-1", "listen": format!("127.0.0.1:{ws_port}"),
+            "ws": { "1": { "name": "ws-1", "listen": format!("127.0.0.1:{ws_port}"), "tls": ws_tls,
                           "next_connection_delay_ms": 1, "connections": connections } },
         });
         let config: rumqttd::Config = serde_json::from_value(config).unwrap();
@@ -51,6 +75,6 @@ impl WsBroker {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
-        Self { ws_port, tcp_port }
+        Self { certs, ws_port, tcp_port }
     }
 }

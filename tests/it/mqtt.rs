@@ -361,14 +361,24 @@ fn broker_publish_one(broker: &Mosquitto, topic: &str, message: String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mqtt_over_websocket_reaches_sqlite() {
-    let broker = crate::harness::rumqttd::WsBroker::start();
+    over_websocket(crate::harness::rumqttd::WsBroker::start()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_over_secure_websocket_reaches_sqlite() {
+    over_websocket(crate::harness::rumqttd::WsBroker::start_tls()).await;
+}
+
+/// A Gooee meta message published over TCP reaches SQLite through a connector subscribed over
+/// WebSocket (`wss://` when the broker has certificates).
+async fn over_websocket(broker: crate::harness::rumqttd::WsBroker) {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
         r#"(
     connectors: {{
         "gooee": (
             transport: mqtt(host: "127.0.0.1", port: {port}, client_id: "it-gooee-ws", websocket_path: "/mqtt",
-                            reconnect_min_ms: 50, reconnect_max_ms: 500),
+                            reconnect_min_ms: 50, reconnect_max_ms: 500{tls}),
             plugin: "{plugin}",
             settings: {{ "devices": "{DEVICE}" }},
             sinks: ["db"],
@@ -379,6 +389,11 @@ async fn mqtt_over_websocket_reaches_sqlite() {
 )"#,
         port = broker.ws_port,
         plugin = harness::plugin("gooee"),
+        tls = broker
+            .certs
+            .as_ref()
+            .map(|d| format!(r#", tls: (ca_file: "{}")"#, d.path().join("ca.pem").display()))
+            .unwrap_or_default(),
     );
     let rt = harness::start_in(&text, dir.path()).await;
     // The broker writes no log to wait on: publish (over TCP) until the row shows; the sink is
