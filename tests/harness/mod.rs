@@ -127,3 +127,15 @@ pub async fn post_raw(url: &str, body: Vec<u8>, token: Option<&str>) -> (u16, se
     let text = res.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
+
+/// A frame of devicetype `hostile` (routed to the test plugins), port 1, a fixed receive time.
+pub fn hostile_frame(device: &str, payload: &[u8]) -> passerelle::message::Frame {
+    passerelle::message::Frame {
+        device: std::sync::Arc::from(device),
+        devicetype: std::sync::Arc::from("hostile"),
+        port: 1,
+        payload: payload.to_vec(),
+        received_ms: 1_700_000_000_000,
+        connector: std::sync::Arc::from("host"),
+    }
+}

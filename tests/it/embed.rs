@@ -19,16 +19,21 @@ fn frame(device: &str, devicetype: &str, hex: &str) -> Frame {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_host_pushes_frames_and_receives_readings() {
-    let dir = tempfile::tempdir().unwrap();
-    // The example config, with plugins from the repository and the database in a temporary directory.
+/// The example config `examples/embedded.ron`, with plugins from the repository and the
+/// database in `dir`, started.
+async fn start_embedded(dir: &std::path::Path) -> passerelle::Handle {
     let text = std::fs::read_to_string(harness::root().join("examples/embedded.ron"))
         .unwrap()
         .replace("../plugins/dist/", &format!("{}/plugins/dist/", harness::root().display()));
     let mut config = passerelle::config::Config::parse(&text, "embedded.ron").unwrap();
-    config.set_base_dir(dir.path());
-    let handle = passerelle::Builder::new(config).start().await.unwrap();
+    config.set_base_dir(dir);
+    passerelle::Builder::new(config).start().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_pushes_frames_and_receives_readings() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = start_embedded(dir.path()).await;
     let mut readings = handle.readings();
 
     let outcomes = handle
@@ -50,12 +55,7 @@ async fn the_host_pushes_frames_and_receives_readings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embed_axum_example_serves_frames_over_its_own_http() {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(harness::root().join("examples/embedded.ron"))
-        .unwrap()
-        .replace("../plugins/dist/", &format!("{}/plugins/dist/", harness::root().display()));
-    let mut config = passerelle::config::Config::parse(&text, "embedded.ron").unwrap();
-    config.set_base_dir(dir.path());
-    let handle = passerelle::Builder::new(config).start().await.unwrap();
+    let handle = start_embedded(dir.path()).await;
     let app = passerelle_examples::axum_app::App::new(handle);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

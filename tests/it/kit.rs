@@ -99,14 +99,9 @@ fn fuzzing_finds_a_looping_plugin_and_the_host_goes_on() {
     assert!(report.decoded > 0);
 }
 
-#[test]
-fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
-    let dir = tempfile::tempdir().unwrap();
-    let crate_dir = dir.path().join("acme-sensors");
-    let s = scaffold_decoder("acme-sensors", &crate_dir, &root().join("plugins")).unwrap();
-    assert!(!s.member);
-    assert!(scaffold_decoder("Bad Name", &dir.path().join("x"), &root().join("plugins")).is_err());
-    // A target directory kept between runs (cargo's per-test scratch space): the second run is quick.
+/// Builds a scaffolded crate for wasm32 and returns its component. The target directory is kept
+/// between runs (cargo's per-test scratch space), so the second run is quick.
+fn build_scaffold(crate_dir: &Path, lib: &str) -> PathBuf {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
     let status = std::process::Command::new(env!("CARGO"))
         .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
@@ -116,8 +111,18 @@ fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
         .current_dir(root())
         .status()
         .unwrap();
-    assert!(status.success(), "the scaffolded crate does not build");
-    let wasm = target.join("wasm32-wasip2/release/acme_sensors.wasm");
+    assert!(status.success(), "the scaffolded crate {} does not build", crate_dir.display());
+    target.join(format!("wasm32-wasip2/release/{lib}.wasm"))
+}
+
+#[test]
+fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let crate_dir = dir.path().join("acme-sensors");
+    let s = scaffold_decoder("acme-sensors", &crate_dir, &root().join("plugins")).unwrap();
+    assert!(!s.member);
+    assert!(scaffold_decoder("Bad Name", &dir.path().join("x"), &root().join("plugins")).is_err());
+    let wasm = build_scaffold(&crate_dir, "acme_sensors");
     let engine = Engine::new(None).unwrap();
     let plugin = load(&engine, &wasm);
     assert_eq!(plugin.metadata().name, "acme-sensors");
@@ -131,18 +136,8 @@ async fn a_scaffolded_decoder_goes_live_on_a_route() {
     let dir = tempfile::tempdir().unwrap();
     let crate_dir = dir.path().join("acme-live");
     scaffold_decoder("acme-live", &crate_dir, &root().join("plugins")).unwrap();
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
-    let status = tokio::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
-        .arg(crate_dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target)
-        .current_dir(root())
-        .status()
-        .await
-        .unwrap();
-    assert!(status.success());
-    let wasm = target.join("wasm32-wasip2/release/acme_live.wasm");
+    let crate_dir2 = crate_dir.clone();
+    let wasm = tokio::task::spawn_blocking(move || build_scaffold(&crate_dir2, "acme_live")).await.unwrap();
     let text = crate::harness::config(
         &format!(r#""acme": (plugin: "{}")"#, wasm.display()),
         r#"(devicetype: "ACME-LIVE", decoder: "acme", model: "acme-live", sinks: ["db"])"#,

@@ -1,21 +1,8 @@
 //! Dead-letter replay: after a fix, entries are run again and stored once.
 
-use std::sync::Arc;
+use passerelle::message::FrameOutcome;
 
-use passerelle::message::{Frame, FrameOutcome};
-
-use crate::harness::{self, plugin};
-
-fn frame(device: &str, payload: &[u8]) -> Frame {
-    Frame {
-        device: Arc::from(device),
-        devicetype: Arc::from("hostile"),
-        port: 1,
-        payload: payload.to_vec(),
-        received_ms: 1_700_000_000_000,
-        connector: Arc::from("host"),
-    }
-}
+use crate::harness::{self, hostile_frame as frame, plugin};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replay_after_a_fix_stores_the_frames_once() {

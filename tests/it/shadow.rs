@@ -1,23 +1,11 @@
 //! Shadow runs: a candidate decodes live traffic beside the live version; differences are
 //! counted, nothing of the candidate is stored; promotion makes it live.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use passerelle::message::{Frame, FrameOutcome};
+use passerelle::message::FrameOutcome;
 
-use crate::harness::{self, plugin};
-
-fn frame(device: &str, payload: &[u8]) -> Frame {
-    Frame {
-        device: Arc::from(device),
-        devicetype: Arc::from("hostile"),
-        port: 1,
-        payload: payload.to_vec(),
-        received_ms: 1_700_000_000_000,
-        connector: Arc::from("host"),
-    }
-}
+use crate::harness::{self, hostile_frame as frame, plugin};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shadow_differences_are_counted_and_promotion_makes_the_candidate_live() {
