@@ -102,7 +102,7 @@ async fn push(
         device: device.into(),
         devicetype: devicetype.into(),
         port: q.port,
-        payload,
+        payload: payload.into(),
         received_ms: now_ms(),
         connector: "embed-axum".into(),
     };

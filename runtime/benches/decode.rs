@@ -59,7 +59,7 @@ fn frames(vendor: &str) -> anyhow::Result<Vec<(Frame, Arc<str>)>> {
             device: Arc::from(format!("{vendor}-{model}-{}", number("index"))),
             devicetype: Arc::clone(&model),
             port,
-            payload,
+            payload: payload.into(),
             received_ms: RECEIVED_MS,
             connector: Arc::clone(&connector),
         };
@@ -105,7 +105,7 @@ fn to_native(frame: &Frame, model: &str) -> milesight::Frame {
         device: frame.device.to_string(),
         model: model.to_string(),
         port: frame.port,
-        payload: frame.payload.clone(),
+        payload: frame.payload.to_vec(),
         received_ms: frame.received_ms,
     }
 }

@@ -6,7 +6,8 @@
 //! - `POST /decoders/{name}/reload`, `POST /decoders/{name}/rollback`.
 //! - `POST /decoders/{name}/shadow` with `{"plugin": "/path/to/candidate.wasm"}`: a shadow run;
 //!   `POST /decoders/{name}/promote` makes the candidate live.
-//! - `POST /config/reload`: the runtime's owner reads its config file again and applies it.
+//! - `POST /config/reload`: the runtime reads its own config file again and applies the
+//!   difference.
 //!
 //! Every request needs `Authorization: Bearer <token>`, the token read from the environment
 //! variable the config names.
@@ -22,8 +23,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tokio::sync::watch;
 
-use crate::actor::{DecoderStatus, Registry, ReloadOutcome};
-use crate::events::Metrics;
+use crate::actor::error_chain;
+use crate::operator::{Operator, ReloadError, ReloadOutcome};
 
 /// Default address of the operator endpoint.
 pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:9180";
@@ -63,51 +64,29 @@ impl AdminConfig {
     }
 }
 
-/// What the status endpoint shows of a connector.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ConnectorStatus {
-    /// Connector name.
-    pub name: String,
-    /// Where its server transport listens, if it has one.
-    pub listen: Option<String>,
-}
-
-/// The JSON of `GET /status`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Status {
-    /// Decoders and their versions.
-    pub decoders: Vec<DecoderStatus>,
-    /// Connectors.
-    pub connectors: Vec<ConnectorStatus>,
-}
-
 #[derive(Clone)]
 struct Shared {
-    registry: Registry,
-    metrics: Metrics,
-    transports: crate::runtime::transports::Transports,
-    reloads: tokio::sync::mpsc::Sender<crate::ReloadRequest>,
+    operator: Arc<dyn Operator>,
     expected: Arc<str>,
 }
 
+/// The running operator endpoint.
+#[derive(Debug)]
 pub(crate) struct Started {
     pub(crate) addr: SocketAddr,
     pub(crate) task: tokio::task::JoinHandle<()>,
 }
 
+/// Starts the endpoint on the current tokio runtime; it stops when `shutdown` turns true.
 pub(crate) async fn start(
     config: &AdminConfig,
-    token: String,
-    registry: Registry,
-    metrics: Metrics,
-    transports: crate::runtime::transports::Transports,
-    reloads: tokio::sync::mpsc::Sender<crate::ReloadRequest>,
+    token: &str,
+    operator: Arc<dyn Operator>,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<Started> {
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
-    let shared =
-        Shared { registry, metrics, transports, reloads, expected: Arc::from(format!("Bearer {token}")) };
+    let shared = Shared { operator, expected: Arc::from(format!("Bearer {token}")) };
     let app = Router::new()
         .route("/status", get(status))
         .route("/metrics", get(metrics_text))
@@ -152,23 +131,17 @@ async fn status(State(s): State<Shared>, headers: HeaderMap) -> Response {
     if !authorized(&s, &headers) {
         return denied();
     }
-    let connectors = s
-        .transports
-        .listening()
-        .iter()
-        .map(|(name, addr)| ConnectorStatus { name: name.clone(), listen: addr.map(|a| a.to_string()) })
-        .collect();
-    json(StatusCode::OK, &Status { decoders: s.registry.status(), connectors })
+    json(StatusCode::OK, &s.operator.status())
 }
 
 async fn metrics_text(State(s): State<Shared>, headers: HeaderMap) -> Response {
     if !authorized(&s, &headers) {
         return denied();
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render()).into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.operator.metrics_text()).into_response()
 }
 
-fn outcome(name: &str, r: Result<ReloadOutcome, crate::actor::ReloadError>) -> Response {
+fn outcome(name: &str, r: Result<ReloadOutcome, ReloadError>) -> Response {
     match r {
         Ok(ReloadOutcome::Swapped { plugin, hash }) => {
             json(StatusCode::OK, &serde_json::json!({"decoder": name, "live": plugin, "hash": hash}))
@@ -176,10 +149,7 @@ fn outcome(name: &str, r: Result<ReloadOutcome, crate::actor::ReloadError>) -> R
         Ok(ReloadOutcome::Unchanged) => {
             json(StatusCode::OK, &serde_json::json!({"decoder": name, "unchanged": true}))
         }
-        Err(e) => json(
-            StatusCode::CONFLICT,
-            &serde_json::json!({"decoder": name, "error": crate::actor::error_chain(&e)}),
-        ),
+        Err(e) => json(StatusCode::CONFLICT, &serde_json::json!({"decoder": name, "error": error_chain(&e)})),
     }
 }
 
@@ -187,34 +157,23 @@ async fn reload(State(s): State<Shared>, Path(name): Path<String>, headers: Head
     if !authorized(&s, &headers) {
         return denied();
     }
-    outcome(&name, s.registry.reload(&name).await)
+    outcome(&name, s.operator.reload_decoder(&name).await)
 }
 
 async fn rollback(State(s): State<Shared>, Path(name): Path<String>, headers: HeaderMap) -> Response {
     if !authorized(&s, &headers) {
         return denied();
     }
-    outcome(&name, s.registry.rollback(&name).await)
+    outcome(&name, s.operator.rollback_decoder(&name).await)
 }
 
 async fn reload_config(State(s): State<Shared>, headers: HeaderMap) -> Response {
     if !authorized(&s, &headers) {
         return denied();
     }
-    let (request, answer) = crate::ReloadRequest::new();
-    if s.reloads.try_send(request).is_err() {
-        return json(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &serde_json::json!({"error": "a reload is already queued"}),
-        );
-    }
-    match tokio::time::timeout(std::time::Duration::from_secs(120), answer).await {
-        Ok(Ok(Ok(report))) => json(StatusCode::OK, &report),
-        Ok(Ok(Err(error))) => json(StatusCode::CONFLICT, &serde_json::json!({"error": error})),
-        _ => json(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &serde_json::json!({"error": "this runtime does not take config reloads (its host does not answer them)"}),
-        ),
+    match s.operator.reload_config_file().await {
+        Ok(report) => json(StatusCode::OK, &report),
+        Err(error) => json(StatusCode::CONFLICT, &serde_json::json!({"error": error})),
     }
 }
 
@@ -237,12 +196,9 @@ async fn shadow(
         Ok(r) => r,
         Err(e) => return json(StatusCode::BAD_REQUEST, &serde_json::json!({"error": format!("body: {e}")})),
     };
-    match s.registry.shadow(&name, &request.plugin).await {
+    match s.operator.shadow_decoder(&name, &request.plugin).await {
         Ok(status) => json(StatusCode::OK, &status),
-        Err(e) => json(
-            StatusCode::CONFLICT,
-            &serde_json::json!({"decoder": name, "error": crate::actor::error_chain(&e)}),
-        ),
+        Err(e) => json(StatusCode::CONFLICT, &serde_json::json!({"decoder": name, "error": error_chain(&e)})),
     }
 }
 
@@ -250,5 +206,5 @@ async fn promote(State(s): State<Shared>, Path(name): Path<String>, headers: Hea
     if !authorized(&s, &headers) {
         return denied();
     }
-    outcome(&name, s.registry.promote(&name).await)
+    outcome(&name, s.operator.promote_decoder(&name).await)
 }

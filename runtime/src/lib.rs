@@ -8,10 +8,14 @@
 //!
 //! ## Tour
 //! - [`config`]: parse (RON) -> validate (every error, line:column) -> build.
+//! - [`component`]: the one contract of transports and sinks: a build context, a registry row.
 //! - [`plugin`]: the wasmtime host: engine with named limits, compile cache, decoder and
 //!   connector instances, and the error type that keeps bad data, bad plugins and host bugs apart.
 //! - [`message`]: the typed messages that travel between actors.
 //! - [`transport`] and [`sink`]: the native edges, one folder each, one table each.
+//! - [`actor`]: plugin pools, each connector's driver (start, ticks, requests), the router.
+//! - [`events`]: typed internal events and the Prometheus metrics they count.
+//! - [`operator`]: what an operator sees and may ask ([`admin`] serves it over HTTP).
 //! - [`Builder`] / [`Handle`]: the embedding API.
 //!
 //! ## Embedding
@@ -35,12 +39,15 @@
 pub mod actor;
 #[cfg(feature = "admin")]
 pub mod admin;
+pub mod component;
 pub mod config;
 pub mod events;
 pub mod message;
+pub mod operator;
 pub mod plugin;
 mod runtime;
 pub mod sink;
 pub mod transport;
 
-pub use runtime::{Builder, ConfigReloadReport, Error, Handle, ReloadRequest, ReplayReport};
+pub use operator::{ConfigReloadReport, ReloadError, ReloadOutcome};
+pub use runtime::{Builder, Error, Handle, ReplayReport};

@@ -1,13 +1,20 @@
-//! The typed messages that travel between actors: frames in, readings and rejections out.
+//! The typed messages that travel between actors: frames in, readings and rejections out, and
+//! the [`Disposition`] every transport maps to its protocol's acknowledgement.
 //!
 //! These are the only data types that cross actor boundaries. [`Value`] is the WIT type itself
 //! (generated from `wit/types.wit`), so a reading's value never changes shape between guest,
-//! host and sink.
+//! host and sink. Payloads are shared [`Bytes`]: a body received once is referenced, never
+//! copied, on its way to a decoder or to the dead letter.
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
+pub use bytes::Bytes;
 use serde::Serialize;
+
+pub use crate::plugin::bindings::Refusal;
+use crate::plugin::bindings::{Answer, Request, RequestError};
 
 pub use crate::plugin::bindings::Value;
 
@@ -20,8 +27,9 @@ pub struct Frame {
     pub devicetype: Arc<str>,
     /// LoRaWAN fPort, 0 where the transport has none.
     pub port: u8,
-    /// Payload bytes exactly as received.
-    pub payload: Vec<u8>,
+    /// Payload bytes exactly as received (shared, cheap to clone).
+    #[serde(serialize_with = "as_slice")]
+    pub payload: Bytes,
     /// Receive time in milliseconds since the Unix epoch.
     pub received_ms: i64,
     /// Name of the connector it came from.
@@ -104,6 +112,128 @@ pub enum FrameOutcome {
         /// Error message.
         error: String,
     },
+}
+
+/// Why an inbound unit was refused whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusedBy {
+    /// The connector plugin refused it (bad data): the kind it gave.
+    Connector(#[serde(serialize_with = "refusal_name")] Refusal),
+    /// The connector plugin trapped or ran out of time or memory on it (bad plugin).
+    Plugin,
+}
+
+impl RefusedBy {
+    /// A stable, lower-case label (`malformed`, `unauthorized`, `unprocessable`, `plugin`).
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::Connector(Refusal::Malformed) => "malformed",
+            Self::Connector(Refusal::Unauthorized) => "unauthorized",
+            Self::Connector(Refusal::Unprocessable) => "unprocessable",
+            Self::Plugin => "plugin",
+        }
+    }
+}
+
+fn refusal_name<S: serde::Serializer>(r: &Refusal, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(RefusedBy::Connector(*r).as_str())
+}
+
+fn as_slice<S: serde::Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(b)
+}
+
+/// Default time a source is asked to wait before delivering a unit again: 1 second.
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// What became of one inbound unit: the one answer every transport maps, once, to its
+/// protocol (HTTP 2xx, 4xx or 503 with `Retry-After`; MQTT PUBACK or none; STOMP ACK or NACK;
+/// an XMPP IQ result or error; a file moved to `done/`; a JetStream ack or nak).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "disposition", rename_all = "snake_case")]
+pub enum Disposition {
+    /// Everything the unit emitted is committed in every sink of its routes (frames that did
+    /// not decode are committed to the dead letter): acknowledge it.
+    Committed {
+        /// What became of each frame, in order.
+        frames: Vec<FrameOutcome>,
+    },
+    /// The unit was refused whole and is already in the dead letter with its original bytes:
+    /// acknowledge it as refused (delivering it again would fail again).
+    Refused {
+        /// Who refused it, and how.
+        by: RefusedBy,
+        /// Why, in words the sender can act on.
+        reason: String,
+    },
+    /// Nothing may be acknowledged (a sink failed or is full, the runtime is stopping): the
+    /// source keeps the unit and delivers it again, after `retry_after` at the earliest.
+    RetryLater {
+        /// Why.
+        reason: String,
+        /// How long the source should wait.
+        #[serde(serialize_with = "as_millis")]
+        retry_after: Duration,
+    },
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl Disposition {
+    /// True when the source may forget the unit (committed or refused).
+    pub const fn acknowledge(&self) -> bool {
+        !matches!(self, Self::RetryLater { .. })
+    }
+
+    /// A stable, lower-case label (`committed`, `refused`, `retry_later`).
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::Committed { .. } => "committed",
+            Self::Refused { .. } => "refused",
+            Self::RetryLater { .. } => "retry_later",
+        }
+    }
+
+    /// Frames of the unit (none when it was refused or not committed).
+    pub fn frames(&self) -> &[FrameOutcome] {
+        match self {
+            Self::Committed { frames } => frames,
+            _ => &[],
+        }
+    }
+}
+
+/// What the connector's driver asks of its transport while it runs.
+#[derive(Debug)]
+pub enum Control {
+    /// Subscribe to this channel too (an MQTT topic filter, a STOMP destination), now and after
+    /// every reconnect.
+    Subscribe(String),
+    /// Execute this request (a target that is not an `http(s)://` URL) and answer.
+    Request {
+        /// The request, as the plugin made it.
+        request: Request,
+        /// Where the outcome goes; the driver applies the time-out.
+        reply: tokio::sync::oneshot::Sender<Result<Answer, RequestError>>,
+    },
+}
+
+impl Control {
+    /// Answers a control command the transport cannot carry out: a request is refused with
+    /// `why`, a subscription is logged as ignored.
+    pub fn refuse(self, connector: &str, why: &str) {
+        match self {
+            Self::Subscribe(channel) => {
+                tracing::warn!(connector, channel, why, "Subscription ignored by this transport.");
+            }
+            Self::Request { reply, .. } => {
+                let _ = reply.send(Err(RequestError::Refused(why.to_string())));
+            }
+        }
+    }
 }
 
 /// A batch of readings bound for one sink.

@@ -134,7 +134,7 @@ pub fn hostile_frame(device: &str, payload: &[u8]) -> passerelle::message::Frame
         device: std::sync::Arc::from(device),
         devicetype: std::sync::Arc::from("hostile"),
         port: 1,
-        payload: payload.to_vec(),
+        payload: payload.to_vec().into(),
         received_ms: 1_700_000_000_000,
         connector: std::sync::Arc::from("host"),
     }

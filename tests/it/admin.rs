@@ -52,6 +52,14 @@ async fn status_and_metrics_count_what_happened() {
     assert_eq!(value(&m, "passerelle_dead_letters_total{stage=\"connector\"}"), Some(1.0), "{m}");
     assert_eq!(value(&m, "passerelle_decode_call_seconds_count{decoder=\"milesight\"}"), Some(1.0), "{m}");
     assert!(m.contains("# TYPE passerelle_decode_call_seconds histogram"));
+    // Typed events of the transport and the sink, counted under the same labels.
+    let connected = "passerelle_transport_connected_total{connector=\"energisme\",transport=\"http_push\"}";
+    assert_eq!(value(&m, connected), Some(1.0), "{m}");
+    let commits = value(&m, "passerelle_sink_commits_total{sink=\"db\",kind=\"sqlite\"}").unwrap_or(0.0);
+    assert!(commits >= 2.0, "readings and dead letters committed: {m}");
+    let timed = "passerelle_sink_commit_seconds_count{sink=\"db\",kind=\"sqlite\"}";
+    assert_eq!(value(&m, timed), Some(commits), "{m}");
+    assert_eq!(value(&m, "passerelle_sink_commit_failures_total{sink=\"db\",kind=\"sqlite\"}"), Some(0.0));
 
     let (code, s) = get(&format!("{admin}/status"), Some(ADMIN_TOKEN)).await;
     assert_eq!(code, 200);
@@ -91,4 +99,60 @@ fn an_admin_endpoint_off_loopback_is_a_config_error() {
     let config = passerelle::config::Config::parse(text, "admin.ron").unwrap();
     let errors = config.validate().unwrap_err();
     assert!(errors.0[0].message.contains("not a loopback address"), "{errors}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runtime_reloads_its_own_config_file_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_admin = |text: String| {
+        text.replace(
+            "dead_letter: \"db\",",
+            "dead_letter: \"db\", admin: (listen: \"127.0.0.1:0\", token_env: \"IT_ADMIN\"),",
+        )
+    };
+    let milesight = format!(r#""milesight": (plugin: "{}")"#, harness::plugin("milesight"));
+    let before = with_admin(harness::config(
+        &milesight,
+        r#"(devicetype: "em300-th", decoder: "milesight", sinks: ["db"])"#,
+    ));
+    let path = dir.path().join("config.ron");
+    std::fs::write(&path, &before).unwrap();
+    // An embedding host that never looks at reload requests: the runtime answers them itself.
+    let handle = passerelle::Builder::from_file(&path)
+        .unwrap()
+        .secret("IT_TOKEN", harness::TOKEN)
+        .secret("IT_ADMIN", ADMIN_TOKEN)
+        .start()
+        .await
+        .unwrap();
+    let admin = format!("http://{}", handle.admin_addr().unwrap());
+    let after = with_admin(harness::config(
+        &format!(r#"{milesight}, "elsys": (plugin: "{}")"#, harness::plugin("elsys")),
+        r#"(devicetype: "em300-th", decoder: "milesight", sinks: ["db"]),
+           (devicetype: "ers-co2", decoder: "elsys", sinks: ["db"])"#,
+    ));
+    std::fs::write(&path, &after).unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("{admin}/config/reload"))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let report: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(report["decoders_added"], serde_json::json!(["elsys"]), "{report}");
+    assert_eq!(report["routes"], 2, "{report}");
+    assert_eq!(handle.decoders().len(), 2);
+    // A broken file is refused whole, with its errors, and the running config stays.
+    std::fs::write(&path, "(oops").unwrap();
+    let refused = reqwest::Client::new()
+        .post(format!("{admin}/config/reload"))
+        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.unwrap().contains("config.ron"));
+    assert_eq!(handle.decoders().len(), 2);
+    handle.shutdown().await.unwrap();
 }

@@ -57,3 +57,38 @@ fn every_example_config_parses_and_validates() {
     }
     assert!(seen >= 2, "examples/*.ron found: {seen}");
 }
+
+#[test]
+fn a_sink_that_keeps_no_dead_letters_cannot_be_the_dead_letter() {
+    let text = r#"(
+    sinks: {
+        "db": sqlite(path: "p.db"),
+        "out": mqtt(host: "127.0.0.1", client_id: "out"),
+    },
+    dead_letter: "out",
+)"#;
+    let errors = Config::parse(text, "capabilities.ron").unwrap().validate().unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].line, 6);
+    assert!(errors[0].message.contains("sink \"out\" (mqtt) keeps no dead letters"), "{}", errors[0]);
+    // The same sinks with SQLite as the dead letter are fine.
+    let fixed = text.replace(r#"dead_letter: "out""#, r#"dead_letter: "db""#);
+    assert!(Config::parse(&fixed, "capabilities.ron").unwrap().validate().is_ok());
+}
+
+#[test]
+fn connector_driver_settings_are_checked() {
+    let text = r#"(
+    connectors: {
+        "poll": (transport: embedded(), plugin: "poller.wasm", request_timeout_ms: 0, max_requests: 0),
+    },
+    sinks: { "db": sqlite(path: "p.db") },
+    dead_letter: "db",
+)"#;
+    let errors = Config::parse(text, "driver.ron").unwrap().validate().unwrap_err().0;
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("request_timeout_ms must be above 0")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("max_requests must be above 0")), "{messages:?}");
+    assert!(errors.iter().all(|e| e.line == 3));
+}

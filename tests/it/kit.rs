@@ -24,7 +24,10 @@ fn decoders() -> Vec<(String, PathBuf)> {
         .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
         .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p.clone())))
         .filter(|(stem, _)| {
-            !stem.starts_with("hostile") && stem != "bad_vectors" && !connectors.contains(stem)
+            !stem.starts_with("hostile")
+                && !stem.starts_with("testing_")
+                && stem != "bad_vectors"
+                && !connectors.contains(stem)
         })
         .collect();
     out.sort();

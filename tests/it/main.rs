@@ -6,8 +6,10 @@
 mod harness;
 
 mod admin;
+mod backpressure;
 mod config;
 mod config_reload;
+mod driver;
 mod embed;
 mod hostile;
 mod http_push;

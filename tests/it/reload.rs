@@ -140,7 +140,7 @@ async fn a_version_that_drops_a_routed_model_is_refused() {
     // Elsys passes its own vectors but does not know em300-th.
     std::fs::copy(plugin("elsys"), &file).unwrap();
     let err = rt.handle.reload_decoder("m").await.unwrap_err();
-    assert!(matches!(err, passerelle::actor::ReloadError::Models { .. }), "{err}");
+    assert!(matches!(err, passerelle::ReloadError::Models { .. }), "{err}");
     assert!(rt.handle.decoders()[0].plugin.starts_with("milesight@"));
     rt.handle.shutdown().await.unwrap();
 }

@@ -62,7 +62,7 @@ async fn a_candidate_that_fails_its_vectors_cannot_shadow() {
     );
     let rt = harness::start_in(&text, dir.path()).await;
     let err = rt.handle.shadow_decoder("h", plugin("bad_vectors").as_ref()).await.unwrap_err();
-    assert!(matches!(err, passerelle::actor::ReloadError::Vectors { .. }), "{err}");
+    assert!(matches!(err, passerelle::ReloadError::Vectors { .. }), "{err}");
     assert!(rt.handle.decoders()[0].shadow.is_none());
     rt.handle.shutdown().await.unwrap();
 }

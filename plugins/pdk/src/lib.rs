@@ -43,7 +43,8 @@ pub mod connector {
         default_bindings_module: "passerelle_pdk::connector",
     });
     pub use exports::passerelle::plugin::connect::{
-        Command, ConnectorError, Event, Guest, Inbound, Rejection, Request, Response,
+        Answer, Command, ConnectorError, Event, Guest, Inbound, Refusal, Rejection, Request, RequestError,
+        Response,
     };
     pub use passerelle::plugin::types::{Frame, Level, Reading, Value};
 }

@@ -1,54 +1,65 @@
 use std::sync::Arc;
 
-use actix::{Actor, Handler, Message, MessageResult, SyncContext};
+use actix::{Actor, Handler, Message, SyncContext};
+use bytes::Bytes;
 
-use crate::plugin::bindings::{Command, Event};
+use crate::plugin::bindings::{Command, Event, Inbound};
 use crate::plugin::{ConnectorInstance, PluginError};
 
-/// One event for the connector plugin.
+/// One call of the connector plugin.
 #[derive(Debug)]
-pub(crate) struct HandleEvent(pub(crate) Event);
-
-/// The event given back (so its body need not be copied), and what the plugin made of it.
-pub(crate) type Handled = (Event, Result<Vec<Command>, PluginError>);
-
-impl Message for HandleEvent {
-    type Result = Handled;
+pub(crate) enum ConnectorCall {
+    /// An inbound unit; its body stays shared with the submitter (for the dead letter).
+    Inbound {
+        /// Host-assigned id.
+        id: u64,
+        /// Where it arrived.
+        channel: String,
+        /// Headers or properties.
+        headers: Vec<(String, String)>,
+        /// The body as received.
+        body: Bytes,
+        /// Receive time, ms since the epoch.
+        received_ms: i64,
+    },
+    /// Any other event: start, tick, response.
+    Event(Event),
 }
 
-/// Owns one connector instance on a `SyncArbiter` thread. Each instance sees `start` with the
-/// connector's settings before its first event.
+impl Message for ConnectorCall {
+    type Result = Result<Vec<Command>, PluginError>;
+}
+
+/// Owns one connector instance on a `SyncArbiter` thread. An instance that has not seen `start`
+/// yet (another instance of the pool got the driver's, or it was rebuilt after a trap) is
+/// started with the connector's settings before its first event; the commands of that start
+/// are dropped: the driver already executed those of the same plugin, and a plugin is
+/// deterministic.
 #[derive(Debug)]
 pub(crate) struct ConnectorActor {
     pub(crate) instance: ConnectorInstance,
     pub(crate) settings: Arc<Vec<(String, String)>>,
-    pub(crate) started: bool,
-}
-
-impl ConnectorActor {
-    /// Sends `start` with the settings before the instance's first event.
-    fn start_once(&mut self) -> Result<Vec<Command>, PluginError> {
-        if self.started {
-            return Ok(Vec::new());
-        }
-        let commands = self.instance.handle(&Event::Start(self.settings.as_ref().clone()))?;
-        self.started = true;
-        Ok(commands)
-    }
 }
 
 impl Actor for ConnectorActor {
     type Context = SyncContext<Self>;
 }
 
-impl Handler<HandleEvent> for ConnectorActor {
-    type Result = MessageResult<HandleEvent>;
+impl Handler<ConnectorCall> for ConnectorActor {
+    type Result = Result<Vec<Command>, PluginError>;
 
-    fn handle(&mut self, msg: HandleEvent, _: &mut SyncContext<Self>) -> Self::Result {
-        let result = self.start_once().and_then(|mut commands| {
-            commands.extend(self.instance.handle(&msg.0)?);
-            Ok(commands)
-        });
-        MessageResult((msg.0, result))
+    fn handle(&mut self, msg: ConnectorCall, _: &mut SyncContext<Self>) -> Self::Result {
+        let event = match msg {
+            ConnectorCall::Event(event @ Event::Start(_)) => return self.instance.handle(&event),
+            ConnectorCall::Event(event) => event,
+            ConnectorCall::Inbound { id, channel, headers, body, received_ms } => {
+                Event::Inbound(Inbound { id, channel, headers, body: body.to_vec(), received_ms })
+            }
+        };
+        if !self.instance.is_live() {
+            let dropped = self.instance.handle(&Event::Start(self.settings.as_ref().clone()))?;
+            tracing::debug!(plugin = %self.instance.label(), commands = dropped.len(), "Connector instance started.");
+        }
+        self.instance.handle(&event)
     }
 }

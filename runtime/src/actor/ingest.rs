@@ -1,49 +1,77 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use actix::Addr;
+use bytes::Bytes;
+use tokio::sync::mpsc;
 
-use super::router::error_chain;
-use super::{ConnectorActor, HandleEvent, Route, RouteError, Router};
+use super::connector::{ConnectorActor, ConnectorCall};
+use super::pool::Pool;
+use super::{Route, RouteError, Router};
+use crate::component::Clock;
+use crate::events::error_chain;
 use crate::events::{FrameDeadLettered, InboundAnswered, InboundMetrics};
-use crate::message::{Frame, FrameOutcome, Reading, Rejected, Stage, now_ms};
+use crate::message::{Disposition, Frame, Reading, RefusedBy, Rejected, Stage};
 use crate::plugin::PluginError;
 use crate::plugin::bindings::connector::passerelle::plugin::types::Value as ConnectorValue;
-use crate::plugin::bindings::{Command, Event, Inbound};
-
-/// How a transport answers its source once an inbound unit is done.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Ack {
-    /// Protocol status (HTTP status code).
-    pub status: u16,
-    /// Why the unit was refused, when it was.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// What became of each frame, in order.
-    pub frames: Vec<FrameOutcome>,
-}
-
-/// Why an inbound unit could not be handled; the transport must not acknowledge it.
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    /// Routing or committing failed: retry later.
-    #[error(transparent)]
-    Route(#[from] RouteError),
-    /// The connector pool is not running.
-    #[error("connector {0} is not running")]
-    Stopped(String),
-}
+use crate::plugin::bindings::{Command, Refusal};
 
 /// The door a transport pushes inbound units through: connector plugin -> router -> sinks.
 /// Cheap to clone; usable from any tokio runtime.
 #[derive(Debug, Clone)]
 pub struct Ingest {
     pub(crate) connector: Arc<str>,
-    pub(crate) pool: Addr<ConnectorActor>,
+    pub(crate) pool: Pool<ConnectorActor>,
     pub(crate) router: Router,
     pub(crate) readings_sinks: Arc<[Arc<str>]>,
     pub(crate) next_id: Arc<AtomicU64>,
     pub(crate) metrics: InboundMetrics,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Subscriptions and requests the plugin made while handling a unit, for the driver.
+    pub(crate) driver: mpsc::Sender<Command>,
+}
+
+/// The frames and readings one event of a connector plugin emitted.
+#[derive(Debug, Default)]
+pub(crate) struct Emitted {
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) readings: Vec<Reading>,
+}
+
+impl Emitted {
+    /// Takes an emit command; gives back any other.
+    pub(crate) fn take(
+        &mut self,
+        connector: &Arc<str>,
+        received_ms: i64,
+        command: Command,
+    ) -> Option<Command> {
+        match command {
+            Command::EmitFrames((_, fs)) => self.frames.extend(fs.into_iter().map(|f| Frame {
+                device: Arc::from(f.device),
+                devicetype: Arc::from(f.model),
+                port: f.port,
+                payload: Bytes::from(f.payload),
+                received_ms: f.received_ms,
+                connector: Arc::clone(connector),
+            })),
+            Command::EmitReadings((_, device, rs)) => {
+                let device: Arc<str> = Arc::from(device);
+                self.readings.extend(rs.into_iter().map(|r| Reading {
+                    device: Arc::clone(&device),
+                    name: r.name,
+                    value: from_connector(r.value),
+                    unit: r.unit,
+                    time_ms: r.time_ms.unwrap_or(received_ms),
+                }));
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.frames.is_empty() && self.readings.is_empty()
+    }
 }
 
 impl Ingest {
@@ -52,114 +80,77 @@ impl Ingest {
         &self.connector
     }
 
-    /// Hands one inbound unit to the connector plugin, routes what it emits and resolves once
+    /// Hands one inbound unit to the connector plugin, routes what it emits, and answers once
     /// every frame is committed or dead-lettered. A refused unit is dead-lettered whole, with
-    /// its original bytes, and answered with the plugin's status and reason.
-    ///
-    /// # Errors
-    /// [`IngestError`] when nothing may be acknowledged (a sink failed, shutting down).
-    pub async fn submit(
-        &self,
-        channel: String,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    ) -> Result<Ack, IngestError> {
-        let result = self.handle(channel, headers, body).await;
-        let (status, frames) = match &result {
-            Ok(ack) => (ack.status, ack.frames.len()),
-            Err(_) => (503, 0),
-        };
-        InboundAnswered { metrics: &self.metrics, status, frames }.emit();
-        result
+    /// its original bytes. Never fails: what cannot be committed is
+    /// [`Disposition::RetryLater`], and the transport must not acknowledge it.
+    pub async fn submit(&self, channel: String, headers: Vec<(String, String)>, body: Bytes) -> Disposition {
+        let disposition = self.handle(channel, headers, body).await;
+        InboundAnswered { metrics: &self.metrics, disposition: &disposition }.emit();
+        disposition
     }
 
-    async fn handle(
-        &self,
-        channel: String,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    ) -> Result<Ack, IngestError> {
+    async fn handle(&self, channel: String, headers: Vec<(String, String)>, body: Bytes) -> Disposition {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let received_ms = now_ms();
-        let event = Event::Inbound(Inbound { id, channel, headers, body, received_ms });
-        let (event, result) = self
-            .pool
-            .send(HandleEvent(event))
-            .await
-            .map_err(|_| IngestError::Stopped(self.connector.to_string()))?;
-        // The event comes back with its body: a refused unit is dead-lettered whole, uncopied.
-        let (channel, original) = match event {
-            Event::Inbound(inbound) => (inbound.channel, inbound.body),
-            _ => (String::new(), Vec::new()),
-        };
-        let commands = match result {
-            Ok(commands) => commands,
-            Err(e @ PluginError::Host { .. }) => return Err(IngestError::Route(RouteError::Host(e))),
-            Err(e) => {
-                let (status, stage) =
-                    if e.is_data_error() { (400, Stage::Connector) } else { (500, Stage::Plugin) };
-                return self.refuse(&channel, original, received_ms, status, stage, error_chain(&e)).await;
+        let received_ms = self.clock.now_ms();
+        let call =
+            ConnectorCall::Inbound { id, channel: channel.clone(), headers, body: body.clone(), received_ms };
+        let commands = match self.pool.call(call).await {
+            Err(e) => return retry(&RouteError::Stopped("connector", e)),
+            Ok(Ok(commands)) => commands,
+            Ok(Err(e @ PluginError::Host { .. })) => {
+                tracing::error!(connector = %self.connector, error = %error_chain(&e), "Connector host failed.");
+                return retry(&RouteError::Host(e));
+            }
+            Ok(Err(e)) => {
+                let by = if e.is_data_error() {
+                    RefusedBy::Connector(Refusal::Malformed)
+                } else {
+                    RefusedBy::Plugin
+                };
+                return self.refuse(&channel, body, received_ms, by, error_chain(&e)).await;
             }
         };
-        let mut frames = Vec::new();
-        let mut readings = Vec::new();
-        let mut status = 200;
+        let mut emitted = Emitted::default();
         for command in commands {
-            match command {
-                Command::EmitFrames((_, fs)) => frames.extend(fs.into_iter().map(|f| Frame {
-                    device: Arc::from(f.device),
-                    devicetype: Arc::from(f.model),
-                    port: f.port,
-                    payload: f.payload,
-                    received_ms: f.received_ms,
-                    connector: Arc::clone(&self.connector),
-                })),
-                Command::EmitReadings((_, device, rs)) => {
-                    let device: Arc<str> = Arc::from(device);
-                    readings.extend(rs.into_iter().map(|r| Reading {
-                        device: Arc::clone(&device),
-                        name: r.name,
-                        value: from_connector(r.value),
-                        unit: r.unit,
-                        time_ms: r.time_ms.unwrap_or(received_ms),
-                    }));
-                }
-                Command::Accept((_, s)) => status = s,
-                Command::Reject(r) => {
+            match emitted.take(&self.connector, received_ms, command) {
+                None | Some(Command::Accept(_)) => {}
+                Some(Command::Reject(r)) => {
                     return self
-                        .refuse(&channel, original, received_ms, r.status, Stage::Connector, r.reason)
+                        .refuse(&channel, body, received_ms, RefusedBy::Connector(r.kind), r.reason)
                         .await;
                 }
-                Command::Subscribe(_) | Command::Request(_) => {
-                    tracing::debug!(connector = %self.connector, "Command ignored by this transport.");
+                Some(other) => {
+                    if self.driver.send(other).await.is_err() {
+                        tracing::warn!(connector = %self.connector, "Command dropped: the connector's driver is stopped.");
+                    }
                 }
             }
         }
-        let outcomes = self
-            .router
-            .route(Route {
-                frames,
-                readings,
-                readings_sinks: Arc::clone(&self.readings_sinks),
-                rejected: Vec::new(),
-                replayed: Vec::new(),
-            })
-            .await?;
-        Ok(Ack { status, reason: None, frames: outcomes })
+        let route = Route {
+            frames: emitted.frames,
+            readings: emitted.readings,
+            readings_sinks: Arc::clone(&self.readings_sinks),
+            ..Route::default()
+        };
+        match self.router.route(route).await {
+            Ok(frames) => Disposition::Committed { frames },
+            Err(e) => retry(&e),
+        }
     }
 
     /// Dead-letters a refused unit whole (original bytes), then answers with the reason.
     async fn refuse(
         &self,
         channel: &str,
-        body: Vec<u8>,
+        body: Bytes,
         received_ms: i64,
-        status: u16,
-        stage: Stage,
+        by: RefusedBy,
         reason: String,
-    ) -> Result<Ack, IngestError> {
+    ) -> Disposition {
         let metrics = &self.router.metrics;
-        tracing::info!(connector = %self.connector, channel, status, "Inbound unit refused.");
+        let stage = if by == RefusedBy::Plugin { Stage::Plugin } else { Stage::Connector };
+        tracing::info!(connector = %self.connector, channel, refused = by.as_str(), "Inbound unit refused.");
         FrameDeadLettered { metrics, stage, plugin: None, error: &reason }.emit();
         let frame = Frame {
             device: Arc::from(""),
@@ -170,9 +161,15 @@ impl Ingest {
             connector: Arc::clone(&self.connector),
         };
         let rejected = vec![Rejected { frame, stage, error: reason.clone(), plugin: None }];
-        self.router.route(Route { rejected, ..Route::default() }).await?;
-        Ok(Ack { status, reason: Some(reason), frames: Vec::new() })
+        match self.router.route(Route { rejected, ..Route::default() }).await {
+            Ok(_) => Disposition::Refused { by, reason },
+            Err(e) => retry(&e),
+        }
     }
+}
+
+fn retry(e: &RouteError) -> Disposition {
+    Disposition::RetryLater { reason: error_chain(e), retry_after: e.retry_after() }
 }
 
 /// The connector world's value as the runtime's (the decoder world's) value: the same WIT type,

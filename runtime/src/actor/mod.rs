@@ -1,30 +1,33 @@
-//! The actor graph: connector pools, the router, decoder pools and sinks.
+//! The actor graph: connector pools and their drivers, the router, decoder pools, sinks.
 //!
 //! ```text
 //! transport --Ingest--> ConnectorActor (plugin) --frames--> router --DecodeBatch--> DecoderActor
-//!                                                              |                     (plugin)
-//!                                                              +--Batch--> sinks, dead letter
+//!              ^  Driver: start, tick, response,              |                     (plugin)
+//!              |  subscribe, request                          +--Batch--> sinks, dead letter
 //! ```
 //! Plugin calls run on `SyncArbiter` threads (one wasmtime `Store` each), never on an async
-//! executor. Routing is plain async Rust on the submitter's task, and each sink commits on its
-//! own thread. The [`Ingest`] handle is usable from any tokio runtime (axum handlers included).
+//! executor; every pool is reached through a bounded [`pool::Pool`]. Routing is plain async
+//! Rust on the submitter's task, and each sink commits on its own thread. The [`Ingest`] handle
+//! is usable from any tokio runtime (axum handlers included).
 
 mod connector;
 mod decoder;
+pub(crate) mod driver;
 mod ingest;
-mod reload;
+pub(crate) mod pool;
 mod router;
 mod shadow;
 pub(crate) mod system;
-mod watch;
 
-pub(crate) use connector::{ConnectorActor, HandleEvent};
+pub(crate) use crate::events::error_chain;
+pub(crate) use connector::ConnectorActor;
 pub(crate) use decoder::{DecodeBatch, DecoderActor};
-pub use ingest::{Ack, Ingest, IngestError};
-pub use reload::{DecoderStatus, ReloadError, ReloadOutcome};
-pub(crate) use reload::{Loaded, Registry};
+pub use driver::{
+    COMMAND_CAPACITY, DEFAULT_MAX_REQUESTS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TICK_MS, MAX_ANSWER_BYTES,
+};
+pub use ingest::Ingest;
+pub use pool::{MAILBOX_CAPACITY, Stopped};
 pub use router::RouteError;
-pub(crate) use router::error_chain;
-pub(crate) use router::{DecoderSlot, Route, RouteEntry, RouteTable, Router};
+pub(crate) use router::{DecoderSlot, Route, RouteEntry, RouteTable, Router, SinkSlot};
+pub(crate) use shadow::Shadow;
 pub use shadow::{MAX_DIFFERENCES, ShadowStatus};
-pub(crate) use watch::watch;

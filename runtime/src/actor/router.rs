@@ -1,14 +1,17 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
-use actix::Addr;
 use futures::future::join_all;
 use tokio::sync::broadcast;
 
+use super::pool::{Pool, Stopped};
 use super::shadow::{Shadow, summarize};
 use super::{DecodeBatch, DecoderActor};
-use crate::events::{DeliveryMetrics, FrameDeadLettered};
-use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch, Rejected, Stage};
+use crate::events::{
+    DeliveryMetrics, FrameDeadLettered, SinkCommitFailed, SinkCommitted, SinkMetrics, error_chain,
+};
+use crate::message::{DEFAULT_RETRY_AFTER, Frame, FrameOutcome, Reading, ReadingBatch, Rejected, Stage};
 use crate::plugin::PluginError;
 use crate::sink::{Batch, Sink, SinkError};
 
@@ -31,9 +34,30 @@ pub(crate) struct DecoderSlot {
     /// `name@version` of the live plugin.
     pub(crate) label: Arc<str>,
     /// The live pool.
-    pub(crate) addr: Addr<DecoderActor>,
+    pub(crate) pool: Pool<DecoderActor>,
     /// A shadow candidate: decodes the same frames, compared, never stored.
     pub(crate) shadow: Option<Arc<Shadow>>,
+}
+
+/// One sink in the route table: the open sink and its series.
+#[derive(Debug, Clone)]
+pub(crate) struct SinkSlot {
+    pub(crate) name: Arc<str>,
+    pub(crate) sink: Arc<dyn Sink>,
+    pub(crate) metrics: SinkMetrics,
+}
+
+impl SinkSlot {
+    /// Writes a batch, counting the commit, its latency, or the failure.
+    async fn write(&self, batch: Batch) -> Result<(), SinkError> {
+        let started = Instant::now();
+        let result = self.sink.write(batch).await;
+        match &result {
+            Ok(()) => SinkCommitted { metrics: &self.metrics, elapsed: started.elapsed() }.emit(),
+            Err(error) => SinkCommitFailed { metrics: &self.metrics, error }.emit(),
+        }
+        result
+    }
 }
 
 /// The route table, as data: devicetype -> decoder, model, sinks.
@@ -42,8 +66,16 @@ pub(crate) struct RouteTable {
     pub(crate) routes: HashMap<Arc<str>, RouteEntry>,
     /// Decoder pools, in config order.
     pub(crate) decoders: Vec<DecoderSlot>,
-    pub(crate) sinks: Vec<(Arc<str>, Arc<dyn Sink>)>,
-    pub(crate) dead_letter: usize,
+    pub(crate) sinks: Vec<SinkSlot>,
+    /// Index of the dead-letter sink, when the table has one.
+    pub(crate) dead_letter: Option<usize>,
+}
+
+impl RouteTable {
+    /// The sink named `name`.
+    pub(crate) fn sink(&self, name: &str) -> Option<&SinkSlot> {
+        self.sinks.iter().find(|s| &*s.name == name)
+    }
 }
 
 /// Frames (and already-decoded readings) of one inbound unit.
@@ -65,13 +97,27 @@ pub enum RouteError {
     /// A sink failed to commit.
     #[error(transparent)]
     Sink(#[from] SinkError),
-    /// An actor's mailbox is closed (shutting down).
-    #[error("actor {0} is not running")]
-    Mailbox(&'static str),
+    /// An actor pool is stopped (shutting down).
+    #[error("{0} pool: {1}")]
+    Stopped(&'static str, Stopped),
     /// The plugin host failed (a bug, not the data).
     #[error(transparent)]
     Host(PluginError),
 }
+
+impl RouteError {
+    /// How long the source should wait before delivering again.
+    pub fn retry_after(&self) -> Duration {
+        match self {
+            Self::Sink(SinkError::Full { retry_after, .. }) => *retry_after,
+            _ => DEFAULT_RETRY_AFTER,
+        }
+    }
+}
+
+/// Capacity of the readings tap given to embedding hosts (batches, not readings); a slow
+/// receiver loses the oldest batches, never stored data.
+pub(crate) const TAP_CAPACITY: usize = 1024;
 
 /// Routes frames to decoder pools and readings to sinks; answers once everything committed.
 ///
@@ -88,6 +134,16 @@ pub(crate) struct Router {
 }
 
 impl Router {
+    /// A router with an empty table (nothing routes until a table is swapped in).
+    pub(crate) fn new(metrics: &crate::events::Metrics) -> Self {
+        let (tap, _) = broadcast::channel(TAP_CAPACITY);
+        Self {
+            table: Arc::new(RwLock::new(Arc::new(RouteTable::default()))),
+            tap,
+            metrics: DeliveryMetrics::new(metrics),
+        }
+    }
+
     /// The route table in force now.
     pub(crate) fn snapshot(&self) -> Arc<RouteTable> {
         match self.table.read() {
@@ -117,7 +173,7 @@ impl Router {
         let mut per_decoder = PerDecoder::new();
         let mut per_sink: Vec<Vec<Reading>> = vec![Vec::new(); table.sinks.len()];
         for name in readings_sinks.iter() {
-            let s = table.sinks.iter().position(|(n, _)| n == name);
+            let s = table.sinks.iter().position(|slot| &slot.name == name);
             if let Some(v) = s.and_then(|s| per_sink.get_mut(s)) {
                 v.extend(readings.iter().cloned());
             }
@@ -151,13 +207,13 @@ impl Router {
 
         let calls = per_decoder.into_iter().filter_map(|(d, (idx, items))| {
             let slot = table.decoders.get(d)?;
-            let addr = slot.addr.clone();
+            let pool = slot.pool.clone();
             // A shadow candidate gets copies of the frames, only while one runs.
             let shadow = slot.shadow.clone().map(|s| (s, items.clone()));
-            Some(async move { (idx, addr.send(DecodeBatch(items)).await, shadow) })
+            Some(async move { (idx, pool.call(DecodeBatch(items)).await, shadow) })
         });
         for (idx, result, shadow) in join_all(calls).await {
-            let results = result.map_err(|_| RouteError::Mailbox("decoder"))?;
+            let results = result.map_err(|e| RouteError::Stopped("decoder", e))?;
             if let Some((shadow, frames)) = shadow {
                 shadow.compare(frames, results.iter().map(|(_, r)| summarize(r)).collect());
             }
@@ -213,14 +269,13 @@ impl Router {
             if want_tap && tapped.is_empty() {
                 tapped.clone_from(&readings);
             }
-            if let Some((_, sink)) = table.sinks.get(s) {
-                writes.push(sink.write(Batch { readings, ..Batch::default() }));
+            if let Some(slot) = table.sinks.get(s) {
+                writes.push(slot.write(Batch { readings, ..Batch::default() }));
             }
         }
-        if let Some((_, sink)) =
-            table.sinks.get(table.dead_letter).filter(|_| !rejected.is_empty() || !forget.is_empty())
-        {
-            writes.push(sink.write(Batch { rejected, forget, ..Batch::default() }));
+        let dead_letter = table.dead_letter.and_then(|d| table.sinks.get(d));
+        if let Some(slot) = dead_letter.filter(|_| !rejected.is_empty() || !forget.is_empty()) {
+            writes.push(slot.write(Batch { rejected, forget, ..Batch::default() }));
         }
         for w in join_all(writes).await {
             w?;
@@ -258,16 +313,4 @@ fn spread(per_sink: &mut [Vec<Reading>], sinks: &[usize], readings: Vec<Reading>
             v.extend(readings);
         }
     }
-}
-
-/// An error and its causes, one line.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }

@@ -4,8 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use actix::Addr;
-
+use super::pool::Pool;
 use super::{DecodeBatch, DecoderActor};
 use crate::message::{Frame, Reading, Value};
 use crate::plugin::decoder::same;
@@ -28,7 +27,7 @@ pub(crate) fn summarize(r: &Result<Vec<Reading>, PluginError>) -> Summary {
 #[derive(Debug)]
 pub(crate) struct Shadow {
     pub(crate) plugin: DecoderPlugin,
-    pub(crate) addr: Addr<DecoderActor>,
+    pub(crate) pool: Pool<DecoderActor>,
     compared: AtomicU64,
     agreed: AtomicU64,
     differences: Mutex<Vec<String>>,
@@ -76,10 +75,10 @@ fn describe_difference(live: &Summary, candidate: &Summary) -> Option<String> {
 }
 
 impl Shadow {
-    pub(crate) fn new(plugin: DecoderPlugin, addr: Addr<DecoderActor>) -> Self {
+    pub(crate) fn new(plugin: DecoderPlugin, pool: Pool<DecoderActor>) -> Self {
         Self {
             plugin,
-            addr,
+            pool,
             compared: AtomicU64::new(0),
             agreed: AtomicU64::new(0),
             differences: Mutex::default(),
@@ -90,7 +89,7 @@ impl Shadow {
     /// acknowledgement never waits for a shadow), and compares with the live summaries.
     pub(crate) fn compare(self: Arc<Self>, frames: Vec<(Frame, Arc<str>)>, live: Vec<Summary>) {
         tokio::spawn(async move {
-            let Ok(results) = self.addr.send(DecodeBatch(frames)).await else { return };
+            let Ok(results) = self.pool.call(DecodeBatch(frames)).await else { return };
             for ((frame, result), live) in results.iter().zip(&live) {
                 self.compared.fetch_add(1, Ordering::Relaxed);
                 match describe_difference(live, &summarize(result)) {

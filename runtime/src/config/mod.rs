@@ -18,14 +18,12 @@
 
 mod error;
 mod model;
-mod secrets;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use model::{
     ConnectorConfig, DEFAULT_CONNECTOR_INSTANCES, DEFAULT_DECODER_INSTANCES, DecoderConfig, RouteConfig,
 };
-pub use secrets::Secrets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,8 +32,9 @@ use serde::Deserialize;
 
 use crate::sink::SinkConfig;
 
-/// A whole runtime configuration, as parsed from RON.
-#[derive(Debug, Clone, Deserialize)]
+/// A whole runtime configuration, as parsed from RON. The default is the empty config a
+/// runtime starts from.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Connectors by name: a transport and the connector plugin that reads it.
@@ -72,6 +71,8 @@ pub(crate) struct Source {
     pub(crate) text: String,
     pub(crate) origin: String,
     pub(crate) base_dir: PathBuf,
+    /// True when `origin` is the file the text was read from.
+    pub(crate) file: bool,
 }
 
 impl Config {
@@ -95,6 +96,7 @@ impl Config {
             text: text.to_string(),
             origin: origin.to_string(),
             base_dir: Path::new(origin).parent().map(Path::to_path_buf).unwrap_or_default(),
+            file: false,
         };
         Ok(config)
     }
@@ -113,7 +115,9 @@ impl Config {
                 message: format!("cannot read: {e}"),
             })
         })?;
-        Self::parse(&text, &origin)
+        let mut config = Self::parse(&text, &origin)?;
+        config.source.file = true;
+        Ok(config)
     }
 
     /// Checks every cross-reference and value, purely (no file or network access), and reports
@@ -135,6 +139,21 @@ impl Config {
     /// Sets the directory relative paths resolve against (the config file's, by default).
     pub fn set_base_dir(&mut self, dir: impl Into<PathBuf>) {
         self.source.base_dir = dir.into();
+    }
+
+    /// The folder relative paths resolve against.
+    pub fn base_dir(&self) -> &Path {
+        &self.source.base_dir
+    }
+
+    /// Where the config came from (a file name), as error messages name it.
+    pub fn origin(&self) -> String {
+        self.source.origin.clone()
+    }
+
+    /// The file the config was read from, when it was read from one.
+    pub fn origin_file(&self) -> Option<PathBuf> {
+        self.source.file.then(|| PathBuf::from(&self.source.origin))
     }
 
     pub(crate) fn source(&self) -> &Source {

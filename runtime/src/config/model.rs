@@ -18,6 +18,16 @@ const fn default_connector_instances() -> usize {
     DEFAULT_CONNECTOR_INSTANCES
 }
 
+const fn default_tick_ms() -> u64 {
+    crate::actor::DEFAULT_TICK_MS
+}
+const fn default_request_timeout_ms() -> u64 {
+    crate::actor::DEFAULT_REQUEST_TIMEOUT_MS
+}
+const fn default_max_requests() -> usize {
+    crate::actor::DEFAULT_MAX_REQUESTS
+}
+
 /// A connector: a native transport and the connector plugin that understands what it carries.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,6 +49,17 @@ pub struct ConnectorConfig {
     /// Sinks for readings the connector emits already decoded (none: such readings are refused).
     #[serde(default)]
     pub sinks: Vec<String>,
+    /// Interval between two `tick` events, in milliseconds (default
+    /// [`crate::actor::DEFAULT_TICK_MS`]; 0: no ticks).
+    #[serde(default = "default_tick_ms")]
+    pub tick_ms: u64,
+    /// Time-out of a request that sets none, in milliseconds (default
+    /// [`crate::actor::DEFAULT_REQUEST_TIMEOUT_MS`]).
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+    /// Requests in flight at once, at most (default [`crate::actor::DEFAULT_MAX_REQUESTS`]).
+    #[serde(default = "default_max_requests")]
+    pub max_requests: usize,
 }
 
 /// A decoder plugin and how it runs.

@@ -60,14 +60,27 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
         errors.push(ConfigError { origin: src.origin.clone(), line, column, message });
     };
 
-    if !config.sinks.contains_key(&config.dead_letter) {
-        err(
+    match config.sinks.get(&config.dead_letter) {
+        None => err(
             locate(src, "dead_letter", &config.dead_letter),
             format!("dead_letter: sink {:?} is not defined in `sinks`", config.dead_letter),
-        );
+        ),
+        Some(s) if !s.component().capabilities().dead_letters => err(
+            locate(src, "dead_letter", &config.dead_letter),
+            format!(
+                "dead_letter: sink {:?} ({}) keeps no dead letters: name a sink that does (sqlite)",
+                config.dead_letter,
+                s.kind()
+            ),
+        ),
+        Some(_) => {}
     }
+    // A route or a connector acknowledges its source once its sinks committed: each must say so.
+    let unacknowledging = |name: &str| {
+        config.sinks.get(name).is_some_and(|s| !s.component().capabilities().acknowledges_on_commit)
+    };
     for (name, c) in &config.connectors {
-        for problem in c.transport.validate() {
+        for problem in c.transport.component().validate() {
             err(locate_key(src, "connectors", name), format!("connector {name:?}: {problem}"));
         }
         if c.instances == 0 {
@@ -82,7 +95,24 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
                     locate_key(src, "connectors", name),
                     format!("connector {name:?}: sink {s:?} is not defined in `sinks`"),
                 );
+            } else if unacknowledging(s) {
+                err(
+                    locate_key(src, "connectors", name),
+                    format!("connector {name:?}: sink {s:?} does not acknowledge on commit"),
+                );
             }
+        }
+        if c.request_timeout_ms == 0 {
+            err(
+                locate_key(src, "connectors", name),
+                format!("connector {name:?}: request_timeout_ms must be above 0"),
+            );
+        }
+        if c.max_requests == 0 {
+            err(
+                locate_key(src, "connectors", name),
+                format!("connector {name:?}: max_requests must be above 0"),
+            );
         }
         if c.plugin.as_os_str().is_empty() {
             err(locate_key(src, "connectors", name), format!("connector {name:?}: plugin path is empty"));
@@ -107,7 +137,7 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
         }
     }
     for (name, s) in &config.sinks {
-        for problem in s.validate() {
+        for problem in s.component().validate() {
             err(locate_key(src, "sinks", name), format!("sink {name:?}: {problem}"));
         }
     }
@@ -145,6 +175,11 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
                 err(
                     locate_nth_key(src, "routes", "sinks", i),
                     format!("route {}: sink {s:?} is not defined in `sinks`", i + 1),
+                );
+            } else if unacknowledging(s) {
+                err(
+                    locate_nth_key(src, "routes", "sinks", i),
+                    format!("route {}: sink {s:?} does not acknowledge on commit", i + 1),
                 );
             }
         }

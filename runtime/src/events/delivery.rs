@@ -17,7 +17,7 @@ impl InboundMetrics {
         let answered = |class: &str| {
             m.counter(
                 "passerelle_inbound_total",
-                "Inbound units answered, by class: ok (acknowledged), refused (4xx), failed (not committed).",
+                "Inbound units answered, by class: ok (committed), refused (dead-lettered whole), failed (not committed: delivered again later).",
                 &[("connector", connector), ("class", class)],
             )
         };
@@ -38,18 +38,20 @@ impl InboundMetrics {
 #[derive(Debug)]
 pub(crate) struct InboundAnswered<'a> {
     pub(crate) metrics: &'a InboundMetrics,
-    pub(crate) status: u16,
-    pub(crate) frames: usize,
+    pub(crate) disposition: &'a crate::message::Disposition,
 }
 
 impl InboundAnswered<'_> {
     pub(crate) fn emit(self) {
+        use crate::message::Disposition;
         let m = self.metrics;
-        m.frames.add(self.frames as u64);
-        match self.status {
-            200..=299 => m.ok.add(1),
-            400..=499 => m.refused.add(1),
-            _ => m.failed.add(1),
+        match self.disposition {
+            Disposition::Committed { frames } => {
+                m.frames.add(frames.len() as u64);
+                m.ok.add(1);
+            }
+            Disposition::Refused { .. } => m.refused.add(1),
+            Disposition::RetryLater { .. } => m.failed.add(1),
         }
     }
 }

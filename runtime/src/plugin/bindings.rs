@@ -26,7 +26,7 @@ pub mod connector {
 }
 
 pub use connector::exports::passerelle::plugin::connect::{
-    Command, ConnectorError, Event, Inbound, Rejection, Request, Response,
+    Answer, Command, ConnectorError, Event, Inbound, Refusal, Rejection, Request, RequestError, Response,
 };
 pub use decoder::exports::passerelle::plugin::decode::{Expectation, ExpectedReading, Metadata, TestVector};
 pub use decoder::passerelle::plugin::types::{

@@ -85,6 +85,16 @@ impl std::fmt::Debug for ConnectorInstance {
 }
 
 impl ConnectorInstance {
+    /// True once the instance exists (it has handled an event and not trapped since).
+    pub fn is_live(&self) -> bool {
+        self.sandbox.is_live()
+    }
+
+    /// The plugin's label.
+    pub fn label(&self) -> &Arc<str> {
+        self.sandbox.label()
+    }
+
     /// Feeds one event; returns the commands to execute, in order.
     ///
     /// # Errors

@@ -1,296 +1,132 @@
-//! Config reload: apply the difference between the running config and a new one, without
-//! touching what did not change.
-//!
-//! Decoders, routes, sinks and the dead-letter sink are reloadable: an unchanged decoder keeps
-//! its pool and version history, an unchanged sink keeps its connection, routes are data and
-//! are rebuilt whole. The new table is swapped in one step; units already routing finish on the
-//! old one. An invalid config, a plugin that fails to load, or a route to a model its decoder
-//! does not handle refuses the reload whole, and the running config stays.
-//!
-//! Connectors are reloadable too: a removed or changed connector's transport stops (its units in
-//! flight are answered first), an added or changed one gets a new plugin pool and transport.
-//! Their plugins and secrets are checked before anything changes; a transport that cannot bind
-//! after the swap is reported, the rest of the reload stays applied.
+//! A config change as a pure diff: old config, new config -> [`Plan`]. No file, plugin or
+//! socket is touched here; `apply.rs` carries the plan out. Start-up is the diff from an empty
+//! config.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
-use super::{Error, Handle};
-use crate::actor::system::DecoderPlan;
-use crate::actor::{DecoderSlot, Loaded, RouteEntry, RouteTable};
-use crate::config::{Config, DecoderConfig};
-use crate::plugin::{DecoderPlugin, Engine};
-use crate::sink::Sink;
+use crate::config::Config;
 
-/// What a config reload changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ConfigReloadReport {
-    /// Decoders started.
-    pub decoders_added: Vec<String>,
-    /// Decoders whose plugin or settings changed (their previous version is kept for rollback).
-    pub decoders_changed: Vec<String>,
-    /// Decoders stopped.
-    pub decoders_removed: Vec<String>,
-    /// Sinks opened.
-    pub sinks_added: Vec<String>,
-    /// Sinks reopened with new settings.
-    pub sinks_changed: Vec<String>,
-    /// Sinks closed.
-    pub sinks_removed: Vec<String>,
-    /// Routes in force after the reload.
-    pub routes: usize,
-    /// Connectors started.
-    pub connectors_added: Vec<String>,
-    /// Connectors restarted with new settings (the others were not touched).
-    pub connectors_changed: Vec<String>,
-    /// Connectors stopped.
-    pub connectors_removed: Vec<String>,
+/// What happens to the components of one kind, by name (in config order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Changes {
+    /// In the new config only: started.
+    pub(crate) added: Vec<String>,
+    /// In both, with different settings: started anew, the old one stopped.
+    pub(crate) changed: Vec<String>,
+    /// In the old config only: stopped.
+    pub(crate) removed: Vec<String>,
+    /// In both, the same: left running, untouched.
+    pub(crate) kept: Vec<String>,
 }
 
-/// Compiles and checks one decoder of a config. Blocking.
-pub(crate) fn load_decoder(
-    engine: &Engine,
-    config: &Config,
-    name: &str,
-    d: &DecoderConfig,
-) -> Result<DecoderPlan, Error> {
-    let path = config.resolve(&d.plugin);
-    let fail = |source| Error::Plugin { name: name.to_string(), path: path.display().to_string(), source };
-    let compiled = engine.compile_file(&path).map_err(fail)?;
-    let plugin = DecoderPlugin::new(engine, &compiled, d.limits).map_err(fail)?;
-    if d.check_vectors {
-        let (_, failures) = plugin.check_vectors().map_err(fail)?;
-        if !failures.is_empty() {
-            return Err(Error::Vectors {
-                name: name.to_string(),
-                failures: failures.iter().map(ToString::to_string).collect(),
-            });
+impl Changes {
+    /// The components to start: added, then changed.
+    pub(crate) fn starting(&self) -> impl Iterator<Item = &String> {
+        self.added.iter().chain(&self.changed)
+    }
+
+    /// The components to stop: removed, then changed.
+    pub(crate) fn stopping(&self) -> impl Iterator<Item = &String> {
+        self.removed.iter().chain(&self.changed)
+    }
+}
+
+/// Everything a config change does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub(crate) decoders: Changes,
+    pub(crate) sinks: Changes,
+    pub(crate) connectors: Changes,
+}
+
+fn changes<T: PartialEq>(old: &BTreeMap<String, T>, new: &BTreeMap<String, T>, same_folder: bool) -> Changes {
+    let mut c = Changes::default();
+    for (name, v) in new {
+        match old.get(name) {
+            None => c.added.push(name.clone()),
+            // Relative paths (plugins, databases, certificates) mean other files in another folder.
+            Some(o) if o == v && same_folder => c.kept.push(name.clone()),
+            Some(_) => c.changed.push(name.clone()),
         }
     }
-    let hash = plugin.hash().get(..12).unwrap_or_default().to_string();
-    tracing::info!(decoder = %name, plugin = %plugin.label(), hash, "Decoder loaded.");
-    Ok(DecoderPlan {
-        name: name.to_string(),
-        plugin,
-        instances: d.instances,
-        path: path.canonicalize().unwrap_or(path.clone()),
-        limits: d.limits,
-        check_vectors: d.check_vectors,
-    })
+    c.removed = old.keys().filter(|n| !new.contains_key(*n)).cloned().collect();
+    c
 }
 
-impl Handle {
-    /// Applies a new config: decoders, routes and sinks added, removed or changed, the rest
-    /// untouched. `passerelle run` calls it on SIGHUP with the config file read again.
-    ///
-    /// # Errors
-    /// [`Error::Config`] with every error of an invalid config, a plugin or sink that cannot be
-    /// loaded, [`Error::Routes`], or [`Error::Reload`] for changes that need a restart; in every
-    /// case nothing changed.
-    pub async fn reload_config(&self, new: Config) -> Result<ConfigReloadReport, Error> {
-        new.validate()?;
-        let running = self.running.as_ref().ok_or_else(|| Error::Runtime("runtime is shut down".into()))?;
-        let _no_plugin_reloads = self.registry.exclusive().await;
-        let old = self.config.lock().map(|c| c.clone()).unwrap_or_else(|p| p.into_inner().clone());
-        let mut report = ConfigReloadReport::default();
-        for (name, c) in &new.connectors {
-            match old.connectors.get(name) {
-                None => report.connectors_added.push(name.clone()),
-                Some(o) if o != c => report.connectors_changed.push(name.clone()),
-                Some(_) => {}
-            }
-        }
-        report.connectors_removed =
-            old.connectors.keys().filter(|n| !new.connectors.contains_key(*n)).cloned().collect();
-        // Connectors to start: their plugins load and their secrets exist, or nothing changes.
-        let starting: Vec<String> =
-            report.connectors_added.iter().chain(&report.connectors_changed).cloned().collect();
-        let mut transports = Vec::new();
-        for name in &starting {
-            let c = new
-                .connectors
-                .get(name)
-                .ok_or_else(|| Error::Reload(format!("connector {name} vanished")))?;
-            let t = c
-                .transport
-                .build(&self.secrets)
-                .map_err(|source| Error::Transport { name: name.clone(), source })?;
-            transports.push(t);
-        }
-        let (engine, cfg, names) = (self.registry.engine().clone(), new.clone(), starting.clone());
-        let connector_plans = tokio::task::spawn_blocking(move || {
-            names
-                .iter()
-                .filter_map(|n| cfg.connectors.get(n).map(|c| (n, c)))
-                .map(|(n, c)| super::load_connector(&engine, &cfg, n, c))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await
-        .map_err(|e| Error::Runtime(format!("loading connector plugins failed: {e}")))??;
-        let table = running.router.snapshot();
+/// The plan that takes a runtime running `old` to `new`. Pure.
+pub(crate) fn diff(old: &Config, new: &Config) -> Plan {
+    let same_folder = old.base_dir() == new.base_dir();
+    Plan {
+        decoders: changes(&old.decoders, &new.decoders, same_folder),
+        sinks: changes(&old.sinks, &new.sinks, same_folder),
+        connectors: changes(&old.connectors, &new.connectors, same_folder),
+    }
+}
 
-        // Decoders: keep the unchanged pools, load the rest (blocking: compile + vectors).
-        let unchanged = |name: &str, d: &DecoderConfig| {
-            old.decoders.get(name) == Some(d) && old.resolve(&d.plugin) == new.resolve(&d.plugin)
-        };
-        let to_load: Vec<(String, DecoderConfig)> = new
-            .decoders
-            .iter()
-            .filter(|(n, d)| !unchanged(n, d))
-            .map(|(n, d)| (n.clone(), d.clone()))
-            .collect();
-        let (engine, cfg) = (self.registry.engine().clone(), new.clone());
-        let loaded: Vec<DecoderPlan> = tokio::task::spawn_blocking(move || {
-            to_load.iter().map(|(n, d)| load_decoder(&engine, &cfg, n, d)).collect::<Result<Vec<_>, _>>()
-        })
-        .await
-        .map_err(|e| Error::Runtime(format!("loading plugins failed: {e}")))??;
-        let mut fresh: HashMap<String, DecoderPlan> =
-            loaded.into_iter().map(|p| (p.name.clone(), p)).collect();
-        let live: HashMap<String, DecoderPlugin> = self
-            .registry
-            .status()
-            .into_iter()
-            .filter_map(|s| {
-                let p = self.registry.plugin_of(&s.name)?;
-                Some((s.name, p))
-            })
-            .collect();
+#[cfg(test)]
+mod tests {
+    use super::{Changes, diff};
+    use crate::config::Config;
 
-        let mut decoders = Vec::new();
-        let mut entries = Vec::new();
-        for (index, (name, d)) in new.decoders.iter().enumerate() {
-            let (plugin, slot) = match fresh.remove(name) {
-                Some(plan) => {
-                    let metrics = self.registry.metrics_of(name, &self.metrics);
-                    let addr = self
-                        .registry
-                        .start_pool(plan.plugin.clone(), plan.instances, metrics)
-                        .await
-                        .map_err(|e| Error::Reload(e.to_string()))?;
-                    if old.decoders.contains_key(name) {
-                        report.decoders_changed.push(name.clone());
-                    } else {
-                        report.decoders_added.push(name.clone());
-                    }
-                    let slot = DecoderSlot {
-                        name: Arc::from(name.as_str()),
-                        label: Arc::clone(plan.plugin.label()),
-                        addr,
-                        shadow: None,
-                    };
-                    (plan.plugin.clone(), slot)
-                }
-                None => {
-                    let slot = table.decoders.iter().find(|s| &*s.name == name).cloned();
-                    let plugin = live.get(name).cloned();
-                    match (slot, plugin) {
-                        (Some(slot), Some(plugin)) => (plugin, slot),
-                        _ => return Err(Error::Reload(format!("decoder {name} is not running"))),
-                    }
-                }
-            };
-            let path = new.resolve(&d.plugin);
-            entries.push(Loaded {
-                name: name.clone(),
-                index,
-                path: path.canonicalize().unwrap_or(path),
-                limits: d.limits,
-                instances: d.instances,
-                check_vectors: d.check_vectors,
-                plugin,
-            });
-            decoders.push(slot);
-        }
-        report.decoders_removed =
-            old.decoders.keys().filter(|n| !new.decoders.contains_key(*n)).cloned().collect();
+    fn config(decoders: &str, sinks: &str, connectors: &str) -> Config {
+        let text = format!(
+            "(connectors: {{ {connectors} }}, decoders: {{ {decoders} }}, sinks: {{ {sinks} }}, dead_letter: \"db\")"
+        );
+        Config::parse(&text, "/etc/passerelle/config.ron").unwrap()
+    }
 
-        // Sinks: keep the unchanged ones open, open the rest (blocking).
-        let mut sinks: Vec<(Arc<str>, Arc<dyn Sink>)> = Vec::new();
-        for (name, s) in &new.sinks {
-            let kept = (old.sinks.get(name) == Some(s))
-                .then(|| table.sinks.iter().find(|(n, _)| &**n == name).cloned())
-                .flatten();
-            match kept {
-                Some(sink) => sinks.push(sink),
-                None => {
-                    let (s, n, cfg) = (s.clone(), name.clone(), new.clone());
-                    let sink = tokio::task::spawn_blocking(move || s.build(&n, &cfg))
-                        .await
-                        .map_err(|e| Error::Runtime(format!("opening sink {name} failed: {e}")))??;
-                    if old.sinks.contains_key(name) {
-                        report.sinks_changed.push(name.clone());
-                    } else {
-                        report.sinks_added.push(name.clone());
-                    }
-                    sinks.push((Arc::from(name.as_str()), Arc::from(sink)));
-                }
-            }
-        }
-        report.sinks_removed = old.sinks.keys().filter(|n| !new.sinks.contains_key(*n)).cloned().collect();
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
 
-        // Routes: data, rebuilt whole; every routed model must be one its decoder handles.
-        let index_of = |names: Vec<&String>, n: &str| names.iter().position(|x| x.as_str() == n).unwrap_or(0);
-        let mut routes = HashMap::new();
-        let mut unknown = Vec::new();
-        for r in &new.routes {
-            let decoder = index_of(new.decoders.keys().collect(), &r.decoder);
-            let model = r.model.clone().unwrap_or_else(|| r.devicetype.clone());
-            let models = entries.get(decoder).map(|e| e.plugin.metadata().models.clone()).unwrap_or_default();
-            if !models.is_empty() && !models.contains(&model) {
-                unknown.push(format!(
-                    "route {:?}: decoder {} does not handle model {model:?}",
-                    r.devicetype, r.decoder
-                ));
-            }
-            let sinks: Vec<usize> = r.sinks.iter().map(|s| index_of(new.sinks.keys().collect(), s)).collect();
-            routes.insert(
-                Arc::from(r.devicetype.as_str()),
-                RouteEntry { decoder, model: Arc::from(model.as_str()), sinks: Arc::from(sinks) },
-            );
-        }
-        if !unknown.is_empty() {
-            return Err(Error::Routes(unknown));
-        }
-        report.routes = routes.len();
-        let dead_letter = index_of(new.sinks.keys().collect(), &new.dead_letter);
-        running.router.swap(RouteTable { routes, decoders, sinks, dead_letter });
-        let changed: Vec<String> =
-            report.decoders_changed.iter().chain(&report.decoders_added).cloned().collect();
-        self.registry.replace_all(entries, &changed, &self.metrics);
+    #[test]
+    fn start_up_is_the_diff_from_an_empty_config() {
+        let new = config(r#""m": (plugin: "m.wasm")"#, r#""db": sqlite(path: "a.db")"#, "");
+        let plan = diff(&Config::default(), &new);
+        assert_eq!(plan.decoders, Changes { added: names(&["m"]), ..Changes::default() });
+        assert_eq!(plan.sinks.added, names(&["db"]));
+        assert!(plan.connectors.added.is_empty());
+    }
 
-        // Connectors: stop the removed and changed ones, then start the added and changed ones.
-        for name in report.connectors_removed.iter().chain(&report.connectors_changed) {
-            self.transports.stop(name).await;
-            if let Ok(mut ingests) = self.ingests.lock() {
-                ingests.remove(name);
+    #[test]
+    fn each_component_is_added_changed_removed_or_kept() {
+        let old = config(
+            r#""a": (plugin: "a.wasm"), "b": (plugin: "b.wasm"), "c": (plugin: "c.wasm")"#,
+            r#""db": sqlite(path: "a.db")"#,
+            r#""push": (transport: http_push(listen: "127.0.0.1:0"), plugin: "p.wasm")"#,
+        );
+        let new = config(
+            r#""a": (plugin: "a.wasm"), "b": (plugin: "b.wasm", instances: 4), "d": (plugin: "d.wasm")"#,
+            r#""db": sqlite(path: "a.db"), "out": sqlite(path: "b.db")"#,
+            r#""push": (transport: http_push(listen: "127.0.0.1:0"), plugin: "p.wasm", tick_ms: 50)"#,
+        );
+        let plan = diff(&old, &new);
+        assert_eq!(
+            plan.decoders,
+            Changes {
+                added: names(&["d"]),
+                changed: names(&["b"]),
+                removed: names(&["c"]),
+                kept: names(&["a"]),
             }
-        }
-        for ((plan, subscriptions), transport) in connector_plans.into_iter().zip(transports) {
-            let name = plan.name.clone();
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let (router, metrics) = (running.router.clone(), self.metrics.clone());
-            let spawned = running.system.arbiter().spawn_fn(move || {
-                let _ = tx.send(crate::actor::system::connector_ingest(plan, &router, &metrics));
-            });
-            let ingest = match rx.await {
-                Ok(i) if spawned => i,
-                _ => return Err(Error::Runtime("the actor system is stopping".into())),
-            };
-            if let Ok(mut ingests) = self.ingests.lock() {
-                ingests.insert(name.clone(), ingest.clone());
-            }
-            if let Some(t) = transport {
-                self.transports
-                    .start(&name, t, ingest, subscriptions)
-                    .await
-                    .map_err(|source| Error::Transport { name: name.clone(), source })?;
-            }
-        }
-        if let Ok(mut c) = self.config.lock() {
-            *c = new;
-        }
-        tracing::info!(?report, "Config reloaded.");
-        Ok(report)
+        );
+        assert_eq!(
+            plan.sinks,
+            Changes { added: names(&["out"]), kept: names(&["db"]), ..Changes::default() }
+        );
+        assert_eq!(plan.connectors.changed, names(&["push"]));
+        assert_eq!(plan.decoders.starting().collect::<Vec<_>>(), ["d", "b"]);
+        assert_eq!(plan.decoders.stopping().collect::<Vec<_>>(), ["c", "b"]);
+    }
+
+    #[test]
+    fn the_same_config_in_another_folder_changes_everything() {
+        let text = r#"(decoders: { "a": (plugin: "a.wasm") }, sinks: { "db": sqlite(path: "a.db") }, dead_letter: "db")"#;
+        let old = Config::parse(text, "/one/config.ron").unwrap();
+        let new = Config::parse(text, "/two/config.ron").unwrap();
+        let plan = diff(&old, &new);
+        assert_eq!(plan.decoders.changed, names(&["a"]));
+        assert_eq!(plan.sinks.changed, names(&["db"]));
+        assert!(diff(&old, &old).decoders.changed.is_empty());
     }
 }

@@ -1,17 +1,22 @@
 //! Sinks: where readings and dead letters are committed.
 //!
-//! Each sink is a folder (`config.rs` + the I/O) behind the small [`Sink`] trait, registered in
-//! the [`SinkConfig`] table below. A sink's `write` resolves only once the batch is durably
-//! committed: the runtime acknowledges a source only after every sink of its route said so.
+//! Each sink is a folder (`config.rs` with its pure `validate`, its capabilities and its
+//! `build`; the I/O beside it) behind the small [`Sink`] trait, one row of the [`SinkConfig`]
+//! table below, under a cargo feature `sink-<name>`. A sink's `write` resolves only once the
+//! batch is durably committed: the runtime acknowledges a source only after every sink of its
+//! route said so. A sink's queue is bounded: when it is full, `write` fails at once with
+//! [`SinkError::Full`] and the source is told to deliver again later.
 
 #[cfg(feature = "sink-mqtt")]
 pub mod mqtt;
 #[cfg(feature = "sink-sqlite")]
 pub mod sqlite;
 
-use futures::future::BoxFuture;
-use serde::Deserialize;
+use std::time::Duration;
 
+use futures::future::BoxFuture;
+
+use crate::component::{BuildContext, MissingSecret, registry};
 use crate::message::{Reading, Rejected};
 
 /// One unit of work for a sink: readings to store and rejected frames to dead-letter.
@@ -79,9 +84,34 @@ pub enum SinkError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The sink's queue is full (it commits slower than data arrives): nothing of the batch
+    /// was taken; deliver again after `retry_after`.
+    #[error("sink {sink} is full: its queue of {capacity} batches is waiting to commit")]
+    Full {
+        /// Sink name.
+        sink: String,
+        /// The queue's capacity, in batches.
+        capacity: usize,
+        /// How long the source should wait before delivering again.
+        retry_after: Duration,
+    },
     /// The sink is stopped.
     #[error("sink {0} is closed")]
     Closed(String),
+    /// A secret the sink's config names is not set.
+    #[error(transparent)]
+    Secret(#[from] MissingSecret),
+}
+
+/// What a sink can do; validation refuses a config that asks a sink for anything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SinkCapabilities {
+    /// It stores rejected frames with their bytes and gives them back for replay: it can be the
+    /// config's `dead_letter`.
+    pub dead_letters: bool,
+    /// Its `write` resolves only once the batch is durable, so a source may be acknowledged
+    /// then: it can be a route's sink.
+    pub acknowledges_on_commit: bool,
 }
 
 /// A place readings and dead letters are committed to.
@@ -100,39 +130,27 @@ pub trait Sink: Send + Sync + std::fmt::Debug + 'static {
     }
 }
 
-/// The table of sink kinds.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SinkConfig {
-    /// SQLite file (the embedded default).
-    #[cfg(feature = "sink-sqlite")]
-    Sqlite(sqlite::SqliteConfig),
-    /// MQTT broker: readings published as JSON (readings only, not a dead letter).
-    #[cfg(feature = "sink-mqtt")]
-    Mqtt(mqtt::MqttSinkConfig),
-}
-
-impl SinkConfig {
+/// A sink's config: what every row of the [`SinkConfig`] table implements.
+pub trait SinkComponent: Send + Sync + std::fmt::Debug {
     /// Pure checks of the values; one message per problem.
-    pub fn validate(&self) -> Vec<String> {
-        match self {
-            #[cfg(feature = "sink-sqlite")]
-            Self::Sqlite(c) => c.validate(),
-            #[cfg(feature = "sink-mqtt")]
-            Self::Mqtt(c) => c.validate(),
-        }
-    }
+    fn validate(&self) -> Vec<String>;
 
-    /// Opens the sink. Blocking (opens files): call from a blocking thread.
+    /// What the sink can do.
+    fn capabilities(&self) -> SinkCapabilities;
+
+    /// Opens the sink (files are opened and clients connected off the async executor).
     ///
     /// # Errors
-    /// [`SinkError::Open`].
-    pub fn build(&self, name: &str, config: &crate::config::Config) -> Result<Box<dyn Sink>, SinkError> {
-        match self {
-            #[cfg(feature = "sink-sqlite")]
-            Self::Sqlite(c) => Ok(Box::new(c.build(name, config)?)),
-            #[cfg(feature = "sink-mqtt")]
-            Self::Mqtt(c) => Ok(Box::new(c.build(name)?)),
-        }
+    /// [`SinkError::Open`] or [`SinkError::Secret`].
+    fn build<'a>(&'a self, cx: &'a BuildContext) -> BoxFuture<'a, Result<Box<dyn Sink>, SinkError>>;
+}
+
+registry! {
+    /// The table of sink kinds: one row per sink.
+    pub enum SinkConfig as dyn SinkComponent {
+        /// SQLite file (the embedded default): readings and dead letters.
+        "sqlite" => Sqlite(sqlite::SqliteConfig) if "sink-sqlite",
+        /// MQTT broker: readings published as JSON (readings only, not a dead letter).
+        "mqtt" => Mqtt(mqtt::MqttSinkConfig) if "sink-mqtt",
     }
 }

@@ -1,9 +1,13 @@
-//! Transports: native I/O that owns sockets and acknowledgements.
+//! Transports: native I/O that owns sockets, reconnects and acknowledgements.
 //!
-//! Each transport is a folder (`config.rs` with its pure `validate` and `build`, the I/O loop
-//! beside it) behind the small [`Transport`] trait, registered in the [`TransportConfig`] table
-//! below, under a cargo feature `transport-<name>`.
+//! Each transport is a folder (`config.rs` with its pure `validate` and its `build`, the I/O
+//! loop beside it) behind the small [`Transport`] trait, one row of the [`TransportConfig`]
+//! table below, under a cargo feature `transport-<name>`. A transport hands each inbound unit
+//! to [`Ingest::submit`] and maps the [`crate::message::Disposition`] it gets back to its
+//! protocol, once. It also takes [`Control`] commands from the connector's driver: channels to
+//! subscribe to at any time, and requests to execute.
 
+pub mod embedded;
 #[cfg(feature = "transport-http-push")]
 pub mod http_push;
 #[cfg(feature = "transport-mqtt")]
@@ -12,22 +16,28 @@ pub mod mqtt;
 use std::net::SocketAddr;
 
 use futures::future::BoxFuture;
-use serde::Deserialize;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::actor::Ingest;
+use crate::component::{BuildContext, MissingSecret, registry};
+use crate::events::TransportMetrics;
+pub use crate::message::Control;
 
-/// What a transport gets to run: where to push inbound units, and when to stop.
-#[derive(Debug, Clone)]
+/// What a transport gets to run.
+#[derive(Debug)]
 pub struct TransportContext {
     /// The door to the connector plugin and the router.
     pub ingest: Ingest,
-    /// Turns true when the runtime shuts down.
+    /// Turns true when the transport must stop (shutdown, or its connector reloaded).
     pub shutdown: watch::Receiver<bool>,
-    /// Channels the connector plugin asked for with `subscribe` in its answer to `start`
-    /// (MQTT topics, STOMP destinations), on top of those in the transport's own config.
+    /// Channels to subscribe to from the start: those the connector plugin asked for in its
+    /// answer to `start`, on top of those in the transport's own config.
     pub subscriptions: Vec<String>,
+    /// Later subscriptions and requests from the connector's driver (bounded).
+    pub control: mpsc::Receiver<Control>,
+    /// The transport's series, for its typed events (connected, disconnected, subscribed).
+    pub metrics: TransportMetrics,
 }
 
 /// A started transport.
@@ -42,9 +52,9 @@ pub struct Running {
 /// Errors of a transport.
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
-    /// A secret named in the config is not in the environment.
-    #[error("environment variable {0} is not set (named by a `*_env` setting)")]
-    MissingSecret(String),
+    /// A secret named in the config is not set.
+    #[error(transparent)]
+    Secret(#[from] MissingSecret),
     /// Cannot bind the listening address.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -62,52 +72,35 @@ pub enum TransportError {
     Io(#[source] std::io::Error),
 }
 
-/// A native transport.
+/// A running transport's I/O.
 pub trait Transport: Send + std::fmt::Debug + 'static {
-    /// Binds and starts the I/O loop on the current tokio runtime.
+    /// Binds or connects, and starts the I/O loop on the current tokio runtime.
     fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>>;
 }
 
-/// The table of transport kinds.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TransportConfig {
-    /// HTTP push server (Energisme's envelope, seed 001).
-    #[cfg(feature = "transport-http-push")]
-    HttpPush(http_push::HttpPushConfig),
-    /// MQTT client with a persistent session (Gooee, seed 002).
-    #[cfg(feature = "transport-mqtt")]
-    Mqtt(mqtt::MqttConfig),
-    /// Frames pushed by the embedding host through [`crate::Handle::ingest`] only.
-    Embedded,
-}
+/// A transport's config: what every row of the [`TransportConfig`] table implements.
+pub trait TransportComponent: Send + Sync + std::fmt::Debug {
+    /// Pure checks of the values; one message per problem.
+    fn validate(&self) -> Vec<String>;
 
-impl TransportConfig {
-    /// Pure checks; one message per problem.
-    pub fn validate(&self) -> Vec<String> {
-        match self {
-            #[cfg(feature = "transport-http-push")]
-            Self::HttpPush(c) => c.validate(),
-            #[cfg(feature = "transport-mqtt")]
-            Self::Mqtt(c) => c.validate(),
-            Self::Embedded => Vec::new(),
-        }
-    }
-
-    /// Builds the transport, reading its secrets from the environment.
+    /// Builds the transport: reads its secrets and certificate files (off the executor), and
+    /// returns it ready to start.
     ///
     /// # Errors
-    /// [`TransportError::MissingSecret`].
-    pub fn build(
-        &self,
-        secrets: &crate::config::Secrets,
-    ) -> Result<Option<Box<dyn Transport>>, TransportError> {
-        match self {
-            #[cfg(feature = "transport-http-push")]
-            Self::HttpPush(c) => Ok(Some(Box::new(c.build(secrets)?))),
-            #[cfg(feature = "transport-mqtt")]
-            Self::Mqtt(c) => Ok(Some(Box::new(c.build(secrets)?))),
-            Self::Embedded => Ok(None),
-        }
+    /// [`TransportError::Secret`] or [`TransportError::Config`].
+    fn build<'a>(&'a self, cx: &'a BuildContext)
+    -> BoxFuture<'a, Result<Box<dyn Transport>, TransportError>>;
+}
+
+registry! {
+    /// The table of transport kinds: one row per transport.
+    pub enum TransportConfig as dyn TransportComponent {
+        /// HTTP push server (Energisme's envelope, seed 001).
+        "http_push" => HttpPush(http_push::HttpPushConfig) if "transport-http-push",
+        /// MQTT client with a persistent session (Gooee, seed 002).
+        "mqtt" => Mqtt(mqtt::MqttConfig) if "transport-mqtt",
+        /// No transport of its own: the connector is fed by the embedding host
+        /// ([`crate::Handle::ingest`]) and by its ticks and `http(s)://` requests (polling).
+        "embedded" => Embedded(embedded::EmbeddedConfig),
     }
 }

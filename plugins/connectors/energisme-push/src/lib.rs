@@ -9,14 +9,14 @@
 //!
 //! `port` is optional (0 when absent): platforms that forward the LoRaWAN fPort send it.
 //! `timestamp` is the frame's receive time: a redelivered envelope keeps its time, so sinks
-//! store it once. A malformed body is rejected whole with status 400 and a reason naming the
+//! store it once. A malformed body is rejected whole as malformed (HTTP 400) with a reason naming the
 //! envelope and the field.
 // The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 mod envelope;
 
-use passerelle_pdk::connector::{Command, ConnectorError, Event, Frame, Guest, Inbound, Rejection};
+use passerelle_pdk::connector::{Command, ConnectorError, Event, Frame, Guest, Inbound, Refusal, Rejection};
 
 struct EnergismePush;
 
@@ -43,9 +43,9 @@ pub fn handle_inbound(inbound: Inbound) -> Vec<Command> {
                     received_ms: e.received_ms,
                 })
                 .collect();
-            vec![Command::EmitFrames((inbound.id, frames)), Command::Accept((inbound.id, 200))]
+            vec![Command::EmitFrames((inbound.id, frames)), Command::Accept(inbound.id)]
         }
-        Err(reason) => vec![Command::Reject(Rejection { id: inbound.id, status: 400, reason })],
+        Err(reason) => vec![Command::Reject(Rejection { id: inbound.id, kind: Refusal::Malformed, reason })],
     }
 }
 

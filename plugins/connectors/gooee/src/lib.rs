@@ -13,10 +13,10 @@
 //!   payload, at its `created` time;
 //! - `.../fault_alarms`: one event reading `fault_alarm.<type>` (text value: the JSON payload),
 //!   at its `timestamp`;
-//! - `.../rejected`: Gooee refused an earlier publish: rejected with status 422 and the broker's
+//! - `.../rejected`: Gooee refused an earlier publish: rejected as unprocessable (HTTP 422) with the broker's
 //!   error message and context, so it is dead-lettered with its bytes, and a warning logged.
 //!
-//! A malformed payload is rejected with status 400 and a reason naming the field at fault.
+//! A malformed payload is rejected as malformed (HTTP 400) with a reason naming the field at fault.
 // The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
@@ -24,7 +24,7 @@ mod message;
 
 pub mod topics;
 
-use passerelle_pdk::connector::{Command, ConnectorError, Event, Guest, Inbound, Rejection};
+use passerelle_pdk::connector::{Command, ConnectorError, Event, Guest, Inbound, Refusal, Rejection};
 
 struct Gooee;
 
@@ -46,13 +46,13 @@ pub fn handle_inbound(inbound: &Inbound) -> Vec<Command> {
     let id = inbound.id;
     match message::readings(&inbound.channel, &inbound.body) {
         Ok((device, readings)) => {
-            vec![Command::EmitReadings((id, device, readings)), Command::Accept((id, 200))]
+            vec![Command::EmitReadings((id, device, readings)), Command::Accept(id)]
         }
-        Err(message::Refusal { status, reason }) => {
-            if status == 422 {
+        Err(message::Refusal { kind, reason }) => {
+            if kind == Refusal::Unprocessable {
                 warn(&reason);
             }
-            vec![Command::Reject(Rejection { id, status, reason })]
+            vec![Command::Reject(Rejection { id, kind, reason })]
         }
     }
 }

@@ -1,22 +1,23 @@
 //! Gooee JSON payloads to readings.
 
-use passerelle_pdk::connector::{Reading, Value};
+use passerelle_pdk::connector::{Reading, Refusal as Kind, Value};
 use serde_json::{Map, Value as Json};
 
 use crate::topics::{self, What};
 use passerelle_pdk::parse_rfc3339_ms;
 
-/// Why a message is refused: the status to answer and a reason naming the field.
+/// Why a message is refused: the kind of refusal and a reason naming the field.
 #[derive(Debug, PartialEq)]
 pub struct Refusal {
-    /// 400 for a malformed payload or a topic outside the table, 422 for a `/rejected` report.
-    pub status: u16,
+    /// `Malformed` for a malformed payload or a topic outside the table, `Unprocessable` for a
+    /// `/rejected` report.
+    pub kind: Kind,
     /// Why.
     pub reason: String,
 }
 
 fn bad(reason: String) -> Refusal {
-    Refusal { status: 400, reason }
+    Refusal { kind: Kind::Malformed, reason }
 }
 
 /// The entity id and the readings of one message.
@@ -28,7 +29,7 @@ pub fn readings(topic: &str, body: &[u8]) -> Result<(String, Vec<Reading>), Refu
         return Err(bad(format!("topic {topic:?} is not in the Gooee topic table")));
     };
     if let What::Rejected(on) = t.what {
-        return Err(Refusal { status: 422, reason: rejected(on, body) });
+        return Err(Refusal { kind: Kind::Unprocessable, reason: rejected(on, body) });
     }
     let json: Json = serde_json::from_slice(body).map_err(|e| bad(format!("body is not JSON: {e}")))?;
     let out = match t.what {
@@ -130,7 +131,7 @@ fn event(v: &Json, prefix: &str, topic_type: Option<&str>, time_field: &str) -> 
 mod tests {
     use passerelle_pdk::connector::Value;
 
-    use super::{Refusal, readings};
+    use super::{Kind, Refusal, readings};
 
     const META: &str = r#"[
         {"name": "temperature", "display_name": "Temperature", "value": 87.4,
@@ -179,19 +180,22 @@ mod tests {
     fn rejected_reports_carry_the_broker_message() {
         let report = br#"{"error": {"message": "Invalid payload due to regex pattern not matching.",
             "context": {"pattern": "^[a-z]+$"}}, "data": [{"name": "Meta_New", "value": 10}]}"#;
-        let Refusal { status, reason } = readings("devices/d/meta/rejected", report).unwrap_err();
-        assert_eq!(status, 422);
+        let Refusal { kind, reason } = readings("devices/d/meta/rejected", report).unwrap_err();
+        assert_eq!(kind, Kind::Unprocessable);
         assert!(reason.contains("regex pattern not matching"), "{reason}");
         assert!(reason.contains("^[a-z]+$"), "{reason}");
         assert!(reason.contains("devices/d/meta"), "{reason}");
-        assert_eq!(readings("buildings/b/fault_alarms/rejected", b"junk").unwrap_err().status, 422);
+        assert_eq!(
+            readings("buildings/b/fault_alarms/rejected", b"junk").unwrap_err().kind,
+            Kind::Unprocessable
+        );
     }
 
     #[test]
     fn malformed_payloads_name_the_field() {
         let reason = |topic: &str, body: &str| {
             let r = readings(topic, body.as_bytes()).unwrap_err();
-            assert_eq!(r.status, 400);
+            assert_eq!(r.kind, Kind::Malformed);
             r.reason
         };
         assert!(reason("devices/d/meta", "{").starts_with("body is not JSON"));

@@ -67,7 +67,7 @@ pub(crate) fn decode(args: &Args) -> anyhow::Result<ExitCode> {
         device: Arc::from("cli"),
         devicetype: Arc::from(args.devicetype.as_str()),
         port: args.port,
-        payload,
+        payload: payload.into(),
         received_ms: args.received_ms.unwrap_or_else(now_ms),
         connector: Arc::from("cli"),
     };

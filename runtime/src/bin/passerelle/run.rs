@@ -1,9 +1,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use passerelle::config::Config;
-use passerelle::{ConfigReloadReport, Handle};
-
 /// Starts the runtime and serves until Ctrl-C or SIGTERM, then shuts down cleanly. SIGHUP, or
 /// `passerelle reload` through the operator endpoint, reads the config file again and applies
 /// the difference.
@@ -31,10 +28,9 @@ pub(crate) fn run(path: &Path) -> anyhow::Result<ExitCode> {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = term.recv() => break,
                 _ = hangup.recv() => {
-                    let _ = reload(&handle, path).await;
-                }
-                Some(request) = handle.config_reload_requested() => {
-                    request.answer(reload(&handle, path).await);
+                    if let Ok(report) = handle.reload_config_file().await {
+                        tracing::info!(?report, "Config reloaded.");
+                    }
                 }
             }
         }
@@ -42,20 +38,4 @@ pub(crate) fn run(path: &Path) -> anyhow::Result<ExitCode> {
         handle.shutdown().await?;
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// Reads the config file again and applies it; an invalid file is refused whole.
-async fn reload(handle: &Handle, path: &Path) -> Result<ConfigReloadReport, String> {
-    // File I/O stays off the executor threads.
-    let owned = path.to_path_buf();
-    let read = tokio::task::spawn_blocking(move || Config::from_file(&owned)).await;
-    let result = match read.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
-        Ok(config) => handle.reload_config(config).await.map_err(|e| e.to_string()),
-        Err(errors) => Err(errors),
-    };
-    match &result {
-        Ok(report) => tracing::info!(?report, "Config reloaded."),
-        Err(e) => tracing::error!(error = %e, "Config reload refused; the running config stays."),
-    }
-    result
 }

@@ -31,7 +31,7 @@ pub fn bench(plugin: &DecoderPlugin, time: Duration) -> Result<BenchReport, Plug
                 device: Arc::from("bench"),
                 devicetype: Arc::from(v.frame.model.as_str()),
                 port: v.frame.port,
-                payload: v.frame.payload.clone(),
+                payload: crate::message::Bytes::from(v.frame.payload.clone()),
                 received_ms: 0,
                 connector: Arc::from("bench"),
             };

@@ -131,7 +131,7 @@ pub fn fuzz(
             device: Arc::clone(&device),
             devicetype: Arc::from(model.as_str()),
             port,
-            payload,
+            payload: crate::message::Bytes::from(payload),
             received_ms: 0,
             connector: Arc::clone(&connector),
         };

@@ -1,7 +1,9 @@
+use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use super::MqttSink;
-use crate::sink::SinkError;
+use crate::component::BuildContext;
+use crate::sink::{Sink, SinkCapabilities, SinkComponent, SinkError};
 
 /// Default broker port (plain MQTT).
 pub const DEFAULT_PORT: u16 = 1883;
@@ -11,6 +13,13 @@ pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 30;
 pub const DEFAULT_TOPIC: &str = "passerelle/{device}/{name}";
 /// Default longest wait for a batch's acknowledgements: 30 seconds.
 pub const DEFAULT_COMMIT_TIMEOUT_MS: u64 = 30_000;
+/// Default number of batches waiting for their turn to publish: 64. When they are all taken,
+/// writes fail at once and the source is told to deliver again later.
+pub const DEFAULT_QUEUE_BATCHES: usize = 64;
+
+const fn default_queue() -> usize {
+    DEFAULT_QUEUE_BATCHES
+}
 
 fn default_topic() -> String {
     DEFAULT_TOPIC.to_string()
@@ -39,7 +48,7 @@ pub struct MqttSinkConfig {
     /// User name; none connects anonymously.
     #[serde(default)]
     pub username: Option<String>,
-    /// Environment variable holding the password (read from the process environment).
+    /// Secret holding the password (an environment variable, or supplied by the host).
     #[serde(default)]
     pub password_env: Option<String>,
     /// Topic template; `{device}` and `{name}` are replaced by the reading's (default
@@ -53,11 +62,13 @@ pub struct MqttSinkConfig {
     /// [`DEFAULT_COMMIT_TIMEOUT_MS`]).
     #[serde(default = "default_commit_timeout")]
     pub commit_timeout_ms: u64,
+    /// Batches waiting for their turn at most (default [`DEFAULT_QUEUE_BATCHES`]).
+    #[serde(default = "default_queue")]
+    pub queue_batches: usize,
 }
 
-impl MqttSinkConfig {
-    /// Pure checks; one message per problem.
-    pub fn validate(&self) -> Vec<String> {
+impl SinkComponent for MqttSinkConfig {
+    fn validate(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.host.trim().is_empty() {
             out.push("host is empty".into());
@@ -84,30 +95,29 @@ impl MqttSinkConfig {
         if self.commit_timeout_ms == 0 {
             out.push("commit_timeout_ms must be above 0".into());
         }
+        if self.queue_batches == 0 {
+            out.push("queue_batches must be at least 1".into());
+        }
         out
     }
 
-    /// Starts the client (its event loop on the current tokio runtime).
-    ///
-    /// # Errors
-    /// [`SinkError::Open`] when `password_env` names an unset variable or no tokio runtime runs.
-    pub fn build(&self, name: &str) -> Result<MqttSink, SinkError> {
-        let open = |msg: String| SinkError::Open { sink: name.to_string(), source: msg.into() };
-        let password = match &self.password_env {
-            Some(var) => {
-                Some(std::env::var(var).map_err(|_| open(format!("environment variable {var} is not set")))?)
-            }
-            None => None,
-        };
-        let runtime = tokio::runtime::Handle::try_current()
-            .map_err(|_| open("the MQTT sink must be built inside a tokio runtime".into()))?;
-        Ok(MqttSink::start(name, self, password, &runtime))
+    fn capabilities(&self) -> SinkCapabilities {
+        SinkCapabilities { dead_letters: false, acknowledges_on_commit: true }
+    }
+
+    /// Starts the client, its event loop on the context's runtime.
+    fn build<'a>(&'a self, cx: &'a BuildContext) -> BoxFuture<'a, Result<Box<dyn Sink>, SinkError>> {
+        Box::pin(async move {
+            let password = cx.optional_secret(self.password_env.as_deref())?;
+            Ok(Box::new(MqttSink::start(cx.name(), self, password, cx.runtime())) as Box<dyn Sink>)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::MqttSinkConfig;
+    use crate::sink::SinkComponent;
 
     #[test]
     fn validates_the_template() {

@@ -5,6 +5,7 @@ mod config;
 mod mqtt;
 
 pub use config::{
-    DEFAULT_COMMIT_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_SECS, DEFAULT_PORT, DEFAULT_TOPIC, MqttSinkConfig,
+    DEFAULT_COMMIT_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_SECS, DEFAULT_PORT, DEFAULT_QUEUE_BATCHES, DEFAULT_TOPIC,
+    MqttSinkConfig,
 };
 pub use mqtt::{MqttSink, payload, topic};

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{Mutex, Semaphore, mpsc};
 
 use super::MqttSinkConfig;
 use crate::message::{Reading, Value};
@@ -27,13 +27,20 @@ pub struct MqttSink {
     template: String,
     timeout: Duration,
     tracker: Arc<Mutex<Tracker>>,
+    /// Batches waiting for their turn, bounded: when none is left, a write fails as full.
+    queue: Arc<Semaphore>,
+    capacity: usize,
 }
+
+/// Capacity of the poller's reports to the writer (two per publish: sent, acknowledged); more
+/// than the client's request queue and the broker's in-flight window can hold.
+const REPORTS: usize = 4096;
 
 /// Matches the poller's reports to batches. Publishes leave in the order they were queued; a
 /// publish re-sent after a reconnect keeps its packet id.
 #[derive(Debug)]
 struct Tracker {
-    rx: mpsc::UnboundedReceiver<Delivery>,
+    rx: mpsc::Receiver<Delivery>,
     /// Publishes of timed-out batches not yet seen leaving.
     stale_unsent: usize,
     /// Packet ids of timed-out batches still waiting for their PUBACK.
@@ -114,7 +121,7 @@ impl MqttSink {
             options.set_credentials(user.clone(), password.unwrap_or_default());
         }
         let (client, mut eventloop) = AsyncClient::new(options, 1024);
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(REPORTS);
         let sink = name.to_string();
         // The poller: keeps the event loop turning and reports sent and acknowledged publishes.
         runtime.spawn(async move {
@@ -123,12 +130,12 @@ impl MqttSink {
                 match eventloop.poll().await {
                     Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
                         delay = Duration::from_millis(200);
-                        if tx.send(Delivery::Sent(pkid)).is_err() {
+                        if tx.send(Delivery::Sent(pkid)).await.is_err() {
                             return;
                         }
                     }
                     Ok(Event::Incoming(Packet::PubAck(ack))) => {
-                        if tx.send(Delivery::Acked(ack.pkid)).is_err() {
+                        if tx.send(Delivery::Acked(ack.pkid)).await.is_err() {
                             return;
                         }
                     }
@@ -149,6 +156,8 @@ impl MqttSink {
             template: config.topic.clone(),
             timeout: Duration::from_millis(config.commit_timeout_ms),
             tracker: Arc::new(Mutex::new(Tracker { rx, stale_unsent: 0, stale_waiting: HashSet::new() })),
+            queue: Arc::new(Semaphore::new(config.queue_batches.max(1))),
+            capacity: config.queue_batches.max(1),
         }
     }
 }
@@ -158,7 +167,13 @@ impl Sink for MqttSink {
         let (name, client, template, timeout) =
             (self.name.clone(), self.client.clone(), self.template.clone(), self.timeout);
         let tracker = Arc::clone(&self.tracker);
+        let turn = Arc::clone(&self.queue).try_acquire_owned();
+        let capacity = self.capacity;
         Box::pin(async move {
+            let Ok(_turn) = turn else {
+                let retry_after = crate::message::DEFAULT_RETRY_AFTER;
+                return Err(SinkError::Full { sink: name, capacity, retry_after });
+            };
             let fail = |msg: String| SinkError::Write { sink: name.clone(), source: msg.into() };
             if !batch.rejected.is_empty() {
                 return Err(fail(
@@ -228,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_timed_out_batch_does_not_count_for_the_next() {
-        let (_tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (_tx, rx) = tokio::sync::mpsc::channel(4);
         // The previous batch timed out with one publish unsent and packet 1 unacknowledged.
         let mut t = Tracker { rx, stale_unsent: 1, stale_waiting: [1].into() };
         let mut p = Progress::default();

@@ -4,5 +4,5 @@
 mod config;
 mod sqlite;
 
-pub use config::{DEFAULT_MAX_GROUP, SqliteConfig, Synchronous};
+pub use config::{DEFAULT_MAX_GROUP, DEFAULT_QUEUE_BATCHES, SqliteConfig, Synchronous};
 pub use sqlite::{DeadLetterRow, ReadingRow, SqliteSink, read_dead_letters, read_readings};

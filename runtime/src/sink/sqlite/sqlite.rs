@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
 
-use super::Synchronous;
+use super::SqliteConfig;
 use crate::message::{Reading, Rejected, Value};
 use crate::sink::{Batch, Sink, SinkError};
 
@@ -64,7 +64,8 @@ struct Job {
 pub struct SqliteSink {
     name: String,
     path: PathBuf,
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::SyncSender<Job>,
+    capacity: usize,
 }
 
 impl SqliteSink {
@@ -72,12 +73,7 @@ impl SqliteSink {
     ///
     /// # Errors
     /// [`SinkError::Open`].
-    pub fn open(
-        name: &str,
-        path: &Path,
-        max_group: usize,
-        synchronous: Synchronous,
-    ) -> Result<Self, SinkError> {
+    pub fn open(name: &str, path: &Path, config: &SqliteConfig) -> Result<Self, SinkError> {
         let open_err = |e: Box<dyn std::error::Error + Send + Sync>| SinkError::Open {
             sink: name.to_string(),
             source: e,
@@ -89,8 +85,11 @@ impl SqliteSink {
         // Another process (a replay beside the daemon) may hold the write lock for a moment.
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| open_err(e.into()))?;
         conn.execute_batch(SCHEMA).map_err(|e| open_err(e.into()))?;
-        conn.pragma_update(None, "synchronous", synchronous.pragma()).map_err(|e| open_err(e.into()))?;
-        let (tx, rx) = mpsc::channel::<Job>();
+        conn.pragma_update(None, "synchronous", config.synchronous.pragma())
+            .map_err(|e| open_err(e.into()))?;
+        let capacity = config.queue_batches.max(1);
+        let max_group = config.max_group;
+        let (tx, rx) = mpsc::sync_channel::<Job>(capacity);
         let label = name.to_string();
         let path = PathBuf::from(path);
         let writer_path = path.clone();
@@ -98,7 +97,7 @@ impl SqliteSink {
             .name(format!("sink-sqlite-{name}"))
             .spawn(move || writer(conn, rx, max_group.max(1), &label, &writer_path))
             .map_err(|e| open_err(e.into()))?;
-        Ok(Self { name: name.to_string(), path, tx })
+        Ok(Self { name: name.to_string(), path, tx, capacity })
     }
 }
 
@@ -197,7 +196,7 @@ fn put_rejected(stmt: &mut rusqlite::CachedStatement<'_>, d: &Rejected) -> rusql
         &*f.devicetype,
         f.port,
         f.received_ms,
-        f.payload,
+        &f.payload[..],
         d.stage.as_str(),
         d.error,
         d.plugin
@@ -218,10 +217,18 @@ impl Sink for SqliteSink {
 
     fn write(&self, batch: Batch) -> BoxFuture<'static, Result<(), SinkError>> {
         let (reply, done) = oneshot::channel();
-        let sent = self.tx.send(Job { batch, reply });
+        let sent = self.tx.try_send(Job { batch, reply });
         let name = self.name.clone();
+        let capacity = self.capacity;
         Box::pin(async move {
-            sent.map_err(|_| SinkError::Closed(name.clone()))?;
+            match sent {
+                Ok(()) => {}
+                Err(mpsc::TrySendError::Full(_)) => {
+                    let retry_after = crate::message::DEFAULT_RETRY_AFTER;
+                    return Err(SinkError::Full { sink: name, capacity, retry_after });
+                }
+                Err(mpsc::TrySendError::Disconnected(_)) => return Err(SinkError::Closed(name)),
+            }
             match done.await {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(e)) => Err(SinkError::Write { sink: name, source: e.into() }),

@@ -3,13 +3,16 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures::future::BoxFuture;
+use tokio::sync::Semaphore;
 
 use super::HttpPushConfig;
-use crate::actor::{Ingest, IngestError};
+use crate::actor::Ingest;
+use crate::events::TransportConnected;
+use crate::message::{DEFAULT_RETRY_AFTER, Disposition, FrameOutcome, Refusal, RefusedBy};
 use crate::transport::{Running, Transport, TransportContext, TransportError};
 
 /// The HTTP push server. Answers 2xx only after every frame of the request is committed.
@@ -31,6 +34,7 @@ struct Shared {
     ingest: Ingest,
     path: String,
     expected: Option<String>,
+    in_flight: Semaphore,
 }
 
 impl Transport for HttpPush {
@@ -44,79 +48,108 @@ impl Transport for HttpPush {
                 ingest: cx.ingest.clone(),
                 path: self.config.path.clone(),
                 expected: self.token.as_ref().map(|t| format!("Basic {t}")),
+                in_flight: Semaphore::new(self.config.max_in_flight),
             });
             let app = Router::new()
                 .route(&self.config.path, post(push))
                 .layer(DefaultBodyLimit::max(self.config.max_body_bytes))
                 .with_state(shared);
-            let mut shutdown = cx.shutdown.clone();
-            tracing::info!(connector = cx.ingest.connector(), addr = ?local_addr, "HTTP push listening.");
+            let TransportContext { ingest, shutdown, mut control, metrics, .. } = cx;
+            let peer = local_addr.map(|a| a.to_string()).unwrap_or_default();
+            TransportConnected { metrics: &metrics, peer: &peer }.emit();
             let task = tokio::spawn(async move {
-                axum::serve(listener, app)
+                let mut stop = shutdown;
+                // A server takes no subscriptions and executes no requests.
+                let refuse = tokio::spawn(async move {
+                    while let Some(c) = control.recv().await {
+                        c.refuse(
+                            ingest.connector(),
+                            "the HTTP push transport carries no requests or subscriptions",
+                        );
+                    }
+                });
+                let served = axum::serve(listener, app)
                     .with_graceful_shutdown(async move {
-                        let _ = shutdown.wait_for(|stop| *stop).await;
+                        let _ = stop.wait_for(|stop| *stop).await;
                     })
                     .await
-                    .map_err(TransportError::Io)
+                    .map_err(TransportError::Io);
+                refuse.abort();
+                served
             });
             Ok(Running { local_addr, task })
         })
     }
 }
 
-fn json(status: StatusCode, body: serde_json::Value) -> Response {
+fn json(status: StatusCode, body: &serde_json::Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 /// Constant-time comparison of the Authorization header with the expected value.
-fn authorized(expected: &Option<String>, headers: &HeaderMap) -> bool {
+fn authorized(expected: Option<&str>, headers: &HeaderMap) -> bool {
     let Some(expected) = expected else {
         return true;
     };
-    let Some(got) = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()) else {
+    let Some(got) = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes) else {
         return false;
     };
     got.len() == expected.len()
         && got.iter().zip(expected.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
+/// 503 with `Retry-After` in whole seconds (at least 1).
+fn retry_later(reason: &str, after: std::time::Duration) -> Response {
+    let seconds = after.as_millis().div_ceil(1000).max(1).to_string();
+    let mut response = json(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"error": reason}));
+    if let Ok(v) = HeaderValue::from_str(&seconds) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// The HTTP answer of a disposition: the transport's one mapping.
+fn answer(disposition: &Disposition) -> Response {
+    match disposition {
+        Disposition::Committed { frames } => {
+            let stored = frames.iter().filter(|f| matches!(f, FrameOutcome::Stored { .. })).count();
+            json(
+                StatusCode::OK,
+                &serde_json::json!({
+                    "frames": frames.len(),
+                    "stored": stored,
+                    "dead_lettered": frames.len() - stored,
+                    "outcomes": frames,
+                }),
+            )
+        }
+        Disposition::Refused { by, reason } => {
+            let status = match by {
+                RefusedBy::Connector(Refusal::Malformed) => StatusCode::BAD_REQUEST,
+                RefusedBy::Connector(Refusal::Unauthorized) => StatusCode::UNAUTHORIZED,
+                RefusedBy::Connector(Refusal::Unprocessable) => StatusCode::UNPROCESSABLE_ENTITY,
+                RefusedBy::Plugin => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            json(status, &serde_json::json!({"error": reason, "refused": by.as_str()}))
+        }
+        Disposition::RetryLater { reason, retry_after } => retry_later(reason, *retry_after),
+    }
+}
+
 async fn push(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    if !authorized(&shared.expected, &headers) {
+    if !authorized(shared.expected.as_deref(), &headers) {
         return json(
             StatusCode::UNAUTHORIZED,
-            serde_json::json!({"error": "missing or wrong Authorization: Basic token"}),
+            &serde_json::json!({"error": "missing or wrong Authorization: Basic token"}),
         );
     }
+    let Ok(_permit) = shared.in_flight.try_acquire() else {
+        return retry_later("too many requests in flight", DEFAULT_RETRY_AFTER);
+    };
     let pairs = headers
         .iter()
         .filter(|(name, _)| *name != header::AUTHORIZATION)
         .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
         .collect();
-    match shared.ingest.submit(shared.path.clone(), pairs, Vec::from(body)).await {
-        Ok(ack) => {
-            let status = StatusCode::from_u16(ack.status).unwrap_or(StatusCode::OK);
-            let stored = ack
-                .frames
-                .iter()
-                .filter(|f| matches!(f, crate::message::FrameOutcome::Stored { .. }))
-                .count();
-            let body = match &ack.reason {
-                Some(reason) => serde_json::json!({"error": reason}),
-                None => serde_json::json!({
-                    "frames": ack.frames.len(),
-                    "stored": stored,
-                    "dead_lettered": ack.frames.len() - stored,
-                    "outcomes": ack.frames,
-                }),
-            };
-            json(status, body)
-        }
-        Err(e @ IngestError::Stopped(_)) => {
-            json(StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"error": e.to_string()}))
-        }
-        Err(e) => {
-            tracing::error!(connector = shared.ingest.connector(), error = %crate::actor::error_chain(&e), "Push not committed; the sender should retry.");
-            json(StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"error": crate::actor::error_chain(&e)}))
-        }
-    }
+    answer(&shared.ingest.submit(shared.path.clone(), pairs, body).await)
 }

@@ -3,5 +3,5 @@
 mod config;
 mod http_push;
 
-pub use config::{DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, HttpPushConfig};
+pub use config::{DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IN_FLIGHT, HttpPushConfig};
 pub use http_push::HttpPush;

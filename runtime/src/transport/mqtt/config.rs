@@ -1,9 +1,11 @@
 use std::path::PathBuf;
 
+use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use super::Mqtt;
-use crate::transport::TransportError;
+use crate::component::BuildContext;
+use crate::transport::{Transport, TransportComponent, TransportError};
 
 /// Default broker port (plain MQTT).
 pub const DEFAULT_PORT: u16 = 1883;
@@ -13,6 +15,13 @@ pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 30;
 pub const DEFAULT_BACKOFF_MIN_MS: u64 = 200;
 /// Default longest reconnect delay: 30 seconds.
 pub const DEFAULT_BACKOFF_MAX_MS: u64 = 30_000;
+/// Default number of messages handed to the connector and not yet acknowledged: 256. When it
+/// is reached, the transport stops reading from the broker until one is done.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
+
+const fn default_max_in_flight() -> usize {
+    DEFAULT_MAX_IN_FLIGHT
+}
 
 const fn default_port() -> u16 {
     DEFAULT_PORT
@@ -44,7 +53,8 @@ pub struct MqttConfig {
     /// User name (Gooee: `authorization`); none connects anonymously.
     #[serde(default)]
     pub username: Option<String>,
-    /// Environment variable holding the password (Gooee: the user API token).
+    /// Secret holding the password (Gooee: the user API token): an environment variable, or
+    /// supplied by the embedding host.
     #[serde(default)]
     pub password_env: Option<String>,
     /// Topic filters to subscribe to, on top of those the connector plugin asks for in its
@@ -68,10 +78,14 @@ pub struct MqttConfig {
     /// port 443); none speaks MQTT on the socket itself (default). Needs `transport-mqtt-ws`.
     #[serde(default)]
     pub websocket_path: Option<String>,
+    /// Messages handed to the connector and not yet acknowledged, at most (default
+    /// [`DEFAULT_MAX_IN_FLIGHT`]); past it the transport stops reading from the broker.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
 }
 
-/// TLS settings of the MQTT transport (rustls; feature `transport-mqtt-tls`). Paths are taken
-/// as given (relative ones from the working directory).
+/// TLS settings of the MQTT transport (rustls; feature `transport-mqtt-tls`). Relative paths
+/// resolve against the config file's folder.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MqttTlsConfig {
@@ -103,9 +117,8 @@ pub fn valid_filter(filter: &str) -> bool {
     })
 }
 
-impl MqttConfig {
-    /// Pure checks; one message per problem.
-    pub fn validate(&self) -> Vec<String> {
+impl TransportComponent for MqttConfig {
+    fn validate(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.host.trim().is_empty() {
             out.push("host is empty".into());
@@ -144,6 +157,9 @@ impl MqttConfig {
         if self.reconnect_max_ms < self.reconnect_min_ms {
             out.push("reconnect_max_ms must not be below reconnect_min_ms".into());
         }
+        if self.max_in_flight == 0 {
+            out.push("max_in_flight must be above 0".into());
+        }
         if let Some(tls) = &self.tls {
             if cfg!(not(feature = "transport-mqtt-tls")) {
                 out.push("tls: this build has no MQTT TLS (cargo feature transport-mqtt-tls)".into());
@@ -155,33 +171,38 @@ impl MqttConfig {
         out
     }
 
-    /// Builds the client, reading the password from the environment and the TLS files.
-    ///
-    /// # Errors
-    /// [`TransportError::MissingSecret`] when `password_env` names an unset variable;
-    /// [`TransportError::Config`] when a TLS file cannot be read or used, or TLS is asked of a
-    /// build without it.
-    pub fn build(&self, secrets: &crate::config::Secrets) -> Result<Mqtt, TransportError> {
-        let password = match &self.password_env {
-            Some(var) => Some(secrets.get(var).ok_or_else(|| TransportError::MissingSecret(var.clone()))?),
-            None => None,
-        };
-        #[cfg(feature = "transport-mqtt-tls")]
-        let tls = match &self.tls {
-            Some(t) => Some(super::tls::client_config(t)?),
-            None => None,
-        };
-        #[cfg(not(feature = "transport-mqtt-tls"))]
-        if self.tls.is_some() {
-            return Err(TransportError::Config(
-                "tls: this build has no MQTT TLS (cargo feature transport-mqtt-tls)".into(),
-            ));
-        }
-        Ok(Mqtt {
-            config: self.clone(),
-            password,
+    /// Reads the password from the secrets and the TLS files (off the executor).
+    fn build<'a>(
+        &'a self,
+        cx: &'a BuildContext,
+    ) -> BoxFuture<'a, Result<Box<dyn Transport>, TransportError>> {
+        Box::pin(async move {
+            let password = cx.optional_secret(self.password_env.as_deref())?;
             #[cfg(feature = "transport-mqtt-tls")]
-            tls,
+            let tls = match &self.tls {
+                Some(t) => {
+                    let t = MqttTlsConfig {
+                        ca_file: t.ca_file.as_deref().map(|p| cx.resolve(p)),
+                        client_cert_file: t.client_cert_file.as_deref().map(|p| cx.resolve(p)),
+                        client_key_file: t.client_key_file.as_deref().map(|p| cx.resolve(p)),
+                    };
+                    let read = tokio::task::spawn_blocking(move || super::tls::client_config(&t));
+                    Some(read.await.map_err(|e| TransportError::Config(format!("tls: {e}")))??)
+                }
+                None => None,
+            };
+            #[cfg(not(feature = "transport-mqtt-tls"))]
+            if self.tls.is_some() {
+                return Err(TransportError::Config(
+                    "tls: this build has no MQTT TLS (cargo feature transport-mqtt-tls)".into(),
+                ));
+            }
+            Ok(Box::new(Mqtt {
+                config: self.clone(),
+                password,
+                #[cfg(feature = "transport-mqtt-tls")]
+                tls,
+            }) as Box<dyn Transport>)
         })
     }
 }
@@ -189,6 +210,7 @@ impl MqttConfig {
 #[cfg(test)]
 mod tests {
     use super::{MqttConfig, valid_filter};
+    use crate::transport::TransportComponent;
 
     fn config() -> MqttConfig {
         MqttConfig {
@@ -203,6 +225,7 @@ mod tests {
             reconnect_max_ms: 30_000,
             tls: None,
             websocket_path: None,
+            max_in_flight: 256,
         }
     }
 

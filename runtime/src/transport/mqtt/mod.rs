@@ -7,7 +7,7 @@ mod mqtt;
 mod tls;
 
 pub use config::{
-    DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MIN_MS, DEFAULT_KEEP_ALIVE_SECS, DEFAULT_PORT, MqttConfig,
-    MqttTlsConfig, valid_filter,
+    DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MIN_MS, DEFAULT_KEEP_ALIVE_SECS, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_PORT, MqttConfig, MqttTlsConfig, valid_filter,
 };
 pub use mqtt::Mqtt;

@@ -4,12 +4,15 @@ use futures::future::BoxFuture;
 use rumqttc::{
     AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, Publish, QoS, SubscribeReasonCode,
 };
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::{MqttConfig, valid_filter};
-use crate::actor::{Ingest, error_chain};
-use crate::transport::{Running, Transport, TransportContext, TransportError};
+use crate::actor::Ingest;
+use crate::events::{ChannelsSubscribed, TransportConnected, TransportDisconnected, TransportMetrics};
+use crate::message::Disposition;
+use crate::plugin::bindings::{Answer, RequestError};
+use crate::transport::{Control, Running, Transport, TransportContext, TransportError};
 
 /// Capacity of the request channel between the client handle and the event loop.
 const REQUEST_CAPACITY: usize = 256;
@@ -85,23 +88,42 @@ impl Transport for Mqtt {
             tracing::info!(connector = cx.ingest.connector(), host = %c.host, port = c.port, topics = topics.len(), "MQTT client starting.");
             let backoff =
                 (Duration::from_millis(c.reconnect_min_ms), Duration::from_millis(c.reconnect_max_ms));
-            let task = tokio::spawn(run(client, eventloop, topics, cx.ingest, cx.shutdown, backoff));
+            let io = Io {
+                client,
+                ingest: cx.ingest,
+                metrics: cx.metrics,
+                max_in_flight: c.max_in_flight.max(1),
+                peer: format!("{}:{}", c.host, c.port),
+            };
+            let task = tokio::spawn(run(io, eventloop, topics, cx.control, cx.shutdown, backoff));
             Ok(Running { local_addr: None, task })
         })
     }
 }
 
-/// The poller: keeps the event loop turning, subscribes after each CONNACK, reconnects with
-/// backoff, and hands publishes to [`deliver`].
-async fn run(
+/// What the poller works with.
+struct Io {
     client: AsyncClient,
-    mut eventloop: EventLoop,
-    topics: Vec<String>,
     ingest: Ingest,
+    metrics: TransportMetrics,
+    max_in_flight: usize,
+    peer: String,
+}
+
+/// The poller: keeps the event loop turning, subscribes after each CONNACK (and live, when the
+/// driver asks), publishes the driver's requests, reconnects with backoff, and hands publishes
+/// to [`deliver`], at most `max_in_flight` at a time: past it, it stops reading.
+async fn run(
+    io: Io,
+    mut eventloop: EventLoop,
+    mut topics: Vec<String>,
+    mut control: mpsc::Receiver<Control>,
     mut shutdown: watch::Receiver<bool>,
     (min, max): (Duration, Duration),
 ) -> Result<(), TransportError> {
+    let Io { client, ingest, metrics, max_in_flight, peer } = io;
     let connector = ingest.connector().to_string();
+    let mut connected = false;
     let mut in_flight = JoinSet::new();
     let mut delay = min;
     // A second receiver for the backoff sleep (the select below holds the first).
@@ -152,15 +174,38 @@ async fn run(
                 _ => {}
             },
             _ = tokio::time::sleep(Duration::from_millis(100)), if stopping.is_some() => {}
-            event = eventloop.poll() => match event {
+            Some(command) = control.recv(), if stopping.is_none() => match command {
+                Control::Subscribe(topic) => {
+                    if !valid_filter(&topic) {
+                        tracing::warn!(connector, topic, "Subscription refused: not a valid MQTT topic filter.");
+                    } else if !topics.contains(&topic) {
+                        topics.push(topic.clone());
+                        // Subscribed now if connected; after the next CONNACK otherwise.
+                        if connected {
+                            match client.try_subscribe(topic.clone(), QoS::AtLeastOnce) {
+                                Ok(()) => ChannelsSubscribed { metrics: &metrics, channels: &[topic] }.emit(),
+                                Err(e) => tracing::warn!(connector, error = %e, "MQTT subscribe could not be queued."),
+                            }
+                        }
+                    }
+                }
+                Control::Request { request, reply } => {
+                    let result = publish(&client, &request.target, request.body).await;
+                    let _ = reply.send(result);
+                }
+            },
+            event = eventloop.poll(), if in_flight.len() < max_in_flight || stopping.is_some() => match event {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                     delay = min;
                     reconnecting = false;
-                    tracing::info!(connector, session_present = ack.session_present, "MQTT connected.");
+                    connected = true;
+                    TransportConnected { metrics: &metrics, peer: &peer }.emit();
+                    tracing::debug!(connector, session_present = ack.session_present, "MQTT session.");
                     // Always subscribe again: the broker may have lost the session.
                     let filters = topics.iter().map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtLeastOnce));
-                    if let Err(e) = client.try_subscribe_many(filters.collect::<Vec<_>>()) {
-                        tracing::warn!(connector, error = %e, "MQTT subscribe could not be queued.");
+                    match client.try_subscribe_many(filters.collect::<Vec<_>>()) {
+                        Ok(()) => ChannelsSubscribed { metrics: &metrics, channels: &topics }.emit(),
+                        Err(e) => tracing::warn!(connector, error = %e, "MQTT subscribe could not be queued."),
                     }
                 }
                 Ok(Event::Incoming(Packet::SubAck(ack))) => {
@@ -180,9 +225,12 @@ async fn run(
                         in_flight.abort_all();
                         return Ok(());
                     }
+                    connected = false;
                     // After failed commits, wait longer: the sink is likely still failing.
                     let wait = delay.max(min.saturating_mul(2u32.saturating_pow(failures.min(16))).min(max));
-                    tracing::warn!(connector, error = %e, retry_in_ms = wait.as_millis() as u64, "MQTT connection lost; reconnecting.");
+                    let error = e.to_string();
+                    let retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                    TransportDisconnected { metrics: &metrics, error: &error, retry_in_ms }.emit();
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         _ = stopped(&mut shutdown_backoff) => {
@@ -202,31 +250,38 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
 }
 
-/// Submits one publish and acknowledges it once committed (2xx) or refused and dead-lettered
-/// (4xx). Anything else leaves it unacknowledged (returns false): the broker redelivers it
-/// after a reconnect.
+/// Publishes a driver's request to the topic it targets, QoS 1; answered (status 0) once the
+/// publish is queued for the broker (the client retries it until the broker acknowledges).
+async fn publish(client: &AsyncClient, topic: &str, body: Vec<u8>) -> Result<Answer, RequestError> {
+    if topic.is_empty() || topic.contains(['+', '#', '\0']) {
+        return Err(RequestError::Refused(format!("{topic:?} is not an MQTT topic name to publish to")));
+    }
+    match client.try_publish(topic, QoS::AtLeastOnce, false, body) {
+        Ok(()) => Ok(Answer { status: 0, headers: Vec::new(), body: Vec::new() }),
+        Err(e) => Err(RequestError::Other(format!("publish could not be queued: {e}"))),
+    }
+}
+
+/// Submits one publish and acknowledges it (PUBACK) once committed or refused (refused units
+/// are already dead-lettered). Otherwise it is left unacknowledged (returns false): the broker
+/// redelivers it after a reconnect.
 async fn deliver(ingest: Ingest, client: AsyncClient, publish: Publish) -> bool {
     let topic = publish.topic.clone();
     let connector = ingest.connector().to_string();
-    match ingest.submit(topic.clone(), Vec::new(), publish.payload.to_vec()).await {
-        Ok(ack) if (200..500).contains(&ack.status) => {
-            if let Err(e) = client.ack(&publish).await {
-                tracing::warn!(connector, topic, error = %e, "MQTT acknowledgement could not be queued; the broker will redeliver.");
-            }
-            true
+    let disposition = ingest.submit(topic.clone(), Vec::new(), publish.payload.clone()).await;
+    if disposition.acknowledge() {
+        if let Err(e) = client.ack(&publish).await {
+            tracing::warn!(connector, topic, error = %e, "MQTT acknowledgement could not be queued; the broker will redeliver.");
         }
-        Ok(ack) => {
-            tracing::error!(
-                connector,
-                topic,
-                status = ack.status,
-                "MQTT message not acknowledged; the broker will redeliver it after a reconnect."
-            );
-            false
-        }
-        Err(e) => {
-            tracing::error!(connector, topic, error = %error_chain(&e), "MQTT message not committed; the broker will redeliver it after a reconnect.");
-            false
-        }
+        return true;
     }
+    if let Disposition::RetryLater { reason, .. } = &disposition {
+        tracing::warn!(
+            connector,
+            topic,
+            reason,
+            "MQTT message not committed; the broker will redeliver it after a reconnect."
+        );
+    }
+    false
 }

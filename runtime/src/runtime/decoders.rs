@@ -9,13 +9,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use actix::{Addr, SyncArbiter};
-use tokio::sync::oneshot;
-
-use super::shadow::{Shadow, ShadowStatus};
-use super::{DecoderActor, Router};
+use super::wiring::{LoadError, Parts, decoder_pool, load_decoder};
+use crate::actor::pool::Pool;
+use crate::actor::{DecoderActor, Shadow, ShadowStatus};
 use crate::events::{DecoderMetrics, Metrics, PluginRefused, PluginSwapped};
-use crate::plugin::{DecoderPlugin, Engine, Limits, PluginError};
+use crate::operator::{DecoderStatus, ReloadError, ReloadOutcome};
+use crate::plugin::{DecoderPlugin, Limits};
 
 /// How one decoder is loaded, and its history.
 #[derive(Debug)]
@@ -51,93 +50,12 @@ impl Entry {
     }
 }
 
-/// What an operator sees of one decoder.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct DecoderStatus {
-    /// Decoder name in the config.
-    pub name: String,
-    /// The plugin file it is loaded from.
-    pub path: PathBuf,
-    /// `name@version` of the live plugin.
-    pub plugin: String,
-    /// Content hash (SHA-256, hex) of the live plugin.
-    pub hash: String,
-    /// Earlier versions kept for rollback, newest last (`name@version hash`).
-    pub previous: Vec<String>,
-    /// Versions swapped in since start.
-    pub reloads: u64,
-    /// Versions refused since start.
-    pub refused: u64,
-    /// Why the last candidate was refused, when the last attempt failed.
-    pub last_error: Option<String>,
-    /// A candidate decoding beside the live version, and how they compare.
-    pub shadow: Option<ShadowStatus>,
-}
-
-/// What a reload did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReloadOutcome {
-    /// A new version is live: its `name@version` and hash.
-    Swapped {
-        /// `name@version`.
-        plugin: String,
-        /// Content hash.
-        hash: String,
-    },
-    /// The file holds the version already live.
-    Unchanged,
-}
-
-/// Why a candidate version was refused (the old version keeps running).
-#[derive(Debug, thiserror::Error)]
-pub enum ReloadError {
-    /// No decoder of that name.
-    #[error("no decoder named {0:?}")]
-    Unknown(String),
-    /// The file does not load as a decoder.
-    #[error("decoder {name}: candidate refused")]
-    Plugin {
-        /// Decoder name.
-        name: String,
-        /// Cause.
-        #[source]
-        source: PluginError,
-    },
-    /// The candidate fails its own vectors.
-    #[error("decoder {name}: candidate fails {} of its own vectors: {}", failures.len(), failures.join("; "))]
-    Vectors {
-        /// Decoder name.
-        name: String,
-        /// One line per failing vector.
-        failures: Vec<String>,
-    },
-    /// The candidate no longer handles a model a route sends it.
-    #[error("decoder {name}: candidate does not handle routed model(s) {}", models.join(", "))]
-    Models {
-        /// Decoder name.
-        name: String,
-        /// The models missing.
-        models: Vec<String>,
-    },
-    /// No shadow candidate to promote.
-    #[error("decoder {0}: no shadow candidate running")]
-    NoShadow(String),
-    /// Nothing to roll back to.
-    #[error("decoder {0}: no previous version")]
-    NoPrevious(String),
-    /// The actor system is gone.
-    #[error("the runtime is stopping")]
-    Stopping,
-}
-
 /// The decoders of a runtime and their versions.
 #[derive(Debug, Clone)]
-pub(crate) struct Registry {
-    engine: Engine,
-    arbiter: actix::ArbiterHandle,
-    router: Router,
+pub(crate) struct Decoders {
+    parts: Parts,
     entries: Arc<Mutex<BTreeMap<String, Entry>>>,
-    /// One reload at a time: each swaps the whole route table.
+    /// One change at a time: each swaps the whole route table.
     serial: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -153,22 +71,9 @@ pub(crate) struct Loaded {
     pub(crate) plugin: DecoderPlugin,
 }
 
-impl Registry {
-    pub(crate) fn new(
-        engine: Engine,
-        arbiter: actix::ArbiterHandle,
-        router: Router,
-        metrics: &Metrics,
-        loaded: Vec<Loaded>,
-    ) -> Self {
-        let entries = loaded
-            .into_iter()
-            .map(|l| {
-                let entry = Entry::new(&l, metrics);
-                (l.name, entry)
-            })
-            .collect();
-        Self { engine, arbiter, router, entries: Arc::new(Mutex::new(entries)), serial: Arc::default() }
+impl Decoders {
+    pub(crate) fn new(parts: Parts) -> Self {
+        Self { parts, entries: Arc::default(), serial: Arc::default() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Entry>> {
@@ -177,7 +82,7 @@ impl Registry {
 
     /// Status of every decoder.
     pub(crate) fn status(&self) -> Vec<DecoderStatus> {
-        let table = self.router.snapshot();
+        let table = self.parts.router.snapshot();
         self.lock()
             .iter()
             .map(|(name, e)| DecoderStatus {
@@ -197,11 +102,6 @@ impl Registry {
     /// Holds off every plugin reload while the caller (a config reload) rebuilds the table.
     pub(crate) async fn exclusive(&self) -> tokio::sync::OwnedMutexGuard<()> {
         Arc::clone(&self.serial).lock_owned().await
-    }
-
-    /// The engine plugins compile with.
-    pub(crate) fn engine(&self) -> &Engine {
-        &self.engine
     }
 
     /// The metrics handles of a decoder (made once per name).
@@ -259,13 +159,14 @@ impl Registry {
             let e = entries.get(name).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
             (e.path.clone(), e.limits, e.check_vectors, e.live.hash().to_string())
         };
-        let engine = self.engine.clone();
+        let engine = self.parts.engine.clone();
         let owned = name.to_string();
-        let candidate =
-            tokio::task::spawn_blocking(move || load(&engine, &owned, &path, limits, check, &live_hash))
-                .await
-                .map_err(|_| ReloadError::Stopping)
-                .and_then(|r| r);
+        let candidate = tokio::task::spawn_blocking(move || {
+            load(&engine, &owned, &path, limits, check, Some(&live_hash))
+        })
+        .await
+        .map_err(|_| ReloadError::Stopping)
+        .and_then(|r| r);
         let candidate = match candidate {
             Ok(Some(c)) => c,
             Ok(None) => return Ok(ReloadOutcome::Unchanged),
@@ -287,15 +188,16 @@ impl Registry {
             let e = entries.get(name).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
             (e.index, e.limits, e.check_vectors)
         };
-        let (engine, owned, path) = (self.engine.clone(), name.to_string(), path.to_path_buf());
-        let candidate = tokio::task::spawn_blocking(move || load(&engine, &owned, &path, limits, check, ""))
-            .await
-            .map_err(|_| ReloadError::Stopping)??
-            .ok_or(ReloadError::Stopping)?;
+        let (engine, owned, path) = (self.parts.engine.clone(), name.to_string(), path.to_path_buf());
+        let candidate =
+            tokio::task::spawn_blocking(move || load(&engine, &owned, &path, limits, check, None))
+                .await
+                .map_err(|_| ReloadError::Stopping)??
+                .ok_or(ReloadError::Stopping)?;
         self.check_models(name, &candidate)?;
         let quiet = DecoderMetrics::new(&Metrics::default(), name);
-        let addr = self.start_pool(candidate.clone(), 1, quiet).await?;
-        let shadow = Arc::new(Shadow::new(candidate, addr));
+        let pool = self.start_pool(&candidate, 1, quiet).await?;
+        let shadow = Arc::new(Shadow::new(candidate, pool));
         let status = shadow.status();
         self.set_shadow(index, Some(shadow));
         tracing::info!(decoder = name, candidate = %status.plugin, "Shadow run started.");
@@ -307,7 +209,7 @@ impl Registry {
         let _one_at_a_time = self.serial.lock().await;
         let index =
             self.lock().get(name).map(|e| e.index).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
-        let table = self.router.snapshot();
+        let table = self.parts.router.snapshot();
         let shadow = table
             .decoders
             .get(index)
@@ -319,11 +221,11 @@ impl Registry {
     }
 
     fn set_shadow(&self, index: usize, shadow: Option<Arc<Shadow>>) {
-        let mut table = (*self.router.snapshot()).clone();
+        let mut table = (*self.parts.router.snapshot()).clone();
         if let Some(slot) = table.decoders.get_mut(index) {
             slot.shadow = shadow;
         }
-        self.router.swap(table);
+        self.parts.router.swap(table);
     }
 
     /// Goes back to the previous version.
@@ -349,7 +251,7 @@ impl Registry {
 
     fn check_models(&self, name: &str, candidate: &DecoderPlugin) -> Result<(), ReloadError> {
         let index = self.lock().get(name).map(|e| e.index);
-        let table = self.router.snapshot();
+        let table = self.parts.router.snapshot();
         let models = &candidate.metadata().models;
         let mut missing: Vec<String> = table
             .routes
@@ -378,13 +280,13 @@ impl Registry {
             let e = entries.get(name).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
             (e.index, e.instances, e.metrics.clone())
         };
-        let addr = self.start_pool(plugin.clone(), instances, metrics).await?;
-        let mut table = (*self.router.snapshot()).clone();
+        let pool = self.start_pool(&plugin, instances, metrics).await?;
+        let mut table = (*self.parts.router.snapshot()).clone();
         if let Some(slot) = table.decoders.get_mut(index) {
             slot.label = Arc::clone(plugin.label());
-            slot.addr = addr;
+            slot.pool = pool;
         }
-        self.router.swap(table);
+        self.parts.router.swap(table);
         let outcome =
             ReloadOutcome::Swapped { plugin: plugin.label().to_string(), hash: plugin.hash().to_string() };
         let mut entries = self.lock();
@@ -402,53 +304,28 @@ impl Registry {
         Ok(outcome)
     }
 
-    /// Starts a decoder pool on the actor system (a `SyncArbiter` needs it).
+    /// Starts a decoder pool on the actor system.
     pub(crate) async fn start_pool(
         &self,
-        plugin: DecoderPlugin,
+        plugin: &DecoderPlugin,
         instances: usize,
         metrics: DecoderMetrics,
-    ) -> Result<Addr<DecoderActor>, ReloadError> {
-        let (tx, rx) = oneshot::channel();
-        let started = self.arbiter.spawn_fn(move || {
-            let addr = SyncArbiter::start(instances.max(1), move || DecoderActor {
-                instance: plugin.instance(),
-                metrics: metrics.clone(),
-            });
-            let _ = tx.send(addr);
-        });
-        if !started {
-            return Err(ReloadError::Stopping);
-        }
-        rx.await.map_err(|_| ReloadError::Stopping)
+    ) -> Result<Pool<DecoderActor>, ReloadError> {
+        decoder_pool(&self.parts.system, plugin, instances, metrics).await.map_err(|_| ReloadError::Stopping)
     }
 }
 
-/// Compiles and checks a candidate; `None` when it is the version already live. Blocking.
+/// Loads a candidate; `None` when it is the version already live. Blocking.
 fn load(
-    engine: &Engine,
+    engine: &crate::plugin::Engine,
     name: &str,
     path: &Path,
     limits: Limits,
     check: bool,
-    live_hash: &str,
+    live_hash: Option<&str>,
 ) -> Result<Option<DecoderPlugin>, ReloadError> {
-    let fail = |source| ReloadError::Plugin { name: name.to_string(), source };
-    let bytes =
-        std::fs::read(path).map_err(|source| fail(PluginError::Io { path: path.to_path_buf(), source }))?;
-    let compiled = engine.compile(&bytes).map_err(fail)?;
-    if compiled.hash == live_hash {
-        return Ok(None);
-    }
-    let plugin = DecoderPlugin::new(engine, &compiled, limits).map_err(fail)?;
-    if check {
-        let (_, failures) = plugin.check_vectors().map_err(fail)?;
-        if !failures.is_empty() {
-            return Err(ReloadError::Vectors {
-                name: name.to_string(),
-                failures: failures.iter().map(ToString::to_string).collect(),
-            });
-        }
-    }
-    Ok(Some(plugin))
+    load_decoder(engine, path, limits, check, live_hash).map_err(|e| match e {
+        LoadError::Plugin(source) => ReloadError::Plugin { name: name.to_string(), source },
+        LoadError::Vectors(failures) => ReloadError::Vectors { name: name.to_string(), failures },
+    })
 }

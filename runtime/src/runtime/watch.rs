@@ -7,7 +7,10 @@ use std::time::Duration;
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::Registry;
+use super::decoders::Decoders;
+
+/// Changed paths waiting to be looked at, at most.
+const WATCH_CAPACITY: usize = 1024;
 
 /// Quiet time after the last event on a file before it is loaded (writers finish first).
 pub(crate) const DEBOUNCE: Duration = Duration::from_millis(20);
@@ -26,12 +29,13 @@ fn relevant(kind: &EventKind) -> bool {
 ///
 /// # Errors
 /// The operating system's watcher could not be set up.
-pub(crate) fn watch(registry: Registry) -> notify::Result<notify::RecommendedWatcher> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
+pub(crate) fn watch(registry: Decoders) -> notify::Result<notify::RecommendedWatcher> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<PathBuf>(WATCH_CAPACITY);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event.map_err(drop).and_then(|e| if relevant(&e.kind) { Ok(e) } else { Err(()) }) {
             for path in event.paths {
-                let _ = tx.send(path);
+                // The watcher calls from its own thread: waiting for room is fine there.
+                let _ = tx.blocking_send(path);
             }
         }
     })?;

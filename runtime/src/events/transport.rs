@@ -1,0 +1,112 @@
+//! Transport events: connected, disconnected, subscribed.
+
+use super::{Counter, Metrics};
+
+/// The series of one connector's transport (labels: `connector`, `transport`).
+#[derive(Debug, Clone)]
+pub struct TransportMetrics {
+    connector: std::sync::Arc<str>,
+    kind: &'static str,
+    connected: Counter,
+    disconnected: Counter,
+    subscribed: Counter,
+}
+
+impl TransportMetrics {
+    /// The series of the transport of kind `kind` (`mqtt`, `http_push`) of `connector`.
+    pub fn new(m: &Metrics, connector: &str, kind: &'static str) -> Self {
+        let l = [("connector", connector), ("transport", kind)];
+        Self {
+            connector: std::sync::Arc::from(connector),
+            kind,
+            connected: m.counter(
+                "passerelle_transport_connected_total",
+                "Connections (or listeners) the transport established.",
+                &l,
+            ),
+            disconnected: m.counter(
+                "passerelle_transport_disconnected_total",
+                "Connections the transport lost (it reconnects with backoff).",
+                &l,
+            ),
+            subscribed: m.counter(
+                "passerelle_transport_subscribed_total",
+                "Channels the transport subscribed to (again after each reconnect).",
+                &l,
+            ),
+        }
+    }
+
+    /// Connections established so far.
+    pub fn connected(&self) -> u64 {
+        self.connected.get()
+    }
+}
+
+/// The transport is connected to its peer, or listening.
+#[derive(Debug)]
+pub struct TransportConnected<'a> {
+    /// The transport's series.
+    pub metrics: &'a TransportMetrics,
+    /// Where: the peer's or the listening address.
+    pub peer: &'a str,
+}
+
+impl TransportConnected<'_> {
+    /// Logs and counts.
+    pub fn emit(self) {
+        let m = self.metrics;
+        m.connected.add(1);
+        tracing::info!(connector = %m.connector, transport = m.kind, peer = self.peer, "Transport connected.");
+    }
+}
+
+/// The transport lost its connection; it reconnects after `retry_in_ms`.
+#[derive(Debug)]
+pub struct TransportDisconnected<'a> {
+    /// The transport's series.
+    pub metrics: &'a TransportMetrics,
+    /// Why.
+    pub error: &'a str,
+    /// When it tries again.
+    pub retry_in_ms: u64,
+}
+
+impl TransportDisconnected<'_> {
+    /// Logs and counts.
+    pub fn emit(self) {
+        let m = self.metrics;
+        m.disconnected.add(1);
+        tracing::warn!(
+            connector = %m.connector,
+            transport = m.kind,
+            error = self.error,
+            retry_in_ms = self.retry_in_ms,
+            "Transport disconnected; reconnecting."
+        );
+    }
+}
+
+/// The transport subscribed to channels.
+#[derive(Debug)]
+pub struct ChannelsSubscribed<'a> {
+    /// The transport's series.
+    pub metrics: &'a TransportMetrics,
+    /// The channels.
+    pub channels: &'a [String],
+}
+
+impl ChannelsSubscribed<'_> {
+    /// Logs and counts.
+    pub fn emit(self) {
+        let m = self.metrics;
+        m.subscribed.add(self.channels.len() as u64);
+        tracing::info!(
+            connector = %m.connector,
+            transport = m.kind,
+            channels = self.channels.len(),
+            first = self.channels.first().map_or("", String::as_str),
+            "Transport subscribed."
+        );
+    }
+}

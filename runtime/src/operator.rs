@@ -1,0 +1,156 @@
+//! What an operator sees of a running runtime and may ask of it: the [`Operator`] trait the
+//! runtime implements and the operator endpoint ([`crate::admin`]) serves, and its reports.
+
+use std::path::PathBuf;
+
+use futures::future::BoxFuture;
+
+use crate::actor::ShadowStatus;
+use crate::plugin::PluginError;
+
+/// What an operator sees of one decoder.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DecoderStatus {
+    /// Decoder name in the config.
+    pub name: String,
+    /// The plugin file it is loaded from.
+    pub path: PathBuf,
+    /// `name@version` of the live plugin.
+    pub plugin: String,
+    /// Content hash (SHA-256, hex) of the live plugin.
+    pub hash: String,
+    /// Earlier versions kept for rollback, newest last (`name@version hash`).
+    pub previous: Vec<String>,
+    /// Versions swapped in since start.
+    pub reloads: u64,
+    /// Versions refused since start.
+    pub refused: u64,
+    /// Why the last candidate was refused, when the last attempt failed.
+    pub last_error: Option<String>,
+    /// A candidate decoding beside the live version, and how they compare.
+    pub shadow: Option<ShadowStatus>,
+}
+
+/// What the status endpoint shows of a connector.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConnectorStatus {
+    /// Connector name.
+    pub name: String,
+    /// Its transport's kind (`http_push`, `mqtt`, `embedded`).
+    #[serde(default)]
+    pub transport: String,
+    /// Where its server transport listens, if it has one.
+    pub listen: Option<String>,
+}
+
+/// The JSON of `GET /status`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Status {
+    /// Decoders and their versions.
+    pub decoders: Vec<DecoderStatus>,
+    /// Connectors.
+    pub connectors: Vec<ConnectorStatus>,
+}
+
+/// What a reload did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReloadOutcome {
+    /// A new version is live: its `name@version` and hash.
+    Swapped {
+        /// `name@version`.
+        plugin: String,
+        /// Content hash.
+        hash: String,
+    },
+    /// The file holds the version already live.
+    Unchanged,
+}
+
+/// Why a candidate version was refused (the old version keeps running).
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// No decoder of that name.
+    #[error("no decoder named {0:?}")]
+    Unknown(String),
+    /// The file does not load as a decoder.
+    #[error("decoder {name}: candidate refused")]
+    Plugin {
+        /// Decoder name.
+        name: String,
+        /// Cause.
+        #[source]
+        source: PluginError,
+    },
+    /// The candidate fails its own vectors.
+    #[error("decoder {name}: candidate fails {} of its own vectors: {}", failures.len(), failures.join("; "))]
+    Vectors {
+        /// Decoder name.
+        name: String,
+        /// One line per failing vector.
+        failures: Vec<String>,
+    },
+    /// The candidate no longer handles a model a route sends it.
+    #[error("decoder {name}: candidate does not handle routed model(s) {}", models.join(", "))]
+    Models {
+        /// Decoder name.
+        name: String,
+        /// The models missing.
+        models: Vec<String>,
+    },
+    /// No shadow candidate to promote.
+    #[error("decoder {0}: no shadow candidate running")]
+    NoShadow(String),
+    /// Nothing to roll back to.
+    #[error("decoder {0}: no previous version")]
+    NoPrevious(String),
+    /// The actor system is gone.
+    #[error("the runtime is stopping")]
+    Stopping,
+}
+
+/// What a config reload changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ConfigReloadReport {
+    /// Decoders started.
+    pub decoders_added: Vec<String>,
+    /// Decoders whose plugin or settings changed (their previous version is kept for rollback).
+    pub decoders_changed: Vec<String>,
+    /// Decoders stopped.
+    pub decoders_removed: Vec<String>,
+    /// Sinks opened.
+    pub sinks_added: Vec<String>,
+    /// Sinks reopened with new settings.
+    pub sinks_changed: Vec<String>,
+    /// Sinks closed.
+    pub sinks_removed: Vec<String>,
+    /// Routes in force after the reload.
+    pub routes: usize,
+    /// Connectors started.
+    pub connectors_added: Vec<String>,
+    /// Connectors restarted with new settings (the others were not touched).
+    pub connectors_changed: Vec<String>,
+    /// Connectors stopped.
+    pub connectors_removed: Vec<String>,
+}
+
+/// What the operator endpoint asks of a running runtime.
+pub trait Operator: Send + Sync + 'static {
+    /// Decoders with their versions, and connectors.
+    fn status(&self) -> Status;
+    /// Every metric in the Prometheus text format.
+    fn metrics_text(&self) -> String;
+    /// Loads a decoder's plugin file again and swaps it in if it is a new, valid version.
+    fn reload_decoder<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<ReloadOutcome, ReloadError>>;
+    /// Goes back to a decoder's previous version.
+    fn rollback_decoder<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<ReloadOutcome, ReloadError>>;
+    /// Starts a shadow run of a candidate plugin file beside a decoder's live version.
+    fn shadow_decoder<'a>(
+        &'a self,
+        name: &'a str,
+        plugin: &'a std::path::Path,
+    ) -> BoxFuture<'a, Result<ShadowStatus, ReloadError>>;
+    /// Makes a decoder's shadow candidate live.
+    fn promote_decoder<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<ReloadOutcome, ReloadError>>;
+    /// Reads the runtime's own config file again and applies the difference; the error in words.
+    fn reload_config_file(&self) -> BoxFuture<'_, Result<ConfigReloadReport, String>>;
+}

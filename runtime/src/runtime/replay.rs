@@ -1,0 +1,85 @@
+//! Dead-letter replay: entries run through the current decoders again.
+
+use std::sync::Arc;
+
+use super::{Error, Handle};
+use crate::actor::Route;
+use crate::message::{Bytes, Frame, FrameOutcome, Stage};
+
+/// What a dead-letter replay did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReplayReport {
+    /// Entries run through the decoders again.
+    pub replayed: usize,
+    /// Of those, decoded and stored now (their entries are deleted).
+    pub stored: usize,
+    /// Of those, still failing (their entries stay).
+    pub still_failing: usize,
+    /// Inbound units refused whole by a connector, not replayable (the sender must fix them).
+    pub skipped: usize,
+}
+
+impl Handle {
+    /// Runs dead-letter entries through the current decoders again (all of them, or those that
+    /// route to `decoder`): what now decodes is stored, once, and its entry deleted; what still
+    /// fails stays, under its new stage if that changed. Inbound units refused whole by a
+    /// connector (a malformed request) are left for the sender to fix.
+    ///
+    /// # Errors
+    /// A sink that cannot be read or written.
+    pub async fn replay_dead_letters(&self, decoder: Option<&str>) -> Result<ReplayReport, Error> {
+        let router = &self.inner.parts.router;
+        let table = router.snapshot();
+        let Some(slot) = table.dead_letter.and_then(|d| table.sinks.get(d)) else {
+            return Ok(ReplayReport::default());
+        };
+        let entries = slot.sink.dead_letters().await?;
+        let decoder_of = |devicetype: &str| {
+            table
+                .routes
+                .get(devicetype)
+                .and_then(|r| table.decoders.get(r.decoder))
+                .map(|d| d.name.to_string())
+        };
+        let mut report = ReplayReport::default();
+        let mut todo = Vec::new();
+        for e in entries {
+            // A whole inbound unit (refused by the connector, or its plugin failed on it) has no
+            // devicetype: it is not a frame a decoder could take.
+            if e.stage == Stage::Connector.as_str() || e.devicetype.is_empty() {
+                report.skipped += 1;
+                continue;
+            }
+            if decoder.is_some_and(|d| decoder_of(&e.devicetype).as_deref() != Some(d)) {
+                continue;
+            }
+            todo.push(e);
+        }
+        for chunk in todo.chunks(crate::plugin::DEFAULT_MAX_BATCH) {
+            let frames = chunk
+                .iter()
+                .map(|e| Frame {
+                    device: Arc::from(e.device.as_str()),
+                    devicetype: Arc::from(e.devicetype.as_str()),
+                    port: e.port,
+                    payload: Bytes::from(e.payload.clone()),
+                    received_ms: e.received_ms,
+                    connector: Arc::from(e.connector.as_str()),
+                })
+                .collect();
+            let replayed = chunk.iter().map(|e| Some((e.id, e.stage.clone()))).collect();
+            let outcomes = router
+                .route(Route { frames, replayed, ..Route::default() })
+                .await
+                .map_err(|e| Error::Runtime(crate::actor::error_chain(&e)))?;
+            for o in outcomes {
+                report.replayed += 1;
+                match o {
+                    FrameOutcome::Stored { .. } => report.stored += 1,
+                    FrameOutcome::DeadLettered { .. } => report.still_failing += 1,
+                }
+            }
+        }
+        Ok(report)
+    }
+}

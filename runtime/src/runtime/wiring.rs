@@ -1,0 +1,248 @@
+//! One place for each piece of wiring: loading a plugin, starting a pool, starting a
+//! connector, opening a sink and building the route table. Start-up, config reload and hot
+//! reload all call these.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use tokio::sync::{mpsc, watch};
+
+use super::Error;
+use super::connectors::RunningConnector;
+use crate::actor::driver::{Driver, DriverSettings, HttpClient};
+use crate::actor::pool::{Pool, Stopped};
+use crate::actor::system::ActorSystem;
+use crate::actor::{
+    COMMAND_CAPACITY, ConnectorActor, DecoderActor, DecoderSlot, Ingest, RouteEntry, RouteTable, Router,
+    SinkSlot,
+};
+use crate::component::{BuildContext, Clock, Secrets};
+use crate::config::{Config, ConnectorConfig};
+use crate::events::{DecoderMetrics, DriverMetrics, InboundMetrics, Metrics, SinkMetrics, TransportMetrics};
+use crate::plugin::bindings::{Command, Event};
+use crate::plugin::{ConnectorPlugin, DecoderPlugin, Engine, Limits, PluginError};
+use crate::sink::SinkConfig;
+use crate::transport::{Transport, TransportContext};
+
+/// What every part of a runtime is built with.
+#[derive(Debug, Clone)]
+pub(crate) struct Parts {
+    pub(crate) engine: Engine,
+    pub(crate) system: ActorSystem,
+    pub(crate) router: Router,
+    pub(crate) metrics: Metrics,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) secrets: Secrets,
+    pub(crate) runtime: tokio::runtime::Handle,
+    pub(crate) http: Option<HttpClient>,
+}
+
+impl Parts {
+    /// The build context of component `name` of `config`.
+    pub(crate) fn context(&self, config: &Config, name: &str) -> BuildContext {
+        BuildContext::new(name, self.secrets.clone(), config.base_dir(), self.runtime.clone())
+    }
+}
+
+/// Why a decoder plugin did not load.
+#[derive(Debug)]
+pub(crate) enum LoadError {
+    /// It does not compile or link as a decoder.
+    Plugin(PluginError),
+    /// It fails its own vectors: one line per failure.
+    Vectors(Vec<String>),
+}
+
+impl LoadError {
+    pub(crate) fn into_error(self, name: &str, path: &Path) -> Error {
+        match self {
+            Self::Plugin(source) => {
+                Error::Plugin { name: name.into(), path: path.display().to_string(), source }
+            }
+            Self::Vectors(failures) => Error::Vectors { name: name.into(), failures },
+        }
+    }
+}
+
+/// Loads a decoder plugin: read, compile (cached by content hash), link, run its own vectors.
+/// Returns `None` when the file holds the version whose hash is `unless`. Blocking.
+pub(crate) fn load_decoder(
+    engine: &Engine,
+    path: &Path,
+    limits: Limits,
+    check_vectors: bool,
+    unless: Option<&str>,
+) -> Result<Option<DecoderPlugin>, LoadError> {
+    let bytes = std::fs::read(path)
+        .map_err(|source| LoadError::Plugin(PluginError::Io { path: path.to_path_buf(), source }))?;
+    let compiled = engine.compile(&bytes).map_err(LoadError::Plugin)?;
+    if unless == Some(compiled.hash.as_str()) {
+        return Ok(None);
+    }
+    let plugin = DecoderPlugin::new(engine, &compiled, limits).map_err(LoadError::Plugin)?;
+    if check_vectors {
+        let (_, failures) = plugin.check_vectors().map_err(LoadError::Plugin)?;
+        if !failures.is_empty() {
+            return Err(LoadError::Vectors(failures.iter().map(ToString::to_string).collect()));
+        }
+    }
+    Ok(Some(plugin))
+}
+
+/// Starts a decoder pool: `instances` actors, one `Store` each.
+pub(crate) async fn decoder_pool(
+    system: &ActorSystem,
+    plugin: &DecoderPlugin,
+    instances: usize,
+    metrics: DecoderMetrics,
+) -> Result<Pool<DecoderActor>, Stopped> {
+    let plugin = plugin.clone();
+    system
+        .pool(instances, move || DecoderActor { instance: plugin.instance(), metrics: metrics.clone() })
+        .await
+}
+
+/// Loads a connector plugin and runs its `start` once on a throwaway instance, so that a bad
+/// setting refuses the config before anything runs. Blocking.
+pub(crate) fn load_connector(
+    engine: &Engine,
+    name: &str,
+    path: &Path,
+    c: &ConnectorConfig,
+) -> Result<ConnectorPlugin, Error> {
+    let fail = |source| Error::Plugin { name: name.to_string(), path: path.display().to_string(), source };
+    let compiled = engine.compile_file(path).map_err(fail)?;
+    let plugin = ConnectorPlugin::new(engine, &compiled, c.limits, name).map_err(fail)?;
+    plugin.instance().handle(&Event::Start(settings(c))).map_err(fail)?;
+    Ok(plugin)
+}
+
+fn settings(c: &ConnectorConfig) -> Vec<(String, String)> {
+    c.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Starts a connector: its plugin pool, its driver (which gives the plugin its `start`), then
+/// its transport with the channels the plugin subscribed to.
+pub(crate) async fn start_connector(
+    parts: &Parts,
+    name: &str,
+    c: &ConnectorConfig,
+    plugin: ConnectorPlugin,
+    transport: Box<dyn Transport>,
+) -> Result<RunningConnector, Error> {
+    let fail =
+        |source| Error::Plugin { name: name.to_string(), path: c.plugin.display().to_string(), source };
+    let settings = Arc::new(settings(c));
+    let factory_settings = Arc::clone(&settings);
+    let pool = parts
+        .system
+        .pool(c.instances, move || ConnectorActor {
+            instance: plugin.instance(),
+            settings: Arc::clone(&factory_settings),
+        })
+        .await
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    let connector: Arc<str> = Arc::from(name);
+    let readings_sinks: Arc<[Arc<str>]> = c.sinks.iter().map(|s| Arc::from(s.as_str())).collect();
+    let (commands_tx, commands) = mpsc::channel::<Command>(COMMAND_CAPACITY);
+    let (control_tx, control) = mpsc::channel(COMMAND_CAPACITY);
+    let ingest = Ingest {
+        connector: Arc::clone(&connector),
+        pool: pool.clone(),
+        router: parts.router.clone(),
+        readings_sinks: Arc::clone(&readings_sinks),
+        next_id: Arc::new(AtomicU64::new(1)),
+        metrics: InboundMetrics::new(&parts.metrics, name),
+        clock: Arc::clone(&parts.clock),
+        driver: commands_tx,
+    };
+    let driver = Driver {
+        connector,
+        pool,
+        router: parts.router.clone(),
+        readings_sinks,
+        clock: Arc::clone(&parts.clock),
+        http: parts.http.clone(),
+        settings: settings.as_ref().clone(),
+        commands,
+        transport: control_tx,
+        metrics: DriverMetrics::new(&parts.metrics, name),
+        config: DriverSettings {
+            tick: (c.tick_ms > 0).then(|| std::time::Duration::from_millis(c.tick_ms)),
+            request_timeout: std::time::Duration::from_millis(c.request_timeout_ms),
+            max_requests: c.max_requests,
+        },
+    };
+    let started = driver.start().await.map_err(fail)?;
+    let (stop, shutdown) = watch::channel(false);
+    let kind = c.transport.kind();
+    let cx = TransportContext {
+        ingest: ingest.clone(),
+        shutdown: shutdown.clone(),
+        subscriptions: started.subscriptions,
+        control,
+        metrics: TransportMetrics::new(&parts.metrics, name, kind),
+    };
+    let running =
+        transport.start(cx).await.map_err(|source| Error::Transport { name: name.to_string(), source })?;
+    let driver = parts.runtime.spawn(driver.run(started.pending, shutdown));
+    Ok(RunningConnector { kind, ingest, stop, transport: running.task, driver, addr: running.local_addr })
+}
+
+/// Opens a sink of `config` through its component's `build`.
+pub(crate) async fn open_sink(
+    parts: &Parts,
+    config: &Config,
+    name: &str,
+    s: &SinkConfig,
+) -> Result<SinkSlot, Error> {
+    let cx = parts.context(config, name);
+    let sink = s.component().build(&cx).await?;
+    Ok(SinkSlot {
+        name: Arc::from(name),
+        sink: Arc::from(sink),
+        metrics: SinkMetrics::new(&parts.metrics, name, s.kind()),
+    })
+}
+
+/// Builds the route table of `config` from its decoder slots and sinks (both in config order):
+/// every route's model must be one its decoder handles.
+///
+/// # Errors
+/// [`Error::Routes`] naming every route whose model its decoder does not handle.
+pub(crate) fn route_table(
+    config: &Config,
+    decoders: Vec<(DecoderSlot, Vec<String>)>,
+    sinks: Vec<SinkSlot>,
+) -> Result<RouteTable, Error> {
+    let decoder_index: HashMap<&str, usize> =
+        config.decoders.keys().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let sink_index: HashMap<&str, usize> = sinks.iter().enumerate().map(|(i, s)| (&*s.name, i)).collect();
+    let mut routes = HashMap::new();
+    let mut unknown = Vec::new();
+    for r in &config.routes {
+        let Some(&decoder) = decoder_index.get(r.decoder.as_str()) else { continue };
+        let model = r.model.clone().unwrap_or_else(|| r.devicetype.clone());
+        let models = decoders.get(decoder).map(|(_, m)| m.as_slice()).unwrap_or_default();
+        if !models.is_empty() && !models.contains(&model) {
+            unknown.push(format!(
+                "route {:?}: decoder {} does not handle model {model:?} (it handles {})",
+                r.devicetype,
+                r.decoder,
+                models.join(", ")
+            ));
+        }
+        let sinks: Vec<usize> = r.sinks.iter().filter_map(|s| sink_index.get(s.as_str()).copied()).collect();
+        routes.insert(
+            Arc::from(r.devicetype.as_str()),
+            RouteEntry { decoder, model: Arc::from(model.as_str()), sinks: Arc::from(sinks) },
+        );
+    }
+    if !unknown.is_empty() {
+        return Err(Error::Routes(unknown));
+    }
+    let dead_letter = sink_index.get(config.dead_letter.as_str()).copied();
+    Ok(RouteTable { routes, decoders: decoders.into_iter().map(|(d, _)| d).collect(), sinks, dead_letter })
+}

@@ -1,0 +1,195 @@
+//! The connector driver: ticks on the runtime's clock, requests executed by the HTTP client or
+//! by the transport and answered by id, time-outs, live subscriptions. The connector is the
+//! test plugin `plugins/testing/poller`; the peers are a real HTTP server on loopback and a
+//! real Mosquitto.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use passerelle::Builder;
+use passerelle::component::Clock;
+use passerelle::config::Config;
+use passerelle::message::Value;
+use passerelle::sink::sqlite::{ReadingRow, read_readings};
+
+use crate::harness::mosquitto::Mosquitto;
+use crate::harness::{self};
+
+/// The first time the test clock gives (1 January 1970, plus a bit: no system clock gives it).
+const T0: i64 = 1_000_000;
+
+/// A clock that moves one second each time it is read.
+#[derive(Debug, Default)]
+struct SteppingClock(AtomicI64);
+
+impl Clock for SteppingClock {
+    fn now_ms(&self) -> i64 {
+        T0 + self.0.fetch_add(1_000, Ordering::SeqCst)
+    }
+}
+
+/// Serves `GET /v` with `{"power": n}`, n counting the requests from 1, on a free port.
+async fn counting_server() -> (String, Arc<AtomicU64>) {
+    let served = Arc::new(AtomicU64::new(0));
+    let count = Arc::clone(&served);
+    let app = axum::Router::new().route(
+        "/v",
+        get(move || {
+            let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+            async move { axum::Json(serde_json::json!({"power": n, "label": "not a number"})) }
+        }),
+    );
+    (serve(app).await, served)
+}
+
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn poller_config(connectors: &str) -> String {
+    format!(
+        r#"(
+    connectors: {{ {connectors} }},
+    sinks: {{ "db": sqlite(path: "passerelle.db") }},
+    dead_letter: "db",
+)"#
+    )
+}
+
+fn poller(name: &str, transport: &str, settings: &str) -> String {
+    format!(
+        r#""{name}": (transport: {transport}, plugin: "{plugin}", settings: {{ {settings} }}, tick_ms: 20,
+                      request_timeout_ms: 2000, sinks: ["db"]),"#,
+        plugin = harness::plugin("testing_poller"),
+    )
+}
+
+async fn start(text: &str, dir: &std::path::Path, clock: Arc<dyn Clock>) -> passerelle::Handle {
+    let config = Config::parse(text, &dir.join("config.ron").display().to_string()).unwrap();
+    Builder::new(config).clock(clock).start().await.unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+fn readings(dir: &std::path::Path) -> Vec<ReadingRow> {
+    read_readings(&dir.join("passerelle.db")).unwrap_or_default()
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_polls_an_http_endpoint_on_each_tick_of_the_runtime_clock() {
+    let (url, served) = counting_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = format!(r#""url": "{url}/v", "device": "meter-1""#);
+    let text = poller_config(&poller("poll", "embedded()", &settings));
+    let handle = start(&text, dir.path(), Arc::new(SteppingClock::default())).await;
+    wait_until("five polled readings", || readings(dir.path()).len() >= 5).await;
+    handle.shutdown().await.unwrap();
+
+    let rows = readings(dir.path());
+    // Each answer became one reading (the text member is not a number), at the time the tick
+    // that sent its request read from the injected clock: whole seconds after T0.
+    assert!(rows.iter().all(|r| r.device == "meter-1" && r.name == "power"), "{rows:?}");
+    let mut values: Vec<u64> = rows
+        .iter()
+        .map(|r| match r.value {
+            Value::Number(n) => n as u64,
+            ref v => panic!("{v:?}"),
+        })
+        .collect();
+    assert!(rows.iter().all(|r| r.time_ms >= T0 && (r.time_ms - T0) % 1_000 == 0), "{rows:?}");
+    // One request at a time, each answered by id: values 1, 2, 3, ... in time order, none twice.
+    let by_time: Vec<u64> = values.clone();
+    values.sort_unstable();
+    values.dedup();
+    assert_eq!(values.len(), rows.len(), "a value stored twice: {rows:?}");
+    assert_eq!(by_time, values, "answers out of order: {rows:?}");
+    assert_eq!(values.first(), Some(&1));
+    assert!(served.load(Ordering::SeqCst) >= rows.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_without_an_answer_comes_back_as_a_timeout_and_a_closed_port_as_unreachable() {
+    let slow = axum::Router::new().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "too late"
+        }),
+    );
+    let url = serve(slow).await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let connectors =
+        poller(
+            "slow",
+            "embedded()",
+            &format!(r#""url": "{url}/slow", "device": "slow", "timeout_ms": "150""#),
+        ) + &poller("gone", "embedded()", &format!(r#""url": "http://{closed}/v", "device": "gone""#));
+    let handle = start(&poller_config(&connectors), dir.path(), Arc::new(SteppingClock::default())).await;
+    let error_of = |device: &str| {
+        readings(dir.path())
+            .into_iter()
+            .find(|r| r.device == device && r.name == "request_error")
+            .map(|r| r.value)
+    };
+    wait_until("both request errors", || error_of("slow").is_some() && error_of("gone").is_some()).await;
+    assert_eq!(error_of("slow"), Some(Value::Text("timeout after 150 ms".into())));
+    assert!(matches!(error_of("gone"), Some(Value::Text(t)) if t.starts_with("unreachable: ")));
+    let metrics = handle.metrics().render();
+    assert!(
+        metrics.contains(r#"passerelle_connector_requests_total{connector="slow",outcome="timeout"}"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"passerelle_connector_ticks_total{connector="gone"}"#), "{metrics}");
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_asked_for_after_start_is_added_live_and_a_request_to_a_topic_is_published() {
+    let broker = Mosquitto::start();
+    // The HTTP answer asks for a subscription the plugin did not make at start.
+    let app = axum::Router::new()
+        .route("/v", get(|| async { axum::Json(serde_json::json!({"subscribe": "late/topic"})) }));
+    let url = serve(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mqtt = format!(
+        r#"mqtt(host: "127.0.0.1", port: {}, client_id: "it-driver", reconnect_min_ms: 50)"#,
+        broker.port
+    );
+    let commands = format!(
+        r#"mqtt(host: "127.0.0.1", port: {}, client_id: "it-driver-cmd", reconnect_min_ms: 50)"#,
+        broker.port
+    );
+    let connectors =
+        poller("live", &mqtt, &format!(r#""url": "{url}/v", "topic": "early/topic", "device": "d""#))
+            + &poller("cmd", &commands, r#""url": "cmd/out", "topic": "cmd/in", "device": "c""#);
+    // A subscriber on the topic the second connector's requests are published to.
+    let sub = broker.subscribe("it-driver-sub", "cmd/out", 1).await;
+    let handle = start(&poller_config(&connectors), dir.path(), Arc::new(SteppingClock::default())).await;
+    broker.wait_for_log("Sending SUBACK to it-driver", Duration::from_secs(10)).await;
+    // The live subscription reaches the broker once the first poll is answered.
+    broker.wait_for_log("it-driver 1 late/topic", Duration::from_secs(10)).await;
+    broker.publish(&[("late/topic", r#"{"x": 5}"#.to_string())]);
+    wait_until("the message on the live subscription", || readings(dir.path()).iter().any(|r| r.name == "x"))
+        .await;
+    let x = readings(dir.path()).into_iter().find(|r| r.name == "x").unwrap();
+    assert_eq!((x.device.as_str(), x.value), ("d", Value::Number(5.0)));
+    // The request to a topic went out through the MQTT transport.
+    let out = tokio::task::spawn_blocking(move || sub.wait_with_output().unwrap()).await.unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("cmd/out"), "{out:?}");
+    handle.shutdown().await.unwrap();
+}
