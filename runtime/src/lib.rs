@@ -12,6 +12,7 @@
 //!   connector instances, and the error type that keeps bad data, bad plugins and host bugs apart.
 //! - [`message`]: the typed messages that travel between actors.
 //! - [`transport`] and [`sink`]: the native edges, one folder each, one table each.
+//! - [`net`]: plumbing shared by client transports: TLS settings and one reconnect backoff.
 //! - [`Builder`] / [`Handle`]: the embedding API.
 //!
 //! ## Embedding
@@ -38,6 +39,7 @@ pub mod admin;
 pub mod config;
 pub mod events;
 pub mod message;
+pub mod net;
 pub mod plugin;
 mod runtime;
 pub mod sink;

@@ -191,7 +191,7 @@ impl Builder {
             admin_task: None,
         };
         for (name, c) in config.connectors.iter().filter(|_| !offline) {
-            let transport = match c.transport.build(&secrets) {
+            let transport = match c.transport.build(&secrets, &config.source().base_dir).await {
                 Ok(Some(t)) => t,
                 Ok(None) => continue,
                 Err(source) => {

@@ -26,8 +26,9 @@ pub struct Mosquitto {
     /// The loopback port it listens on.
     pub port: u16,
     dir: tempfile::TempDir,
-    /// Whether it listens with TLS and requires a client certificate.
-    tls: bool,
+    /// With TLS (and a client certificate required): the subject alternative name of its
+    /// certificate (`IP:127.0.0.1`, `DNS:broker.test`).
+    tls: Option<String>,
 }
 
 /// The PEM files of a TLS broker, made with the `openssl` command in its directory.
@@ -57,17 +58,23 @@ fn free_port() -> u16 {
 impl Mosquitto {
     /// Starts a broker with persistence (saved after every change) on a free port.
     pub fn start() -> Self {
-        Self::start_with(false)
+        Self::start_with(None)
     }
 
     /// Starts a broker set up as Gooee's: TLS only, a client certificate signed by its own test
     /// CA required (see [`Mosquitto::tls_files`]), and user name [`USERNAME`] with password
     /// [`TOKEN`] required (no anonymous clients).
     pub fn start_tls() -> Self {
-        Self::start_with(true)
+        Self::start_with(Some("IP:127.0.0.1"))
     }
 
-    fn start_with(tls: bool) -> Self {
+    /// [`Mosquitto::start_tls`] with a certificate valid for the DNS name `name` only, not for
+    /// the address clients connect to (they need a server name set to verify it).
+    pub fn start_tls_named(name: &str) -> Self {
+        Self::start_with(Some(&format!("DNS:{name}")))
+    }
+
+    fn start_with(tls: Option<&str>) -> Self {
         for bin in [BINARY, PUB] {
             assert!(
                 Path::new(bin).exists(),
@@ -76,9 +83,9 @@ impl Mosquitto {
         }
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut m = Self { child: None, port, dir, tls };
-        if tls {
-            m.make_certificates();
+        let mut m = Self { child: None, port, dir, tls: tls.map(String::from) };
+        if let Some(name) = tls {
+            make_certificates_for(m.dir.path(), name);
             let out = Command::new(PASSWD)
                 .args(["-b", "-c"])
                 .arg(m.dir.path().join("passwd"))
@@ -91,15 +98,17 @@ impl Mosquitto {
         m.spawn();
         m
     }
-
-    fn make_certificates(&self) {
-        make_certificates(self.dir.path());
-    }
 }
 
 /// Writes a test CA (`ca.pem`), a server certificate for 127.0.0.1 (`server.pem`, `server.key`)
 /// and a client certificate (`client.pem`, `client.key`) signed by it into `d`, with openssl.
 pub fn make_certificates(d: &Path) {
+    make_certificates_for(d, "IP:127.0.0.1");
+}
+
+/// [`make_certificates`] with the server certificate valid for `subject_alt_name` only
+/// (`DNS:hemis.local`, `IP:127.0.0.1`).
+pub fn make_certificates_for(d: &Path, subject_alt_name: &str) {
     {
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
         openssl(
@@ -111,10 +120,11 @@ pub fn make_certificates(d: &Path) {
             ]
             .concat(),
         );
-        std::fs::write(d.join("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-            .unwrap();
+        let server_ext = format!("subjectAltName={subject_alt_name}\nextendedKeyUsage=serverAuth\n");
+        std::fs::write(d.join("server.ext"), server_ext).unwrap();
         std::fs::write(d.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-        for (name, cn) in [("server", "127.0.0.1"), ("client", "it-client")] {
+        let server_cn = subject_alt_name.split_once(':').map_or(subject_alt_name, |(_, name)| name);
+        for (name, cn) in [("server", server_cn), ("client", "it-client")] {
             let (key, csr, pem, ext) =
                 (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.ext"));
             openssl(
@@ -155,7 +165,7 @@ impl Mosquitto {
 
     fn write_config(&self) {
         let d = self.dir.path().display();
-        let tls = if self.tls {
+        let tls = if self.tls.is_some() {
             format!(
                 "cafile {d}/ca.pem\ncertfile {d}/server.pem\nkeyfile {d}/server.key\n\
                  require_certificate true\npassword_file {d}/passwd\n"
@@ -168,7 +178,7 @@ impl Mosquitto {
              persistence_location {d}/\nautosave_on_changes true\nautosave_interval 1\n\
              max_queued_messages 10000\nlog_dest file {d}/mosquitto.log\nlog_type all\n",
             port = self.port,
-            anonymous = !self.tls,
+            anonymous = self.tls.is_none(),
         );
         std::fs::write(self.dir.path().join("mosquitto.conf"), conf).unwrap();
     }
@@ -276,14 +286,18 @@ impl Mosquitto {
     }
 
     fn tls_args(&self) -> Vec<String> {
-        if !self.tls {
+        let Some(name) = &self.tls else {
             return Vec::new();
-        }
+        };
         let f = self.tls_files();
+        // The mosquitto clients have no server-name option: skip the name check of a
+        // certificate that does not name 127.0.0.1 (the chain is still verified).
+        let insecure = (name != "IP:127.0.0.1").then(|| "--insecure".to_string());
         [("--cafile", f.ca), ("--cert", f.client_cert), ("--key", f.client_key)]
             .into_iter()
             .flat_map(|(flag, p)| [flag.to_string(), p.display().to_string()])
             .chain(["-u", USERNAME, "-P", TOKEN].map(String::from))
+            .chain(insecure)
             .collect()
     }
 }

@@ -16,4 +16,5 @@ mod mqtt;
 mod reload;
 mod replay;
 mod shadow;
+mod tls;
 mod vectors;

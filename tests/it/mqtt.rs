@@ -280,6 +280,43 @@ async fn tls_with_a_client_certificate_and_a_password() {
     rt.handle.shutdown().await.unwrap();
 }
 
+/// A broker whose certificate names a host, reached at an address (Hemis' local mode): rumqttc
+/// passes the address to rustls, the configured `server_name` is what gets verified. The TLS
+/// files are given relative to the config file's folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_verifies_a_server_name_other_than_the_address() {
+    let broker = Mosquitto::start_tls_named("broker.test");
+    let f = broker.tls_files();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("certs")).unwrap();
+    for (from, to) in [(&f.ca, "ca.pem"), (&f.client_cert, "client.pem"), (&f.client_key, "client.key")] {
+        std::fs::copy(from, dir.path().join("certs").join(to)).unwrap();
+    }
+    let settings = format!(r#""devices": "{DEVICE}""#);
+    let with_tls = |server_name: &str| {
+        config(&broker, "it-gooee-named", &settings, "").replace(
+            "reconnect_max_ms: 500)",
+            &format!(
+                r#"reconnect_max_ms: 500, username: "authorization", password_env: "IT_GOOEE",
+                   tls: (ca_file: "certs/ca.pem", client_cert_file: "certs/client.pem",
+                         client_key_file: "certs/client.key"{server_name}))"#
+            ),
+        )
+    };
+    // Without the server name, the client refuses the broker's certificate: no session.
+    let refused = harness::start_in(&with_tls(""), dir.path()).await;
+    broker.wait_for_log("OpenSSL Error", Duration::from_secs(10)).await;
+    assert!(!broker.log().contains("it-gooee-named"), "the CONNECT never got through the handshake");
+    refused.handle.shutdown().await.unwrap();
+    let rt = harness::start_in(&with_tls(r#", server_name: "broker.test""#), dir.path()).await;
+    broker.wait_for_log("Sending SUBACK to it-gooee-named", Duration::from_secs(10)).await;
+    let topic = format!("devices/{DEVICE}/meta");
+    broker.publish(&[(&topic, meta("temperature", 20.5, "C", 8))]);
+    wait_until("1 row", || rt.readings().len() == 1).await;
+    assert_eq!(rt.readings()[0].value, Value::Number(20.5));
+    rt.handle.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readings_are_published_to_an_mqtt_sink_after_puback() {
     let broker = Mosquitto::start();

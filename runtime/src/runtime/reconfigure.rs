@@ -113,7 +113,8 @@ impl Handle {
                 .ok_or_else(|| Error::Reload(format!("connector {name} vanished")))?;
             let t = c
                 .transport
-                .build(&self.secrets)
+                .build(&self.secrets, &new.source().base_dir)
+                .await
                 .map_err(|source| Error::Transport { name: name.clone(), source })?;
             transports.push(t);
         }

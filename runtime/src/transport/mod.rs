@@ -60,6 +60,11 @@ pub enum TransportError {
     /// The I/O loop failed.
     #[error("transport I/O failed")]
     Io(#[source] std::io::Error),
+    /// The TLS settings cannot be used (a file unreadable, no certificate in it, a bad key).
+    /// Boxed: it is large and rare.
+    #[cfg(feature = "tls")]
+    #[error("TLS settings unusable")]
+    Tls(#[source] Box<crate::net::tls::TlsError>),
 }
 
 /// A native transport.
@@ -94,19 +99,23 @@ impl TransportConfig {
         }
     }
 
-    /// Builds the transport, reading its secrets from the environment.
+    /// Builds the transport with its secrets; files it names (TLS) are read off the executor,
+    /// relative to `base_dir`, the config file's folder.
     ///
     /// # Errors
-    /// [`TransportError::MissingSecret`].
-    pub fn build(
+    /// [`TransportError::MissingSecret`]; [`TransportError::Tls`].
+    pub async fn build(
         &self,
         secrets: &crate::config::Secrets,
+        base_dir: &std::path::Path,
     ) -> Result<Option<Box<dyn Transport>>, TransportError> {
+        #[cfg(not(feature = "transport-mqtt"))]
+        let _ = base_dir;
         match self {
             #[cfg(feature = "transport-http-push")]
             Self::HttpPush(c) => Ok(Some(Box::new(c.build(secrets)?))),
             #[cfg(feature = "transport-mqtt")]
-            Self::Mqtt(c) => Ok(Some(Box::new(c.build(secrets)?))),
+            Self::Mqtt(c) => Ok(Some(Box::new(c.build(secrets, base_dir).await?))),
             Self::Embedded => Ok(None),
         }
     }

@@ -9,6 +9,7 @@ use tokio::task::JoinSet;
 
 use super::{MqttConfig, valid_filter};
 use crate::actor::{Ingest, error_chain};
+use crate::net::Backoff;
 use crate::transport::{Running, Transport, TransportContext, TransportError};
 
 /// Capacity of the request channel between the client handle and the event loop.
@@ -83,8 +84,12 @@ impl Transport for Mqtt {
             }
             let (client, eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
             tracing::info!(connector = cx.ingest.connector(), host = %c.host, port = c.port, topics = topics.len(), "MQTT client starting.");
-            let backoff =
-                (Duration::from_millis(c.reconnect_min_ms), Duration::from_millis(c.reconnect_max_ms));
+            // Jitter seeded by the client id: sites restarted together spread their reconnects.
+            let backoff = Backoff::new(
+                Duration::from_millis(c.reconnect_min_ms),
+                Duration::from_millis(c.reconnect_max_ms),
+            )
+            .with_key(&c.client_id);
             let task = tokio::spawn(run(client, eventloop, topics, cx.ingest, cx.shutdown, backoff));
             Ok(Running { local_addr: None, task })
         })
@@ -93,17 +98,20 @@ impl Transport for Mqtt {
 
 /// The poller: keeps the event loop turning, subscribes after each CONNACK, reconnects with
 /// backoff, and hands publishes to [`deliver`].
+///
+/// One [`Backoff`] paces every reconnect. It is reset by a CONNACK, unless commits are failing
+/// (then each reconnect for a redelivery waits longer: the sink is likely still down), and by a
+/// committed message.
 async fn run(
     client: AsyncClient,
     mut eventloop: EventLoop,
     topics: Vec<String>,
     ingest: Ingest,
     mut shutdown: watch::Receiver<bool>,
-    (min, max): (Duration, Duration),
+    mut backoff: Backoff,
 ) -> Result<(), TransportError> {
     let connector = ingest.connector().to_string();
     let mut in_flight = JoinSet::new();
-    let mut delay = min;
     // A second receiver for the backoff sleep (the select below holds the first).
     let mut shutdown_backoff = shutdown.clone();
     let mut stopping: Option<tokio::time::Instant> = None;
@@ -140,7 +148,10 @@ async fn run(
                 stopping = Some(tokio::time::Instant::now());
             }
             Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => match joined {
-                Ok(true) => failures = 0,
+                Ok(true) => {
+                    failures = 0;
+                    backoff.reset();
+                }
                 // MQTT 3.1.1 redelivers only on a new connection: drop this one (the session
                 // stays), with a backoff that grows while commits keep failing.
                 Ok(false) if stopping.is_none() && !reconnecting => {
@@ -154,7 +165,9 @@ async fn run(
             _ = tokio::time::sleep(Duration::from_millis(100)), if stopping.is_some() => {}
             event = eventloop.poll() => match event {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    delay = min;
+                    if failures == 0 {
+                        backoff.reset();
+                    }
                     reconnecting = false;
                     tracing::info!(connector, session_present = ack.session_present, "MQTT connected.");
                     // Always subscribe again: the broker may have lost the session.
@@ -180,8 +193,7 @@ async fn run(
                         in_flight.abort_all();
                         return Ok(());
                     }
-                    // After failed commits, wait longer: the sink is likely still failing.
-                    let wait = delay.max(min.saturating_mul(2u32.saturating_pow(failures.min(16))).min(max));
+                    let wait = backoff.next();
                     tracing::warn!(connector, error = %e, retry_in_ms = wait.as_millis() as u64, "MQTT connection lost; reconnecting.");
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
@@ -190,7 +202,6 @@ async fn run(
                             return Ok(());
                         }
                     }
-                    delay = (delay * 2).min(max);
                 }
             }
         }
