@@ -1,6 +1,9 @@
 //! A real Mosquitto broker on loopback: an ephemeral port, a temporary persistence directory,
 //! killed on drop. `kill` (SIGKILL, no clean save) and `restart` (same port, same directory)
-//! simulate a broker crash.
+//! simulate a broker crash; `stop` shuts it down cleanly (its database saved).
+//!
+//! Tests wait on what the broker logs (`log_type all`), never on a sleep: a SUBACK before
+//! anything is published to a subscriber, a database save before a crash.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -212,6 +215,18 @@ impl Mosquitto {
         }
     }
 
+    /// Stops the broker cleanly (SIGTERM) and waits for it to exit: it saves its database
+    /// (sessions, subscriptions, queued messages) on the way out.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let out = Command::new("kill").args(["-TERM", &c.id().to_string()]).output().unwrap();
+            assert!(out.status.success(), "kill -TERM: {}", String::from_utf8_lossy(&out.stderr));
+            let status = c.wait().unwrap();
+            assert!(status.success(), "mosquitto exited with {status} on SIGTERM:\n{}", self.log());
+            assert!(self.log().contains("terminating"), "no clean shutdown:\n{}", self.log());
+        }
+    }
+
     /// Starts the broker again on the same port and persistence directory.
     pub fn restart(&mut self) {
         self.kill();
@@ -230,9 +245,48 @@ impl Mosquitto {
 
     /// Waits until the log contains `needle` (e.g. `Sending SUBACK to <client id>`).
     pub async fn wait_for_log(&self, needle: &str, timeout: Duration) {
+        self.wait_for_log_count(needle, 1, timeout).await;
+    }
+
+    /// How many times the log (which survives restarts) shows `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        self.log().matches(needle).count()
+    }
+
+    /// Waits until the log shows `needle` at least `count` times: take [`Mosquitto::log_count`]
+    /// before an action and wait for one more, when an earlier line would match too.
+    pub async fn wait_for_log_count(&self, needle: &str, count: usize, timeout: Duration) {
         let deadline = Instant::now() + timeout;
-        while !self.log().contains(needle) {
-            assert!(Instant::now() < deadline, "mosquitto log never showed {needle:?}:\n{}", self.log());
+        while self.log_count(needle) < count {
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto log never showed {needle:?} {count} times:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the broker has saved its database after the last PUBLISH it received (it
+    /// autosaves after every change), so that a [`Mosquitto::kill`] now loses none of the
+    /// messages it has acknowledged.
+    ///
+    /// The broker logs `Saving in-memory database` *before* it writes the file and renames it
+    /// into place, all in its one thread: the save is complete only once a later line shows
+    /// that the broker went on. A connection opened here makes it log one if nothing else does.
+    pub async fn wait_until_saved(&self) {
+        const SAVE: &str = "Saving in-memory database";
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            let last_publish = log.rfind("Received PUBLISH from");
+            if let Some(save) = log.rfind(SAVE).filter(|save| last_publish.is_none_or(|p| *save > p)) {
+                if log.get(save..).is_some_and(|rest| rest.lines().count() > 1) {
+                    return;
+                }
+                let _probe = std::net::TcpStream::connect(("127.0.0.1", self.port));
+            }
+            assert!(Instant::now() < deadline, "mosquitto never saved after its last PUBLISH:\n{log}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -268,21 +322,62 @@ impl Mosquitto {
     }
 }
 
+/// How long a `mosquitto_sub` started by [`Mosquitto::subscribe`] waits for its messages.
+const SUBSCRIBER_TIMEOUT_SECS: u32 = 60;
+
 impl Mosquitto {
-    /// Subscribes to `filter` (QoS 1) as `client`; returns the `mosquitto_sub` process, which
-    /// prints `topic payload` lines and exits after `count` messages or 20 s. Returns once the
-    /// broker acknowledged the subscription.
+    /// Subscribes to `filter` (QoS 1) as `client` in a clean session; returns the
+    /// `mosquitto_sub` process, which prints `topic payload` lines and exits after `count`
+    /// messages or 60 s. Returns once the broker acknowledged this subscription (a SUBACK to
+    /// `client` after those already in the log): only what is published after that arrives.
     pub async fn subscribe(&self, client: &str, filter: &str, count: usize) -> Child {
-        let child = Command::new(SUB)
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q", "1", "-v", "-i", client])
-            .args(["-t", filter, "-C", &count.to_string(), "-W", "20"])
-            .args(self.tls_args())
+        self.subscriber(client, filter, count, false).await
+    }
+
+    /// Creates a persistent session for `client` subscribed to `filter` (QoS 1), then
+    /// disconnects: from now on the broker queues every matching message for it, and keeps the
+    /// session across a [`Mosquitto::stop`] and restart. Returns once the client has exited
+    /// after the broker's SUBACK.
+    pub async fn create_session(&self, client: &str, filter: &str) {
+        let mut command = self.sub_command(client, filter, true);
+        command.arg("-E");
+        let out = tokio::task::spawn_blocking(move || command.output()).await.unwrap().unwrap();
+        assert!(out.status.success(), "mosquitto_sub -E: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(self.log().contains(&format!("Sending SUBACK to {client}")), "{}", self.log());
+    }
+
+    /// Reconnects to the persistent session of `client` made by [`Mosquitto::create_session`]:
+    /// the messages queued while it was away arrive first. Otherwise like
+    /// [`Mosquitto::subscribe`].
+    pub async fn resume_session(&self, client: &str, filter: &str, count: usize) -> Child {
+        self.subscriber(client, filter, count, true).await
+    }
+
+    async fn subscriber(&self, client: &str, filter: &str, count: usize, persistent: bool) -> Child {
+        let suback = format!("Sending SUBACK to {client}");
+        let before = self.log_count(&suback);
+        let child = self
+            .sub_command(client, filter, persistent)
+            .args(["-C", &count.to_string(), "-W", &SUBSCRIBER_TIMEOUT_SECS.to_string()])
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {SUB} ({e}): run scripts/install-peers"));
-        self.wait_for_log(&format!("Sending SUBACK to {client}"), Duration::from_secs(10)).await;
+        self.wait_for_log_count(&suback, before + 1, Duration::from_secs(10)).await;
         child
+    }
+
+    /// `mosquitto_sub` for `client` on `filter` at QoS 1, printing topics; `-c` (a persistent
+    /// session) when `persistent`.
+    fn sub_command(&self, client: &str, filter: &str, persistent: bool) -> Command {
+        let mut command = Command::new(SUB);
+        command
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q", "1", "-v", "-i", client])
+            .args(["-t", filter])
+            .args(if persistent { &["-c"][..] } else { &[] })
+            .args(self.tls_args())
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped());
+        command
     }
 
     fn tls_args(&self) -> Vec<String> {
