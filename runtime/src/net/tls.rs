@@ -185,6 +185,9 @@ impl TlsConfig {
     ///
     /// # Errors
     /// A [`TlsError`] naming the file at fault; [`TlsError::Task`] if the blocking task fails.
+    ///
+    /// # Panics
+    /// When polled outside a tokio runtime (the files are read with `spawn_blocking`).
     pub async fn client_config(&self, base_dir: &Path) -> Result<Arc<ClientConfig>, TlsError> {
         let (config, base_dir) = (self.clone(), base_dir.to_path_buf());
         tokio::task::spawn_blocking(move || config.client_config_blocking(&base_dir))
