@@ -16,6 +16,7 @@
 //! - [`actor`]: plugin pools, each connector's driver (start, ticks, requests), the router.
 //! - [`events`]: typed internal events and the Prometheus metrics they count.
 //! - [`operator`]: what an operator sees and may ask ([`admin`] serves it over HTTP).
+//! - [`net`]: plumbing shared by client transports: TLS settings and one reconnect backoff.
 //! - [`Builder`] / [`Handle`]: the embedding API.
 //!
 //! ## Embedding
@@ -43,6 +44,7 @@ pub mod component;
 pub mod config;
 pub mod events;
 pub mod message;
+pub mod net;
 pub mod operator;
 pub mod plugin;
 mod runtime;

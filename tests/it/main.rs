@@ -18,4 +18,5 @@ mod mqtt;
 mod reload;
 mod replay;
 mod shadow;
+mod tls;
 mod vectors;

@@ -70,6 +70,11 @@ pub enum TransportError {
     /// The I/O loop failed.
     #[error("transport I/O failed")]
     Io(#[source] std::io::Error),
+    /// The TLS settings cannot be used (a file unreadable, no certificate in it, a bad key).
+    /// Boxed: it is large and rare.
+    #[cfg(feature = "tls")]
+    #[error("TLS settings unusable")]
+    Tls(#[source] Box<crate::net::tls::TlsError>),
 }
 
 /// A running transport's I/O.

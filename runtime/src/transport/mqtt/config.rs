@@ -1,20 +1,19 @@
-use std::path::PathBuf;
-
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use super::Mqtt;
 use crate::component::BuildContext;
+use crate::net::backoff;
 use crate::transport::{Transport, TransportComponent, TransportError};
 
 /// Default broker port (plain MQTT).
 pub const DEFAULT_PORT: u16 = 1883;
 /// Default keep-alive interval: 30 seconds.
 pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 30;
-/// Default first reconnect delay: 200 milliseconds.
-pub const DEFAULT_BACKOFF_MIN_MS: u64 = 200;
-/// Default longest reconnect delay: 30 seconds.
-pub const DEFAULT_BACKOFF_MAX_MS: u64 = 30_000;
+/// Default first reconnect delay: 200 milliseconds ([`backoff::DEFAULT_MIN`]).
+pub const DEFAULT_BACKOFF_MIN_MS: u64 = backoff::DEFAULT_MIN.as_millis() as u64;
+/// Default longest reconnect delay: 30 seconds ([`backoff::DEFAULT_MAX`]).
+pub const DEFAULT_BACKOFF_MAX_MS: u64 = backoff::DEFAULT_MAX.as_millis() as u64;
 /// Default number of messages handed to the connector and not yet acknowledged: 256. When it
 /// is reached, the transport stops reading from the broker until one is done.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
@@ -64,14 +63,16 @@ pub struct MqttConfig {
     /// Keep-alive interval in seconds (default [`DEFAULT_KEEP_ALIVE_SECS`]; at least 5).
     #[serde(default = "default_keep_alive")]
     pub keep_alive_secs: u64,
-    /// First reconnect delay in milliseconds, doubled after each failure (default
-    /// [`DEFAULT_BACKOFF_MIN_MS`]).
+    /// First reconnect delay in milliseconds, doubled after each failed connection or commit,
+    /// less a small jitter ([`crate::net::Backoff`]; default [`DEFAULT_BACKOFF_MIN_MS`]).
     #[serde(default = "default_backoff_min")]
     pub reconnect_min_ms: u64,
     /// Longest reconnect delay in milliseconds (default [`DEFAULT_BACKOFF_MAX_MS`]).
     #[serde(default = "default_backoff_max")]
     pub reconnect_max_ms: u64,
-    /// TLS (needs the `transport-mqtt-tls` feature); none connects in plain TCP (default).
+    /// TLS (needs the `transport-mqtt-tls` feature): the shared [`crate::net::tls::TlsConfig`],
+    /// its relative paths from the config file's folder; none connects in plain TCP (default).
+    /// `tls: ()` trusts the system's roots.
     #[serde(default)]
     pub tls: Option<MqttTlsConfig>,
     /// MQTT over WebSocket at this path (`/mqtt`; over TLS too when `tls` is set: Gooee's
@@ -84,22 +85,21 @@ pub struct MqttConfig {
     pub max_in_flight: usize,
 }
 
-/// TLS settings of the MQTT transport (rustls; feature `transport-mqtt-tls`). Relative paths
-/// resolve against the config file's folder.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MqttTlsConfig {
-    /// PEM file of the certificate authorities that sign the broker's certificate; none trusts
-    /// the system's roots (default none).
-    #[serde(default)]
-    pub ca_file: Option<PathBuf>,
-    /// PEM file of the client certificate (and its chain), for brokers that require one
-    /// (Gooee's `client.pem`); set together with `client_key_file` (default none).
-    #[serde(default)]
-    pub client_cert_file: Option<PathBuf>,
-    /// PEM file of the client certificate's private key (default none).
-    #[serde(default)]
-    pub client_key_file: Option<PathBuf>,
+/// TLS settings of the MQTT transport: the shared [`crate::net::tls::TlsConfig`].
+#[cfg(feature = "transport-mqtt-tls")]
+pub type MqttTlsConfig = crate::net::tls::TlsConfig;
+
+/// TLS settings in a build without the `transport-mqtt-tls` feature: whatever they hold is
+/// parsed, only so that validation can name the missing feature.
+#[cfg(not(feature = "transport-mqtt-tls"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MqttTlsConfig;
+
+#[cfg(not(feature = "transport-mqtt-tls"))]
+impl<'de> Deserialize<'de> for MqttTlsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Self)
+    }
 }
 
 /// Whether `filter` is a valid MQTT 3.1.1 topic filter: not empty, `#` only as the last level,
@@ -160,13 +160,13 @@ impl TransportComponent for MqttConfig {
         if self.max_in_flight == 0 {
             out.push("max_in_flight must be above 0".into());
         }
+        #[cfg(feature = "transport-mqtt-tls")]
         if let Some(tls) = &self.tls {
-            if cfg!(not(feature = "transport-mqtt-tls")) {
-                out.push("tls: this build has no MQTT TLS (cargo feature transport-mqtt-tls)".into());
-            }
-            if tls.client_cert_file.is_some() != tls.client_key_file.is_some() {
-                out.push("tls: client_cert_file and client_key_file go together".into());
-            }
+            out.extend(tls.validate().into_iter().map(|problem| format!("tls: {problem}")));
+        }
+        #[cfg(not(feature = "transport-mqtt-tls"))]
+        if self.tls.is_some() {
+            out.push("tls: this build has no MQTT TLS (cargo feature transport-mqtt-tls)".into());
         }
         out
     }
@@ -181,13 +181,7 @@ impl TransportComponent for MqttConfig {
             #[cfg(feature = "transport-mqtt-tls")]
             let tls = match &self.tls {
                 Some(t) => {
-                    let t = MqttTlsConfig {
-                        ca_file: t.ca_file.as_deref().map(|p| cx.resolve(p)),
-                        client_cert_file: t.client_cert_file.as_deref().map(|p| cx.resolve(p)),
-                        client_key_file: t.client_key_file.as_deref().map(|p| cx.resolve(p)),
-                    };
-                    let read = tokio::task::spawn_blocking(move || super::tls::client_config(&t));
-                    Some(read.await.map_err(|e| TransportError::Config(format!("tls: {e}")))??)
+                    Some(t.client_config(cx.base_dir()).await.map_err(|e| TransportError::Tls(Box::new(e)))?)
                 }
                 None => None,
             };
@@ -260,16 +254,44 @@ mod tests {
         assert!(c.validate().iter().any(|p| p.contains("must start with /")));
     }
 
+    #[cfg(feature = "transport-mqtt-tls")]
     #[test]
-    fn tls_needs_cert_and_key_together() {
+    fn tls_problems_are_reported_under_tls() {
         let mut c = config();
         c.tls = Some(super::MqttTlsConfig {
-            ca_file: None,
             client_cert_file: Some("client.pem".into()),
-            client_key_file: None,
+            server_name: Some("bad name!".into()),
+            ..Default::default()
         });
         let problems = c.validate();
-        assert!(problems.iter().any(|p| p.contains("go together")), "{problems:?}");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p == "tls: client_cert_file and client_key_file go together"),
+            "{problems:?}"
+        );
+        assert!(problems.iter().any(|p| p.starts_with("tls: server_name")), "{problems:?}");
+    }
+
+    #[test]
+    fn existing_tls_settings_still_parse() {
+        let c: MqttConfig = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(
+                r#"(host: "mqtt.gooee.io", port: 8883, client_id: "p1", username: "authorization",
+                    password_env: "T", tls: (ca_file: "ca.pem", client_cert_file: "client.pem",
+                    client_key_file: "client.key"))"#,
+            )
+            .unwrap();
+        assert!(c.tls.is_some());
+        #[cfg(feature = "transport-mqtt-tls")]
+        {
+            assert!(c.validate().is_empty(), "{:?}", c.validate());
+            let tls = c.tls.unwrap_or_default();
+            assert_eq!(tls.client_key_file.as_deref(), Some(std::path::Path::new("client.key")));
+            assert_eq!(tls.server_name, None);
+        }
+        #[cfg(not(feature = "transport-mqtt-tls"))]
+        assert!(c.validate().iter().any(|p| p.contains("transport-mqtt-tls")));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::{MqttConfig, valid_filter};
 use crate::actor::Ingest;
 use crate::events::{ChannelsSubscribed, TransportConnected, TransportDisconnected, TransportMetrics};
 use crate::message::Disposition;
+use crate::net::Backoff;
 use crate::plugin::bindings::{Answer, RequestError};
 use crate::transport::{Control, Running, Transport, TransportContext, TransportError};
 
@@ -86,8 +87,12 @@ impl Transport for Mqtt {
             }
             let (client, eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
             tracing::info!(connector = cx.ingest.connector(), host = %c.host, port = c.port, topics = topics.len(), "MQTT client starting.");
-            let backoff =
-                (Duration::from_millis(c.reconnect_min_ms), Duration::from_millis(c.reconnect_max_ms));
+            // Jitter seeded by the client id: sites restarted together spread their reconnects.
+            let backoff = Backoff::new(
+                Duration::from_millis(c.reconnect_min_ms),
+                Duration::from_millis(c.reconnect_max_ms),
+            )
+            .with_key(&c.client_id);
             let io = Io {
                 client,
                 ingest: cx.ingest,
@@ -119,13 +124,12 @@ async fn run(
     mut topics: Vec<String>,
     mut control: mpsc::Receiver<Control>,
     mut shutdown: watch::Receiver<bool>,
-    (min, max): (Duration, Duration),
+    mut backoff: Backoff,
 ) -> Result<(), TransportError> {
     let Io { client, ingest, metrics, max_in_flight, peer } = io;
     let connector = ingest.connector().to_string();
     let mut connected = false;
     let mut in_flight = JoinSet::new();
-    let mut delay = min;
     // A second receiver for the backoff sleep (the select below holds the first).
     let mut shutdown_backoff = shutdown.clone();
     let mut stopping: Option<tokio::time::Instant> = None;
@@ -162,7 +166,10 @@ async fn run(
                 stopping = Some(tokio::time::Instant::now());
             }
             Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => match joined {
-                Ok(true) => failures = 0,
+                Ok(true) => {
+                    failures = 0;
+                    backoff.reset();
+                }
                 // MQTT 3.1.1 redelivers only on a new connection: drop this one (the session
                 // stays), with a backoff that grows while commits keep failing.
                 Ok(false) if stopping.is_none() && !reconnecting => {
@@ -196,7 +203,9 @@ async fn run(
             },
             event = eventloop.poll(), if in_flight.len() < max_in_flight || stopping.is_some() => match event {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    delay = min;
+                    if failures == 0 {
+                        backoff.reset();
+                    }
                     reconnecting = false;
                     connected = true;
                     TransportConnected { metrics: &metrics, peer: &peer }.emit();
@@ -226,8 +235,8 @@ async fn run(
                         return Ok(());
                     }
                     connected = false;
-                    // After failed commits, wait longer: the sink is likely still failing.
-                    let wait = delay.max(min.saturating_mul(2u32.saturating_pow(failures.min(16))).min(max));
+                    // The backoff grows while commits keep failing: the sink is likely still down.
+                    let wait = backoff.next();
                     let error = e.to_string();
                     let retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
                     TransportDisconnected { metrics: &metrics, error: &error, retry_in_ms }.emit();
@@ -238,7 +247,6 @@ async fn run(
                             return Ok(());
                         }
                     }
-                    delay = (delay * 2).min(max);
                 }
             }
         }

@@ -1,0 +1,15 @@
+//! Network plumbing shared by every client transport (MQTT today; STOMP over WebSocket, XMPP,
+//! HTTP polling, SFTP and FTPS next).
+//!
+//! - [`tls`] (feature `tls`): one serde struct for the TLS settings of a client (CA file or system
+//!   roots, client certificate and key, a server name that differs from the address connected
+//!   to) and the rustls client configuration built from it, its files read off the executor.
+//! - [`backoff`]: one reconnect policy, exponential with a small deterministic jitter.
+
+pub mod backoff;
+#[cfg(feature = "tls")]
+pub mod tls;
+
+pub use backoff::Backoff;
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, TlsError};
