@@ -193,3 +193,84 @@ async fn a_subscription_asked_for_after_start_is_added_live_and_a_request_to_a_t
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("cmd/out"), "{out:?}");
     handle.shutdown().await.unwrap();
 }
+
+/// An HTTPS server on loopback with the certificate of `dir` (made for one name): every request
+/// is answered `{"power": 7}`.
+async fn https_server(dir: &std::path::Path) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(dir.join("server.pem")).unwrap().collect::<Result<_, _>>().unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let mut request = Vec::new();
+                let mut buf = [0_u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = r#"{"power": 7}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(answer.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    format!("https://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_polls_over_https_with_its_own_ca_and_server_name() {
+    let certs = tempfile::tempdir().unwrap();
+    crate::harness::mosquitto::make_certificates_for(certs.path(), "DNS:api.vendor.test");
+    let url = https_server(certs.path()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = harness::plugin("testing_poller");
+    let ca = certs.path().join("ca.pem");
+    let text = poller_config(&format!(
+        r#""trusted": (transport: embedded(), plugin: "{plugin}", tick_ms: 20, sinks: ["db"],
+                       settings: {{ "url": "{url}/v", "device": "trusted" }},
+                       tls: (ca_file: "{ca}", server_name: "api.vendor.test")),
+           "system": (transport: embedded(), plugin: "{plugin}", tick_ms: 20, sinks: ["db"],
+                      settings: {{ "url": "{url}/v", "device": "system" }}),"#,
+        ca = ca.display(),
+    ));
+    let handle = start(&text, dir.path(), Arc::new(SteppingClock::default())).await;
+    let find = |device: &str, name: &str| {
+        readings(dir.path()).into_iter().find(|r| r.device == device && r.name == name).map(|r| r.value)
+    };
+    wait_until("an answer over https, and a refusal", || {
+        find("trusted", "power").is_some() && find("system", "request_error").is_some()
+    })
+    .await;
+    // The connector's own CA and server name verify the server at 127.0.0.1; the runtime's
+    // client (the system's roots) does not know the test CA.
+    assert_eq!(find("trusted", "power"), Some(Value::Number(7.0)));
+    assert!(find("trusted", "request_error").is_none());
+    assert!(
+        matches!(find("system", "request_error"), Some(Value::Text(t)) if t.starts_with("unreachable: "))
+    );
+    handle.shutdown().await.unwrap();
+}

@@ -60,6 +60,11 @@ pub struct ConnectorConfig {
     /// Requests in flight at once, at most (default [`crate::actor::DEFAULT_MAX_REQUESTS`]).
     #[serde(default = "default_max_requests")]
     pub max_requests: usize,
+    /// TLS of the connector's HTTP client for `https://` requests (a CA file, a client
+    /// certificate, a server name); none: the runtime's client, with the system's roots.
+    #[cfg(feature = "http-client")]
+    #[serde(default)]
+    pub tls: Option<crate::net::tls::TlsConfig>,
 }
 
 /// A decoder plugin and how it runs.

@@ -108,6 +108,10 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
                 format!("connector {name:?}: request_timeout_ms must be above 0"),
             );
         }
+        #[cfg(feature = "http-client")]
+        for problem in c.tls.iter().flat_map(crate::net::tls::TlsConfig::validate) {
+            err(locate_key(src, "connectors", name), format!("connector {name:?}: tls: {problem}"));
+        }
         if c.max_requests == 0 {
             err(
                 locate_key(src, "connectors", name),

@@ -16,7 +16,11 @@ use super::Error;
 use super::decoders::Loaded;
 use super::handle::Inner;
 use super::reconfigure::{Plan, diff};
-use super::wiring::{decoder_pool, load_connector, load_decoder, open_sink, route_table, start_connector};
+use super::wiring::{
+    connector_http_client, decoder_pool, load_connector, load_decoder, open_sink, route_table,
+    start_connector,
+};
+use crate::actor::driver::HttpClient;
 use crate::actor::{DecoderSlot, SinkSlot};
 use crate::config::Config;
 use crate::operator::ConfigReloadReport;
@@ -57,7 +61,7 @@ impl Inner {
         let parts = &self.parts;
 
         // 1. Load and check everything; nothing changes yet.
-        let mut transports: Vec<(String, Box<dyn Transport>)> = Vec::new();
+        let mut transports: Vec<(String, Box<dyn Transport>, Option<HttpClient>)> = Vec::new();
         for name in plan.connectors.starting() {
             let Some(c) = new.connectors.get(name) else { continue };
             let cx = parts.context(&new, name);
@@ -67,7 +71,8 @@ impl Inner {
                 .build(&cx)
                 .await
                 .map_err(|source| Error::Transport { name: name.clone(), source })?;
-            transports.push((name.clone(), t));
+            let http = connector_http_client(parts, &new, name, c).await?;
+            transports.push((name.clone(), t, http));
         }
         let (engine, cfg, todo) = (parts.engine.clone(), new.clone(), plan.clone());
         let (connector_plugins, fresh) =
@@ -107,11 +112,11 @@ impl Inner {
                     self.connectors.stop(name).await;
                 }
                 let mut plugins: HashMap<String, ConnectorPlugin> = connector_plugins.into_iter().collect();
-                for (name, transport) in transports {
+                for (name, transport, http) in transports {
                     let (Some(c), Some(plugin)) = (new.connectors.get(&name), plugins.remove(&name)) else {
                         continue;
                     };
-                    let running = start_connector(parts, &name, c, plugin, transport).await?;
+                    let running = start_connector(parts, &name, c, plugin, transport, http).await?;
                     self.connectors.insert(&name, running);
                 }
                 let report = report(&plan, routes);

@@ -101,7 +101,7 @@ impl Builder {
             clock,
             secrets,
             runtime: tokio::runtime::Handle::current(),
-            http: http_client()?,
+            http: http_client().await,
         };
         let inner = Arc::new(Inner::new(parts, offline));
         match start(&inner, config).await {
@@ -150,17 +150,22 @@ async fn start(inner: &Arc<Inner>, config: Config) -> Result<Started, Error> {
     Ok((watcher, None))
 }
 
-/// The connectors' HTTP client (feature `http-client`).
+/// The connectors' HTTP client (feature `http-client`): TLS with the system's roots. Without
+/// them, `https://` requests fail (as `unreachable`) and the runtime says so once.
 #[cfg(feature = "http-client")]
-fn http_client() -> Result<Option<crate::actor::driver::HttpClient>, Error> {
-    let client = reqwest::Client::builder()
-        .build()
-        .map_err(|e| Error::Runtime(format!("cannot build the HTTP client: {e}")))?;
-    Ok(Some(client))
+async fn http_client() -> Option<crate::actor::driver::HttpClient> {
+    let tls = crate::net::tls::TlsConfig::default();
+    match tls.client_config(Path::new(".")).await {
+        Ok(config) => super::wiring::http_client(&config).ok(),
+        Err(e) => {
+            tracing::warn!(error = %crate::events::error_chain(&e), "No TLS roots for the connectors' HTTP client; https requests will fail.");
+            reqwest::Client::builder().build().ok()
+        }
+    }
 }
 
 /// No HTTP client in this build.
 #[cfg(not(feature = "http-client"))]
-fn http_client() -> Result<Option<crate::actor::driver::HttpClient>, Error> {
-    Ok(None)
+async fn http_client() -> Option<crate::actor::driver::HttpClient> {
+    None
 }

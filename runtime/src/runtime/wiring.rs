@@ -46,6 +46,42 @@ impl Parts {
     }
 }
 
+/// An HTTP client for connectors' `http(s)://` requests, with this TLS configuration.
+///
+/// # Errors
+/// [`Error::Runtime`] when the client cannot be built.
+#[cfg(feature = "http-client")]
+pub(crate) fn http_client(tls: &rustls::ClientConfig) -> Result<HttpClient, Error> {
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls.clone())
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The HTTP client of connector `name`: its own when it sets `tls`, else the runtime's.
+/// Certificate files are read off the executor.
+///
+/// # Errors
+/// [`Error::Transport`] naming the connector when its TLS settings cannot be used.
+pub(crate) async fn connector_http_client(
+    parts: &Parts,
+    config: &Config,
+    name: &str,
+    c: &ConnectorConfig,
+) -> Result<Option<HttpClient>, Error> {
+    #[cfg(feature = "http-client")]
+    if let Some(tls) = &c.tls {
+        let fail = |source| Error::Transport { name: name.to_string(), source };
+        let config = tls
+            .client_config(config.base_dir())
+            .await
+            .map_err(|e| fail(crate::transport::TransportError::Tls(Box::new(e))))?;
+        return http_client(&config).map(Some);
+    }
+    let _ = (config, name, c);
+    Ok(parts.http.clone())
+}
+
 /// Why a decoder plugin did not load.
 #[derive(Debug)]
 pub(crate) enum LoadError {
@@ -131,6 +167,7 @@ pub(crate) async fn start_connector(
     c: &ConnectorConfig,
     plugin: ConnectorPlugin,
     transport: Box<dyn Transport>,
+    http: Option<HttpClient>,
 ) -> Result<RunningConnector, Error> {
     let fail =
         |source| Error::Plugin { name: name.to_string(), path: c.plugin.display().to_string(), source };
@@ -164,7 +201,7 @@ pub(crate) async fn start_connector(
         router: parts.router.clone(),
         readings_sinks,
         clock: Arc::clone(&parts.clock),
-        http: parts.http.clone(),
+        http,
         settings: settings.as_ref().clone(),
         commands,
         transport: control_tx,
