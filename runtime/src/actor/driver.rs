@@ -79,7 +79,7 @@ pub(crate) struct Driver {
 
 /// The driver's HTTP client (feature `http-client`).
 #[cfg(feature = "http-client")]
-pub(crate) type HttpClient = reqwest::Client;
+pub(crate) type HttpClient = crate::net::http::HttpClient;
 /// No HTTP client in this build: `http(s)://` requests are refused.
 #[cfg(not(feature = "http-client"))]
 pub(crate) type HttpClient = ();
@@ -302,35 +302,13 @@ impl Driver {
 
 /// Executes an HTTP request; the body read is capped at [`MAX_ANSWER_BYTES`].
 #[cfg(feature = "http-client")]
-async fn http(client: reqwest::Client, request: Request) -> Result<Answer, RequestError> {
-    let method = reqwest::Method::from_bytes(request.method.as_bytes())
-        .map_err(|_| RequestError::Refused(format!("{:?} is not an HTTP method", request.method)))?;
-    let mut builder = client.request(method, &request.target);
-    for (name, value) in &request.headers {
-        builder = builder.header(name.as_str(), value.as_str());
+async fn http(client: HttpClient, request: Request) -> Result<Answer, RequestError> {
+    use crate::net::http::HttpError;
+    let Request { method, target, headers, body, .. } = request;
+    match client.send(&method, &target, &headers, body, MAX_ANSWER_BYTES).await {
+        Ok(a) => Ok(Answer { status: a.status, headers: a.headers, body: a.body }),
+        Err(HttpError::Invalid(why)) => Err(RequestError::Refused(why)),
+        Err(HttpError::Unreachable(why)) => Err(RequestError::Unreachable(why)),
+        Err(e @ HttpError::Body(_)) => Err(RequestError::Other(e.to_string())),
     }
-    if !request.body.is_empty() {
-        builder = builder.body(request.body);
-    }
-    let mut response = builder.send().await.map_err(|e| {
-        if e.is_builder() {
-            RequestError::Refused(error_chain(&e))
-        } else {
-            RequestError::Unreachable(error_chain(&e))
-        }
-    })?;
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-        .collect();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| RequestError::Other(error_chain(&e)))? {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(RequestError::Other(format!("answer longer than {MAX_ANSWER_BYTES} bytes")));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Answer { status, headers, body })
 }

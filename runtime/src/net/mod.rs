@@ -5,8 +5,11 @@
 //!   roots, client certificate and key, a server name that differs from the address connected
 //!   to) and the rustls client configuration built from it, its files read off the executor.
 //! - [`backoff`]: one reconnect policy, exponential with a small deterministic jitter.
+//! - [`http`] (feature `http-client`): the HTTP client of connector drivers, over [`tls`].
 
 pub mod backoff;
+#[cfg(feature = "http-client")]
+pub mod http;
 #[cfg(feature = "tls")]
 pub mod tls;
 

@@ -127,15 +127,12 @@ impl Handle {
     /// dead-lettered, with one outcome per frame, in order.
     ///
     /// # Errors
-    /// [`Error::Runtime`] when a sink failed to commit or is full (nothing may be acknowledged:
-    /// push again later), or the runtime is stopping.
+    /// [`Error::NotCommitted`] when a sink failed to commit or is full, or the runtime is
+    /// stopping: push the same frames again after its `retry_after`.
     pub async fn push(&self, frames: Vec<Frame>) -> Result<Vec<FrameOutcome>, Error> {
-        self.inner
-            .parts
-            .router
-            .route(Route { frames, ..Route::default() })
-            .await
-            .map_err(|e| Error::Runtime(crate::actor::error_chain(&e)))
+        self.inner.parts.router.route(Route { frames, ..Route::default() }).await.map_err(|e| {
+            Error::NotCommitted { reason: crate::actor::error_chain(&e), retry_after: e.retry_after() }
+        })
     }
 
     /// The inbound door of a connector, to feed it from the host (its plugin runs, then the

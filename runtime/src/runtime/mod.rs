@@ -74,6 +74,15 @@ pub enum Error {
     /// The runtime's config was not read from a file, so it cannot read it again.
     #[error("this runtime's config was not read from a file ({0}): reload it with Handle::reload_config")]
     NoConfigFile(String),
+    /// Nothing was committed (a sink failed or is full, the runtime is stopping): push the same
+    /// frames again after `retry_after`; sinks store them once.
+    #[error("not committed, push again in {} ms: {reason}", retry_after.as_millis())]
+    NotCommitted {
+        /// Why, with its causes.
+        reason: String,
+        /// How long to wait.
+        retry_after: std::time::Duration,
+    },
     /// The runtime is shut down, or its threads failed.
     #[error("runtime failure: {0}")]
     Runtime(String),

@@ -47,15 +47,9 @@ impl Parts {
 }
 
 /// An HTTP client for connectors' `http(s)://` requests, with this TLS configuration.
-///
-/// # Errors
-/// [`Error::Runtime`] when the client cannot be built.
 #[cfg(feature = "http-client")]
-pub(crate) fn http_client(tls: &rustls::ClientConfig) -> Result<HttpClient, Error> {
-    reqwest::Client::builder()
-        .use_preconfigured_tls(tls.clone())
-        .build()
-        .map_err(|e| Error::Runtime(format!("cannot build the HTTP client: {e}")))
+pub(crate) fn http_client(tls: &rustls::ClientConfig) -> HttpClient {
+    HttpClient::new(tls.clone())
 }
 
 /// The HTTP client of connector `name`: its own when it sets `tls`, else the runtime's.
@@ -76,7 +70,7 @@ pub(crate) async fn connector_http_client(
             .client_config(config.base_dir())
             .await
             .map_err(|e| fail(crate::transport::TransportError::Tls(Box::new(e))))?;
-        return http_client(&config).map(Some);
+        return Ok(Some(http_client(&config)));
     }
     let _ = (config, name, c);
     Ok(parts.http.clone())
