@@ -140,6 +140,19 @@ fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
     assert!(!s.member);
     assert!(scaffold_decoder("Bad Name", &dir.path().join("x"), &root().join("plugins")).is_err());
     let wasm = build_scaffold(&crate_dir, "acme_sensors");
+    // Its native tests too (passerelle-pdk-test: the one vector rule), as plugins/README promises.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
+    let tests = std::process::Command::new(env!("CARGO"))
+        .args(["test", "--quiet", "--manifest-path"])
+        .arg(crate_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&tests.stdout);
+    assert!(tests.status.success(), "the scaffolded crate's own tests fail:\n{said}");
+    assert!(said.contains("3 passed"), "{said}");
     let engine = Engine::new(None).unwrap();
     let plugin = load(&engine, &wasm);
     assert_eq!(plugin.metadata().name, "acme-sensors");
