@@ -8,7 +8,7 @@
 //!   through its `Guest` trait, with the same frame and reading conversions the host does;
 //! - `elsys/wasm_one`, `elsys/wasm_batch256`.
 //!
-//! Frames are the vendors' shared vectors (`../shared/vectors/ttn/vectors.jsonl`), cycled. The
+//! Frames are the vendor vectors the repository carries (`vectors/ttn/vectors.jsonl`), cycled. The
 //! plugins come from `plugins/dist/`, built by `scripts/build-plugins`. `scripts/bench-decode`
 //! runs this bench and prints µs per frame and the WASM/native ratios.
 
@@ -33,33 +33,21 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The shared vectors of one vendor as frames, each with its model.
+/// The vendor vectors of one vendor as frames, each with its model.
 fn frames(vendor: &str) -> anyhow::Result<Vec<(Frame, Arc<str>)>> {
-    let path = root().join("../shared/vectors/ttn/vectors.jsonl");
+    let path = root().join("vectors/ttn/vectors.jsonl");
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let vectors =
+        passerelle_vectors::parse_vendor_vectors(&text).with_context(|| path.display().to_string())?;
     let connector: Arc<str> = Arc::from("bench");
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let v: serde_json::Value =
-            serde_json::from_str(line).with_context(|| format!("{} line {}", path.display(), i + 1))?;
-        let field = |name: &str| v.get(name).and_then(serde_json::Value::as_str);
-        if field("vendor") != Some(vendor) {
-            continue;
-        }
-        let model = field("device").context("vector without device")?;
-        let hex = field("bytes_hex").context("vector without bytes_hex")?;
-        let payload = (0..hex.len() / 2)
-            .map(|k| hex.get(2 * k..2 * k + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-            .collect::<Option<Vec<u8>>>()
-            .with_context(|| format!("bad bytes_hex {hex:?}"))?;
-        let number = |name: &str| v.get(name).and_then(serde_json::Value::as_u64).unwrap_or(0);
-        let port = u8::try_from(number("fPort")).context("fPort above 255")?;
-        let model: Arc<str> = Arc::from(model);
+    for v in vectors.into_iter().filter(|v| v.vendor == vendor) {
+        let model: Arc<str> = Arc::from(v.model.as_str());
         let frame = Frame {
-            device: Arc::from(format!("{vendor}-{model}-{}", number("index"))),
+            device: Arc::from(format!("{vendor}-{}-{}", v.model, v.index)),
             devicetype: Arc::clone(&model),
-            port,
-            payload: payload.into(),
+            port: v.port,
+            payload: v.payload.into(),
             received_ms: RECEIVED_MS,
             connector: Arc::clone(&connector),
         };

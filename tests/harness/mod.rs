@@ -55,7 +55,7 @@ pub fn config(decoders: &str, routes: &str) -> String {
     )
 }
 
-/// The usual decoders and routes: Milesight and Elsys models of the shared vectors.
+/// The usual decoders and routes: Milesight and Elsys models of the vendor vectors.
 pub fn standard_config() -> String {
     config(
         &format!(

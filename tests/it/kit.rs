@@ -40,31 +40,48 @@ fn load(engine: &Engine, path: &Path) -> DecoderPlugin {
     DecoderPlugin::new(engine, &compiled, Limits::default()).unwrap()
 }
 
+/// The codec files (as published, kept beside their decoder in
+/// `plugins/decoders/<stem>/vectors/`) of the vendor examples the repository carries in
+/// `vectors/ttn/vectors.jsonl`: `vendor__device-codec.yaml` for each of its devices. Other codec
+/// files in those folders are references for the decoder's author, not all-passing vectors.
+fn codec_files(stem: &str) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string(root().join("vectors/ttn/vectors.jsonl")).unwrap();
+    let mut files: Vec<PathBuf> = passerelle_vectors::parse_vendor_vectors(&text)
+        .unwrap()
+        .into_iter()
+        .filter(|v| v.vendor == stem || v.vendor.starts_with(&format!("{stem}-")))
+        .map(|v| {
+            root()
+                .join("plugins/decoders")
+                .join(stem)
+                .join(format!("vectors/{}__{}-codec.yaml", v.vendor, v.model))
+        })
+        .collect();
+    files.sort();
+    files.dedup();
+    files
+}
+
 #[test]
 fn every_decoder_passes_the_vendor_codec_files_as_published() {
     let engine = Engine::new(None).unwrap();
-    let ttn = root().join("../shared/vectors/ttn");
-    assert!(ttn.is_dir(), "{} is missing: the shared vendor vectors sit beside the clone", ttn.display());
-    let mut checked = 0;
+    let (mut files_checked, mut checked) = (0, 0);
     for (stem, path) in decoders() {
         let plugin = load(&engine, &path);
-        for entry in std::fs::read_dir(&ttn).unwrap().flatten() {
-            let file = entry.path();
-            let name = file.file_name().unwrap().to_string_lossy().to_string();
-            let vendor = name.split("__").next().unwrap_or_default();
-            if !name.ends_with("-codec.yaml") || !(vendor == stem || vendor.starts_with(&format!("{stem}-")))
-            {
-                continue;
-            }
+        let files = codec_files(&stem);
+        assert!(!files.is_empty(), "{stem}: no vendor example in vectors/ttn/vectors.jsonl");
+        for file in files {
             let vectors = load_vectors(&file, None).unwrap();
             let outcomes = run_vectors(&plugin, &vectors).unwrap();
             let failures: Vec<_> =
                 outcomes.iter().filter_map(|o| o.problem.as_ref().map(|p| (&o.description, p))).collect();
-            assert!(failures.is_empty(), "{name}: {failures:#?}");
+            assert!(failures.is_empty(), "{}: {failures:#?}", file.display());
+            files_checked += 1;
             checked += outcomes.len();
         }
     }
-    assert!(checked >= 11, "vendor examples checked: {checked}");
+    // 23 codec files with the 42 examples of vectors/ttn/vectors.jsonl.
+    assert_eq!((files_checked, checked), (23, 42), "codec files and vendor examples checked");
 }
 
 #[test]
@@ -126,6 +143,19 @@ fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
     assert!(!s.member);
     assert!(scaffold_decoder("Bad Name", &dir.path().join("x"), &root().join("plugins")).is_err());
     let wasm = build_scaffold(&crate_dir, "acme_sensors");
+    // Its native tests too (passerelle-pdk-test: the one vector rule), as plugins/README promises.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
+    let tests = std::process::Command::new(env!("CARGO"))
+        .args(["test", "--quiet", "--manifest-path"])
+        .arg(crate_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&tests.stdout);
+    assert!(tests.status.success(), "the scaffolded crate's own tests fail:\n{said}");
+    assert!(said.contains("3 passed"), "{said}");
     let engine = Engine::new(None).unwrap();
     let plugin = load(&engine, &wasm);
     assert_eq!(plugin.metadata().name, "acme-sensors");

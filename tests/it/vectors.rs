@@ -1,9 +1,12 @@
 //! Every decoder plugin passes its own vectors through the host (the check run before a plugin
-//! goes live), and carries the shared vendor vectors.
+//! goes live), and every vendor vector the repository carries (`vectors/ttn/vectors.jsonl`).
 
+use std::collections::BTreeMap;
+
+use passerelle::plugin::kit::{run_vectors, test_vector};
 use passerelle::plugin::{DecoderPlugin, Engine, Limits};
 
-use crate::harness::plugin;
+use crate::harness::{plugin, root};
 
 #[test]
 fn every_decoder_passes_its_own_vectors_through_the_host() {
@@ -16,6 +19,34 @@ fn every_decoder_passes_its_own_vectors_through_the_host() {
         assert!(failures.is_empty(), "{stem}: {failures:#?}");
         assert!(!decoder.metadata().models.is_empty());
     }
+}
+
+/// What `check-vectors` checks through `passerelle decode`, in-process and with the one rule:
+/// every example of the repository's vendor file decodes, through the host, as the vendor's own
+/// decoder does, with the decoder of its vendor (`milesight` for `milesight-iot`).
+#[test]
+fn every_vendor_vector_passes_through_the_host() {
+    let path = root().join("vectors/ttn/vectors.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut by_vendor: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for v in passerelle_vectors::parse_vendor_vectors(&text).unwrap() {
+        by_vendor.entry(v.vendor.clone()).or_default().push(test_vector(v.into_vector()));
+    }
+    let engine = Engine::new(None).unwrap();
+    let (mut passed, mut failures) = (0, Vec::new());
+    for (vendor, vectors) in &by_vendor {
+        let stem = vendor.strip_suffix("-iot").unwrap_or(vendor).replace('-', "_");
+        let compiled = engine.compile_file(plugin(&stem).as_ref()).unwrap();
+        let decoder = DecoderPlugin::new(&engine, &compiled, Limits::default()).unwrap();
+        for outcome in run_vectors(&decoder, vectors).unwrap() {
+            match outcome.problem {
+                None => passed += 1,
+                Some(p) => failures.push(format!("{}: {p}", outcome.description)),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!((by_vendor.len(), passed), (9, 42), "vendors and examples in {}", path.display());
 }
 
 #[test]

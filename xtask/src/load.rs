@@ -47,8 +47,9 @@ pub(crate) struct Args {
     /// Per-request timeout (same forms as `--duration`).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     timeout: Duration,
-    /// The vectors file (one JSON object per line: vendor, device, fPort, bytes_hex).
-    #[arg(long, default_value = "../shared/vectors/ttn/vectors.jsonl")]
+    /// The vendor vectors file (one JSON object per line: vendor, device, fPort, bytes_hex), as
+    /// `passerelle-vectors` reads it; the repository's own copy by default.
+    #[arg(long, default_value = "vectors/ttn/vectors.jsonl")]
     vectors: PathBuf,
     /// Only vectors of these vendors (comma-separated; the ones with a decoder by default).
     #[arg(long, value_delimiter = ',', default_value = "milesight-iot,elsys")]
@@ -270,26 +271,18 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 fn load_vectors(args: &Args) -> anyhow::Result<Vec<Vector>> {
     let text = std::fs::read_to_string(&args.vectors)
         .with_context(|| format!("reading {}", args.vectors.display()))?;
+    let vectors = passerelle_vectors::parse_vendor_vectors(&text)
+        .with_context(|| format!("reading {}", args.vectors.display()))?;
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("line {}", i + 1))?;
-        let vendor = v.get("vendor").and_then(serde_json::Value::as_str).unwrap_or_default();
-        if !args.vendors.is_empty() && !args.vendors.iter().any(|x| x == vendor) {
+    for v in vectors {
+        if !args.vendors.is_empty() && !args.vendors.contains(&v.vendor) {
             continue;
         }
-        let model = v
-            .get("device")
-            .and_then(serde_json::Value::as_str)
-            .with_context(|| format!("line {}: no device", i + 1))?;
-        let hex = v
-            .get("bytes_hex")
-            .and_then(serde_json::Value::as_str)
-            .with_context(|| format!("line {}: no bytes_hex", i + 1))?;
         out.push(Vector {
-            model: serde_json::to_string(model)?,
-            model_id: model.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect(),
-            payload: serde_json::to_string(hex)?,
-            port: v.get("fPort").and_then(serde_json::Value::as_u64).unwrap_or(0),
+            model: serde_json::to_string(&v.model)?,
+            model_id: v.model.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect(),
+            payload: serde_json::to_string(&passerelle_vectors::to_hex(&v.payload))?,
+            port: u64::from(v.port),
         });
     }
     ensure!(!out.is_empty(), "no vector of {:?} in {}", args.vendors, args.vectors.display());

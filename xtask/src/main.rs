@@ -1,6 +1,6 @@
 //! Developer tasks for Passerelle, run as `cargo xtask <task>`.
 //!
-//! - `push-vectors`: posts the shared vendor vectors as Energisme envelopes to a running
+//! - `push-vectors`: posts the repository's vendor vectors as Energisme envelopes to a running
 //!   Passerelle over HTTP and prints what each request got back.
 //! - `load`: an HTTP push load generator (a separate process from the runtime), for benchmarks.
 

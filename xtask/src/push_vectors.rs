@@ -7,8 +7,9 @@ use anyhow::Context;
 /// Arguments of `push-vectors`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The vectors file (one JSON object per line: vendor, device, fPort, bytes_hex).
-    #[arg(long, default_value = "../shared/vectors/ttn/vectors.jsonl")]
+    /// The vendor vectors file (one JSON object per line: vendor, device, fPort, bytes_hex), as
+    /// `passerelle-vectors` reads it; the repository's own copy by default.
+    #[arg(long, default_value = "vectors/ttn/vectors.jsonl")]
     vectors: PathBuf,
     /// Only these vendors (comma-separated).
     #[arg(long, value_delimiter = ',')]
@@ -46,21 +47,20 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     let token = std::env::var(&args.token_env).with_context(|| format!("{} is not set", args.token_env))?;
     let client = reqwest::Client::new();
     let (mut sent, mut ok) = (0, 0);
-    for (i, line) in text.lines().enumerate() {
-        let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("line {}", i + 1))?;
-        let vendor = v["vendor"].as_str().unwrap_or_default();
-        if !args.vendors.is_empty() && !args.vendors.iter().any(|x| x == vendor) {
+    let vectors = passerelle_vectors::parse_vendor_vectors(&text)
+        .with_context(|| format!("reading {}", args.vectors.display()))?;
+    for (i, v) in vectors.iter().enumerate() {
+        let (vendor, device, index) = (&v.vendor, &v.model, v.index);
+        if !args.vendors.is_empty() && !args.vendors.contains(vendor) {
             continue;
         }
-        let device = v["device"].as_str().unwrap_or_default();
-        let index = v["index"].as_u64().unwrap_or(0);
         // One device id per vector, and one minute apart, so every vector stores its own rows.
         let envelope = serde_json::json!({
             "timestamp": format!("2026-11-22T08:{:02}:00.000Z", i % 60),
             "deviceid": format!("{vendor}-{device}-{index}"),
-            "payload": v["bytes_hex"],
+            "payload": passerelle_vectors::to_hex(&v.payload),
             "devicetype": device,
-            "port": v["fPort"],
+            "port": v.port,
         });
         let response = client
             .post(&args.url)
@@ -85,7 +85,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             (_, o) if o.is_object() => format!("dead-lettered at {}: {}", o["stage"], o["error"]),
             _ => summary.to_string(),
         };
-        println!("POST {vendor:<14} {device:<10} port {:>3} -> {status} {what}", v["fPort"]);
+        println!("POST {vendor:<14} {device:<10} port {:>3} -> {status} {what}", v.port);
     }
     if args.with_bad_frames {
         for (what, body, good_token) in bad_frames() {

@@ -13,8 +13,9 @@
 //!
 //! Helpers: [`Reader`] walks a payload and reports a too-short payload with the offset reached;
 //! [`FixedBytes`] reads a payload at fixed offsets, as JavaScript vendor decoders do;
-//! [`Readings`] collects readings with units; [`check`] compares a decode result with a test
-//! vector's expectation (for native tests and hosts running a plugin's vectors).
+//! [`Readings`] collects readings with units. Test vectors are compared with a decode result
+//! by `passerelle-vectors` (the one rule), through `passerelle-pdk-test` in native tests: a
+//! guest never carries the comparison.
 
 /// Bindings of the `decoder` world.
 #[allow(missing_docs, unsafe_code)]
@@ -49,14 +50,11 @@ pub mod connector {
     pub use passerelle::plugin::types::{Frame, Level, Reading, Value};
 }
 
-mod check;
 mod fixed;
 mod plugin;
 mod reader;
 mod readings;
 mod time;
-
-pub use check::{check, same};
 
 pub use fixed::FixedBytes;
 pub use reader::Reader;

@@ -4,22 +4,24 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use passerelle_vectors::{Expectation, Outcome};
+
 use super::pool::Pool;
 use super::{DecodeBatch, DecoderActor};
-use crate::message::{Frame, Reading, Value};
-use crate::plugin::decoder::same;
-use crate::plugin::{DecoderPlugin, PluginError};
+use crate::message::{Frame, Reading};
+use crate::plugin::{DecoderPlugin, PluginError, vector};
 
 /// Differences kept for the operator (the first ones seen).
 pub const MAX_DIFFERENCES: usize = 10;
 
-/// What the live version made of a frame, kept to compare: readings by name, or an error.
-pub(crate) type Summary = Result<Vec<(String, Value)>, String>;
+/// What the live version made of a frame, kept to compare: the expectation the candidate's
+/// result must meet (its readings, or an error of any kind).
+pub(crate) type Summary = Expectation;
 
 pub(crate) fn summarize(r: &Result<Vec<Reading>, PluginError>) -> Summary {
     match r {
-        Ok(readings) => Ok(readings.iter().map(|r| (r.name.clone(), r.value.clone())).collect()),
-        Err(e) => Err(e.to_string()),
+        Ok(readings) => Expectation::Readings(vector::readings(readings)),
+        Err(_) => Expectation::Error,
     }
 }
 
@@ -48,30 +50,15 @@ pub struct ShadowStatus {
     pub differences: Vec<String>,
 }
 
-fn describe_difference(live: &Summary, candidate: &Summary) -> Option<String> {
-    match (live, candidate) {
-        (Err(_), Err(_)) => None,
-        (Ok(_), Err(e)) => Some(format!("live decodes, candidate refuses: {e}")),
-        (Err(e), Ok(_)) => Some(format!("live refuses ({e}), candidate decodes")),
-        (Ok(a), Ok(b)) => {
-            let mut problems = Vec::new();
-            for (name, v) in a {
-                match b.iter().find(|(n, _)| n == name) {
-                    None => problems.push(format!("{name}: missing in candidate")),
-                    Some((_, w)) if !same(v, w) => {
-                        problems.push(format!("{name}: live {v:?}, candidate {w:?}"))
-                    }
-                    Some(_) => {}
-                }
-            }
-            problems.extend(
-                b.iter()
-                    .filter(|(n, _)| !a.iter().any(|(m, _)| m == n))
-                    .map(|(n, _)| format!("{n}: only in candidate")),
-            );
-            (!problems.is_empty()).then(|| problems.join("; "))
-        }
-    }
+/// The candidate's result against the live one, under the one vector rule
+/// ([`passerelle_vectors::check`]); any error of the candidate counts as a refusal, so both
+/// versions refusing a frame (for whatever reason) agree.
+fn describe_difference(live: &Summary, candidate: &Result<Vec<Reading>, PluginError>) -> Option<String> {
+    let candidate = match candidate {
+        Ok(readings) => Outcome::Readings(vector::readings(readings)),
+        Err(e) => Outcome::Refused(e.to_string()),
+    };
+    passerelle_vectors::check(live, &candidate).err().map(|m| format!("the candidate differs from live: {m}"))
 }
 
 impl Shadow {
@@ -92,7 +79,7 @@ impl Shadow {
             let Ok(results) = self.pool.call(DecodeBatch(frames)).await else { return };
             for ((frame, result), live) in results.iter().zip(&live) {
                 self.compared.fetch_add(1, Ordering::Relaxed);
-                match describe_difference(live, &summarize(result)) {
+                match describe_difference(live, result) {
                     None => {
                         self.agreed.fetch_add(1, Ordering::Relaxed);
                     }

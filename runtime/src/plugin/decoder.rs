@@ -7,10 +7,11 @@ use wasmtime::component::{HasSelf, InstancePre, Linker};
 
 use super::PluginError;
 use super::bindings::decoder::{Decoder, DecoderPre};
-use super::bindings::{Expectation, Metadata, TestVector, Value, WitFrame, WitFrameRef, WitReading};
+use super::bindings::{Expectation, Metadata, TestVector, WitFrame, WitFrameRef, WitReading};
 use super::engine::{Compiled, Engine, Limits};
 use super::sandbox::{Sandbox, World, link};
 use super::state::State;
+use super::vector;
 use crate::message::{Frame, Reading};
 
 impl World for Decoder {
@@ -138,54 +139,13 @@ impl DecoderPlugin {
     }
 }
 
-/// Compares a decode result with a vector's expectation; `None` when they agree.
+/// Compares a decode result with a vector's expectation under the one rule of
+/// `passerelle-vectors` ([`passerelle_vectors::check`]); `None` when they agree, else every
+/// difference in words. A decode error meets an expected error; a trap or a cap meets nothing.
 pub(crate) fn compare(expect: &Expectation, got: Result<Vec<WitReading>, PluginError>) -> Option<String> {
-    match (expect, got) {
-        (Expectation::Error, Err(e)) if e.is_data_error() => None,
-        (Expectation::Error, Err(e)) => Some(format!("expected a decode error, got {e}")),
-        (Expectation::Error, Ok(r)) => Some(format!("expected a decode error, got {} readings", r.len())),
-        (Expectation::Readings(_), Err(e)) => Some(format!("expected readings, got {e}")),
-        (Expectation::Readings(want), Ok(got)) => {
-            let mut problems = Vec::new();
-            for w in want {
-                match got.iter().rev().find(|g| g.name == w.name) {
-                    None => problems.push(format!("{}: expected {}, missing", w.name, show(&w.value))),
-                    Some(g) if !same(&g.value, &w.value) => problems.push(format!(
-                        "{}: expected {}, got {}",
-                        w.name,
-                        show(&w.value),
-                        show(&g.value)
-                    )),
-                    Some(_) => {}
-                }
-            }
-            for g in &got {
-                if !want.iter().any(|w| w.name == g.name) {
-                    problems.push(format!("{}: unexpected, got {}", g.name, show(&g.value)));
-                }
-            }
-            (!problems.is_empty()).then(|| problems.join("; "))
-        }
-    }
-}
-
-/// Values agree: numbers within 1e-6 relative, everything else exactly.
-pub(crate) fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            x == y || (x - y).abs() <= 1e-6 * x.abs().max(y.abs()) || (x - y).abs() <= 1e-9
-        }
-        _ => a == b,
-    }
-}
-
-pub(crate) fn show(v: &Value) -> String {
-    match v {
-        Value::Number(n) => n.to_string(),
-        Value::Text(s) => format!("{s:?}"),
-        Value::Boolean(b) => b.to_string(),
-        Value::Bytes(b) => super::engine::hex(b),
-    }
+    passerelle_vectors::check(&vector::expectation(expect), &vector::outcome(&got))
+        .err()
+        .map(|m| m.to_string())
 }
 
 /// One instance of a decoder plugin with its own `Store`. Not shared: one per actor.
@@ -327,22 +287,19 @@ fn to_readings(frame: &Frame, readings: Vec<WitReading>) -> Vec<Reading> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::bindings::{DecodeError, ExpectedReading};
+    use crate::plugin::TrapKind;
+    use crate::plugin::bindings::{DecodeError, ExpectedReading, Value};
 
     fn reading(name: &str, value: Value) -> WitReading {
         WitReading { name: name.into(), value, unit: None, time_ms: None }
     }
 
-    #[test]
-    fn numbers_agree_within_a_millionth() {
-        assert!(same(&Value::Number(1004.7), &Value::Number(1_004.700_000_1)));
-        assert!(!same(&Value::Number(1004.7), &Value::Number(1004.8)));
-        assert!(same(&Value::Number(0.0), &Value::Number(0.0)));
-        assert!(!same(&Value::Text("yes".into()), &Value::Text("no".into())));
+    fn trap() -> PluginError {
+        PluginError::Trap { plugin: "p@1".into(), kind: TrapKind::Deadline, source: "interrupt".into() }
     }
 
     #[test]
-    fn a_comparison_names_the_field_the_expected_and_the_actual_value() {
+    fn the_vector_check_uses_the_one_rule() {
         let expect = Expectation::Readings(vec![
             ExpectedReading { name: "temperature".into(), value: Value::Number(20.0) },
             ExpectedReading { name: "humidity".into(), value: Value::Number(30.0) },
@@ -353,7 +310,19 @@ mod tests {
         assert!(problem.contains("temperature: expected 20, got 21"), "{problem}");
         assert!(problem.contains("humidity: expected 30, missing"), "{problem}");
         assert!(problem.contains("battery: unexpected"), "{problem}");
+        let one =
+            Expectation::Readings(vec![ExpectedReading { name: "t".into(), value: Value::Number(1.0) }]);
+        let twice = Ok(vec![reading("t", Value::Number(1.0)), reading("t", Value::Number(1.0))]);
+        assert!(compare(&one, twice).is_some(), "a repeated name where one value is expected");
+        let once = Ok(vec![reading("t", Value::Number(1.000_000_1))]);
+        assert_eq!(compare(&one, once), None);
+    }
+
+    #[test]
+    fn an_expected_error_is_met_by_a_decode_error_never_by_a_trap() {
         assert_eq!(compare(&Expectation::Error, Err(PluginError::Decode(DecodeError::TooShort(3)))), None);
+        assert!(compare(&Expectation::Error, Err(trap())).is_some());
         assert!(compare(&Expectation::Error, Ok(vec![])).is_some());
+        assert!(compare(&Expectation::Readings(vec![]), Err(trap())).is_some());
     }
 }

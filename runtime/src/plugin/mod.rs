@@ -4,6 +4,10 @@
 //! [`ConnectorPlugin`] (a compiled component, its `InstancePre` and limits) ->
 //! [`DecoderInstance`] / [`ConnectorInstance`] (one wasmtime `Store`, owned by one actor).
 //!
+//! A decoder's own vectors are checked ([`DecoderPlugin::check_vectors`]) with the one rule of
+//! `passerelle-vectors`, the same the guest kit and shadow runs use. The plugin author's
+//! kit (`plugin::kit`: vector files, fuzz, bench, scaffold) comes with the `cli` feature.
+//!
 //! Three outcomes stay apart in [`PluginError`]: a guest error (bad data: the frame goes to the
 //! dead letter), a trap (bad plugin: the frame goes to the dead letter and the instance is
 //! rebuilt from its `InstancePre`), and a host error (our bug: propagated).
@@ -12,9 +16,11 @@ pub mod bindings;
 mod connector;
 pub(crate) mod decoder;
 mod engine;
+#[cfg(feature = "cli")]
 pub mod kit;
 mod sandbox;
 mod state;
+pub(crate) mod vector;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! Runs the plugin's own vectors (`vectors/vectors.jsonl`, compiled in by `build.rs`) and the
-//! vendor's shared vectors through the decoder natively, with the vector checker's rules (the
+//! vendor's vectors (`vectors/ttn/vectors.jsonl`) through the decoder natively, under the one rule (the
 //! standard suite of `passerelle-pdk-test`), then the tests particular to this vendor.
 
 use browan::{Guest, Plugin, decode_payload};

@@ -39,9 +39,10 @@ pub struct Scaffold {
 }
 
 /// Writes a decoder crate named `name` at `dest` that builds and passes its own vectors as is:
-/// an example type-value format to replace, two vectors, a native test. `plugins` is the
-/// Passerelle `plugins/` folder (holding `pdk` and `pdk-build`). Inside `plugins/decoders` the
-/// crate joins the plugins workspace; anywhere else it is a workspace of its own.
+/// an example type-value format to replace, two vectors, native tests. `plugins` is the
+/// Passerelle `plugins/` folder (holding `pdk`, `pdk-build` and `pdk-test`). Inside
+/// `plugins/decoders` the crate joins the plugins workspace; anywhere else it is a workspace of
+/// its own.
 ///
 /// # Errors
 /// [`ScaffoldError`].
@@ -67,6 +68,7 @@ pub fn scaffold_decoder(name: &str, dest: &Path, plugins: &Path) -> Result<Scaff
              version.workspace = true\nedition.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n\
              [lib]\nname = \"{lib}\"\ncrate-type = [\"cdylib\", \"rlib\"]\n\n\
              [dependencies]\npasserelle-pdk.workspace = true\n\n\
+             [dev-dependencies]\npasserelle-pdk-test.workspace = true\n\n\
              [build-dependencies]\npasserelle-pdk-build = {{ path = \"../../pdk-build\" }}\n\n[lints]\nworkspace = true\n"
         )
     } else {
@@ -75,10 +77,12 @@ pub fn scaffold_decoder(name: &str, dest: &Path, plugins: &Path) -> Result<Scaff
              version = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
              [lib]\nname = \"{lib}\"\ncrate-type = [\"cdylib\", \"rlib\"]\n\n\
              [dependencies]\npasserelle-pdk = {{ path = {:?} }}\n\n\
+             [dev-dependencies]\npasserelle-pdk-test = {{ path = {:?} }}\n\n\
              [build-dependencies]\npasserelle-pdk-build = {{ path = {:?} }}\n\n\
              # A workspace of its own, with the release profile plugins are built with.\n[workspace]\n\n\
              [profile.release]\nopt-level = 3\nlto = true\ncodegen-units = 1\npanic = \"abort\"\nstrip = true\n",
             plugins.join("pdk").display().to_string(),
+            plugins.join("pdk-test").display().to_string(),
             plugins.join("pdk-build").display().to_string()
         )
     };

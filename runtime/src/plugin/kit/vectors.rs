@@ -1,5 +1,6 @@
 use std::path::Path;
 
+use passerelle_vectors as vectors;
 use serde_json::Value as Json;
 
 use crate::plugin::bindings::{Expectation, ExpectedReading, TestVector, Value, WitFrame};
@@ -18,13 +19,29 @@ pub enum VectorFileError {
         #[source]
         source: std::io::Error,
     },
-    /// The file is malformed; the message names the line or example.
-    #[error("{path}: {message}")]
+    /// The file is malformed; the cause names the line or example.
+    #[error("{path}: malformed vector file")]
     Format {
         /// The file.
         path: String,
         /// What is wrong, and where.
-        message: String,
+        #[source]
+        source: vectors::FormatError,
+    },
+    /// A TTN codec file is not YAML.
+    #[error("{path}: not YAML")]
+    Yaml {
+        /// The file.
+        path: String,
+        /// The YAML parser's complaint.
+        #[source]
+        source: yaml_rust2::ScanError,
+    },
+    /// The model of a TTN codec file cannot be told from its file name.
+    #[error("{path}: cannot tell the model from the file name: pass --model")]
+    Model {
+        /// The file.
+        path: String,
     },
 }
 
@@ -58,9 +75,10 @@ pub fn run_vectors(
 }
 
 /// Loads vectors from a file: our JSON lines (`*.jsonl`: `description`, `model`, `port`,
-/// `hex`, `expect`) or a TTN device-repository codec (`*.yaml`: `uplinkDecoder.examples`).
-/// For a TTN file the model is `model`, or else the file name without `-codec.yaml` (and
-/// without a `vendor__` prefix).
+/// `hex`, `expect`; [`passerelle_vectors::parse_vectors`]) or a TTN device-repository codec
+/// (`*.yaml`: `uplinkDecoder.examples`; [`passerelle_vectors::codec_examples`]). For a TTN file
+/// the model is `model`, or else the file name without `-codec.yaml` (and without a `vendor__`
+/// prefix).
 ///
 /// # Errors
 /// [`VectorFileError`], naming the line or example at fault.
@@ -68,18 +86,23 @@ pub fn load_vectors(path: &Path, model: Option<&str>) -> Result<Vec<TestVector>,
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|source| VectorFileError::Io { path: shown.clone(), source })?;
-    let fail = |message: String| VectorFileError::Format { path: shown.clone(), message };
     let is_yaml = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e == "yaml" || e == "yml");
-    if is_yaml {
+    let parsed = if is_yaml {
         let model = match model {
             Some(m) => m.to_string(),
-            None => model_from_file_name(path)
-                .ok_or_else(|| fail("cannot tell the model: pass --model".into()))?,
+            None => {
+                model_from_file_name(path).ok_or_else(|| VectorFileError::Model { path: shown.clone() })?
+            }
         };
-        ttn_vectors(&text, &model).map_err(fail)
+        let docs = yaml_rust2::YamlLoader::load_from_str(&text)
+            .map_err(|source| VectorFileError::Yaml { path: shown.clone(), source })?;
+        let codec = docs.first().map(yaml_to_json).unwrap_or(Json::Null);
+        vectors::codec_examples(&codec, &model)
     } else {
-        jsonl_vectors(&text).map_err(fail)
-    }
+        vectors::parse_vectors(&text)
+    };
+    let parsed = parsed.map_err(|source| VectorFileError::Format { path: shown, source })?;
+    Ok(parsed.into_iter().map(test_vector).collect())
 }
 
 fn model_from_file_name(path: &Path) -> Option<String> {
@@ -88,68 +111,32 @@ fn model_from_file_name(path: &Path) -> Option<String> {
     Some(stem.rsplit("__").next().unwrap_or(stem).to_string())
 }
 
-fn hex(text: &str) -> Result<Vec<u8>, String> {
-    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if !text.len().is_multiple_of(2) {
-        return Err("odd number of hex digits".into());
+/// A vector parsed by `passerelle-vectors` as the WIT test vector the host runs (device
+/// `"vector"`, received at 0 ms, like a plugin's own vectors), for [`run_vectors`].
+pub fn test_vector(v: vectors::Vector) -> TestVector {
+    let value = |v: vectors::Value| match v {
+        vectors::Value::Number(x) => Value::Number(x),
+        vectors::Value::Text(s) => Value::Text(s),
+        vectors::Value::Boolean(b) => Value::Boolean(b),
+        vectors::Value::Bytes(b) => Value::Bytes(b),
+    };
+    let expect = match v.expect {
+        vectors::Expectation::Error => Expectation::Error,
+        vectors::Expectation::Readings(r) => Expectation::Readings(
+            r.into_iter().map(|r| ExpectedReading { name: r.name, value: value(r.value) }).collect(),
+        ),
+    };
+    TestVector {
+        description: v.description,
+        frame: WitFrame {
+            device: "vector".into(),
+            model: v.model,
+            port: v.port,
+            payload: v.payload,
+            received_ms: 0,
+        },
+        expect,
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok()).ok_or(format!("bad hex at {i}"))
-        })
-        .collect()
-}
-
-fn frame(model: &str, port: u8, payload: Vec<u8>) -> WitFrame {
-    WitFrame { device: "vector".into(), model: model.into(), port, payload, received_ms: 0 }
-}
-
-/// Flattens a JSON output into dotted names, as `check-vectors` does.
-fn flatten(prefix: &str, v: &Json, out: &mut Vec<ExpectedReading>) {
-    let key = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
-    match v {
-        Json::Object(map) => map.iter().for_each(|(k, v)| flatten(&key(k), v, out)),
-        Json::Array(items) => {
-            items.iter().enumerate().for_each(|(i, v)| flatten(&key(&i.to_string()), v, out))
-        }
-        Json::Number(n) => out.push(ExpectedReading {
-            name: prefix.into(),
-            value: Value::Number(n.as_f64().unwrap_or(f64::NAN)),
-        }),
-        Json::String(s) => out.push(ExpectedReading { name: prefix.into(), value: Value::Text(s.clone()) }),
-        Json::Bool(b) => out.push(ExpectedReading { name: prefix.into(), value: Value::Boolean(*b) }),
-        Json::Null => {}
-    }
-}
-
-fn expectation(v: &Json) -> Expectation {
-    let mut readings = Vec::new();
-    flatten("", v, &mut readings);
-    Expectation::Readings(readings)
-}
-
-fn jsonl_vectors(text: &str) -> Result<Vec<TestVector>, String> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = |e: String| format!("line {}: {e}", i + 1);
-        let v: Json = serde_json::from_str(line).map_err(|e| at(e.to_string()))?;
-        let model = v.get("model").and_then(Json::as_str).ok_or_else(|| at("no `model`".into()))?;
-        let port = v.get("port").and_then(Json::as_u64).and_then(|p| u8::try_from(p).ok()).unwrap_or(0);
-        let payload =
-            hex(v.get("hex").and_then(Json::as_str).ok_or_else(|| at("no `hex`".into()))?).map_err(at)?;
-        let expect = match v.get("expect") {
-            Some(Json::String(s)) if s == "error" => Expectation::Error,
-            Some(e @ Json::Object(_)) => expectation(e),
-            _ => return Err(at("`expect` must be an object or \"error\"".into())),
-        };
-        let description = v.get("description").and_then(Json::as_str).unwrap_or("").to_string();
-        out.push(TestVector { description, frame: frame(model, port, payload), expect });
-    }
-    Ok(out)
 }
 
 /// YAML (1.2 core schema: `no` stays a string) to JSON.
@@ -179,61 +166,32 @@ fn yaml_to_json(y: &yaml_rust2::Yaml) -> Json {
     }
 }
 
-fn ttn_vectors(text: &str, model: &str) -> Result<Vec<TestVector>, String> {
-    let docs = yaml_rust2::YamlLoader::load_from_str(text).map_err(|e| format!("not YAML: {e}"))?;
-    let doc = docs.first().map(yaml_to_json).unwrap_or(Json::Null);
-    let examples = doc
-        .pointer("/uplinkDecoder/examples")
-        .and_then(Json::as_array)
-        .ok_or("no uplinkDecoder.examples in this codec file")?;
-    let mut out = Vec::new();
-    for (i, ex) in examples.iter().enumerate() {
-        let at = |e: &str| format!("example {i}: {e}");
-        let input = ex.get("input").ok_or_else(|| at("no input"))?;
-        let port = input.get("fPort").and_then(Json::as_u64).and_then(|p| u8::try_from(p).ok()).unwrap_or(0);
-        let payload: Vec<u8> = input
-            .get("bytes")
-            .and_then(Json::as_array)
-            .ok_or_else(|| at("no input.bytes"))?
-            .iter()
-            .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()).ok_or_else(|| at("a byte is not 0..=255")))
-            .collect::<Result<_, _>>()?;
-        let output = ex.get("output").ok_or_else(|| at("no output"))?;
-        let errors = output.get("errors").and_then(Json::as_array).is_some_and(|e| !e.is_empty());
-        let data = output.get("data").filter(|d| !d.is_null());
-        let expect = match (errors, data) {
-            (true, None) => Expectation::Error,
-            (_, Some(d)) => expectation(d),
-            (false, None) => return Err(at("output has neither data nor errors")),
-        };
-        let description = ex.get("description").and_then(Json::as_str).unwrap_or("").to_string();
-        out.push(TestVector {
-            description: format!("{model} #{i}: {description}"),
-            frame: frame(model, port, payload),
-            expect,
-        });
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
     #[test]
     fn a_ttn_codec_file_becomes_vectors() {
+        let dir = tempfile::tempdir().unwrap();
         let yaml = "uplinkDecoder:\n  fileName: x.js\n  examples:\n    - description: ok\n      input:\n        fPort: 85\n        bytes: [1, 117, 50]\n      output:\n        data:\n          battery: 50\n          install: no\n          alarm: { level: [1, 2] }\n    - description: bad port\n      input:\n        fPort: 9\n        bytes: [1]\n      output:\n        errors: ['unknown FPort']\n";
-        let v = ttn_vectors(yaml, "em300-th").unwrap_or_default();
+        let path = write(dir.path(), "milesight-iot__em300-th-codec.yaml", yaml);
+        let v = load_vectors(&path, None).unwrap();
         assert_eq!(v.len(), 2);
-        assert_eq!(v[0].frame.port, 85);
+        assert_eq!((v[0].frame.model.as_str(), v[0].frame.port), ("em300-th", 85));
         assert_eq!(v[0].frame.payload, vec![1, 117, 50]);
         let Expectation::Readings(r) = &v[0].expect else { panic!("readings expected") };
-        let mut names: Vec<&str> = r.iter().map(|e| e.name.as_str()).collect();
-        names.sort_unstable();
+        let names: Vec<&str> = r.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["alarm.level.0", "alarm.level.1", "battery", "install"]);
         let install = r.iter().find(|e| e.name == "install").map(|e| &e.value);
         assert_eq!(install, Some(&Value::Text("no".into())), "YAML 1.2: no is a string");
         assert_eq!(v[1].expect, Expectation::Error);
+        assert_eq!(load_vectors(&path, Some("other")).unwrap()[0].frame.model, "other");
     }
 
     #[test]
@@ -247,9 +205,28 @@ mod tests {
     }
 
     #[test]
-    fn a_malformed_jsonl_line_is_named() {
-        let e =
-            jsonl_vectors("{\"model\":\"x\",\"hex\":\"00\",\"expect\":{}}\n{\"model\":\"x\"}").unwrap_err();
-        assert!(e.starts_with("line 2"), "{e}");
+    fn a_malformed_file_is_refused_with_its_line_or_example() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = r#"{"description": "a", "model": "x", "port": 1, "hex": "00", "expect": {}}"#;
+        let path = write(dir.path(), "v.jsonl", &format!("{good}\n{{\"model\":\"x\"}}"));
+        let e = load_vectors(&path, None).unwrap_err();
+        assert!(
+            matches!(&e, VectorFileError::Format { source, .. } if source.at() == vectors::At::Line(2)),
+            "{e:?}"
+        );
+        let yaml =
+            "uplinkDecoder:\n  examples:\n    - input: { bytes: [1] }\n      output: { data: { a: ~ } }\n";
+        let path = write(dir.path(), "acme__x-codec.yaml", yaml);
+        let e = load_vectors(&path, None).unwrap_err();
+        assert!(
+            matches!(&e, VectorFileError::Format { source, .. } if source.at() == vectors::At::Example(0)),
+            "{e:?}"
+        );
+        let path = write(dir.path(), "nameless.yaml", "a: 1\n");
+        assert!(matches!(load_vectors(&path, None), Err(VectorFileError::Model { .. })));
+        assert!(matches!(
+            load_vectors(&dir.path().join("absent.jsonl"), None),
+            Err(VectorFileError::Io { .. })
+        ));
     }
 }

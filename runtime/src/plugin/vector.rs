@@ -1,0 +1,45 @@
+//! The host's types as `passerelle-vectors` sees them, so that one rule compares everywhere: a
+//! decoder's own vectors before it goes live, vector files in the kit, and shadow runs.
+
+use passerelle_vectors as vectors;
+
+use super::PluginError;
+use super::bindings::{Expectation, Value, WitReading};
+use crate::message::Reading;
+
+/// A WIT value, case for case.
+pub(crate) fn value(v: &Value) -> vectors::Value {
+    match v {
+        Value::Number(x) => vectors::Value::Number(*x),
+        Value::Text(s) => vectors::Value::Text(s.clone()),
+        Value::Boolean(b) => vectors::Value::Boolean(*b),
+        Value::Bytes(b) => vectors::Value::Bytes(b.clone()),
+    }
+}
+
+/// A plugin vector's expectation.
+pub(crate) fn expectation(e: &Expectation) -> vectors::Expectation {
+    match e {
+        Expectation::Error => vectors::Expectation::Error,
+        Expectation::Readings(r) => vectors::Expectation::Readings(
+            r.iter().map(|r| vectors::Reading::new(r.name.clone(), value(&r.value))).collect(),
+        ),
+    }
+}
+
+/// A decode result: a data error ([`PluginError::is_data_error`]) is a refusal; anything else
+/// (a trap, a deadline, a cap, a host error) is a failure, which meets no expectation.
+pub(crate) fn outcome(got: &Result<Vec<WitReading>, PluginError>) -> vectors::Outcome {
+    match got {
+        Ok(r) => vectors::Outcome::Readings(
+            r.iter().map(|r| vectors::Reading::new(r.name.clone(), value(&r.value))).collect(),
+        ),
+        Err(e) if e.is_data_error() => vectors::Outcome::Refused(e.to_string()),
+        Err(e) => vectors::Outcome::Failed(e.to_string()),
+    }
+}
+
+/// Readings as they travel between actors (name and value; the unit and time are not compared).
+pub(crate) fn readings(r: &[Reading]) -> Vec<vectors::Reading> {
+    r.iter().map(|r| vectors::Reading::new(r.name.clone(), value(&r.value))).collect()
+}
