@@ -54,6 +54,7 @@
 //! ```
 
 mod error;
+mod flatten;
 mod hex;
 mod own;
 mod rule;
@@ -61,10 +62,9 @@ mod value;
 mod vendor;
 
 pub use error::{At, FormatError, LeafError};
+pub use flatten::flatten;
 pub use hex::{HexError, hex, to_hex};
 pub use own::{Vector, parse_vectors};
 pub use rule::{ABSOLUTE_TOLERANCE, Difference, Mismatch, RELATIVE_TOLERANCE, check, compare_readings, same};
 pub use value::{Expectation, Outcome, Reading, Value};
-pub use vendor::{
-    DEFAULT_PORT, VendorVector, codec_examples, flatten, parse_vendor_vectors, vendor_expectation,
-};
+pub use vendor::{DEFAULT_PORT, VendorVector, codec_examples, parse_vendor_vectors, vendor_expectation};

@@ -3,9 +3,9 @@
 use serde_json::Value as Json;
 
 use crate::error::{At, FormatError};
+use crate::flatten::flatten_at;
 use crate::hex::hex;
 use crate::value::Expectation;
-use crate::vendor::flatten_at;
 
 /// One vector of a plugin's own file.
 #[derive(Debug, Clone, PartialEq)]
