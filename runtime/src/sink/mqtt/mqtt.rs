@@ -8,6 +8,7 @@ use tokio::sync::{Mutex, Semaphore, mpsc};
 
 use super::MqttSinkConfig;
 use crate::message::{Reading, Value};
+use crate::net::Backoff;
 use crate::sink::{Batch, Sink, SinkError};
 
 /// What the poller tells the writer.
@@ -123,13 +124,15 @@ impl MqttSink {
         let (client, mut eventloop) = AsyncClient::new(options, 1024);
         let (tx, rx) = mpsc::channel(REPORTS);
         let sink = name.to_string();
-        // The poller: keeps the event loop turning and reports sent and acknowledged publishes.
+        let client_id = config.client_id.clone();
+        // The poller: keeps the event loop turning and reports sent and acknowledged publishes;
+        // reconnects with the shared backoff (jitter seeded by the client id).
         runtime.spawn(async move {
-            let mut delay = Duration::from_millis(200);
+            let mut backoff = Backoff::default().with_key(&client_id);
             loop {
                 match eventloop.poll().await {
                     Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
-                        delay = Duration::from_millis(200);
+                        backoff.reset();
                         if tx.send(Delivery::Sent(pkid)).await.is_err() {
                             return;
                         }
@@ -143,9 +146,9 @@ impl MqttSink {
                     Ok(_) => {}
                     Err(rumqttc::ConnectionError::RequestsDone) => return,
                     Err(e) => {
-                        tracing::warn!(sink, error = %e, retry_in_ms = delay.as_millis() as u64, "MQTT sink connection lost; reconnecting.");
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(30));
+                        let wait = backoff.next();
+                        tracing::warn!(sink, error = %e, retry_in_ms = wait.as_millis() as u64, "MQTT sink connection lost; reconnecting.");
+                        tokio::time::sleep(wait).await;
                     }
                 }
             }
