@@ -340,6 +340,8 @@ pub struct Decoder {
     /// Stream offset of the buffer's first byte.
     consumed: u64,
     head: Option<Head>,
+    /// While the head of the frame at the front is incomplete: where its next line starts.
+    head_scan: usize,
     failed: Option<FrameError>,
 }
 
@@ -357,6 +359,7 @@ impl Decoder {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             consumed: 0,
             head: None,
+            head_scan: 0,
             failed: None,
         }
     }
@@ -449,7 +452,7 @@ impl Decoder {
 
     /// Reads the command and headers of the frame at the front of the buffer, if they are all
     /// there. Only the first `max_frame_bytes` are looked at.
-    fn read_head(&self) -> Result<Option<Head>, FrameError> {
+    fn read_head(&mut self) -> Result<Option<Head>, FrameError> {
         let window = self.buf.get(..self.max_frame_bytes).unwrap_or(&self.buf);
         let mut lines = Lines { window, pos: 0 };
 
@@ -461,6 +464,22 @@ impl Decoder {
             offset: self.offset(command_start),
         })?;
         let escapes = command.escapes_headers();
+
+        // The headers are parsed once their empty line is there, looked for from where the last
+        // look stopped: a head that comes in many pieces is not read again for each.
+        let mut scan = Lines { window, pos: self.head_scan.max(lines.pos) };
+        let complete = loop {
+            match scan.next() {
+                Some((_, [])) => break true,
+                Some(_) => {}
+                None => break false,
+            }
+        };
+        if !complete {
+            self.head_scan = scan.pos;
+            return self.incomplete();
+        }
+        self.head_scan = 0;
 
         let mut headers = Vec::new();
         let mut content_length = None;
