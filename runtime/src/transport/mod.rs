@@ -12,6 +12,8 @@ pub mod embedded;
 pub mod http_push;
 #[cfg(feature = "transport-mqtt")]
 pub mod mqtt;
+/// STOMP 1.2 frame codec (the Hemis transport comes next).
+pub mod stomp;
 
 use std::net::SocketAddr;
 

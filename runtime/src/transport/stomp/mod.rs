@@ -1,0 +1,11 @@
+//! STOMP 1.2 frame codec, pure (no I/O), for the Hemis transport (STOMP over secure WebSocket)
+//! that comes next: [`encode`] writes a [`Frame`], a [`Decoder`] reads frames and heart-beats
+//! from a byte stream with a bounded buffer, and [`heartbeat`] negotiates the intervals.
+
+mod frame;
+#[cfg(test)]
+mod seed_examples;
+
+pub use frame::{
+    Command, DEFAULT_MAX_FRAME_BYTES, Decoded, Decoder, Frame, FrameError, HEARTBEAT_EOL, encode, heartbeat,
+};
