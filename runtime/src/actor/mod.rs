@@ -6,7 +6,7 @@
 //!              |  subscribe, request                          +--Batch--> sinks, dead letter
 //! ```
 //! Plugin calls run on `SyncArbiter` threads (one wasmtime `Store` each), never on an async
-//! executor; every pool is reached through a bounded [`pool::Pool`]. Routing is plain async
+//! executor; every pool is reached through a bounded `Pool`. Routing is plain async
 //! Rust on the submitter's task, and each sink commits on its own thread. The [`Ingest`] handle
 //! is usable from any tokio runtime (axum handlers included).
 

@@ -5,7 +5,7 @@
 //! `validate`, and a `build` that gets a [`BuildContext`] and returns the running thing. The
 //! context carries all a component may know of the world: its name, the secrets, the config's
 //! base folder and the tokio runtime. No component reads the environment, a global, or the
-//! whole config. Each component is one row of its kind's table, written with [`registry!`],
+//! whole config. Each component is one row of its kind's table, written with `registry!`,
 //! which emits the cargo feature gate, the enum case and the dispatch in one place.
 
 mod clock;

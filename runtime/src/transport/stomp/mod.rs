@@ -1,6 +1,8 @@
 //! STOMP 1.2 frame codec, pure (no I/O), for the Hemis transport (STOMP over secure WebSocket)
-//! that comes next: [`encode`] writes a [`Frame`], a [`Decoder`] reads frames and heart-beats
-//! from a byte stream with a bounded buffer, and [`heartbeat`] negotiates the intervals.
+//! that comes next: [`encode`](crate::transport::stomp::encode) writes a
+//! [`Frame`](crate::transport::stomp::Frame), a [`Decoder`](crate::transport::stomp::Decoder)
+//! reads frames and heart-beats from a byte stream with a bounded buffer, and
+//! [`heartbeat`](crate::transport::stomp::heartbeat) negotiates the intervals.
 
 mod frame;
 #[cfg(test)]
