@@ -131,6 +131,9 @@ impl Driver {
             }
             if let Some(response) = ready.pop_front() {
                 self.event(Event::Response(response), &mut requests, &mut ready, &shutdown).await;
+                // A plugin that asks again at once for a refused request must not hold the
+                // executor thread: let the other tasks run between two refusals.
+                tokio::task::yield_now().await;
                 continue;
             }
             tokio::select! {
