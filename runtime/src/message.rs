@@ -3,8 +3,8 @@
 //!
 //! These are the only data types that cross actor boundaries. [`Value`] is the WIT type itself
 //! (generated from `wit/types.wit`), so a reading's value never changes shape between guest,
-//! host and sink. Payloads are shared [`Bytes`]: a body received once is referenced, never
-//! copied, on its way to a decoder or to the dead letter.
+//! host and sink. Payloads are shared [`Bytes`]: a body received once is referenced on its way
+//! to the dead letter, and copied only into the connector plugin's call.
 
 use std::fmt;
 use std::sync::Arc;
@@ -186,23 +186,6 @@ impl Disposition {
     /// True when the source may forget the unit (committed or refused).
     pub const fn acknowledge(&self) -> bool {
         !matches!(self, Self::RetryLater { .. })
-    }
-
-    /// A stable, lower-case label (`committed`, `refused`, `retry_later`).
-    pub const fn as_str(&self) -> &'static str {
-        match self {
-            Self::Committed { .. } => "committed",
-            Self::Refused { .. } => "refused",
-            Self::RetryLater { .. } => "retry_later",
-        }
-    }
-
-    /// Frames of the unit (none when it was refused or not committed).
-    pub fn frames(&self) -> &[FrameOutcome] {
-        match self {
-            Self::Committed { frames } => frames,
-            _ => &[],
-        }
     }
 }
 

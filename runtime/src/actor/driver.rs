@@ -30,6 +30,7 @@ use crate::component::Clock;
 use crate::events::error_chain;
 use crate::events::{ConnectorEventFailed, DriverMetrics, RequestFinished};
 use crate::message::Control;
+use crate::net::Backoff;
 use crate::plugin::PluginError;
 use crate::plugin::bindings::{Answer, Command, Event, Request, RequestError, Response};
 
@@ -223,7 +224,7 @@ impl Driver {
     /// Routes what a tick or a response emitted; a failed commit is tried again with a growing
     /// wait (the driver gives the plugin no other event meanwhile: backpressure).
     async fn commit(&self, emitted: Emitted, shutdown: &watch::Receiver<bool>) {
-        let mut wait = COMMIT_RETRY_MIN;
+        let mut backoff = Backoff::new(COMMIT_RETRY_MIN, COMMIT_RETRY_MAX).with_key(&self.connector);
         loop {
             let route = Route {
                 frames: emitted.frames.clone(),
@@ -245,14 +246,13 @@ impl Driver {
                 );
                 return;
             }
-            let pause = wait.max(error.retry_after()).min(COMMIT_RETRY_MAX);
+            let pause = backoff.next().max(error.retry_after()).min(COMMIT_RETRY_MAX);
             tracing::warn!(connector = %self.connector, error = %error_chain(&error), retry_in_ms = pause.as_millis() as u64, "Commit failed; trying again.");
             let mut stop = shutdown.clone();
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
                 _ = stop.wait_for(|s| *s) => {}
             }
-            wait = (wait * 2).min(COMMIT_RETRY_MAX);
         }
     }
 

@@ -36,11 +36,6 @@ impl TransportMetrics {
             ),
         }
     }
-
-    /// Connections established so far.
-    pub fn connected(&self) -> u64 {
-        self.connected.get()
-    }
 }
 
 /// The transport is connected to its peer, or listening.
