@@ -42,12 +42,6 @@ impl BuildContext {
         Self { name: name.into(), secrets, base_dir: base_dir.into(), runtime }
     }
 
-    /// The same context for another component.
-    #[must_use]
-    pub fn named(&self, name: &str) -> Self {
-        Self { name: Arc::from(name), ..self.clone() }
-    }
-
     /// The component's name in the config.
     pub fn name(&self) -> &str {
         &self.name
@@ -71,8 +65,7 @@ impl BuildContext {
 
     /// A path of the config, resolved against the config file's folder, absolute.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        let joined = if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) };
-        std::path::absolute(&joined).unwrap_or(joined)
+        resolve(&self.base_dir, path)
     }
 
     /// The folder relative paths resolve against.
@@ -84,4 +77,11 @@ impl BuildContext {
     pub fn runtime(&self) -> &tokio::runtime::Handle {
         &self.runtime
     }
+}
+
+/// A path of a config resolved against the folder of the config file, absolute: the one rule
+/// for every path a config names (plugins, databases, certificates).
+pub fn resolve(base_dir: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() { path.to_path_buf() } else { base_dir.join(path) };
+    std::path::absolute(&joined).unwrap_or(joined)
 }

@@ -14,7 +14,7 @@ mod registry;
 mod secrets;
 
 pub use clock::{Clock, SystemClock};
-pub use context::{BuildContext, MissingSecret};
+pub use context::{BuildContext, MissingSecret, resolve};
 pub use secrets::Secrets;
 
 pub(crate) use registry::registry;

@@ -132,8 +132,7 @@ impl Config {
 
     /// Resolves a path of the config relative to the config file's directory, as an absolute path.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        let joined = if path.is_absolute() { path.to_path_buf() } else { self.source.base_dir.join(path) };
-        std::path::absolute(&joined).unwrap_or(joined)
+        crate::component::resolve(&self.source.base_dir, path)
     }
 
     /// Sets the directory relative paths resolve against (the config file's, by default).

@@ -23,6 +23,8 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+
+use crate::component::resolve;
 use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
@@ -244,10 +246,6 @@ impl TlsConfig {
 fn parse_name(name: &str) -> Result<ServerName<'static>, TlsError> {
     ServerName::try_from(name.to_string())
         .map_err(|source| TlsError::InvalidServerName { name: name.to_string(), source })
-}
-
-fn resolve(base_dir: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() { path.to_path_buf() } else { base_dir.join(path) }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
