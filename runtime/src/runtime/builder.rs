@@ -156,7 +156,7 @@ async fn start(inner: &Arc<Inner>, config: Config) -> Result<Started, Error> {
 async fn http_client() -> Option<crate::actor::driver::HttpClient> {
     let tls = crate::net::tls::TlsConfig::default();
     match tls.client_config(Path::new(".")).await {
-        Ok(config) => Some(super::wiring::http_client(&config)),
+        Ok(config) => Some(crate::net::http::HttpClient::new((*config).clone())),
         Err(e) => {
             tracing::warn!(error = %crate::events::error_chain(&e), "No TLS roots for the connectors' HTTP client; https requests will fail.");
             // A client that trusts no server: http:// still works, each https:// request fails
@@ -166,7 +166,7 @@ async fn http_client() -> Option<crate::actor::driver::HttpClient> {
                 rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions();
             builder.ok().map(|b| {
                 let config = b.with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth();
-                super::wiring::http_client(&config)
+                crate::net::http::HttpClient::new(config)
             })
         }
     }

@@ -46,12 +46,6 @@ impl Parts {
     }
 }
 
-/// An HTTP client for connectors' `http(s)://` requests, with this TLS configuration.
-#[cfg(feature = "http-client")]
-pub(crate) fn http_client(tls: &rustls::ClientConfig) -> HttpClient {
-    HttpClient::new(tls.clone())
-}
-
 /// The HTTP client of connector `name`: its own when it sets `tls`, else the runtime's.
 /// Certificate files are read off the executor.
 ///
@@ -70,7 +64,7 @@ pub(crate) async fn connector_http_client(
             .client_config(config.base_dir())
             .await
             .map_err(|e| fail(crate::transport::TransportError::Tls(Box::new(e))))?;
-        return Ok(Some(http_client(&config)));
+        return Ok(Some(HttpClient::new((*config).clone())));
     }
     let _ = (config, name, c);
     Ok(parts.http.clone())
