@@ -320,3 +320,51 @@ async fn an_error_frame_is_surfaced_and_bad_credentials_are_not_retried_in_a_tig
     );
     handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connector_discovers_its_url_building_and_local_address_through_the_rest_api() {
+    use axum::http::HeaderMap;
+    let sim = HemisSim::start(Behaviour::Silent { ms: 60_000 }).await;
+    // The infos answer only the right token, and give the simulator as the Hemis on the LAN.
+    let app = axum::Router::new().route(
+        "/buildings/mine/infos",
+        axum::routing::get(|headers: HeaderMap| async move {
+            if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer tok-42") {
+                return Err(axum::http::StatusCode::UNAUTHORIZED);
+            }
+            Ok(axum::Json(serde_json::json!({
+                "local_ip": "127.0.0.1",
+                // The simulator speaks plain WebSocket (TLS in local mode: see the RabbitMQ test).
+                "hemis_stomp_url": "ws://somename-stomp.eu-west.ubiant.io:4443/",
+                "buildingId": "B7",
+            })))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"(
+    connectors: {{
+        "hemis": (transport: stomp(passcode_env: "HEMIS_TOKEN", reconnect_min_ms: 100, reconnect_max_ms: 200),
+                  plugin: "{plugin}", sinks: ["db"], secrets: ["HEMIS_TOKEN"], tick_ms: 50,
+                  settings: {{ "infos_url": "http://{api}/buildings/mine/infos", "mode": "local",
+                               "local_port": "{port}" }}),
+    }},
+    sinks: {{ "db": sqlite(path: "passerelle.db") }},
+    dead_letter: "db",
+)"#,
+        plugin = harness::plugin("hemis"),
+        port = sim.port,
+    );
+    let handle = start(&text, dir.path(), "tok-42").await;
+    wait_until("CONNECT and both subscriptions", 20, || sim.frames.lock().unwrap().len() >= 3).await;
+    // The socket went to the discovered local address, with the URL's host name as Host.
+    assert_eq!(sim.hosts.lock().unwrap()[0], vec!["somename-stomp.eu-west.ubiant.io".to_string()]);
+    let frames = sim.frames.lock().unwrap().clone();
+    assert_eq!((frames[0].header("login"), frames[0].header("passcode")), (Some("B7"), Some("tok-42")));
+    let destinations: Vec<&str> = frames[1..3].iter().filter_map(|f| f.header("destination")).collect();
+    assert_eq!(destinations, ["jms.topic.B7.data", "jms.topic.B7.management"]);
+    handle.shutdown().await.unwrap();
+}

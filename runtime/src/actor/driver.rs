@@ -72,6 +72,8 @@ pub(crate) struct Driver {
     pub(crate) readings_sinks: Arc<[Arc<str>]>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) http: Option<HttpClient>,
+    /// The secrets the connector's config lists, by name, for `{secret:NAME}` in requests.
+    pub(crate) secrets: Vec<(String, String)>,
     pub(crate) settings: Vec<(String, String)>,
     pub(crate) commands: mpsc::Receiver<Command>,
     pub(crate) transport: mpsc::Sender<Control>,
@@ -265,8 +267,19 @@ impl Driver {
     }
 
     /// Starts a request: `http(s)://` targets on the HTTP client, the rest on the transport.
-    fn request(&self, request: Request, requests: &mut JoinSet<Finished>, ready: &mut VecDeque<Response>) {
+    fn request(
+        &self,
+        mut request: Request,
+        requests: &mut JoinSet<Finished>,
+        ready: &mut VecDeque<Response>,
+    ) {
         let id = request.id;
+        // Logged and reported as the plugin wrote it, never with a secret's value.
+        let shown = request.target.clone();
+        if let Err(why) = fill_secrets(&mut request, &self.secrets) {
+            ready.push_back(Response { id, outcome: Err(RequestError::Refused(why)) });
+            return;
+        }
         if requests.len() >= self.config.max_requests {
             let why = format!("too many requests in flight (at most {})", self.config.max_requests);
             ready.push_back(Response { id, outcome: Err(RequestError::Refused(why)) });
@@ -275,8 +288,8 @@ impl Driver {
         let timeout =
             request.timeout_ms.map_or(self.config.request_timeout, |ms| Duration::from_millis(ms.into()));
         let timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
-        let target = request.target.clone();
-        let is_http = target.starts_with("http://") || target.starts_with("https://");
+        let target = shown;
+        let is_http = request.target.starts_with("http://") || request.target.starts_with("https://");
         let outcome: futures::future::BoxFuture<'static, Result<Answer, RequestError>> = if is_http {
             match &self.http {
                 #[cfg(feature = "http-client")]
@@ -311,6 +324,42 @@ impl Driver {
     }
 }
 
+/// Replaces `{secret:NAME}` in the target and header values with the secrets' values.
+///
+/// # Errors
+/// The name of a secret the connector's `secrets` does not list.
+fn fill_secrets(request: &mut Request, secrets: &[(String, String)]) -> Result<(), String> {
+    const OPEN: &str = "{secret:";
+    let fill = |text: &mut String| -> Result<(), String> {
+        if !text.contains(OPEN) {
+            return Ok(());
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find(OPEN) {
+            out.push_str(rest.get(..start).unwrap_or_default());
+            let after = rest.get(start + OPEN.len()..).unwrap_or_default();
+            let end = after.find('}').ok_or_else(|| "an unclosed {secret: in the request".to_string())?;
+            let name = after.get(..end).unwrap_or_default();
+            let value = secrets
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v)
+                .ok_or_else(|| format!("secret {name:?} is not in the connector's `secrets` list"))?;
+            out.push_str(value);
+            rest = after.get(end + 1..).unwrap_or_default();
+        }
+        out.push_str(rest);
+        *text = out;
+        Ok(())
+    };
+    fill(&mut request.target)?;
+    for (_, value) in &mut request.headers {
+        fill(value)?;
+    }
+    Ok(())
+}
+
 /// Executes an HTTP request; the body read is capped at [`MAX_ANSWER_BYTES`].
 #[cfg(feature = "http-client")]
 async fn http(client: HttpClient, request: Request) -> Result<Answer, RequestError> {
@@ -321,5 +370,35 @@ async fn http(client: HttpClient, request: Request) -> Result<Answer, RequestErr
         Err(HttpError::Invalid(why)) => Err(RequestError::Refused(why)),
         Err(HttpError::Unreachable(why)) => Err(RequestError::Unreachable(why)),
         Err(e @ HttpError::Body(_)) => Err(RequestError::Other(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(target: &str, header: &str) -> Request {
+        Request {
+            id: 1,
+            method: "GET".into(),
+            target: target.into(),
+            headers: vec![("authorization".into(), header.into())],
+            body: Vec::new(),
+            timeout_ms: None,
+        }
+    }
+
+    #[test]
+    fn listed_secrets_fill_the_target_and_headers_and_others_are_refused() {
+        let secrets = vec![("TOKEN".to_string(), "s3cr3t".to_string()), ("KEY".to_string(), "k".to_string())];
+        let mut r = request("https://api/v?key={secret:KEY}&a=1", "Bearer {secret:TOKEN}");
+        fill_secrets(&mut r, &secrets).unwrap();
+        assert_eq!(r.target, "https://api/v?key=k&a=1");
+        assert_eq!(r.headers[0].1, "Bearer s3cr3t");
+        let mut r = request("https://api/v", "Bearer {secret:HOME}");
+        let err = fill_secrets(&mut r, &secrets).unwrap_err();
+        assert!(err.contains("\"HOME\" is not in the connector's `secrets`"), "{err}");
+        let mut r = request("https://api/{secret:KEY", "x");
+        assert!(fill_secrets(&mut r, &secrets).unwrap_err().contains("unclosed"));
     }
 }

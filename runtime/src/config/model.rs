@@ -46,6 +46,12 @@ pub struct ConnectorConfig {
     /// Plugin limits.
     #[serde(default)]
     pub limits: Limits,
+    /// Secrets the connector's requests may carry, by name (an environment variable, or supplied
+    /// by the embedding host): `{secret:NAME}` in a request's target or header values is
+    /// replaced by the value when the request leaves, for the names listed here only. The plugin
+    /// never sees the value, and logs show the request as the plugin wrote it.
+    #[serde(default)]
+    pub secrets: Vec<String>,
     /// Sinks for readings the connector emits already decoded (none: such readings are refused).
     #[serde(default)]
     pub sinks: Vec<String>,

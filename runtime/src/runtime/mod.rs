@@ -71,6 +71,15 @@ pub enum Error {
         #[source]
         source: TransportError,
     },
+    /// A secret a connector's `secrets` lists is not set.
+    #[error("connector {name}: {source}")]
+    Secret {
+        /// Connector name.
+        name: String,
+        /// Which one.
+        #[source]
+        source: crate::component::MissingSecret,
+    },
     /// A connector's saved state cannot be read (a corrupt or unreadable state file).
     #[error("connector {name}: saved state unusable")]
     State {

@@ -18,7 +18,7 @@ use crate::actor::{
     COMMAND_CAPACITY, ConnectorActor, ConnectorState, DecoderActor, DecoderSlot, Ingest, RouteEntry,
     RouteTable, Router, SinkSlot,
 };
-use crate::component::{BuildContext, Clock, Secrets};
+use crate::component::{BuildContext, Clock, MissingSecret, Secrets};
 use crate::config::{Config, ConnectorConfig};
 use crate::events::{DecoderMetrics, DriverMetrics, InboundMetrics, Metrics, SinkMetrics, TransportMetrics};
 use crate::plugin::bindings::{Command, Event};
@@ -173,6 +173,14 @@ pub(crate) async fn start_connector(
 ) -> Result<RunningConnector, Error> {
     let fail =
         |source| Error::Plugin { name: name.to_string(), path: c.plugin.display().to_string(), source };
+    let mut secrets = Vec::with_capacity(c.secrets.len());
+    for s in &c.secrets {
+        let value = parts
+            .secrets
+            .get(s)
+            .ok_or_else(|| Error::Secret { name: name.to_string(), source: MissingSecret(s.clone()) })?;
+        secrets.push((s.clone(), value));
+    }
     let settings = Arc::new(settings(c));
     let factory_settings = Arc::clone(&settings);
     let factory_state = state.clone();
@@ -207,6 +215,7 @@ pub(crate) async fn start_connector(
         readings_sinks,
         clock: Arc::clone(&parts.clock),
         http,
+        secrets,
         settings: settings.as_ref().clone(),
         commands,
         transport: control_tx,

@@ -9,7 +9,15 @@
 //!   of a `*_STATE` message by its `valueType`, kind `number`, `text` or `boolean`; default
 //!   `0=number` (the seed's examples: `"0"` for doubles). A code not in the table is refused.
 //!
-//! The answer to `start` subscribes to the destinations. Each message becomes readings (see
+//! - `infos_url` (optional): discovery. The connector asks Hemis for `hemis_stomp_url`,
+//!   `buildingId` and `local_ip` (`GET https://{hemisphere}/buildings/mine/infos`, header
+//!   `authorization` from the setting of that name, default `Bearer {secret:HEMIS_TOKEN}`: list
+//!   `HEMIS_TOKEN` in the connector's `secrets`), then subscribes and hands the URL and login to
+//!   the transport (a `CONNECT` request; the transport's `url` is left out). `mode: local` uses
+//!   `local_ip` (port `local_port`, default 443); a failed discovery is tried again after
+//!   `retry_s` (default 30) seconds, on the ticks.
+//!
+//! Without discovery, the answer to `start` subscribes to the destinations. Each message becomes readings (see
 //! [`message`]) and is accepted; a body that is not a Hemis message is refused as malformed, a
 //! message the connector cannot store faithfully (an unknown type or `valueType`, a `null`
 //! value) as unprocessable: both go to the dead letter with their bytes, and the broker gets its
@@ -18,6 +26,7 @@
 // The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+pub mod discovery;
 pub mod message;
 
 use passerelle_pdk::connector::{Command, ConnectorError, Event, Guest, Inbound, Rejection};
@@ -31,19 +40,31 @@ struct Hemis;
 
 impl Guest for Hemis {
     fn handle(event: Event) -> Result<Vec<Command>, ConnectorError> {
+        let mut discovery =
+            DISCOVERY.lock().map_err(|_| ConnectorError::Other("state lock poisoned".into()))?;
         match event {
-            Event::Start(settings) => {
-                let (_, destinations) = settings_from(&settings)?;
-                Ok(destinations.into_iter().map(Command::Subscribe).collect())
+            Event::Start(pairs) => {
+                let (_, destinations) = settings_from(&pairs)?;
+                match discovery::Discovery::from_settings(&pairs).map_err(ConnectorError::BadSetting)? {
+                    Some(mut d) => {
+                        let commands = d.start();
+                        *discovery = Some(d);
+                        Ok(commands)
+                    }
+                    None => Ok(destinations.into_iter().map(Command::Subscribe).collect()),
+                }
             }
             // Settings come with every instance's start; a message needs only them.
             Event::Inbound(inbound) => Ok(handle_inbound(&settings_cache()?, &inbound)),
-            Event::Restore(_) | Event::Tick(_) | Event::Response(_) => Ok(Vec::new()),
+            Event::Tick(now) => Ok(discovery.as_mut().map(|d| d.tick(now)).unwrap_or_default()),
+            Event::Response(r) => Ok(discovery.as_mut().map(|d| d.response(r)).unwrap_or_default()),
+            Event::Restore(_) => Ok(Vec::new()),
         }
     }
 }
 
 static SETTINGS: std::sync::Mutex<Option<Settings>> = std::sync::Mutex::new(None);
+static DISCOVERY: std::sync::Mutex<Option<discovery::Discovery>> = std::sync::Mutex::new(None);
 
 fn settings_cache() -> Result<Settings, ConnectorError> {
     let guard = SETTINGS.lock().map_err(|_| ConnectorError::Other("settings lock poisoned".into()))?;
@@ -59,14 +80,11 @@ pub fn settings_from(pairs: &[(String, String)]) -> Result<(Settings, Vec<String
     let bad = |k: &str, why: String| ConnectorError::BadSetting((k.to_string(), why));
     let building = get("building_id").unwrap_or_default();
     let template = get("destinations").unwrap_or_else(|| DEFAULT_DESTINATIONS.to_string());
-    if building.is_empty() && template.contains("{building}") {
+    let discovers = get("infos_url").is_some_and(|u| !u.is_empty());
+    if building.is_empty() && template.contains("{building}") && !discovers {
         return Err(bad("building_id", "is required (the Hemis buildingId names the topics)".into()));
     }
-    let destinations: Vec<String> = template
-        .split(',')
-        .map(|d| d.trim().replace("{building}", &building))
-        .filter(|d| !d.is_empty())
-        .collect();
+    let destinations = destinations(&template, &building);
     if destinations.is_empty() {
         return Err(bad("destinations", "names no destination".into()));
     }
@@ -90,6 +108,11 @@ pub fn settings_from(pairs: &[(String, String)]) -> Result<(Settings, Vec<String
         *guard = Some(settings.clone());
     }
     Ok((settings, destinations))
+}
+
+/// The destinations of `template` (comma-separated) for `building`.
+pub fn destinations(template: &str, building: &str) -> Vec<String> {
+    template.split(',').map(|d| d.trim().replace("{building}", building)).filter(|d| !d.is_empty()).collect()
 }
 
 /// The commands for one message: readings (and dead-lettered data points), then an accept; or
@@ -117,7 +140,7 @@ pub fn handle_inbound(settings: &Settings, inbound: &Inbound) -> Vec<Command> {
     }
 }
 
-fn warn(message: &str) {
+pub(crate) fn warn(message: &str) {
     #[cfg(target_arch = "wasm32")]
     passerelle_pdk::connector::passerelle::plugin::log::log(passerelle_pdk::connector::Level::Warn, message);
     #[cfg(not(target_arch = "wasm32"))]

@@ -30,7 +30,9 @@ pub struct Embedded;
 impl Transport for Embedded {
     fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>> {
         Box::pin(async move {
-            let TransportContext { ingest, mut shutdown, mut control, .. } = cx;
+            let TransportContext { ingest, mut shutdown, mut control, metrics, .. } = cx;
+            // Always "connected": the host feeds it directly.
+            crate::events::TransportConnected { metrics: &metrics, peer: "embedding host" }.emit();
             let task = tokio::spawn(async move {
                 loop {
                     tokio::select! {

@@ -6,7 +6,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::{SinkExt, StreamExt};
-use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
@@ -37,10 +36,13 @@ const SUBPROTOCOL: &str = "v12.stomp";
 /// The STOMP client transport.
 pub struct Stomp {
     pub(super) config: StompConfig,
-    pub(super) target: Target,
+    /// Where to connect: from the config, or discovered by the plugin (a `CONNECT` request).
+    pub(super) target: Option<Target>,
+    pub(super) login: Option<String>,
     pub(super) connect_to: Option<(String, u16)>,
     pub(super) passcode: Option<String>,
-    pub(super) tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
+    /// The rustls configuration and the settings that name the server (`server_name`).
+    pub(super) tls: (Arc<rustls::ClientConfig>, crate::net::tls::TlsConfig),
 }
 
 impl std::fmt::Debug for Stomp {
@@ -65,8 +67,8 @@ impl Transport for Stomp {
                 Duration::from_millis(self.config.reconnect_min_ms),
                 Duration::from_millis(self.config.reconnect_max_ms),
             )
-            .with_key(&self.config.url);
-            tracing::info!(connector = cx.ingest.connector(), url = %self.config.url, local = ?self.connect_to, destinations = destinations.len(), "STOMP client starting.");
+            .with_key(cx.ingest.connector());
+            tracing::info!(connector = cx.ingest.connector(), url = ?self.config.url, local = ?self.connect_to, destinations = destinations.len(), "STOMP client starting.");
             let client = Client {
                 stomp: *self,
                 ingest: cx.ingest,
@@ -117,6 +119,9 @@ impl Client {
             if *self.shutdown.borrow() {
                 return Ok(());
             }
+            if self.stomp.target.is_none() && !self.wait_for_target().await {
+                return Ok(());
+            }
             let ended = match self.open().await {
                 Ok(ws) => self.session(ws).await,
                 Err(ended) => ended,
@@ -125,7 +130,7 @@ impl Client {
                 Ended::Shutdown => return Ok(()),
                 Ended::Lost(why) => (why, self.backoff.next()),
                 Ended::Refused(why) => {
-                    tracing::error!(connector, url = %self.stomp.config.url, error = %why, "STOMP broker refused the connection; check login and passcode.");
+                    tracing::error!(connector, url = %self.url(), error = %why, "STOMP broker refused the connection; check login and passcode.");
                     (why, self.backoff.max())
                 }
             };
@@ -137,6 +142,67 @@ impl Client {
                 () = stopped(&mut stop) => return Ok(()),
             }
         }
+    }
+
+    /// The URL connected to, for logs.
+    fn url(&self) -> String {
+        self.stomp.target.as_ref().map_or_else(String::new, |t| t.url.clone())
+    }
+
+    /// Without a URL in the config: waits for the plugin's `CONNECT` request (subscriptions
+    /// asked meanwhile are kept). False when the runtime stops first.
+    async fn wait_for_target(&mut self) -> bool {
+        tracing::info!(
+            connector = self.ingest.connector(),
+            "STOMP client waiting for the connector to discover its URL."
+        );
+        let mut stop = self.shutdown.clone();
+        loop {
+            tokio::select! {
+                () = stopped(&mut stop) => return false,
+                command = self.control.recv() => match command {
+                    None => return false,
+                    Some(Control::Subscribe(d)) => {
+                        if !self.destinations.contains(&d) {
+                            self.destinations.push(d);
+                        }
+                    }
+                    Some(Control::Request { request, reply }) => {
+                        let answer = self.retarget(&request);
+                        let done = answer.is_ok() && request.method == "CONNECT";
+                        let _ = reply.send(answer.map_err(RequestError::Refused).and_then(|()| {
+                            if done { Ok(sent()) } else { Err(RequestError::Unreachable("not connected yet".into())) }
+                        }));
+                        if done {
+                            return true;
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// A `CONNECT` request sets the URL, login and local address of the next connection; any
+    /// other request is not one.
+    fn retarget(&mut self, request: &crate::plugin::bindings::Request) -> Result<(), String> {
+        if request.method != "CONNECT" {
+            return Ok(());
+        }
+        let target = super::config::parse_url(&request.target)?;
+        let header = |name: &str| request.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let connect_to = header("connect-to").map(|c| super::config::parse_connect_to(&c)).transpose()?;
+        if let Err(e) = self.stomp.tls.1.server_name(&target.host) {
+            return Err(e.to_string());
+        }
+        tracing::info!(connector = self.ingest.connector(), url = %target.url, local = ?connect_to, "STOMP client target discovered.");
+        self.stomp.target = Some(target);
+        if let Some(login) = header("login") {
+            self.stomp.login = Some(login);
+        }
+        if connect_to.is_some() {
+            self.stomp.connect_to = connect_to;
+        }
+        Ok(())
     }
 
     /// Opens the socket, TLS and the WebSocket, then `CONNECT`s.
@@ -156,37 +222,40 @@ impl Client {
     /// exactly one `Host` header.
     async fn websocket(&self) -> Result<Ws, String> {
         let s = &self.stomp;
+        let target = s.target.as_ref().ok_or("no URL to connect to")?;
         let (host, port) = match &s.connect_to {
             Some((h, p)) => (h.clone(), *p),
-            None => (s.target.host.clone(), s.target.port),
+            None => (target.host.clone(), target.port),
         };
         let tcp = TcpStream::connect((host.as_str(), port))
             .await
             .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
         let _ = tcp.set_nodelay(true);
-        let socket: Box<dyn Socket> = match &s.tls {
-            Some((config, name)) => {
+        let socket: Box<dyn Socket> = match target.secure {
+            true => {
+                let (config, settings) = &s.tls;
+                let name = settings.server_name(&target.host).map_err(|e| e.to_string())?;
                 let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
                 let tls = connector.connect(name.clone(), tcp).await.map_err(|e| {
                     format!("TLS handshake with {host}:{port} as {} failed: {e}", name.to_str())
                 })?;
                 Box::new(tls)
             }
-            None => Box::new(tcp),
+            false => Box::new(tcp),
         };
         let mut request =
-            s.config.url.as_str().into_client_request().map_err(|e| format!("url {}: {e}", s.config.url))?;
+            target.url.as_str().into_client_request().map_err(|e| format!("url {}: {e}", target.url))?;
         let headers = request.headers_mut();
         headers.insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL));
         if s.connect_to.is_some() {
             // The seed's local mode: the host name of the URL, alone, replacing the one
             // derived from the URL (a request has exactly one Host header).
-            let host = HeaderValue::from_str(&s.target.host).map_err(|e| format!("host header: {e}"))?;
+            let host = HeaderValue::from_str(&target.host).map_err(|e| format!("host header: {e}"))?;
             headers.insert("Host", host);
         }
         let (ws, response) = tokio_tungstenite::client_async_with_config(request, socket, None)
             .await
-            .map_err(|e| format!("WebSocket handshake with {} failed: {e}", s.config.url))?;
+            .map_err(|e| format!("WebSocket handshake with {} failed: {e}", target.url))?;
         let protocol = response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok());
         if protocol.is_some_and(|p| p != SUBPROTOCOL) {
             return Err(format!(
@@ -199,12 +268,13 @@ impl Client {
     /// Sends `CONNECT` and waits for `CONNECTED`; gives the negotiated heart-beats.
     async fn connect(&self, mut ws: Ws) -> Result<(Ws, Duration, Option<Duration>), Ended> {
         let c = &self.stomp.config;
-        let vhost = c.vhost.clone().unwrap_or_else(|| self.stomp.target.host.clone());
+        let host = self.stomp.target.as_ref().map(|t| t.host.clone()).unwrap_or_default();
+        let vhost = c.vhost.clone().unwrap_or(host);
         let mut frame = Frame::new(Command::Connect)
             .with_header("accept-version", "1.2")
             .with_header("host", vhost)
             .with_header("heart-beat", format!("{},{}", c.heart_beat_ms.0, c.heart_beat_ms.1));
-        if let Some(login) = &c.login {
+        if let Some(login) = &self.stomp.login {
             frame = frame.with_header("login", login.clone());
         }
         if let Some(passcode) = &self.stomp.passcode {
@@ -252,7 +322,7 @@ impl Client {
     ) -> Ended {
         let connector = self.ingest.connector().to_string();
         let c = &self.stomp.config;
-        let peer = self.stomp.config.url.clone();
+        let peer = self.url();
         TransportConnected { metrics: &self.metrics, peer: &peer }.emit();
         // Ids follow the destinations' order, the same in every session (durable subscriptions
         // are found again by id).
@@ -324,6 +394,15 @@ impl Client {
                             }
                         }
                     }
+                    Control::Request { request, reply } if request.method == "CONNECT" => {
+                        let before = self.stomp.target.clone();
+                        let answer = self.retarget(&request);
+                        let changed = answer.is_ok() && self.stomp.target != before;
+                        let _ = reply.send(answer.map(|()| sent()).map_err(RequestError::Refused));
+                        if changed {
+                            return Ended::Lost("the connector gave another URL".into());
+                        }
+                    }
                     Control::Request { request, reply } => {
                         let mut frame = Frame::new(Command::Send).with_header("destination", request.target.clone());
                         for (k, v) in request.headers {
@@ -335,7 +414,7 @@ impl Client {
                         let result = send(&mut ws, &frame).await;
                         let lost = result.is_err();
                         let _ = reply.send(match result {
-                            Ok(()) => Ok(Answer { status: 0, headers: Vec::new(), body: Vec::new() }),
+                            Ok(()) => Ok(sent()),
                             Err(e) => Err(RequestError::Unreachable(e)),
                         });
                         if lost {
@@ -417,6 +496,11 @@ impl Client {
         tracing::info!(connector, "STOMP client stopped.");
         Ended::Shutdown
     }
+}
+
+/// The answer to a request the transport carried out (status 0: no protocol status).
+fn sent() -> Answer {
+    Answer { status: 0, headers: Vec::new(), body: Vec::new() }
 }
 
 /// Resolves once the runtime stops (or the sender is gone).

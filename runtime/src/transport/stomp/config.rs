@@ -56,8 +56,11 @@ const fn default_backoff_max() -> u64 {
 #[serde(deny_unknown_fields)]
 pub struct StompConfig {
     /// The WebSocket URL, `wss://host[:port][/path]` (or `ws://` on a trusted network; Hemis:
-    /// `hemis_stomp_url`).
-    pub url: String,
+    /// `hemis_stomp_url`). None: the connector plugin discovers it and sends it in a request
+    /// with method `CONNECT` (target: the URL; headers `login` and `connect-to` override
+    /// those below); the transport connects once it has one.
+    #[serde(default)]
+    pub url: Option<String>,
     /// Local mode: the address (`ip:port`, or `ip` for port 443) the socket connects to instead
     /// of the URL's host. The HTTP `Host` header is then the URL's host name alone, and TLS
     /// sends it as SNI and verifies the certificate against it.
@@ -111,6 +114,8 @@ pub struct StompConfig {
 /// The parts of a WebSocket URL the transport uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Target {
+    /// The URL as given.
+    pub(super) url: String,
     pub(super) secure: bool,
     pub(super) host: String,
     pub(super) port: u16,
@@ -143,7 +148,7 @@ pub(super) fn parse_url(url: &str) -> Result<Target, String> {
     if host.is_empty() || port == 0 {
         return Err(format!("url {url:?} has no host or a zero port"));
     }
-    Ok(Target { secure, host: host.to_string(), port, path: path.to_string() })
+    Ok(Target { url: url.to_string(), secure, host: host.to_string(), port, path: path.to_string() })
 }
 
 /// The socket address of local mode: `ip:port`, or `ip` (port 443).
@@ -163,13 +168,12 @@ pub(super) fn parse_connect_to(value: &str) -> Result<(String, u16), String> {
 impl TransportComponent for StompConfig {
     fn validate(&self) -> Vec<String> {
         let mut out = Vec::new();
-        match parse_url(&self.url) {
-            Ok(t) => {
-                if !t.secure && self.tls.is_some() {
-                    out.push("tls is set but the url is ws:// (use wss://)".into());
-                }
+        match self.url.as_deref().map(parse_url) {
+            Some(Ok(t)) if !t.secure && self.tls.is_some() => {
+                out.push("tls is set but the url is ws:// (use wss://)".into());
             }
-            Err(e) => out.push(e),
+            Some(Err(e)) => out.push(e),
+            _ => {}
         }
         if let Some(c) = &self.connect_to
             && let Err(e) = parse_connect_to(c)
@@ -220,24 +224,29 @@ impl TransportComponent for StompConfig {
         cx: &'a BuildContext,
     ) -> BoxFuture<'a, Result<Box<dyn Transport>, TransportError>> {
         Box::pin(async move {
-            let target = parse_url(&self.url).map_err(TransportError::Config)?;
+            let target = self.url.as_deref().map(parse_url).transpose().map_err(TransportError::Config)?;
             let connect_to = match &self.connect_to {
                 Some(c) => Some(parse_connect_to(c).map_err(TransportError::Config)?),
                 None => None,
             };
             let passcode = cx.optional_secret(self.passcode_env.as_deref())?;
-            let tls = if target.secure {
-                let tls = self.tls.clone().unwrap_or_default();
-                let server_name =
-                    tls.server_name(&target.host).map_err(|e| TransportError::Tls(Box::new(e)))?;
-                let config =
-                    tls.client_config(cx.base_dir()).await.map_err(|e| TransportError::Tls(Box::new(e)))?;
-                Some((config, server_name))
-            } else {
-                None
-            };
-            Ok(Box::new(Stomp { config: self.clone(), target, connect_to, passcode, tls })
-                as Box<dyn Transport>)
+            let tls_settings = self.tls.clone().unwrap_or_default();
+            // Checked now for a configured URL; a discovered one is checked when it comes.
+            if let Some(t) = &target {
+                tls_settings.server_name(&t.host).map_err(|e| TransportError::Tls(Box::new(e)))?;
+            }
+            let tls = tls_settings
+                .client_config(cx.base_dir())
+                .await
+                .map_err(|e| TransportError::Tls(Box::new(e)))?;
+            Ok(Box::new(Stomp {
+                config: self.clone(),
+                target,
+                login: self.login.clone(),
+                connect_to,
+                passcode,
+                tls: (tls, tls_settings),
+            }) as Box<dyn Transport>)
         })
     }
 }
@@ -270,11 +279,13 @@ mod tests {
 
     #[test]
     fn every_problem_is_listed() {
-        let config: StompConfig = ron::from_str(
-            r#"(url: "http://x", passcode_env: "", destinations: [""], heart_beat_ms: (5, 0),
+        let config: StompConfig = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(
+                r#"(url: "http://x", passcode_env: "", destinations: [""], heart_beat_ms: (5, 0),
                 reconnect_min_ms: 10, reconnect_max_ms: 5, max_in_flight: 0, connect_to: "a:b")"#,
-        )
-        .unwrap();
+            )
+            .unwrap();
         let problems = config.validate();
         assert_eq!(problems.len(), 8, "{problems:#?}");
     }
