@@ -66,7 +66,8 @@ async fn main() -> anyhow::Result<()> {
     match mode {
         "publish" => {
             let js = jetstream::new(async_nats::connect(target).await?);
-            let prefix = std::env::var("BENCH_PREFIX").unwrap_or(passerelle::fabric::DEFAULT_SUBJECT_PREFIX.into());
+            let prefix =
+                std::env::var("BENCH_PREFIX").unwrap_or(passerelle::fabric::DEFAULT_SUBJECT_PREFIX.into());
             let took = publish(&js, &prefix, n).await?;
             println!("published {n} in {:.3} s ({:.0} frames/s)", took.as_secs_f64(), rate(n, took));
         }
@@ -109,7 +110,8 @@ async fn main() -> anyhow::Result<()> {
         "postgres" => {
             let schema = format!("bench_{}", std::process::id());
             let config: PostgresConfig = ron::from_str(&format!(r#"(url_env: "X", schema: "{schema}")"#))?;
-            let sink = PostgresSink::open("bench", target, &config, &tokio::runtime::Handle::current()).await?;
+            let sink =
+                PostgresSink::open("bench", target, &config, &tokio::runtime::Handle::current()).await?;
             let readings: Vec<Reading> = (0..n)
                 .map(|i| Reading {
                     device: Arc::from(format!("bench-{:05}", i % 1000)),
@@ -141,7 +143,9 @@ async fn main() -> anyhow::Result<()> {
             }
             std::fs::write(&csv, text)?;
             let psql = |sql: &str| -> anyhow::Result<()> {
-                let out = std::process::Command::new("psql").args([target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]).output()?;
+                let out = std::process::Command::new("psql")
+                    .args([target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+                    .output()?;
                 if !out.status.success() {
                     bail!("psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
                 }

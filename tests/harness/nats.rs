@@ -24,7 +24,10 @@ fn free_port() -> u16 {
 impl Nats {
     /// Starts a server with JetStream on a free port.
     pub fn start() -> Self {
-        assert!(Path::new(BINARY).exists(), "{BINARY} is missing: run scripts/install-peers (installs nats-server)");
+        assert!(
+            Path::new(BINARY).exists(),
+            "{BINARY} is missing: run scripts/install-peers (installs nats-server)"
+        );
         let mut n = Self { child: None, port: free_port(), dir: tempfile::tempdir().unwrap() };
         n.restart();
         n

@@ -69,7 +69,13 @@ impl Schema {
 impl Drop for Schema {
     fn drop(&mut self) {
         let _ = Command::new(PSQL)
-            .args([self.url.as_str(), "-X", "-q", "-c", &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name)])
+            .args([
+                self.url.as_str(),
+                "-X",
+                "-q",
+                "-c",
+                &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
+            ])
             .output();
     }
 }
@@ -109,13 +115,18 @@ impl Cluster {
     /// Makes and starts a cluster (trust auth, user `postgres`, fsync off).
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false);
+        let root =
+            Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false);
         if root {
-            let out = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).output().unwrap();
+            let out =
+                Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).output().unwrap();
             assert!(out.status.success(), "chown: {}", String::from_utf8_lossy(&out.stderr));
         }
         let data = dir.path().join("data");
-        pg("initdb", &["-D", &data.display().to_string(), "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8"]);
+        pg(
+            "initdb",
+            &["-D", &data.display().to_string(), "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8"],
+        );
         let c = Self { dir, port: free_port() };
         c.start_again();
         c

@@ -41,7 +41,13 @@ fn pg_config(schema: &Schema) -> PostgresConfig {
 }
 
 fn reading(device: &str, name: &str, time_ms: i64, value: f64) -> Reading {
-    Reading { device: Arc::from(device), name: name.into(), value: Value::Number(value), unit: Some("Cel".into()), time_ms }
+    Reading {
+        device: Arc::from(device),
+        name: name.into(),
+        value: Value::Number(value),
+        unit: Some("Cel".into()),
+        time_ms,
+    }
 }
 
 /// `n` readings of one device at times `from..from + n` (ms), value = time.
@@ -122,8 +128,13 @@ async fn postgres_sink_batches_are_idempotent_and_forget_replayed_entries() {
         "true\n0009\non"
     );
     // A value sent again under the same key does not overwrite the first one.
-    sink.write(Batch { readings: vec![reading("a", "temperature", 10, 99.0)], ..Batch::default() }).await.unwrap();
-    assert_eq!(schema.count(&format!("SELECT value_num::bigint FROM {s}.readings WHERE time = to_timestamp(0.010)")), 10);
+    sink.write(Batch { readings: vec![reading("a", "temperature", 10, 99.0)], ..Batch::default() })
+        .await
+        .unwrap();
+    assert_eq!(
+        schema.count(&format!("SELECT value_num::bigint FROM {s}.readings WHERE time = to_timestamp(0.010)")),
+        10
+    );
     let dead = sink.dead_letters().await.unwrap();
     assert_eq!(dead.len(), 1);
     let entry = dead.first().unwrap();
@@ -185,7 +196,9 @@ async fn postgres_restart_mid_stream_loses_nothing() {
     let mut killed = None;
     for i in 0..40i64 {
         let s = Arc::clone(&sink);
-        writes.push(tokio::spawn(async move { s.write(Batch { readings: series("r", i * 50, 50), ..Batch::default() }).await }));
+        writes.push(tokio::spawn(async move {
+            s.write(Batch { readings: series("r", i * 50, 50), ..Batch::default() }).await
+        }));
         if i == 10 {
             let c = Arc::clone(&cluster);
             tokio::task::spawn_blocking(move || c.kill()).await.unwrap();
@@ -251,9 +264,15 @@ async fn nats_sink_publishes_acked_readings_once_by_device_and_name() {
     sink.write(batch).await.unwrap();
     let messages = stream_messages(&nats, "OUT").await;
     let subjects: Vec<&str> = messages.iter().map(|m| m.subject.as_str()).collect();
-    assert_eq!(subjects, ["out.dev_1.temperature", "out.dev_1.temperature", "out.dev_1.temperature", "out.dev_2.co2"]);
+    assert_eq!(
+        subjects,
+        ["out.dev_1.temperature", "out.dev_1.temperature", "out.dev_1.temperature", "out.dev_2.co2"]
+    );
     let last: serde_json::Value = serde_json::from_slice(&messages.last().unwrap().payload).unwrap();
-    assert_eq!(last, serde_json::json!({"device": "dev 2", "name": "co2", "value": 400.0, "unit": "Cel", "time_ms": 5}));
+    assert_eq!(
+        last,
+        serde_json::json!({"device": "dev 2", "name": "co2", "value": 400.0, "unit": "Cel", "time_ms": 5})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,7 +287,10 @@ async fn nats_sink_write_waits_for_a_restarted_server() {
     .await
     .unwrap();
     let s = Arc::clone(&sink);
-    let write = tokio::spawn(async move { s.write(Batch { readings: series("a", 10, 10), ..Batch::default() }).await });
+    let write =
+        tokio::spawn(
+            async move { s.write(Batch { readings: series("a", 10, 10), ..Batch::default() }).await },
+        );
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(!write.is_finished(), "a write resolved while the server was down");
     nats = tokio::task::spawn_blocking(move || {
@@ -295,7 +317,12 @@ fn fabric_config(schema: &Schema, nats: &Nats) -> String {
         )
 }
 
-async fn start_role(text: &str, schema: &Schema, role: passerelle::fabric::Role, dir: &std::path::Path) -> Handle {
+async fn start_role(
+    text: &str,
+    schema: &Schema,
+    role: passerelle::fabric::Role,
+    dir: &std::path::Path,
+) -> Handle {
     let config = Config::parse(text, &dir.join("config.ron").display().to_string()).unwrap();
     Builder::new(config)
         .secret("IT_TOKEN", TOKEN)

@@ -78,9 +78,11 @@ pub fn encode_frame(frame: &Frame) -> Bytes {
 /// [`FabricError::NotAFrame`].
 pub fn decode_frame(message: &Bytes) -> Result<Frame, FabricError> {
     let bad = |why: &str| FabricError::NotAFrame(why.to_string());
-    let head: [u8; 4] = message.get(..4).and_then(|h| h.try_into().ok()).ok_or_else(|| bad("shorter than 4 bytes"))?;
+    let head: [u8; 4] =
+        message.get(..4).and_then(|h| h.try_into().ok()).ok_or_else(|| bad("shorter than 4 bytes"))?;
     let len = usize::try_from(u32::from_be_bytes(head)).map_err(|_| bad("metadata length"))?;
-    let end = 4usize.checked_add(len).filter(|e| *e <= message.len()).ok_or_else(|| bad("metadata cut short"))?;
+    let end =
+        4usize.checked_add(len).filter(|e| *e <= message.len()).ok_or_else(|| bad("metadata cut short"))?;
     let json = message.get(4..end).ok_or_else(|| bad("metadata cut short"))?;
     let meta: Meta<'_> = serde_json::from_slice(json).map_err(|e| FabricError::NotAFrame(e.to_string()))?;
     Ok(Frame {
@@ -120,16 +122,21 @@ pub fn message_id(frame: &Frame) -> String {
 }
 
 /// Connects to the fabric's server and creates its stream if missing.
-async fn connect(config: &FabricConfig, token: Option<String>, label: &str) -> Result<jetstream::Context, FabricError> {
+async fn connect(
+    config: &FabricConfig,
+    token: Option<String>,
+    label: &str,
+) -> Result<jetstream::Context, FabricError> {
     let key = label.to_string();
-    let mut options = async_nats::ConnectOptions::new().name(label).reconnect_delay_callback(move |attempts| {
-        let mut backoff = Backoff::default().with_key(&key);
-        let mut wait = backoff.next();
-        for _ in 1..attempts.min(32) {
-            wait = backoff.next();
-        }
-        wait
-    });
+    let mut options =
+        async_nats::ConnectOptions::new().name(label).reconnect_delay_callback(move |attempts| {
+            let mut backoff = Backoff::default().with_key(&key);
+            let mut wait = backoff.next();
+            for _ in 1..attempts.min(32) {
+                wait = backoff.next();
+            }
+            wait
+        });
     if let Some(token) = token {
         options = options.token(token);
     }
@@ -269,7 +276,12 @@ pub(crate) async fn worker(
                             received_ms: 0,
                             connector: Arc::from("fabric"),
                         };
-                        route.rejected.push(Rejected { frame, stage: Stage::Route, error: e.to_string(), plugin: None });
+                        route.rejected.push(Rejected {
+                            frame,
+                            stage: Stage::Route,
+                            error: e.to_string(),
+                            plugin: None,
+                        });
                     }
                 }
             }
@@ -321,7 +333,9 @@ mod tests {
 
     #[test]
     fn what_is_not_a_frame_is_refused() {
-        for bad in [&b""[..], &[0, 0, 0, 9, b'{'][..], &[0, 0, 0, 2, b'{', b'}'][..], &[255, 255, 255, 255][..]] {
+        for bad in
+            [&b""[..], &[0, 0, 0, 9, b'{'][..], &[0, 0, 0, 2, b'{', b'}'][..], &[255, 255, 255, 255][..]]
+        {
             assert!(decode_frame(&bytes::Bytes::copy_from_slice(bad)).is_err(), "{bad:?}");
         }
     }

@@ -108,7 +108,9 @@ impl FabricConfig {
     /// Pure checks of the values; one message per problem.
     pub fn validate(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let name_ok = |s: &str| !s.is_empty() && !s.contains(|c: char| matches!(c, '.' | '*' | '>') || c.is_whitespace());
+        let name_ok = |s: &str| {
+            !s.is_empty() && !s.contains(|c: char| matches!(c, '.' | '*' | '>') || c.is_whitespace())
+        };
         if self.url.trim().is_empty() {
             out.push("fabric: url is empty".into());
         }
@@ -116,10 +118,16 @@ impl FabricConfig {
             out.push("fabric: token_env is empty".into());
         }
         if !name_ok(&self.stream) {
-            out.push(format!("fabric: stream {:?} must be a name without dots, wildcards or spaces", self.stream));
+            out.push(format!(
+                "fabric: stream {:?} must be a name without dots, wildcards or spaces",
+                self.stream
+            ));
         }
         if !name_ok(&self.consumer) {
-            out.push(format!("fabric: consumer {:?} must be a name without dots, wildcards or spaces", self.consumer));
+            out.push(format!(
+                "fabric: consumer {:?} must be a name without dots, wildcards or spaces",
+                self.consumer
+            ));
         }
         if self.subject_prefix.split('.').any(|t| !name_ok(t)) {
             out.push(format!(
@@ -147,9 +155,10 @@ mod tests {
         assert!("workers".parse::<Role>().is_err());
         let c: FabricConfig = ron::from_str(r#"(url: "nats://127.0.0.1:4222")"#).unwrap();
         assert!(c.validate().is_empty(), "{:?}", c.validate());
-        let bad: FabricConfig =
-            ron::from_str(r#"(url: "", stream: "a.b", consumer: "", subject_prefix: "x.*", ack_wait_ms: 1, batch: 0)"#)
-                .unwrap();
+        let bad: FabricConfig = ron::from_str(
+            r#"(url: "", stream: "a.b", consumer: "", subject_prefix: "x.*", ack_wait_ms: 1, batch: 0)"#,
+        )
+        .unwrap();
         assert_eq!(bad.validate().len(), 6, "{:?}", bad.validate());
     }
 }

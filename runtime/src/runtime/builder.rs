@@ -173,7 +173,9 @@ fn fabric_of(
     };
     let token = match &f.token_env {
         None => None,
-        Some(var) => Some(secrets.get(var).ok_or_else(|| Error::Runtime(format!("fabric: secret {var} is not set")))?),
+        Some(var) => {
+            Some(secrets.get(var).ok_or_else(|| Error::Runtime(format!("fabric: secret {var} is not set")))?)
+        }
     };
     Ok(Some((f, token)))
 }

@@ -66,10 +66,9 @@ impl SinkComponent for NatsSinkConfig {
         if self.url.trim().is_empty() {
             out.push("url is empty".into());
         }
-        let placeholders_whole = self
-            .subject
-            .split('.')
-            .all(|t| matches!(t, "{device}" | "{name}") || (!t.contains('{') && !t.contains('}') && is_token(t)));
+        let placeholders_whole = self.subject.split('.').all(|t| {
+            matches!(t, "{device}" | "{name}") || (!t.contains('{') && !t.contains('}') && is_token(t))
+        });
         if !placeholders_whole {
             out.push(format!(
                 "subject {:?} must be dot-separated tokens without wildcards; {{device}} and {{name}} each a whole token",

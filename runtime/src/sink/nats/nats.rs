@@ -205,7 +205,10 @@ impl Sink for NatsSink {
                 let mut acks = Vec::with_capacity(pending.len());
                 let (mut failed, mut last) = (Vec::new(), String::new());
                 for p in pending {
-                    match js.publish_with_headers(p.subject.clone(), p.headers.clone(), p.payload.clone()).await {
+                    match js
+                        .publish_with_headers(p.subject.clone(), p.headers.clone(), p.payload.clone())
+                        .await
+                    {
                         Ok(ack) => acks.push((p, ack)),
                         Err(e) => {
                             last = e.to_string();
@@ -227,7 +230,13 @@ impl Sink for NatsSink {
                     let e = NatsError::Unacked { unacked: failed.len(), total, timeout, last };
                     return Err(SinkError::Write { sink: name, source: e.into() });
                 }
-                tracing::warn!(sink = name, unacked = failed.len(), error = last, retry_in_ms = wait.as_millis() as u64, "NATS publishes not acknowledged; publishing them again.");
+                tracing::warn!(
+                    sink = name,
+                    unacked = failed.len(),
+                    error = last,
+                    retry_in_ms = wait.as_millis() as u64,
+                    "NATS publishes not acknowledged; publishing them again."
+                );
                 tokio::time::sleep(wait).await;
                 pending = failed;
             }

@@ -124,7 +124,9 @@ mod tests {
             ron::from_str(r#"(url_env: "", schema: "x; drop", pool_size: 0, max_group: 0, queue_batches: 0, commit_timeout_ms: 0)"#)
                 .unwrap();
         assert_eq!(bad.validate().len(), 6, "{:?}", bad.validate());
-        for (s, ok) in [("a_1", true), ("_x", true), ("1a", false), ("Ab", false), ("", false), ("a-b", false)] {
+        for (s, ok) in
+            [("a_1", true), ("_x", true), ("1a", false), ("Ab", false), ("", false), ("a-b", false)]
+        {
             assert_eq!(super::is_identifier(s), ok, "{s}");
         }
     }

@@ -121,7 +121,9 @@ impl PostgresError {
     fn transient(&self) -> bool {
         fn pg(e: &tokio_postgres::Error) -> bool {
             match e.as_db_error() {
-                None => e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+                None => {
+                    e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+                }
                 Some(db) => matches!(db.code().code().get(..2), Some("08" | "40" | "53" | "57" | "58")),
             }
         }
@@ -162,7 +164,8 @@ impl PostgresSink {
     ) -> Result<Self, SinkError> {
         let open_err = |e: PostgresError| SinkError::Open { sink: name.to_string(), source: e.into() };
         let pg: tokio_postgres::Config = url.parse().map_err(|e| open_err(PostgresError::Url(e)))?;
-        let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager =
+            Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(config.pool_size)
             .runtime(Runtime::Tokio1)
@@ -304,9 +307,15 @@ impl Writer {
 
     async fn commit(&self, batches: &[&Batch]) -> Result<(), PostgresError> {
         let n: usize = batches.iter().map(|b| b.readings.len()).sum();
-        let (mut devices, mut names, mut times) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut nums, mut texts, mut bools, mut bytes, mut units) =
-            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut devices, mut names, mut times) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut nums, mut texts, mut bools, mut bytes, mut units) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
         for r in batches.iter().flat_map(|b| &b.readings) {
             let time = system_time(r.time_ms).ok_or_else(|| PostgresError::Time {
                 device: r.device.to_string(),
@@ -396,7 +405,8 @@ impl Sink for PostgresSink {
     }
 
     fn dead_letters(&self) -> BoxFuture<'static, Result<Vec<DeadLetter>, SinkError>> {
-        let (pool, statements, name) = (self.pool.clone(), std::sync::Arc::clone(&self.statements), self.name.clone());
+        let (pool, statements, name) =
+            (self.pool.clone(), std::sync::Arc::clone(&self.statements), self.name.clone());
         let read = self.runtime.spawn(async move {
             let client = pool.get().await.map_err(PostgresError::Connect)?;
             let rows = client.query(statements.read_dead.as_str(), &[]).await?;
