@@ -43,6 +43,8 @@ pub mod admin;
 pub mod component;
 pub mod config;
 pub mod events;
+#[cfg(feature = "fabric")]
+pub mod fabric;
 pub mod message;
 pub mod net;
 pub mod operator;

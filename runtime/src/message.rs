@@ -105,6 +105,8 @@ pub enum FrameOutcome {
         /// Number of readings.
         readings: usize,
     },
+    /// Published to the fabric: JetStream has it, and a worker decodes and stores it.
+    Queued,
     /// Written to the dead letter.
     DeadLettered {
         /// Stage that failed.

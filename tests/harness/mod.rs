@@ -6,6 +6,8 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod mosquitto;
+pub mod nats;
+pub mod postgres;
 pub mod rabbitmq;
 pub mod rumqttd;
 pub mod sim;

@@ -18,6 +18,7 @@ mod kit;
 mod mqtt;
 mod reload;
 mod replay;
+mod scale_out;
 mod shadow;
 mod tls;
 mod vectors;

@@ -103,6 +103,10 @@ pub enum RouteError {
     /// The plugin host failed (a bug, not the data).
     #[error(transparent)]
     Host(PluginError),
+    /// The fabric did not take the frames (connector role).
+    #[cfg(feature = "fabric")]
+    #[error(transparent)]
+    Fabric(#[from] crate::fabric::FabricError),
 }
 
 impl RouteError {
@@ -131,6 +135,9 @@ pub(crate) struct Router {
     pub(crate) table: Arc<RwLock<Arc<RouteTable>>>,
     pub(crate) tap: broadcast::Sender<ReadingBatch>,
     pub(crate) metrics: DeliveryMetrics,
+    /// Connector role: frames are published to the fabric instead of decoded here.
+    #[cfg(feature = "fabric")]
+    pub(crate) fabric: Option<Arc<crate::fabric::Publisher>>,
 }
 
 impl Router {
@@ -141,6 +148,8 @@ impl Router {
             table: Arc::new(RwLock::new(Arc::new(RouteTable::default()))),
             tap,
             metrics: DeliveryMetrics::new(metrics),
+            #[cfg(feature = "fabric")]
+            fabric: None,
         }
     }
 
@@ -168,6 +177,17 @@ impl Router {
         let table = &*snapshot;
         let Route { frames, readings, readings_sinks, mut rejected, replayed } = msg;
         let mut outcomes: Vec<Option<FrameOutcome>> = vec![None; frames.len()];
+        // The fabric seam (connector role): JetStream takes the frames, workers decode them.
+        // Replays decode here, so that their entries are forgotten in the same commit.
+        #[cfg(feature = "fabric")]
+        let frames = match self.fabric.as_ref().filter(|_| replayed.is_empty() && !frames.is_empty()) {
+            Some(fabric) => {
+                fabric.publish(&frames).await?;
+                outcomes.fill(Some(FrameOutcome::Queued));
+                Vec::new()
+            }
+            None => frames,
+        };
         // Decoder index -> (frame positions, frames with their model).
         type PerDecoder = HashMap<usize, (Vec<usize>, Vec<(Frame, Arc<str>)>)>;
         let mut per_decoder = PerDecoder::new();

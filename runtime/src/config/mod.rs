@@ -66,6 +66,10 @@ pub struct Config {
     #[cfg(feature = "admin")]
     #[serde(default)]
     pub admin: Option<crate::admin::AdminConfig>,
+    /// The JetStream fabric, for `--role connector|worker` processes; none: in-process only.
+    #[cfg(feature = "fabric")]
+    #[serde(default)]
+    pub fabric: Option<crate::fabric::FabricConfig>,
     /// Watch the decoder plugin files and swap in new versions as they are written (default true).
     #[serde(default = "yes")]
     pub watch_plugins: bool,

@@ -137,6 +137,10 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
             err(locate_key(src, "connectors", name), format!("connector {name:?}: plugin path is empty"));
         }
     }
+    #[cfg(feature = "fabric")]
+    for problem in config.fabric.iter().flat_map(crate::fabric::FabricConfig::validate) {
+        err(locate_key(src, "fabric", "url"), problem);
+    }
     for (name, d) in &config.decoders {
         if d.instances == 0 {
             err(locate_key(src, "decoders", name), format!("decoder {name:?}: instances must be at least 1"));

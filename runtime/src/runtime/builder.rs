@@ -28,12 +28,30 @@ pub struct Builder {
     secrets: Secrets,
     offline: bool,
     clock: Arc<dyn Clock>,
+    #[cfg(feature = "fabric")]
+    role: crate::fabric::Role,
 }
 
 impl Builder {
     /// A builder for a parsed config; it is validated by [`Builder::start`].
     pub fn new(config: Config) -> Self {
-        Self { config, secrets: Secrets::default(), offline: false, clock: Arc::new(SystemClock) }
+        Self {
+            config,
+            secrets: Secrets::default(),
+            offline: false,
+            clock: Arc::new(SystemClock),
+            #[cfg(feature = "fabric")]
+            role: crate::fabric::Role::All,
+        }
+    }
+
+    /// What this process does (default [`crate::fabric::Role::All`]: everything in-process).
+    /// The connector and worker roles need the config's `fabric` section.
+    #[cfg(feature = "fabric")]
+    #[must_use]
+    pub fn role(mut self, role: crate::fabric::Role) -> Self {
+        self.role = role;
+        self
     }
 
     /// Starts no connector, no operator endpoint and no file watcher: for tools that work on a
@@ -77,6 +95,9 @@ impl Builder {
     /// # Errors
     /// Any [`Error`]; on error, everything started so far is stopped.
     pub async fn start(self) -> Result<Handle, Error> {
+        #[cfg(feature = "fabric")]
+        let Self { mut config, secrets, offline, clock, role } = self;
+        #[cfg(not(feature = "fabric"))]
         let Self { mut config, secrets, offline, clock } = self;
         if offline {
             config.watch_plugins = false;
@@ -91,20 +112,43 @@ impl Builder {
             .await
             .map_err(|e| Error::Runtime(format!("starting the engine failed: {e}")))?
             .map_err(|source| Error::Plugin { name: "engine".into(), path: String::new(), source })?;
-        let system = ActorSystem::start().await.map_err(|e| Error::Runtime(e.to_string()))?;
+        #[cfg(feature = "fabric")]
+        let fabric = fabric_of(role, &config, &secrets)?;
         let metrics = Metrics::default();
+        #[cfg_attr(not(feature = "fabric"), allow(unused_mut))] // Set in the connector role.
+        let mut router = Router::new(&metrics);
+        #[cfg(feature = "fabric")]
+        if let (crate::fabric::Role::Connector, Some((f, token))) = (role, &fabric) {
+            router.fabric = Some(Arc::new(crate::fabric::Publisher::connect(f, token.clone()).await?));
+        }
+        let system = ActorSystem::start().await.map_err(|e| Error::Runtime(e.to_string()))?;
         let parts = Parts {
             engine,
             system,
-            router: Router::new(&metrics),
+            router,
             metrics,
             clock,
             secrets,
             runtime: tokio::runtime::Handle::current(),
             http: http_client().await,
         };
+        #[cfg(feature = "fabric")]
+        let inner = Arc::new(Inner::new(parts, offline || role == crate::fabric::Role::Worker));
+        #[cfg(not(feature = "fabric"))]
         let inner = Arc::new(Inner::new(parts, offline));
         match start(&inner, config).await {
+            #[cfg(feature = "fabric")]
+            Ok((watcher, admin)) if role == crate::fabric::Role::Worker => {
+                let Some((f, token)) = fabric else { return Err(Error::Runtime("no fabric".into())) };
+                let stop = inner.stop.subscribe();
+                match crate::fabric::worker(f, token, inner.parts.router.clone(), stop).await {
+                    Ok(_task) => Ok(Handle { inner, watcher, admin }),
+                    Err(e) => {
+                        inner.stop_all().await;
+                        Err(e.into())
+                    }
+                }
+            }
             Ok((watcher, admin)) => Ok(Handle { inner, watcher, admin }),
             Err(e) => {
                 inner.stop_all().await;
@@ -112,6 +156,28 @@ impl Builder {
             }
         }
     }
+}
+
+/// The fabric section and its token, when `role` needs them.
+#[cfg(feature = "fabric")]
+fn fabric_of(
+    role: crate::fabric::Role,
+    config: &Config,
+    secrets: &Secrets,
+) -> Result<Option<(crate::fabric::FabricConfig, Option<String>)>, Error> {
+    if role == crate::fabric::Role::All {
+        return Ok(None);
+    }
+    let Some(f) = config.fabric.clone() else {
+        return Err(Error::Runtime(format!("role {role:?} needs a `fabric` section in the config")));
+    };
+    let token = match &f.token_env {
+        None => None,
+        Some(var) => {
+            Some(secrets.get(var).ok_or_else(|| Error::Runtime(format!("fabric: secret {var} is not set")))?)
+        }
+    };
+    Ok(Some((f, token)))
 }
 
 type Started =

@@ -101,6 +101,10 @@ pub enum Error {
         /// How long to wait.
         retry_after: std::time::Duration,
     },
+    /// The fabric cannot be reached or set up (connector and worker roles).
+    #[cfg(feature = "fabric")]
+    #[error(transparent)]
+    Fabric(#[from] crate::fabric::FabricError),
     /// The runtime is shut down, or its threads failed.
     #[error("runtime failure: {0}")]
     Runtime(String),

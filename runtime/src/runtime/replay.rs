@@ -77,6 +77,7 @@ impl Handle {
                 match o {
                     FrameOutcome::Stored { .. } => report.stored += 1,
                     FrameOutcome::DeadLettered { .. } => report.still_failing += 1,
+                    FrameOutcome::Queued => {}
                 }
             }
         }

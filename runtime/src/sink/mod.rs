@@ -9,6 +9,10 @@
 
 #[cfg(feature = "sink-mqtt")]
 pub mod mqtt;
+#[cfg(feature = "sink-nats")]
+pub mod nats;
+#[cfg(feature = "sink-postgres")]
+pub mod postgres;
 #[cfg(feature = "sink-sqlite")]
 pub mod sqlite;
 
@@ -152,5 +156,9 @@ registry! {
         "sqlite" => Sqlite(sqlite::SqliteConfig) if "sink-sqlite",
         /// MQTT broker: readings published as JSON (readings only, not a dead letter).
         "mqtt" => Mqtt(mqtt::MqttSinkConfig) if "sink-mqtt",
+        /// PostgreSQL: readings and dead letters in tables (TimescaleDB-friendly).
+        "postgres" => Postgres(postgres::PostgresConfig) if "sink-postgres",
+        /// NATS JetStream: readings published as JSON (readings only, not a dead letter).
+        "nats" => Nats(nats::NatsSinkConfig) if "sink-nats",
     }
 }

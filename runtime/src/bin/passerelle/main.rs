@@ -27,6 +27,11 @@ enum Command {
     Run {
         /// The config file (RON).
         config: PathBuf,
+        /// What this process does: `all` (everything in-process, the default), `connector`
+        /// (transports, frames published to the fabric) or `worker` (decoders and sinks fed by
+        /// the fabric). The last two need the config's `fabric` section.
+        #[arg(long, default_value = "all")]
+        role: String,
     },
     /// Checks a config file and prints every error with line:column (exit 1 on error).
     Check {
@@ -65,7 +70,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { config } => run::run(&config),
+        Command::Run { config, role } => run::run(&config, &role),
         Command::Check { config } => check::check(&config),
         Command::Decode(args) => decode::decode(&args),
         Command::Readings(args) => show::readings(&args),

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 /// Starts the runtime and serves until Ctrl-C or SIGTERM, then shuts down cleanly. SIGHUP, or
 /// `passerelle reload` through the operator endpoint, reads the config file again and applies
 /// the difference.
-pub(crate) fn run(path: &Path) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(path: &Path, role: &str) -> anyhow::Result<ExitCode> {
     crate::init_logging();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
@@ -18,8 +18,14 @@ pub(crate) fn run(path: &Path) -> anyhow::Result<ExitCode> {
             }
             Err(e) => return Err(e.into()),
         };
+        #[cfg(feature = "fabric")]
+        let builder = builder.role(role.parse::<passerelle::fabric::Role>().map_err(anyhow::Error::msg)?);
+        #[cfg(not(feature = "fabric"))]
+        if role != "all" {
+            anyhow::bail!("role {role:?} needs the `fabric` feature, which this build lacks");
+        }
         let handle = builder.start().await?;
-        tracing::info!(config = %path.display(), "Passerelle running; Ctrl-C to stop, SIGHUP to reload the config.");
+        tracing::info!(config = %path.display(), role, "Passerelle running; Ctrl-C to stop, SIGHUP to reload the config.");
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate())?;
         let mut hangup = signal(SignalKind::hangup())?;

@@ -1,0 +1,342 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
+use bytes::{BufMut, Bytes, BytesMut};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+
+use super::FabricConfig;
+use crate::actor::{Route, Router};
+use crate::events::error_chain;
+use crate::message::{Frame, Rejected, Stage};
+use crate::net::Backoff;
+
+/// Errors of the fabric.
+#[derive(Debug, thiserror::Error)]
+pub enum FabricError {
+    /// The NATS server cannot be reached.
+    #[error("cannot connect to the fabric at {url}")]
+    Connect {
+        /// Server URL.
+        url: String,
+        /// Cause.
+        #[source]
+        source: async_nats::ConnectError,
+    },
+    /// The stream or the consumer cannot be created.
+    #[error("cannot set up JetStream {what}: {reason}")]
+    Setup {
+        /// `stream X` or `consumer Y`.
+        what: String,
+        /// The server's or client's words.
+        reason: String,
+    },
+    /// A frame was not published or its publish not acknowledged.
+    #[error("JetStream did not take the frame: {0}")]
+    Publish(String),
+    /// A message of the stream is not a frame.
+    #[error("not a fabric frame: {0}")]
+    NotAFrame(String),
+}
+
+/// The metadata of a frame on the fabric (its payload follows it, as received).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Meta<'a> {
+    #[serde(borrow)]
+    device: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    devicetype: std::borrow::Cow<'a, str>,
+    port: u8,
+    received_ms: i64,
+    #[serde(borrow)]
+    connector: std::borrow::Cow<'a, str>,
+}
+
+/// A frame as a fabric message: the length of its metadata (4 bytes, big-endian), the metadata
+/// as JSON, then the payload exactly as received.
+pub fn encode_frame(frame: &Frame) -> Bytes {
+    let meta = Meta {
+        device: (&*frame.device).into(),
+        devicetype: (&*frame.devicetype).into(),
+        port: frame.port,
+        received_ms: frame.received_ms,
+        connector: (&*frame.connector).into(),
+    };
+    let json = serde_json::to_vec(&meta).unwrap_or_default();
+    let mut out = BytesMut::with_capacity(4 + json.len() + frame.payload.len());
+    out.put_u32(u32::try_from(json.len()).unwrap_or(u32::MAX));
+    out.put_slice(&json);
+    out.put_slice(&frame.payload);
+    out.freeze()
+}
+
+/// A fabric message back as a frame (the payload shares the message's bytes).
+///
+/// # Errors
+/// [`FabricError::NotAFrame`].
+pub fn decode_frame(message: &Bytes) -> Result<Frame, FabricError> {
+    let bad = |why: &str| FabricError::NotAFrame(why.to_string());
+    let head: [u8; 4] =
+        message.get(..4).and_then(|h| h.try_into().ok()).ok_or_else(|| bad("shorter than 4 bytes"))?;
+    let len = usize::try_from(u32::from_be_bytes(head)).map_err(|_| bad("metadata length"))?;
+    let end =
+        4usize.checked_add(len).filter(|e| *e <= message.len()).ok_or_else(|| bad("metadata cut short"))?;
+    let json = message.get(4..end).ok_or_else(|| bad("metadata cut short"))?;
+    let meta: Meta<'_> = serde_json::from_slice(json).map_err(|e| FabricError::NotAFrame(e.to_string()))?;
+    Ok(Frame {
+        device: Arc::from(&*meta.device),
+        devicetype: Arc::from(&*meta.devicetype),
+        port: meta.port,
+        payload: message.slice(end..),
+        received_ms: meta.received_ms,
+        connector: Arc::from(&*meta.connector),
+    })
+}
+
+/// The subject of a frame: `<prefix>.<devicetype>` (a `.`, `*`, `>` or white space in the
+/// devicetype becomes `_`, an empty one `_`).
+pub fn subject(prefix: &str, frame: &Frame) -> String {
+    let t = &*frame.devicetype;
+    let token = if t.is_empty() {
+        "_".to_string()
+    } else {
+        t.replace(|c: char| matches!(c, '.' | '*' | '>') || c.is_whitespace(), "_")
+    };
+    format!("{prefix}.{token}")
+}
+
+/// The `Nats-Msg-Id` of a frame: SHA-256 (hex) of everything it carries, so a unit the source
+/// delivers again (its ack was lost) is dropped by JetStream within the duplicate window.
+pub fn message_id(frame: &Frame) -> String {
+    let mut h = Sha256::new();
+    for part in [&*frame.connector, &*frame.device, &*frame.devicetype] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.update([frame.port]);
+    h.update(frame.received_ms.to_be_bytes());
+    h.update(&frame.payload);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Connects to the fabric's server and creates its stream if missing.
+async fn connect(
+    config: &FabricConfig,
+    token: Option<String>,
+    label: &str,
+) -> Result<jetstream::Context, FabricError> {
+    let key = label.to_string();
+    let mut options =
+        async_nats::ConnectOptions::new().name(label).reconnect_delay_callback(move |attempts| {
+            let mut backoff = Backoff::default().with_key(&key);
+            let mut wait = backoff.next();
+            for _ in 1..attempts.min(32) {
+                wait = backoff.next();
+            }
+            wait
+        });
+    if let Some(token) = token {
+        options = options.token(token);
+    }
+    let client = options
+        .connect(config.url.as_str())
+        .await
+        .map_err(|source| FabricError::Connect { url: config.url.clone(), source })?;
+    let js = jetstream::new(client);
+    js.get_or_create_stream(stream::Config {
+        name: config.stream.clone(),
+        subjects: vec![format!("{}.>", config.subject_prefix)],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| FabricError::Setup { what: format!("stream {}", config.stream), reason: e.to_string() })?;
+    Ok(js)
+}
+
+/// The connector side: publishes frames and waits for JetStream's acks.
+pub struct Publisher {
+    js: jetstream::Context,
+    prefix: String,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher").field("prefix", &self.prefix).finish()
+    }
+}
+
+impl Publisher {
+    /// Connects and creates the stream if missing.
+    ///
+    /// # Errors
+    /// [`FabricError::Connect`] or [`FabricError::Setup`].
+    pub async fn connect(config: &FabricConfig, token: Option<String>) -> Result<Self, FabricError> {
+        let js = connect(config, token, "passerelle-connector").await?;
+        Ok(Self { js, prefix: config.subject_prefix.clone() })
+    }
+
+    /// Publishes the frames (pipelined) and resolves once JetStream acknowledged every one.
+    ///
+    /// # Errors
+    /// [`FabricError::Publish`]: the source must not be acknowledged.
+    pub async fn publish(&self, frames: &[Frame]) -> Result<(), FabricError> {
+        let mut acks = Vec::with_capacity(frames.len());
+        for f in frames {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert(async_nats::header::NATS_MESSAGE_ID, message_id(f).as_str());
+            let ack = self
+                .js
+                .publish_with_headers(subject(&self.prefix, f), headers, encode_frame(f))
+                .await
+                .map_err(|e| FabricError::Publish(e.to_string()))?;
+            acks.push(ack);
+        }
+        for ack in acks {
+            ack.await.map_err(|e| FabricError::Publish(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The worker side: takes batches of frames from the shared durable consumer, routes them
+/// (decode, commit to the sinks), then acks them; a batch that did not commit is nak'ed with
+/// the router's retry delay. Runs until `stop` turns true.
+///
+/// # Errors
+/// [`FabricError::Connect`] or [`FabricError::Setup`] before the first batch.
+pub(crate) async fn worker(
+    config: FabricConfig,
+    token: Option<String>,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, FabricError> {
+    let js = connect(&config, token, "passerelle-worker").await?;
+    let setup = |e: String| FabricError::Setup { what: format!("consumer {}", config.consumer), reason: e };
+    let stream = js.get_stream(&config.stream).await.map_err(|e| setup(e.to_string()))?;
+    let consumer: jetstream::consumer::PullConsumer = stream
+        .get_or_create_consumer(
+            &config.consumer,
+            pull::Config {
+                durable_name: Some(config.consumer.clone()),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ack_wait: Duration::from_millis(config.ack_wait_ms),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| setup(e.to_string()))?;
+    let batch = config.batch;
+    Ok(tokio::spawn(async move {
+        let mut backoff = Backoff::default().with_key(&config.consumer);
+        tracing::info!(stream = config.stream, consumer = config.consumer, "Fabric worker started.");
+        while !*stop.borrow() {
+            let fetch = consumer.fetch().max_messages(batch).expires(Duration::from_millis(500)).messages();
+            let fetched = tokio::select! {
+                _ = stop.changed() => break,
+                f = fetch => f,
+            };
+            let mut messages = match fetched {
+                Ok(m) => m,
+                Err(e) => {
+                    let wait = backoff.next();
+                    tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Fabric fetch failed; trying again.");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            };
+            let mut taken = Vec::with_capacity(batch);
+            while let Some(m) = messages.next().await {
+                match m {
+                    Ok(m) => taken.push(m),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Fabric fetch cut short.");
+                        break;
+                    }
+                }
+            }
+            if taken.is_empty() {
+                continue;
+            }
+            backoff.reset();
+            let mut route = Route::default();
+            for m in &taken {
+                match decode_frame(&m.payload) {
+                    Ok(frame) => route.frames.push(frame),
+                    Err(e) => {
+                        // Not a frame: into the dead letter as it came, never lost or retried.
+                        let frame = Frame {
+                            device: Arc::from(""),
+                            devicetype: Arc::from(""),
+                            port: 0,
+                            payload: m.payload.clone(),
+                            received_ms: 0,
+                            connector: Arc::from("fabric"),
+                        };
+                        route.rejected.push(Rejected {
+                            frame,
+                            stage: Stage::Route,
+                            error: e.to_string(),
+                            plugin: None,
+                        });
+                    }
+                }
+            }
+            let kind = match router.route(route).await {
+                Ok(_) => AckKind::Ack,
+                Err(e) => {
+                    tracing::warn!(error = %error_chain(&e), frames = taken.len(), "Fabric batch not committed; it comes back later.");
+                    AckKind::Nak(Some(e.retry_after()))
+                }
+            };
+            for m in &taken {
+                if let Err(e) = m.ack_with(kind).await {
+                    tracing::warn!(error = %e, "Fabric ack lost; the frame comes back and is stored once.");
+                }
+            }
+        }
+        tracing::info!(consumer = config.consumer, "Fabric worker stopped.");
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{decode_frame, encode_frame, message_id, subject};
+    use crate::message::Frame;
+
+    fn frame(payload: &[u8]) -> Frame {
+        Frame {
+            device: Arc::from("dev \"1\"\n"),
+            devicetype: Arc::from("em300.th *"),
+            port: 85,
+            payload: payload.to_vec().into(),
+            received_ms: -5,
+            connector: Arc::from("energisme"),
+        }
+    }
+
+    #[test]
+    fn a_frame_survives_the_fabric_byte_for_byte() {
+        for payload in [&b""[..], &[0, 1, 2, 255][..], b"{\"a\":1}"] {
+            let f = frame(payload);
+            assert_eq!(decode_frame(&encode_frame(&f)).unwrap(), f);
+        }
+        assert_eq!(subject("p.frames", &frame(b"")), "p.frames.em300_th__");
+        assert_ne!(message_id(&frame(b"a")), message_id(&frame(b"b")));
+        assert_eq!(message_id(&frame(b"a")), message_id(&frame(b"a")));
+    }
+
+    #[test]
+    fn what_is_not_a_frame_is_refused() {
+        for bad in
+            [&b""[..], &[0, 0, 0, 9, b'{'][..], &[0, 0, 0, 2, b'{', b'}'][..], &[255, 255, 255, 255][..]]
+        {
+            assert!(decode_frame(&bytes::Bytes::copy_from_slice(bad)).is_err(), "{bad:?}");
+        }
+    }
+}
