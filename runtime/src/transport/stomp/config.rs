@@ -287,6 +287,6 @@ mod tests {
             )
             .unwrap();
         let problems = config.validate();
-        assert_eq!(problems.len(), 8, "{problems:#?}");
+        assert_eq!(problems.len(), 7, "{problems:#?}");
     }
 }
