@@ -191,7 +191,7 @@ async fn decimal_commas_a_bom_and_paris_times_across_dst_changes_store_the_right
 
 /// RFC 3339 UTC instants in tests without a date crate: `YYYY-MM-DDTHH:MM:SSZ` only.
 mod chrono_free {
-    pub struct Utc(pub i64);
+    pub(super) struct Utc(pub(super) i64);
 
     impl std::str::FromStr for Utc {
         type Err = String;
