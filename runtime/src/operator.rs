@@ -41,6 +41,13 @@ pub struct ConnectorStatus {
     pub transport: String,
     /// Where its server transport listens, if it has one.
     pub listen: Option<String>,
+    /// Whether its client transport is connected to its peer now (a server transport: listening).
+    #[serde(default)]
+    pub connected: bool,
+    /// The last error its transport met (a lost connection, a broker's `ERROR` frame), kept
+    /// after it reconnects.
+    #[serde(default)]
+    pub last_error: Option<String>,
 }
 
 /// The JSON of `GET /status`.

@@ -6,7 +6,9 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod mosquitto;
+pub mod rabbitmq;
 pub mod rumqttd;
+pub mod sim;
 
 use std::path::{Path, PathBuf};
 

@@ -12,7 +12,7 @@ use passerelle::Builder;
 use passerelle::component::Clock;
 use passerelle::config::Config;
 use passerelle::message::Value;
-use passerelle::sink::sqlite::{ReadingRow, read_readings};
+use passerelle::sink::sqlite::{ReadingRow, read_dead_letters, read_readings};
 
 use crate::harness::mosquitto::Mosquitto;
 use crate::harness::{self};
@@ -96,7 +96,7 @@ async fn a_connector_polls_an_http_endpoint_on_each_tick_of_the_runtime_clock() 
     wait_until("five polled readings", || readings(dir.path()).len() >= 5).await;
     handle.shutdown().await.unwrap();
 
-    let rows = readings(dir.path());
+    let rows: Vec<ReadingRow> = readings(dir.path()).into_iter().filter(|r| r.name != "seq").collect();
     // Each answer became one reading (the text member is not a number), at the time the tick
     // that sent its request read from the injected clock: whole seconds after T0.
     assert!(rows.iter().all(|r| r.device == "meter-1" && r.name == "power"), "{rows:?}");
@@ -116,6 +116,73 @@ async fn a_connector_polls_an_http_endpoint_on_each_tick_of_the_runtime_clock() 
     assert_eq!(by_time, values, "answers out of order: {rows:?}");
     assert_eq!(values.first(), Some(&1));
     assert!(served.load(Ordering::SeqCst) >= rows.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_connector_saves_comes_back_after_a_restart_and_a_null_member_is_dead_lettered() {
+    let app = axum::Router::new()
+        .route("/v", get(|| async { axum::Json(serde_json::json!({"power": 1, "broken": null})) }));
+    let url = serve(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = poller_config(&poller("keep", "embedded()", &format!(r#""url": "{url}/v", "device": "k""#)));
+    // One clock for both runs: the second run's polls come later than the first's.
+    let clock: Arc<dyn Clock> = Arc::new(SteppingClock::default());
+    let counts = || -> Vec<u64> {
+        let mut rows: Vec<ReadingRow> =
+            readings(dir.path()).into_iter().filter(|r| r.name == "seq").collect();
+        rows.sort_by_key(|r| r.time_ms);
+        rows.iter()
+            .map(|r| match r.value {
+                Value::Number(n) => n as u64,
+                ref v => panic!("{v:?}"),
+            })
+            .collect()
+    };
+
+    let handle = start(&text, dir.path(), Arc::clone(&clock)).await;
+    wait_until("three polls", || counts().len() >= 3).await;
+    handle.shutdown().await.unwrap();
+    let first = counts();
+    let file = dir.path().join("state/keep.json");
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let last = first.last().unwrap().to_string();
+    assert_eq!(saved["entries"]["seq"]["text"], serde_json::Value::String(last), "{saved}");
+
+    let handle = start(&text, dir.path(), Arc::clone(&clock)).await;
+    wait_until("two more polls", || counts().len() >= first.len() + 2).await;
+    handle.shutdown().await.unwrap();
+    // The count went on from what was saved after the last commit: no gap, none twice.
+    let all = counts();
+    assert_eq!(all, (1..=all.len() as u64).collect::<Vec<_>>());
+
+    // Each poll's null member is in the dead letter with its bytes; the rest of it was stored.
+    let dead = read_dead_letters(&dir.path().join("passerelle.db")).unwrap();
+    assert_eq!(dead.len(), all.len(), "{dead:?}");
+    for d in &dead {
+        assert_eq!((d.device.as_str(), d.stage.as_str()), ("k.broken", "connector"));
+        assert_eq!(d.payload, br#"{"broken":null}"#.to_vec());
+        assert!(d.error.contains(r#"member "broken" is null"#), "{}", d.error);
+    }
+    assert_eq!(readings(dir.path()).iter().filter(|r| r.name == "power").count(), all.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_state_file_refuses_to_start_and_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("state")).unwrap();
+    std::fs::write(dir.path().join("state/keep.json"), b"{ not json").unwrap();
+    let text = poller_config(&poller("keep", "embedded()", r#""device": "k""#));
+    let config = Config::parse(&text, &dir.path().join("config.ron").display().to_string()).unwrap();
+    let err = Builder::new(config).start().await.unwrap_err();
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        message = format!("{message}: {s}");
+        source = s.source();
+    }
+    assert!(message.starts_with("connector keep: saved state unusable: "), "{message}");
+    assert!(message.contains("keep.json is corrupt"), "{message}");
+    assert!(matches!(err, passerelle::Error::State { .. }), "{err:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use passerelle::Builder;
 use passerelle::config::Config;
 use passerelle::message::Value;
-use passerelle::sink::sqlite::{ReadingRow, read_readings};
+use passerelle::sink::sqlite::{ReadingRow, read_dead_letters, read_readings};
 
 use crate::harness;
 
@@ -131,7 +131,7 @@ async fn a_restart_in_the_middle_of_a_file_loses_and_duplicates_nothing() {
     assert_eq!(stored_before, committed as usize * PER_CHUNK, "the ledger says what is committed");
 
     let handle = start(&text, dir.path()).await;
-    wait_until("the whole file", 60, || ledger(&inbox)[0]["done"].as_bool() == Some(true)).await;
+    wait_until("the whole file", 240, || ledger(&inbox)[0]["done"].as_bool() == Some(true)).await;
     let metrics = handle.metrics().render();
     handle.shutdown().await.unwrap();
     // The second run handed over exactly the chunks the first did not commit.
@@ -187,6 +187,20 @@ async fn decimal_commas_a_bom_and_paris_times_across_dst_changes_store_the_right
         ],
         "02:30 on 31 March does not exist, 02:30 on 27 October is ambiguous, douze is no number"
     );
+    // Those three lines are in the dead letter, each with its file, line number, reason and bytes.
+    let dead = read_dead_letters(&dir.path().join("passerelle.db")).unwrap();
+    let got: Vec<(&str, &str)> =
+        dead.iter().map(|d| (d.device.as_str(), std::str::from_utf8(&d.payload).unwrap())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("energisme.csv.gz:3", "compteur-1;2024-03-31 02:30:00;2,5;kWh\r\n"),
+            ("energisme.csv.gz:6", "compteur-1;2024-10-27 02:30:00;5,5;kWh\r\n"),
+            ("energisme.csv.gz:8", "compteur-1;2024-07-14 12:00:00;douze;kWh\r\n"),
+        ]
+    );
+    assert!(dead[0].error.contains("does not exist") && dead[1].error.contains("ambiguous"), "{dead:?}");
+    assert!(dead[2].error.contains("\"douze\" is not a number"), "{dead:?}");
 }
 
 /// RFC 3339 UTC instants in tests without a date crate: `YYYY-MM-DDTHH:MM:SSZ` only.

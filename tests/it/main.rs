@@ -12,6 +12,7 @@ mod config_reload;
 mod driver;
 mod embed;
 mod files;
+mod hemis;
 mod hostile;
 mod http_push;
 mod kit;

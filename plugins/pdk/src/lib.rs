@@ -44,8 +44,8 @@ pub mod connector {
         default_bindings_module: "passerelle_pdk::connector",
     });
     pub use exports::passerelle::plugin::connect::{
-        Answer, Command, ConnectorError, Event, Guest, Inbound, Refusal, Rejection, Request, RequestError,
-        Response,
+        Answer, Command, ConnectorError, Discarded, Entry, Event, Guest, Inbound, Refusal, Rejection,
+        Request, RequestError, Response,
     };
     pub use passerelle::plugin::types::{Frame, Level, Reading, Value};
 }

@@ -48,7 +48,7 @@ macro_rules! decoder_plugin {
         }
 
         // The component exports exist only in the wasm build: their symbol names
-        // (`passerelle:plugin/decode@0.2.0#decode`) cannot go into a native cdylib's linker
+        // (`passerelle:plugin/decode@0.3.0#decode`) cannot go into a native cdylib's linker
         // version script.
         #[cfg(target_arch = "wasm32")]
         $crate::decoder::export_decoder!(Plugin with_types_in $crate::decoder);

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use actix::{Actor, Handler, Message, SyncContext};
 use bytes::Bytes;
 
+use super::state::ConnectorState;
 use crate::plugin::bindings::{Command, Event, Inbound};
 use crate::plugin::{ConnectorInstance, PluginError};
 
@@ -30,15 +31,26 @@ impl Message for ConnectorCall {
     type Result = Result<Vec<Command>, PluginError>;
 }
 
-/// Owns one connector instance on a `SyncArbiter` thread. An instance that has not seen `start`
-/// yet (another instance of the pool got the driver's, or it was rebuilt after a trap) is
-/// started with the connector's settings before its first event; the commands of that start
-/// are dropped: the driver already executed those of the same plugin, and a plugin is
-/// deterministic.
+/// Owns one connector instance on a `SyncArbiter` thread. `start` is always followed by
+/// `restore` (what the connector saved), and the commands of both are answered together. An
+/// instance that has not seen `start` yet (another instance of the pool got the driver's, or it
+/// was rebuilt after a trap) is started and restored before its first event; the commands of
+/// that start are dropped: the driver already executed those of the same plugin, and a plugin
+/// is deterministic.
 #[derive(Debug)]
 pub(crate) struct ConnectorActor {
     pub(crate) instance: ConnectorInstance,
     pub(crate) settings: Arc<Vec<(String, String)>>,
+    pub(crate) state: ConnectorState,
+}
+
+impl ConnectorActor {
+    /// `start` with `settings`, then `restore`.
+    fn start(&mut self, settings: Vec<(String, String)>) -> Result<Vec<Command>, PluginError> {
+        let mut commands = self.instance.handle(&Event::Start(settings))?;
+        commands.extend(self.instance.handle(&Event::Restore(self.state.snapshot()))?);
+        Ok(commands)
+    }
 }
 
 impl Actor for ConnectorActor {
@@ -50,14 +62,14 @@ impl Handler<ConnectorCall> for ConnectorActor {
 
     fn handle(&mut self, msg: ConnectorCall, _: &mut SyncContext<Self>) -> Self::Result {
         let event = match msg {
-            ConnectorCall::Event(event @ Event::Start(_)) => return self.instance.handle(&event),
+            ConnectorCall::Event(Event::Start(settings)) => return self.start(settings),
             ConnectorCall::Event(event) => event,
             ConnectorCall::Inbound { id, channel, headers, body, received_ms } => {
                 Event::Inbound(Inbound { id, channel, headers, body: body.to_vec(), received_ms })
             }
         };
         if !self.instance.is_live() {
-            let dropped = self.instance.handle(&Event::Start(self.settings.as_ref().clone()))?;
+            let dropped = self.start(self.settings.as_ref().clone())?;
             tracing::debug!(plugin = %self.instance.label(), commands = dropped.len(), "Connector instance started.");
         }
         self.instance.handle(&event)

@@ -22,14 +22,15 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
+use super::Router;
 use super::connector::{ConnectorActor, ConnectorCall};
 use super::ingest::Emitted;
 use super::pool::Pool;
-use super::{Route, Router};
+use super::state::ConnectorState;
 use crate::component::Clock;
 use crate::events::error_chain;
-use crate::events::{ConnectorEventFailed, DriverMetrics, RequestFinished};
-use crate::message::Control;
+use crate::events::{ConnectorEventFailed, DriverMetrics, FrameDeadLettered, RequestFinished};
+use crate::message::{Control, Stage};
 use crate::net::Backoff;
 use crate::plugin::PluginError;
 use crate::plugin::bindings::{Answer, Command, Event, Request, RequestError, Response};
@@ -76,6 +77,7 @@ pub(crate) struct Driver {
     pub(crate) transport: mpsc::Sender<Control>,
     pub(crate) metrics: DriverMetrics,
     pub(crate) config: DriverSettings,
+    pub(crate) state: ConnectorState,
 }
 
 /// The driver's HTTP client (feature `http-client`).
@@ -169,6 +171,7 @@ impl Driver {
     ) {
         let name = match &event {
             Event::Start(_) => "start",
+            Event::Restore(_) => "restore",
             Event::Inbound(_) => "inbound",
             Event::Tick(_) => "tick",
             Event::Response(_) => "response",
@@ -206,12 +209,18 @@ impl Driver {
                 Some(Command::Reject(r)) => {
                     tracing::debug!(connector = %self.connector, id = r.id, "Reject outside an inbound unit ignored.");
                 }
-                Some(Command::EmitFrames(_) | Command::EmitReadings(_)) => {}
+                Some(
+                    Command::EmitFrames(_)
+                    | Command::EmitReadings(_)
+                    | Command::DeadLetter(_)
+                    | Command::Save(_),
+                ) => {}
             }
         }
-        if !emitted.is_empty() {
-            self.commit(emitted, shutdown).await;
+        if !emitted.is_empty() && !self.commit(&emitted, shutdown).await {
+            return;
         }
+        emitted.save(&self.connector, &self.state).await;
     }
 
     /// Hands a subscription to the transport.
@@ -222,18 +231,17 @@ impl Driver {
     }
 
     /// Routes what a tick or a response emitted; a failed commit is tried again with a growing
-    /// wait (the driver gives the plugin no other event meanwhile: backpressure).
-    async fn commit(&self, emitted: Emitted, shutdown: &watch::Receiver<bool>) {
+    /// wait (the driver gives the plugin no other event meanwhile: backpressure). False when the
+    /// driver stopped first.
+    async fn commit(&self, emitted: &Emitted, shutdown: &watch::Receiver<bool>) -> bool {
         let mut backoff = Backoff::new(COMMIT_RETRY_MIN, COMMIT_RETRY_MAX).with_key(&self.connector);
+        for r in &emitted.rejected {
+            let metrics = &self.router.metrics;
+            FrameDeadLettered { metrics, stage: Stage::Connector, plugin: None, error: &r.error }.emit();
+        }
         loop {
-            let route = Route {
-                frames: emitted.frames.clone(),
-                readings: emitted.readings.clone(),
-                readings_sinks: Arc::clone(&self.readings_sinks),
-                ..Route::default()
-            };
-            let error = match self.router.route(route).await {
-                Ok(_) => return,
+            let error = match self.router.route(emitted.route(&self.readings_sinks)).await {
+                Ok(_) => return true,
                 Err(e) => e,
             };
             if *shutdown.borrow() {
@@ -244,7 +252,7 @@ impl Driver {
                     error = %error_chain(&error),
                     "Emitted data not committed at shutdown; it is lost unless the source sends it again."
                 );
-                return;
+                return false;
             }
             let pause = backoff.next().max(error.retry_after()).min(COMMIT_RETRY_MAX);
             tracing::warn!(connector = %self.connector, error = %error_chain(&error), retry_in_ms = pause.as_millis() as u64, "Commit failed; trying again.");

@@ -6,6 +6,7 @@ use tokio::sync::mpsc;
 
 use super::connector::{ConnectorActor, ConnectorCall};
 use super::pool::Pool;
+use super::state::ConnectorState;
 use super::{Route, RouteError, Router};
 use crate::component::Clock;
 use crate::events::error_chain;
@@ -28,13 +29,18 @@ pub struct Ingest {
     pub(crate) clock: Arc<dyn Clock>,
     /// Subscriptions and requests the plugin made while handling a unit, for the driver.
     pub(crate) driver: mpsc::Sender<Command>,
+    /// What the plugin saves.
+    pub(crate) state: ConnectorState,
 }
 
-/// The frames and readings one event of a connector plugin emitted.
+/// What one event of a connector plugin emitted: frames, readings and dead-letter parts to
+/// commit together, and the saves to apply once they are.
 #[derive(Debug, Default)]
 pub(crate) struct Emitted {
     pub(crate) frames: Vec<Frame>,
     pub(crate) readings: Vec<Reading>,
+    pub(crate) rejected: Vec<Rejected>,
+    pub(crate) saves: Vec<(String, Option<Vec<u8>>)>,
 }
 
 impl Emitted {
@@ -64,13 +70,52 @@ impl Emitted {
                     time_ms: r.time_ms.unwrap_or(received_ms),
                 }));
             }
+            Command::DeadLetter(d) => {
+                let frame = Frame {
+                    device: Arc::from(d.subject),
+                    devicetype: Arc::from(""),
+                    port: 0,
+                    payload: Bytes::from(d.bytes),
+                    received_ms,
+                    connector: Arc::clone(connector),
+                };
+                self.rejected.push(Rejected {
+                    frame,
+                    stage: Stage::Connector,
+                    error: d.reason,
+                    plugin: None,
+                });
+            }
+            Command::Save(save) => self.saves.push(save),
             other => return Some(other),
         }
         None
     }
 
+    /// True when nothing needs committing.
     pub(crate) fn is_empty(&self) -> bool {
-        self.frames.is_empty() && self.readings.is_empty()
+        self.frames.is_empty() && self.readings.is_empty() && self.rejected.is_empty()
+    }
+
+    /// The route that commits what was emitted, to `readings_sinks` for readings.
+    pub(crate) fn route(&self, readings_sinks: &Arc<[Arc<str>]>) -> Route {
+        Route {
+            frames: self.frames.clone(),
+            readings: self.readings.clone(),
+            rejected: self.rejected.clone(),
+            readings_sinks: Arc::clone(readings_sinks),
+            ..Route::default()
+        }
+    }
+
+    /// Writes the saves, now that what came before them is committed; a failure is logged
+    /// (the plugin's cursor then lags behind what is stored: at worst data is fetched again
+    /// and stored once, as sinks are idempotent).
+    pub(crate) async fn save(&mut self, connector: &str, state: &ConnectorState) {
+        let saves = std::mem::take(&mut self.saves);
+        if let Err(e) = state.save(saves).await {
+            tracing::error!(connector, file = %state.path().display(), error = %error_chain(&e), "Connector state not saved.");
+        }
     }
 }
 
@@ -127,14 +172,15 @@ impl Ingest {
                 }
             }
         }
-        let route = Route {
-            frames: emitted.frames,
-            readings: emitted.readings,
-            readings_sinks: Arc::clone(&self.readings_sinks),
-            ..Route::default()
-        };
-        match self.router.route(route).await {
-            Ok(frames) => Disposition::Committed { frames },
+        for r in &emitted.rejected {
+            let metrics = &self.router.metrics;
+            FrameDeadLettered { metrics, stage: Stage::Connector, plugin: None, error: &r.error }.emit();
+        }
+        match self.router.route(emitted.route(&self.readings_sinks)).await {
+            Ok(frames) => {
+                emitted.save(&self.connector, &self.state).await;
+                Disposition::Committed { frames }
+            }
             Err(e) => retry(&e),
         }
     }

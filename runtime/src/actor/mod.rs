@@ -17,6 +17,7 @@ mod ingest;
 pub(crate) mod pool;
 mod router;
 mod shadow;
+pub mod state;
 pub(crate) mod system;
 
 pub(crate) use crate::events::error_chain;
@@ -31,3 +32,4 @@ pub use router::RouteError;
 pub(crate) use router::{DecoderSlot, Route, RouteEntry, RouteTable, Router, SinkSlot};
 pub(crate) use shadow::Shadow;
 pub use shadow::{MAX_DIFFERENCES, ShadowStatus};
+pub(crate) use state::ConnectorState;

@@ -32,6 +32,9 @@ use serde::Deserialize;
 
 use crate::sink::SinkConfig;
 
+/// The default `state_dir`, relative to the config file: `state`.
+pub const DEFAULT_STATE_DIR: &str = "state";
+
 /// A whole runtime configuration, as parsed from RON. The default is the empty config a
 /// runtime starts from.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -51,6 +54,11 @@ pub struct Config {
     pub sinks: BTreeMap<String, SinkConfig>,
     /// The sink that receives rejected frames.
     pub dead_letter: String,
+    /// Directory of the connectors' saved state (what connector plugins `save`: cursors,
+    /// consents), one `<connector>.json` file each; relative to the config file (default
+    /// `state`). A file is created only once a plugin saves something.
+    #[serde(default)]
+    pub state_dir: Option<PathBuf>,
     /// Directory of wasmtime's on-disk compile cache (none: memory only).
     #[serde(default)]
     pub compile_cache: Option<PathBuf>,
@@ -133,6 +141,12 @@ impl Config {
     /// Resolves a path of the config relative to the config file's directory, as an absolute path.
     pub fn resolve(&self, path: &Path) -> PathBuf {
         crate::component::resolve(&self.source.base_dir, path)
+    }
+
+    /// The file connector `name` keeps its saved state in: `<state_dir>/<name>.json`.
+    pub fn state_file(&self, name: &str) -> PathBuf {
+        let dir = self.state_dir.as_deref().unwrap_or(Path::new(DEFAULT_STATE_DIR));
+        self.resolve(dir).join(format!("{name}.json"))
     }
 
     /// Sets the directory relative paths resolve against (the config file's, by default).

@@ -53,6 +53,13 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// A name that can be a file name on every platform: `[A-Za-z0-9._-]+`, not starting with `.`.
+fn is_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
     let src = config.source();
     let mut errors = Vec::new();
@@ -87,6 +94,14 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
             err(
                 locate_key(src, "connectors", name),
                 format!("connector {name:?}: instances must be at least 1"),
+            );
+        }
+        if !is_file_name(name) {
+            err(
+                locate_key(src, "connectors", name),
+                format!(
+                    "connector {name:?}: a name is letters, digits, '-', '_' and '.', not starting with '.' (it names the connector's state file)"
+                ),
             );
         }
         for s in &c.sinks {

@@ -14,7 +14,9 @@ pub(crate) use delivery::{DeliveryMetrics, FrameDeadLettered, InboundAnswered, I
 pub use metrics::{Counter, Histogram, LATENCY_BUCKETS_US, Metrics};
 pub(crate) use plugin::{DecodeCall, DecoderMetrics, PluginRefused, PluginSwapped};
 pub(crate) use sink::{SinkCommitFailed, SinkCommitted, SinkMetrics};
-pub use transport::{ChannelsSubscribed, TransportConnected, TransportDisconnected, TransportMetrics};
+pub use transport::{
+    ChannelsSubscribed, Health, TransportConnected, TransportDisconnected, TransportMetrics,
+};
 
 /// An error and its causes, one line (for logs, answers and dead letters).
 pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {

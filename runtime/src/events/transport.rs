@@ -10,6 +10,16 @@ pub struct TransportMetrics {
     connected: Counter,
     disconnected: Counter,
     subscribed: Counter,
+    health: std::sync::Arc<std::sync::Mutex<Health>>,
+}
+
+/// What the status shows of a transport: connected now, and its last error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Connected to its peer (or listening) now.
+    pub connected: bool,
+    /// The last error, kept after it reconnects.
+    pub last_error: Option<String>,
 }
 
 impl TransportMetrics {
@@ -34,7 +44,17 @@ impl TransportMetrics {
                 "Channels the transport subscribed to (again after each reconnect).",
                 &l,
             ),
+            health: std::sync::Arc::default(),
         }
+    }
+
+    /// Connected now, and the last error.
+    pub fn health(&self) -> Health {
+        self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn set_health(&self, change: impl FnOnce(&mut Health)) {
+        change(&mut self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     }
 }
 
@@ -52,6 +72,7 @@ impl TransportConnected<'_> {
     pub fn emit(self) {
         let m = self.metrics;
         m.connected.add(1);
+        m.set_health(|h| h.connected = true);
         tracing::info!(connector = %m.connector, transport = m.kind, peer = self.peer, "Transport connected.");
     }
 }
@@ -72,6 +93,10 @@ impl TransportDisconnected<'_> {
     pub fn emit(self) {
         let m = self.metrics;
         m.disconnected.add(1);
+        m.set_health(|h| {
+            h.connected = false;
+            h.last_error = Some(self.error.to_string());
+        });
         tracing::warn!(
             connector = %m.connector,
             transport = m.kind,

@@ -26,7 +26,8 @@ pub mod connector {
 }
 
 pub use connector::exports::passerelle::plugin::connect::{
-    Answer, Command, ConnectorError, Event, Inbound, Refusal, Rejection, Request, RequestError, Response,
+    Answer, Command, ConnectorError, Discarded, Entry, Event, Inbound, Refusal, Rejection, Request,
+    RequestError, Response,
 };
 pub use decoder::exports::passerelle::plugin::decode::{Expectation, ExpectedReading, Metadata, TestVector};
 pub use decoder::passerelle::plugin::types::{

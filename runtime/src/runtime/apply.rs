@@ -17,7 +17,7 @@ use super::decoders::Loaded;
 use super::handle::Inner;
 use super::reconfigure::{Plan, diff};
 use super::wiring::{
-    connector_http_client, decoder_pool, load_connector, load_decoder, open_sink, route_table,
+    connector_http_client, decoder_pool, load_connector, load_decoder, open_sink, open_state, route_table,
     start_connector,
 };
 use crate::actor::driver::HttpClient;
@@ -72,6 +72,9 @@ impl Inner {
                 .await
                 .map_err(|source| Error::Transport { name: name.clone(), source })?;
             let http = connector_http_client(parts, &new, name, c).await?;
+            // Read now so that a corrupt state file refuses the config before anything changes;
+            // read again once the connector's previous driver stopped (it may save until then).
+            open_state(&new, name).await?;
             transports.push((name.clone(), t, http));
         }
         let (engine, cfg, todo) = (parts.engine.clone(), new.clone(), plan.clone());
@@ -116,7 +119,8 @@ impl Inner {
                     let (Some(c), Some(plugin)) = (new.connectors.get(&name), plugins.remove(&name)) else {
                         continue;
                     };
-                    let running = start_connector(parts, &name, c, plugin, transport, http).await?;
+                    let state = open_state(&new, &name).await?;
+                    let running = start_connector(parts, &name, c, plugin, transport, http, state).await?;
                     self.connectors.insert(&name, running);
                 }
                 let report = report(&plan, routes);

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::actor::Ingest;
+use crate::events::TransportMetrics;
 use crate::operator::ConnectorStatus;
 use crate::transport::TransportError;
 
@@ -21,6 +22,7 @@ pub(crate) struct RunningConnector {
     pub(crate) transport: JoinHandle<Result<(), TransportError>>,
     pub(crate) driver: JoinHandle<()>,
     pub(crate) addr: Option<SocketAddr>,
+    pub(crate) metrics: TransportMetrics,
 }
 
 impl RunningConnector {
@@ -93,10 +95,15 @@ impl Connectors {
     pub(crate) fn status(&self) -> Vec<ConnectorStatus> {
         self.lock()
             .iter()
-            .map(|(name, r)| ConnectorStatus {
-                name: name.clone(),
-                transport: r.kind.to_string(),
-                listen: r.addr.map(|a| a.to_string()),
+            .map(|(name, r)| {
+                let health = r.metrics.health();
+                ConnectorStatus {
+                    name: name.clone(),
+                    transport: r.kind.to_string(),
+                    listen: r.addr.map(|a| a.to_string()),
+                    connected: health.connected,
+                    last_error: health.last_error,
+                }
             })
             .collect()
     }

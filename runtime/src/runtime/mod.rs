@@ -71,6 +71,15 @@ pub enum Error {
         #[source]
         source: TransportError,
     },
+    /// A connector's saved state cannot be read (a corrupt or unreadable state file).
+    #[error("connector {name}: saved state unusable")]
+    State {
+        /// Connector name.
+        name: String,
+        /// Cause.
+        #[source]
+        source: crate::actor::state::StateError,
+    },
     /// The runtime's config was not read from a file, so it cannot read it again.
     #[error("this runtime's config was not read from a file ({0}): reload it with Handle::reload_config")]
     NoConfigFile(String),

@@ -15,8 +15,8 @@ use crate::actor::driver::{Driver, DriverSettings, HttpClient};
 use crate::actor::pool::{Pool, Stopped};
 use crate::actor::system::ActorSystem;
 use crate::actor::{
-    COMMAND_CAPACITY, ConnectorActor, DecoderActor, DecoderSlot, Ingest, RouteEntry, RouteTable, Router,
-    SinkSlot,
+    COMMAND_CAPACITY, ConnectorActor, ConnectorState, DecoderActor, DecoderSlot, Ingest, RouteEntry,
+    RouteTable, Router, SinkSlot,
 };
 use crate::component::{BuildContext, Clock, Secrets};
 use crate::config::{Config, ConnectorConfig};
@@ -147,8 +147,21 @@ fn settings(c: &ConnectorConfig) -> Vec<(String, String)> {
     c.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
-/// Starts a connector: its plugin pool, its driver (which gives the plugin its `start`), then
-/// its transport with the channels the plugin subscribed to.
+/// Reads connector `name`'s saved state from its file in `config`'s state folder (off the
+/// executor).
+///
+/// # Errors
+/// [`Error::State`] when the file exists but cannot be read or does not parse.
+pub(crate) async fn open_state(config: &Config, name: &str) -> Result<ConnectorState, Error> {
+    let path = config.state_file(name);
+    tokio::task::spawn_blocking(move || ConnectorState::open(path))
+        .await
+        .map_err(|e| Error::Runtime(format!("reading connector state failed: {e}")))?
+        .map_err(|source| Error::State { name: name.to_string(), source })
+}
+
+/// Starts a connector: its plugin pool, its driver (which gives the plugin its `start` and
+/// `restore`), then its transport with the channels the plugin subscribed to.
 pub(crate) async fn start_connector(
     parts: &Parts,
     name: &str,
@@ -156,16 +169,19 @@ pub(crate) async fn start_connector(
     plugin: ConnectorPlugin,
     transport: Box<dyn Transport>,
     http: Option<HttpClient>,
+    state: ConnectorState,
 ) -> Result<RunningConnector, Error> {
     let fail =
         |source| Error::Plugin { name: name.to_string(), path: c.plugin.display().to_string(), source };
     let settings = Arc::new(settings(c));
     let factory_settings = Arc::clone(&settings);
+    let factory_state = state.clone();
     let pool = parts
         .system
         .pool(c.instances, move || ConnectorActor {
             instance: plugin.instance(),
             settings: Arc::clone(&factory_settings),
+            state: factory_state.clone(),
         })
         .await
         .map_err(|e| Error::Runtime(e.to_string()))?;
@@ -182,6 +198,7 @@ pub(crate) async fn start_connector(
         metrics: InboundMetrics::new(&parts.metrics, name),
         clock: Arc::clone(&parts.clock),
         driver: commands_tx,
+        state: state.clone(),
     };
     let driver = Driver {
         connector,
@@ -199,21 +216,31 @@ pub(crate) async fn start_connector(
             request_timeout: std::time::Duration::from_millis(c.request_timeout_ms),
             max_requests: c.max_requests,
         },
+        state,
     };
     let started = driver.start().await.map_err(fail)?;
     let (stop, shutdown) = watch::channel(false);
     let kind = c.transport.kind();
+    let metrics = TransportMetrics::new(&parts.metrics, name, kind);
     let cx = TransportContext {
         ingest: ingest.clone(),
         shutdown: shutdown.clone(),
         subscriptions: started.subscriptions,
         control,
-        metrics: TransportMetrics::new(&parts.metrics, name, kind),
+        metrics: metrics.clone(),
     };
     let running =
         transport.start(cx).await.map_err(|source| Error::Transport { name: name.to_string(), source })?;
     let driver = parts.runtime.spawn(driver.run(started.pending, shutdown));
-    Ok(RunningConnector { kind, ingest, stop, transport: running.task, driver, addr: running.local_addr })
+    Ok(RunningConnector {
+        kind,
+        ingest,
+        stop,
+        transport: running.task,
+        driver,
+        addr: running.local_addr,
+        metrics,
+    })
 }
 
 /// Opens a sink of `config` through its component's `build`.

@@ -14,7 +14,7 @@ pub mod files;
 pub mod http_push;
 #[cfg(feature = "transport-mqtt")]
 pub mod mqtt;
-/// STOMP 1.2 frame codec (the Hemis transport comes next).
+/// STOMP 1.2 over WebSocket: the frame codec, and the client transport (Hemis).
 pub mod stomp;
 
 use std::net::SocketAddr;
@@ -112,6 +112,8 @@ registry! {
         "http_push" => HttpPush(http_push::HttpPushConfig) if "transport-http-push",
         /// MQTT client with a persistent session (Gooee, seed 002).
         "mqtt" => Mqtt(mqtt::MqttConfig) if "transport-mqtt",
+        /// STOMP 1.2 client over WebSocket, cloud or local (Hemis, seed 000).
+        "stomp" => Stomp(stomp::StompConfig) if "transport-stomp",
         /// A local folder polled for flat files, each delivered once in chunks (seed 001).
         "drop_folder" => DropFolder(files::drop_folder::DropFolderConfig) if "transport-drop-folder",
         /// No transport of its own: the connector is fed by the embedding host

@@ -23,7 +23,7 @@ struct EnergismePush;
 impl Guest for EnergismePush {
     fn handle(event: Event) -> Result<Vec<Command>, ConnectorError> {
         match event {
-            Event::Start(_) | Event::Tick(_) | Event::Response(_) => Ok(Vec::new()),
+            Event::Start(_) | Event::Restore(_) | Event::Tick(_) | Event::Response(_) => Ok(Vec::new()),
             Event::Inbound(inbound) => Ok(handle_inbound(inbound)),
         }
     }

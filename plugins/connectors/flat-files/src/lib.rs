@@ -26,8 +26,8 @@
 //!
 //! Each module is a device; its readings are named by `name` (or the `name_column`). A record
 //! that cannot be read (a value that is not a number, a missing field, a timestamp that does not
-//! exist or is ambiguous) is left out with its file, line number and reason, and the rest of
-//! the chunk is stored. A chunk whose header lacks a mapped column is refused whole (malformed).
+//! exist or is ambiguous) goes to the dead letter (`dead-letter`: subject `file:line`, the
+//! reason, the record's bytes), and the rest of the chunk is stored. A chunk whose header lacks a mapped column is refused whole (malformed).
 // The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use passerelle_pdk::connector::{
-    Command, ConnectorError, Event, Guest, Inbound, Reading, Refusal, Rejection, Value,
+    Command, ConnectorError, Discarded, Event, Guest, Inbound, Reading, Refusal, Rejection, Value,
 };
 
 use crate::time::{Ambiguous, TimeRule};
@@ -140,6 +140,8 @@ impl Settings {
 /// A record left out: where, why, and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadRecord {
+    /// The file and line (`meters.csv:17`): the dead letter's subject.
+    pub subject: String,
     /// The file's line number of the record.
     pub line: u64,
     /// Why it could not be read.
@@ -258,6 +260,7 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
                 match result {
                     Ok((module, reading)) => push(&mut out, &module, reading),
                     Err(reason) => out.bad.push(BadRecord {
+                        subject: format!("{file}:{}", r.line),
                         line: r.line,
                         reason: format!("{file} line {}: {reason}", r.line),
                         bytes: bytes_of(r),
@@ -287,6 +290,7 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
                     Ok(t) => t,
                     Err(reason) => {
                         out.bad.push(BadRecord {
+                            subject: format!("{file}:{}", r.line),
                             line: r.line,
                             reason: format!("{file} line {}: {reason}", r.line),
                             bytes: bytes_of(r),
@@ -308,6 +312,7 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
                 // A record is stored whole or not at all: a bad cell sends the line to the dead letter.
                 match problem {
                     Some(reason) => out.bad.push(BadRecord {
+                        subject: format!("{file}:{}", r.line),
                         line: r.line,
                         reason: format!("{file} line {}: {reason}", r.line),
                         bytes: bytes_of(r),
@@ -341,21 +346,21 @@ pub fn handle_inbound(s: &Settings, inbound: &Inbound) -> Vec<Command> {
                 .into_iter()
                 .map(|(module, readings)| Command::EmitReadings((id, module, readings)))
                 .collect();
-            for bad in outcome.bad {
-                warn(&format!("record left out: {}", bad.reason));
-            }
+            // Each record left out goes to the dead letter with its bytes, committed with the
+            // readings of the rest of the chunk.
+            commands.extend(outcome.bad.into_iter().map(|bad| {
+                Command::DeadLetter(Discarded {
+                    id,
+                    subject: bad.subject,
+                    reason: bad.reason,
+                    bytes: bad.bytes,
+                })
+            }));
             commands.push(Command::Accept(id));
             commands
         }
         Err(reason) => vec![Command::Reject(Rejection { id, kind: Refusal::Malformed, reason })],
     }
-}
-
-fn warn(message: &str) {
-    #[cfg(target_arch = "wasm32")]
-    passerelle_pdk::connector::passerelle::plugin::log::log(passerelle_pdk::connector::Level::Warn, message);
-    #[cfg(not(target_arch = "wasm32"))]
-    let _ = message;
 }
 
 static SETTINGS: Mutex<Option<Settings>> = Mutex::new(None);
@@ -374,7 +379,8 @@ impl Guest for FlatFiles {
                 let s = guard.as_ref().ok_or_else(|| ConnectorError::Other("inbound before start".into()))?;
                 Ok(handle_inbound(s, &inbound))
             }
-            Event::Tick(_) | Event::Response(_) => Ok(Vec::new()),
+            // Stateless: every chunk carries what it needs (its header, its first line number).
+            Event::Restore(_) | Event::Tick(_) | Event::Response(_) => Ok(Vec::new()),
         }
     }
 }

@@ -73,6 +73,25 @@ fn a_missing_mapped_column_refuses_the_chunk() {
 }
 
 #[test]
+fn a_bad_record_is_dead_lettered_with_its_bytes_and_the_rest_accepted() {
+    let s = settings(&[]);
+    let out = handle_inbound(
+        &s,
+        &chunk("Module;Timestamp;Value\nm;2024-01-01 00:00:00;1\nm;2024-01-01 00:10:00;x\n", &[]),
+    );
+    let [Command::EmitReadings((7, m, rs)), Command::DeadLetter(d), Command::Accept(7)] = out.as_slice()
+    else {
+        panic!("{out:?}")
+    };
+    assert_eq!((m.as_str(), rs.len()), ("m", 1));
+    assert_eq!(
+        (d.id, d.subject.as_str(), d.bytes.as_slice()),
+        (7, "f.csv:3", &b"m;2024-01-01 00:10:00;x\n"[..])
+    );
+    assert!(d.reason.contains("not a number"), "{}", d.reason);
+}
+
+#[test]
 fn bad_settings_are_named() {
     for (k, v) in [("decimal", ";"), ("layout", "tall"), ("timezone", "Nowhere/City"), ("ambiguous", "guess")]
     {

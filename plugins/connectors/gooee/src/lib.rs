@@ -36,7 +36,7 @@ impl Guest for Gooee {
                 Err(bad) => Err(ConnectorError::BadSetting(bad)),
             },
             Event::Inbound(inbound) => Ok(handle_inbound(&inbound)),
-            Event::Tick(_) | Event::Response(_) => Ok(Vec::new()),
+            Event::Restore(_) | Event::Tick(_) | Event::Response(_) => Ok(Vec::new()),
         }
     }
 }

@@ -10,6 +10,10 @@
 //!   `subscribe` command instead. Any other outcome (an error status, a time-out, an
 //!   unreachable target) becomes one text reading `request_error` describing it, so tests can
 //!   see it.
+//!   A `null` member is not stored: it goes to the dead letter (`dead-letter`, subject
+//!   `<device>.<member>`) while the other members are stored.
+//! - Each answered poll also counts: a reading `seq` (1, 2, 3, ... across restarts) and a `save`
+//!   of the count under the key `seq`, which `restore` gives back after a restart.
 //! - An inbound unit whose body is a JSON object becomes one reading per numeric member at its
 //!   receive time, and is accepted; any other body is refused as malformed.
 // The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
@@ -18,8 +22,8 @@
 use std::sync::Mutex;
 
 use passerelle_pdk::connector::{
-    Command, ConnectorError, Event, Guest, Inbound, Reading, Refusal, Rejection, Request, RequestError,
-    Response, Value,
+    Command, ConnectorError, Discarded, Entry, Event, Guest, Inbound, Reading, Refusal, Rejection, Request,
+    RequestError, Response, Value,
 };
 use serde_json::Value as Json;
 
@@ -32,6 +36,8 @@ struct State {
     next_id: u64,
     /// The request in flight: its id and the tick time that sent it.
     in_flight: Option<(u64, i64)>,
+    /// Polls answered, across restarts (saved under `seq`).
+    seq: u64,
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);
@@ -70,6 +76,7 @@ fn start(settings: &[(String, String)]) -> Result<(State, Vec<Command>), Connect
         timeout_ms,
         next_id: 1,
         in_flight: None,
+        seq: 0,
     };
     Ok((state, get("topic").map(Command::Subscribe).into_iter().collect()))
 }
@@ -77,10 +84,17 @@ fn start(settings: &[(String, String)]) -> Result<(State, Vec<Command>), Connect
 fn handle(state: &mut State, event: Event) -> Vec<Command> {
     match event {
         Event::Start(_) => Vec::new(),
+        Event::Restore(entries) => restore(state, &entries),
         Event::Tick(now) => tick(state, now),
         Event::Response(r) => response(state, r),
         Event::Inbound(inbound) => inbound_unit(state, &inbound),
     }
+}
+
+fn restore(state: &mut State, entries: &[Entry]) -> Vec<Command> {
+    let saved = entries.iter().find(|e| e.key == "seq");
+    state.seq = saved.and_then(|e| std::str::from_utf8(&e.value).ok()?.parse().ok()).unwrap_or(0);
+    Vec::new()
 }
 
 fn tick(state: &mut State, now: i64) -> Vec<Command> {
@@ -116,10 +130,24 @@ fn response(state: &mut State, r: Response) -> Vec<Command> {
                         (k == "subscribe").then(|| v.as_str().map(|t| Command::Subscribe(t.into())))?
                     })
                     .collect();
-                let readings = numbers(&members, time);
-                if !readings.is_empty() {
-                    commands.push(Command::EmitReadings((r.id, state.device.clone(), readings)));
+                let mut readings = numbers(&members, time);
+                state.seq += 1;
+                readings.push(Reading {
+                    name: "seq".into(),
+                    value: Value::Number(state.seq as f64),
+                    unit: None,
+                    time_ms: Some(time),
+                });
+                commands.push(Command::EmitReadings((r.id, state.device.clone(), readings)));
+                for (k, _) in members.iter().filter(|(_, v)| v.is_null()) {
+                    commands.push(Command::DeadLetter(Discarded {
+                        id: r.id,
+                        subject: format!("{}.{k}", state.device),
+                        reason: format!("member {k:?} is null"),
+                        bytes: serde_json::json!({ k.as_str(): null }).to_string().into_bytes(),
+                    }));
                 }
+                commands.push(Command::Save(("seq".into(), Some(state.seq.to_string().into_bytes()))));
                 return commands;
             }
             None => "answer is not a JSON object".to_string(),
@@ -195,10 +223,33 @@ mod tests {
         let answer =
             Answer { status: 200, headers: Vec::new(), body: br#"{"power": 12.5, "label": "x"}"#.to_vec() };
         let out = handle(&mut s, Event::Response(Response { id: 1, outcome: Ok(answer) }));
-        let [Command::EmitReadings((_, device, readings))] = out.as_slice() else { panic!("{out:?}") };
+        let [Command::EmitReadings((_, device, readings)), Command::Save((key, Some(seq)))] = out.as_slice()
+        else {
+            panic!("{out:?}")
+        };
         assert_eq!(device, "d1");
-        assert_eq!(readings.len(), 1);
+        assert_eq!(readings.len(), 2);
         assert_eq!((readings[0].name.as_str(), readings[0].time_ms), ("power", Some(1_000)));
+        assert_eq!(readings[1].name, "seq");
+        assert!(matches!(readings[1].value, Value::Number(n) if n == 1.0), "{readings:?}");
+        assert_eq!((key.as_str(), seq.as_slice()), ("seq", &b"1"[..]));
+    }
+
+    #[test]
+    fn the_count_resumes_from_what_was_saved_and_a_null_member_is_dead_lettered() {
+        let mut s = started(&[("url", "http://127.0.0.1:1/v"), ("device", "d")]);
+        handle(&mut s, Event::Restore(vec![Entry { key: "seq".into(), value: b"41".to_vec() }]));
+        handle(&mut s, Event::Tick(5));
+        let answer = Answer { status: 200, headers: Vec::new(), body: br#"{"a": 1, "b": null}"#.to_vec() };
+        let out = handle(&mut s, Event::Response(Response { id: 1, outcome: Ok(answer) }));
+        let [Command::EmitReadings((_, _, readings)), Command::DeadLetter(d), Command::Save((_, Some(seq)))] =
+            out.as_slice()
+        else {
+            panic!("{out:?}")
+        };
+        assert_eq!(readings.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["a", "seq"]);
+        assert_eq!((d.subject.as_str(), d.bytes.as_slice()), ("d.b", &br#"{"b":null}"#[..]));
+        assert_eq!(seq.as_slice(), b"42");
     }
 
     #[test]
@@ -218,7 +269,7 @@ mod tests {
         let answer =
             Answer { status: 200, headers: Vec::new(), body: br#"{"subscribe": "late/topic"}"#.to_vec() };
         let out = handle(&mut s, Event::Response(Response { id: 1, outcome: Ok(answer) }));
-        assert!(matches!(out.as_slice(), [Command::Subscribe(t)] if t == "late/topic"), "{out:?}");
+        assert!(matches!(out.first(), Some(Command::Subscribe(t)) if t == "late/topic"), "{out:?}");
     }
 
     #[test]

@@ -96,9 +96,16 @@ pub(crate) fn status(config: &Path, as_json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     println!();
-    println!("{:<14} LISTEN", "CONNECTOR");
+    println!("{:<14} {:<12} {:<10} {:<22} LAST ERROR", "CONNECTOR", "TRANSPORT", "STATE", "LISTEN");
     for c in v["connectors"].as_array().into_iter().flatten() {
-        println!("{:<14} {}", c["name"].as_str().unwrap_or_default(), c["listen"].as_str().unwrap_or("-"));
+        println!(
+            "{:<14} {:<12} {:<10} {:<22} {}",
+            c["name"].as_str().unwrap_or_default(),
+            c["transport"].as_str().unwrap_or_default(),
+            if c["connected"].as_bool() == Some(true) { "up" } else { "down" },
+            c["listen"].as_str().unwrap_or("-"),
+            c["last_error"].as_str().unwrap_or("-")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

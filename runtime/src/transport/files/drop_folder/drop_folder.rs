@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use tokio::sync::watch;
 
 use super::DropFolderConfig;
-use crate::events::TransportConnected;
+use crate::events::{TransportConnected, TransportDisconnected};
 use crate::net::Backoff;
 use crate::transport::files::{Delivered, FileMeta, Ledger, OnDone, Selector, Stability, deliver_file};
 use crate::transport::{Running, Transport, TransportContext, TransportError};
@@ -65,7 +65,8 @@ async fn run(t: DropFolder, cx: TransportContext) -> Result<(), TransportError> 
     let TransportContext { ingest, mut shutdown, mut control, metrics, .. } = cx;
     let connector = ingest.connector().to_string();
     let peer = t.dir.display().to_string();
-    TransportConnected { metrics: &metrics, peer: &peer }.emit();
+    // Connected once the folder is listed; again after a listing that failed.
+    let mut listed = false;
     let mut stability = Stability::default();
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30)).with_key(&connector);
     let mut interval = tokio::time::interval(Duration::from_millis(t.config.poll_ms));
@@ -83,11 +84,18 @@ async fn run(t: DropFolder, cx: TransportContext) -> Result<(), TransportError> 
         let listing = match tokio::task::spawn_blocking(move || list(&dir, &selector)).await {
             Ok(Ok(l)) => l,
             Ok(Err(e)) => {
-                tracing::warn!(connector, folder = peer, error = %e, "Drop folder cannot be listed; trying again at the next poll.");
+                let error = format!("folder {peer} cannot be listed: {e}");
+                TransportDisconnected { metrics: &metrics, error: &error, retry_in_ms: t.config.poll_ms }
+                    .emit();
+                listed = false;
                 continue;
             }
             Err(e) => return Err(TransportError::Io(std::io::Error::other(e))),
         };
+        if !listed {
+            TransportConnected { metrics: &metrics, peer: &peer }.emit();
+            listed = true;
+        }
         let mut ready: Vec<&(String, u64, i64)> = {
             let names = stability.observe(&listing);
             listing.iter().filter(|(n, _, _)| names.contains(n)).collect()

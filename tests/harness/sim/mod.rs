@@ -1,0 +1,3 @@
+//! Simulators of real sources, for what a real server cannot be made to do on demand.
+
+pub mod hemis;
