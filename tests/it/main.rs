@@ -11,6 +11,7 @@ mod config;
 mod config_reload;
 mod driver;
 mod embed;
+mod files;
 mod hemis;
 mod hostile;
 mod http_push;

@@ -8,6 +8,8 @@
 //! subscribe to at any time, and requests to execute.
 
 pub mod embedded;
+#[cfg(feature = "files")]
+pub mod files;
 #[cfg(feature = "transport-http-push")]
 pub mod http_push;
 #[cfg(feature = "transport-mqtt")]
@@ -77,6 +79,10 @@ pub enum TransportError {
     #[cfg(feature = "tls")]
     #[error("TLS settings unusable")]
     Tls(#[source] Box<crate::net::tls::TlsError>),
+    /// The ledger of a file transport cannot be read or written.
+    #[cfg(feature = "files")]
+    #[error(transparent)]
+    Ledger(#[from] files::LedgerError),
 }
 
 /// A running transport's I/O.
@@ -108,6 +114,8 @@ registry! {
         "mqtt" => Mqtt(mqtt::MqttConfig) if "transport-mqtt",
         /// STOMP 1.2 client over WebSocket, cloud or local (Hemis, seed 000).
         "stomp" => Stomp(stomp::StompConfig) if "transport-stomp",
+        /// A local folder polled for flat files, each delivered once in chunks (seed 001).
+        "drop_folder" => DropFolder(files::drop_folder::DropFolderConfig) if "transport-drop-folder",
         /// No transport of its own: the connector is fed by the embedding host
         /// ([`crate::Handle::ingest`]) and by its ticks and `http(s)://` requests (polling).
         "embedded" => Embedded(embedded::EmbeddedConfig),

@@ -1,0 +1,392 @@
+//! Flat-file connector (seed 001): the chunks a file transport (`drop_folder`, next `sftp`,
+//! `ftp`) hands over become readings. One plugin for every format, set by `format`, since the
+//! formats share the field mapping, the time rules and the handling of bad records.
+//!
+//! Formats: `csv` (default). Each chunk arrives with the headers of the file transports:
+//! `file`, `chunk`, `first-line` (1-based line number of the chunk's first line) and `header`
+//! (the file's header line; without it, the chunk's own first line is the header, or the
+//! `columns` setting names the columns).
+//!
+//! Settings (all optional):
+//! - `delimiter`: `;`, `,`, `tab`, `|` (default: guessed from the header line);
+//! - `decimal`: `.` (default) or `,` (`12,5` is 12.5);
+//! - `encoding`: `utf-8` (default) or `latin-1`; a UTF-8 BOM is dropped;
+//! - `layout`: `long` (default: one reading per record, from the `module`, `timestamp`,
+//!   `value` and `unit` columns) or `wide` (a `timestamp` column and one column per module);
+//! - `module_column` (default `Module`), `timestamp_column` (`Timestamp`), `value_column`
+//!   (`Value`), `unit_column` (`Unit`, used when present), `name_column` (none): the header
+//!   mapping, matched without regard to case or surrounding spaces;
+//! - `name`: the reading name when there is no `name_column` (default `value`); `unit`: the
+//!   unit when there is no unit column (SenML: `kWh`, `Cel`, ...); `modules` (wide layout):
+//!   comma-separated columns to read (default: every column but the timestamp);
+//! - `columns`: comma-separated column names, for files without a header line;
+//! - `timezone`: zone of naive timestamps (default `UTC`; `Europe/Paris`), `timestamp_format`
+//!   (a `strftime` format of naive times; default ISO 8601 with `T` or a space),
+//!   `ambiguous`: `reject` (default), `earlier` or `later` (see [`time`]).
+//!
+//! Each module is a device; its readings are named by `name` (or the `name_column`). A record
+//! that cannot be read (a value that is not a number, a missing field, a timestamp that does not
+//! exist or is ambiguous) goes to the dead letter (`dead-letter`: subject `file:line`, the
+//! reason, the record's bytes), and the rest of the chunk is stored. A chunk whose header lacks a mapped column is refused whole (malformed).
+// The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+pub mod csv;
+pub mod time;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use passerelle_pdk::connector::{
+    Command, ConnectorError, Discarded, Event, Guest, Inbound, Reading, Refusal, Rejection, Value,
+};
+
+use crate::time::{Ambiguous, TimeRule};
+
+/// The layout of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One reading per record.
+    Long,
+    /// One column per module.
+    Wide,
+}
+
+/// The plugin's settings, read at `start`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    delimiter: Option<char>,
+    decimal_comma: bool,
+    latin1: bool,
+    layout: Layout,
+    module_column: String,
+    timestamp_column: String,
+    value_column: String,
+    unit_column: String,
+    name_column: Option<String>,
+    name: String,
+    unit: Option<String>,
+    modules: Option<Vec<String>>,
+    columns: Option<Vec<String>>,
+    time: TimeRule,
+}
+
+fn list(text: &str) -> Vec<String> {
+    text.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+impl Settings {
+    /// Reads the settings; a bad one is named.
+    ///
+    /// # Errors
+    /// `bad-setting` with the setting's name and why.
+    pub fn parse(settings: &[(String, String)]) -> Result<Self, ConnectorError> {
+        let get = |k: &str| settings.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let bad = |k: &str, why: String| ConnectorError::BadSetting((k.to_string(), why));
+        if let Some(f) = get("format")
+            && f != "csv"
+        {
+            return Err(bad("format", format!("{f:?} is not a format of this plugin (csv)")));
+        }
+        let delimiter = match get("delimiter").as_deref() {
+            None | Some("") => None,
+            Some("tab" | "\\t" | "\t") => Some('\t'),
+            Some(d) if d.chars().count() == 1 => d.chars().next(),
+            Some(d) => return Err(bad("delimiter", format!("{d:?} is not one character"))),
+        };
+        let decimal_comma = match get("decimal").as_deref() {
+            None | Some(".") => false,
+            Some(",") => true,
+            Some(d) => return Err(bad("decimal", format!("{d:?} is neither . nor ,"))),
+        };
+        let latin1 = match get("encoding").map(|e| e.to_ascii_lowercase()).as_deref() {
+            None | Some("utf-8" | "utf8") => false,
+            Some("latin-1" | "latin1" | "iso-8859-1") => true,
+            Some(e) => return Err(bad("encoding", format!("{e:?} is neither utf-8 nor latin-1"))),
+        };
+        let layout = match get("layout").as_deref() {
+            None | Some("long") => Layout::Long,
+            Some("wide") => Layout::Wide,
+            Some(l) => return Err(bad("layout", format!("{l:?} is neither long nor wide"))),
+        };
+        let ambiguous = match get("ambiguous").as_deref() {
+            None | Some("reject") => Ambiguous::Reject,
+            Some("earlier") => Ambiguous::Earlier,
+            Some("later") => Ambiguous::Later,
+            Some(a) => return Err(bad("ambiguous", format!("{a:?} is not reject, earlier or later"))),
+        };
+        let zone = get("timezone").unwrap_or_else(|| "UTC".into());
+        let time =
+            TimeRule::new(&zone, get("timestamp_format"), ambiguous).map_err(|e| bad("timezone", e))?;
+        Ok(Self {
+            delimiter,
+            decimal_comma,
+            latin1,
+            layout,
+            module_column: get("module_column").unwrap_or_else(|| "Module".into()),
+            timestamp_column: get("timestamp_column").unwrap_or_else(|| "Timestamp".into()),
+            value_column: get("value_column").unwrap_or_else(|| "Value".into()),
+            unit_column: get("unit_column").unwrap_or_else(|| "Unit".into()),
+            name_column: get("name_column"),
+            name: get("name").unwrap_or_else(|| "value".into()),
+            unit: get("unit"),
+            modules: get("modules").map(|m| list(&m)),
+            columns: get("columns").map(|c| list(&c)),
+            time,
+        })
+    }
+}
+
+/// A record left out: where, why, and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRecord {
+    /// The file and line (`meters.csv:17`): the dead letter's subject.
+    pub subject: String,
+    /// The file's line number of the record.
+    pub line: u64,
+    /// Why it could not be read.
+    pub reason: String,
+    /// The record's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// What a chunk became.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Readings per module, in the order modules first appear.
+    pub readings: Vec<(String, Vec<Reading>)>,
+    /// Records left out.
+    pub bad: Vec<BadRecord>,
+}
+
+fn header_of<'a>(inbound: &'a Inbound, name: &str) -> Option<&'a str> {
+    inbound.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+fn decode(bytes: &[u8], latin1: bool) -> String {
+    let text = if latin1 {
+        bytes.iter().map(|&b| char::from(b)).collect()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    };
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
+/// The number in a field (decimal comma when set); none if it is not a finite number.
+fn number(field: &str, decimal_comma: bool) -> Option<f64> {
+    let t = field.trim();
+    let n: f64 = if decimal_comma { t.replace(',', ".").parse().ok()? } else { t.parse().ok()? };
+    n.is_finite().then_some(n)
+}
+
+/// Reads one CSV chunk.
+///
+/// # Errors
+/// The refusal of the whole chunk: its header lacks a mapped column.
+pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
+    let first_line: u64 = header_of(inbound, "first-line").and_then(|l| l.parse().ok()).unwrap_or(1);
+    let body = decode(&inbound.body, s.latin1);
+    let header_text = header_of(inbound, "header").map(|h| decode(h.as_bytes(), false));
+    let guess_from =
+        header_text.clone().unwrap_or_else(|| body.lines().next().unwrap_or_default().to_string());
+    let delimiter = s.delimiter.unwrap_or_else(|| csv::guess_delimiter(&guess_from));
+    let mut records = csv::records(&body, delimiter, first_line);
+    let columns: Vec<String> = match (&s.columns, &header_text) {
+        (Some(c), _) => c.clone(),
+        (None, Some(h)) => {
+            csv::records(h, delimiter, 1).into_iter().next().map(|r| r.fields).unwrap_or_default()
+        }
+        (None, None) => {
+            if records.is_empty() {
+                return Ok(Outcome::default());
+            }
+            records.remove(0).fields
+        }
+    };
+    let index = |name: &str| columns.iter().position(|c| c.trim().eq_ignore_ascii_case(name.trim()));
+    let need = |name: &str, what: &str| {
+        index(name).ok_or_else(|| {
+            format!("the header has no {what} column {name:?} (columns: {})", columns.join(", "))
+        })
+    };
+    let file = header_of(inbound, "file").unwrap_or(&inbound.channel).to_string();
+    let time_col = need(&s.timestamp_column, "timestamp")?;
+    let mut out = Outcome::default();
+    let mut by_module: BTreeMap<String, usize> = BTreeMap::new();
+    let mut push = |out: &mut Outcome, module: &str, reading: Reading| {
+        let slot = *by_module.entry(module.to_string()).or_insert_with(|| {
+            out.readings.push((module.to_string(), Vec::new()));
+            out.readings.len() - 1
+        });
+        if let Some((_, rs)) = out.readings.get_mut(slot) {
+            rs.push(reading);
+        }
+    };
+    let bytes_of = |r: &csv::Record| body.as_bytes().get(r.span.0..r.span.1).unwrap_or_default().to_vec();
+    match s.layout {
+        Layout::Long => {
+            let module_col = need(&s.module_column, "module")?;
+            let value_col = need(&s.value_column, "value")?;
+            let unit_col = index(&s.unit_column);
+            let name_col = match &s.name_column {
+                Some(n) => Some(need(n, "name")?),
+                None => None,
+            };
+            for r in records.iter().filter(|r| !r.is_blank()) {
+                let field = |i: usize| r.fields.get(i).map(|f| f.trim());
+                let result = (|| {
+                    let module = field(module_col).filter(|m| !m.is_empty()).ok_or("the module is empty")?;
+                    let time = s.time.millis(field(time_col).ok_or("the timestamp is missing")?)?;
+                    let raw = field(value_col).ok_or("the value is missing")?;
+                    let value = number(raw, s.decimal_comma)
+                        .ok_or_else(|| format!("value {raw:?} is not a number"))?;
+                    let unit = unit_col
+                        .and_then(field)
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_string)
+                        .or_else(|| s.unit.clone());
+                    let name = match name_col {
+                        Some(i) => field(i).filter(|n| !n.is_empty()).ok_or("the name is empty")?.to_string(),
+                        None => s.name.clone(),
+                    };
+                    Ok::<_, String>((
+                        module.to_string(),
+                        Reading { name, value: Value::Number(value), unit, time_ms: Some(time) },
+                    ))
+                })();
+                match result {
+                    Ok((module, reading)) => push(&mut out, &module, reading),
+                    Err(reason) => out.bad.push(BadRecord {
+                        subject: format!("{file}:{}", r.line),
+                        line: r.line,
+                        reason: format!("{file} line {}: {reason}", r.line),
+                        bytes: bytes_of(r),
+                    }),
+                }
+            }
+        }
+        Layout::Wide => {
+            let modules: Vec<(usize, String)> = match &s.modules {
+                Some(list) => list
+                    .iter()
+                    .map(|m| need(m, "module").map(|i| (i, m.clone())))
+                    .collect::<Result<_, _>>()?,
+                None => columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, c)| *i != time_col && !c.trim().is_empty())
+                    .map(|(i, c)| (i, c.trim().to_string()))
+                    .collect(),
+            };
+            for r in records.iter().filter(|r| !r.is_blank()) {
+                let field = |i: usize| r.fields.get(i).map(|f| f.trim());
+                let time = match field(time_col)
+                    .ok_or_else(|| "the timestamp is missing".to_string())
+                    .and_then(|t| s.time.millis(t))
+                {
+                    Ok(t) => t,
+                    Err(reason) => {
+                        out.bad.push(BadRecord {
+                            subject: format!("{file}:{}", r.line),
+                            line: r.line,
+                            reason: format!("{file} line {}: {reason}", r.line),
+                            bytes: bytes_of(r),
+                        });
+                        continue;
+                    }
+                };
+                let mut row = Vec::new();
+                let mut problem = None;
+                for (i, module) in &modules {
+                    match field(*i) {
+                        None | Some("") => {}
+                        Some(raw) => match number(raw, s.decimal_comma) {
+                            Some(v) => row.push((module.clone(), v)),
+                            None => problem = Some(format!("{module}: value {raw:?} is not a number")),
+                        },
+                    }
+                }
+                // A record is stored whole or not at all: a bad cell sends the line to the dead letter.
+                match problem {
+                    Some(reason) => out.bad.push(BadRecord {
+                        subject: format!("{file}:{}", r.line),
+                        line: r.line,
+                        reason: format!("{file} line {}: {reason}", r.line),
+                        bytes: bytes_of(r),
+                    }),
+                    None => {
+                        for (module, v) in row {
+                            let reading = Reading {
+                                name: s.name.clone(),
+                                value: Value::Number(v),
+                                unit: s.unit.clone(),
+                                time_ms: Some(time),
+                            };
+                            push(&mut out, &module, reading);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The commands for one chunk: readings per module, the records left out, and an accept; or a
+/// rejection of the whole chunk.
+pub fn handle_inbound(s: &Settings, inbound: &Inbound) -> Vec<Command> {
+    let id = inbound.id;
+    match read_csv(s, inbound) {
+        Ok(outcome) => {
+            let mut commands: Vec<Command> = outcome
+                .readings
+                .into_iter()
+                .map(|(module, readings)| Command::EmitReadings((id, module, readings)))
+                .collect();
+            // Each record left out goes to the dead letter with its bytes, committed with the
+            // readings of the rest of the chunk.
+            commands.extend(outcome.bad.into_iter().map(|bad| {
+                Command::DeadLetter(Discarded {
+                    id,
+                    subject: bad.subject,
+                    reason: bad.reason,
+                    bytes: bad.bytes,
+                })
+            }));
+            commands.push(Command::Accept(id));
+            commands
+        }
+        Err(reason) => vec![Command::Reject(Rejection { id, kind: Refusal::Malformed, reason })],
+    }
+}
+
+static SETTINGS: Mutex<Option<Settings>> = Mutex::new(None);
+
+struct FlatFiles;
+
+impl Guest for FlatFiles {
+    fn handle(event: Event) -> Result<Vec<Command>, ConnectorError> {
+        let mut guard = SETTINGS.lock().map_err(|_| ConnectorError::Other("state poisoned".into()))?;
+        match event {
+            Event::Start(settings) => {
+                *guard = Some(Settings::parse(&settings)?);
+                Ok(Vec::new())
+            }
+            Event::Inbound(inbound) => {
+                let s = guard.as_ref().ok_or_else(|| ConnectorError::Other("inbound before start".into()))?;
+                Ok(handle_inbound(s, &inbound))
+            }
+            // Stateless: every chunk carries what it needs (its header, its first line number).
+            Event::Restore(_) | Event::Tick(_) | Event::Response(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+passerelle_pdk::connector::export_connector!(FlatFiles with_types_in passerelle_pdk::connector);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,189 @@
+use std::io::{BufRead, Read};
+
+/// Default number of records (lines) in one chunk: 2000.
+pub const DEFAULT_CHUNK_RECORDS: usize = 2000;
+/// Default size cap of one chunk: 1 MiB. A chunk ends at the record that reaches it; a single
+/// line longer than this is cut at this size (its pieces fail to parse and are dead-lettered).
+pub const DEFAULT_CHUNK_BYTES: usize = 1 << 20;
+
+/// One chunk of a file: whole records, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// Its index in the file, from 0.
+    pub index: u64,
+    /// The 1-based line number of its first line in the (decompressed) file.
+    pub first_line: u64,
+    /// How many records it holds.
+    pub records: u64,
+    /// The records, each with its line end.
+    pub body: Vec<u8>,
+}
+
+/// Cuts a byte stream into chunks of whole records with bounded memory. A record is a line,
+/// or, when `quote` is set, as many lines as it takes to close a quoted field (CSV: a field may
+/// hold a line break), up to the chunk size cap.
+#[derive(Debug)]
+pub struct Chunker<R> {
+    reader: R,
+    max_records: usize,
+    max_bytes: usize,
+    quote: Option<u8>,
+    /// Take the first record as a header, repeated with every chunk rather than in it.
+    header_wanted: bool,
+    header: Option<String>,
+    started: bool,
+    /// Physical lines read so far.
+    line: u64,
+    next_index: u64,
+    record: Vec<u8>,
+}
+
+impl<R: BufRead> Chunker<R> {
+    /// A chunker of at most `max_records` records and about `max_bytes` bytes per chunk (both at
+    /// least 1); `header` takes the first line apart; `quote` keeps quoted line breaks inside
+    /// their record.
+    pub fn new(reader: R, max_records: usize, max_bytes: usize, header: bool, quote: Option<u8>) -> Self {
+        Self {
+            reader,
+            max_records: max_records.max(1),
+            max_bytes: max_bytes.max(1),
+            quote,
+            header_wanted: header,
+            header: None,
+            started: false,
+            line: 0,
+            next_index: 0,
+            record: Vec::new(),
+        }
+    }
+
+    /// The header line (without its line end), once the first chunk or skip has read it.
+    pub fn header(&self) -> Option<&str> {
+        self.header.as_deref()
+    }
+
+    /// Skips `records` records (those of chunks already committed) and numbers the next chunk
+    /// `next_index`.
+    ///
+    /// # Errors
+    /// A read error (a corrupt gzip stream).
+    pub fn skip(&mut self, records: u64, next_index: u64) -> std::io::Result<()> {
+        self.start()?;
+        for _ in 0..records {
+            if !self.read_record()? {
+                break;
+            }
+        }
+        self.next_index = next_index;
+        Ok(())
+    }
+
+    /// The next chunk; none at the end of the stream.
+    ///
+    /// # Errors
+    /// A read error (a corrupt gzip stream).
+    pub fn next_chunk(&mut self) -> std::io::Result<Option<Chunk>> {
+        self.start()?;
+        let mut body = Vec::new();
+        let mut records = 0u64;
+        let mut first_line = 0;
+        while records < self.max_records as u64 && body.len() < self.max_bytes {
+            let line = self.line + 1;
+            if !self.read_record()? {
+                break;
+            }
+            if records == 0 {
+                first_line = line;
+            }
+            body.extend_from_slice(&self.record);
+            records += 1;
+        }
+        if records == 0 {
+            return Ok(None);
+        }
+        let index = self.next_index;
+        self.next_index += 1;
+        Ok(Some(Chunk { index, first_line, records, body }))
+    }
+
+    fn start(&mut self) -> std::io::Result<()> {
+        if !self.started {
+            self.started = true;
+            if self.header_wanted && self.read_record()? {
+                let text = String::from_utf8_lossy(&self.record);
+                self.header = Some(text.trim_end_matches(['\r', '\n']).to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one record into `self.record`; false at the end of the stream.
+    fn read_record(&mut self) -> std::io::Result<bool> {
+        self.record.clear();
+        loop {
+            let before = self.record.len();
+            let cap = (self.max_bytes.saturating_sub(before)).max(1) as u64;
+            let n = (&mut self.reader).take(cap).read_until(b'\n', &mut self.record)?;
+            if n == 0 {
+                return Ok(before > 0);
+            }
+            self.line += 1;
+            let open = match self.quote {
+                Some(q) => self.record.iter().filter(|&&b| b == q).count() % 2 == 1,
+                None => false,
+            };
+            let ended = self.record.last() == Some(&b'\n');
+            if !open || !ended || self.record.len() >= self.max_bytes {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Chunker;
+
+    fn all(text: &str, records: usize, header: bool) -> (Option<String>, Vec<(u64, u64, String)>) {
+        let mut c = Chunker::new(text.as_bytes(), records, 1 << 20, header, Some(b'"'));
+        let mut out = Vec::new();
+        while let Some(chunk) = c.next_chunk().unwrap() {
+            out.push((chunk.index, chunk.first_line, String::from_utf8(chunk.body).unwrap()));
+        }
+        (c.header().map(str::to_string), out)
+    }
+
+    #[test]
+    fn chunks_hold_whole_records_with_their_first_line_number() {
+        let (header, chunks) = all("h1;h2\r\na;1\r\nb;2\r\nc;3", 2, true);
+        assert_eq!(header.as_deref(), Some("h1;h2"));
+        assert_eq!(chunks, vec![(0, 2, "a;1\r\nb;2\r\n".into()), (1, 4, "c;3".into())]);
+    }
+
+    #[test]
+    fn a_quoted_line_break_stays_in_its_record() {
+        let (_, chunks) = all("a;\"x\ny\"\nb;2\n", 1, false);
+        assert_eq!(chunks, vec![(0, 1, "a;\"x\ny\"\n".into()), (1, 3, "b;2\n".into())]);
+    }
+
+    #[test]
+    fn a_resumed_chunker_continues_where_the_committed_chunks_ended() {
+        let text = "h\n1\n2\n3\n4\n5\n";
+        let mut c = Chunker::new(text.as_bytes(), 2, 1 << 20, true, None);
+        c.skip(2, 1).unwrap();
+        let chunk = c.next_chunk().unwrap().unwrap();
+        assert_eq!((chunk.index, chunk.first_line, chunk.body.as_slice()), (1, 4, &b"3\n4\n"[..]));
+        assert_eq!(c.header(), Some("h"));
+    }
+
+    #[test]
+    fn memory_is_bounded_by_the_chunk_cap_even_for_an_endless_line_or_quote() {
+        let line = "x".repeat(100);
+        let mut c = Chunker::new(line.as_bytes(), 10, 16, false, None);
+        let first = c.next_chunk().unwrap().unwrap();
+        assert_eq!(first.body.len(), 16);
+        let open = format!("\"{}\n", "y\n".repeat(50));
+        let mut c = Chunker::new(open.as_bytes(), 1, 16, false, Some(b'"'));
+        assert!(c.next_chunk().unwrap().unwrap().body.len() <= 17);
+    }
+}

@@ -1,0 +1,270 @@
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, watch};
+
+use super::{Chunk, Chunker, Entry, Ledger, LedgerError};
+use crate::actor::Ingest;
+use crate::message::Disposition;
+use crate::net::Backoff;
+use crate::transport::TransportError;
+
+/// Chunks read ahead of the one being submitted, at most.
+const READ_AHEAD: usize = 2;
+/// Buffer of the file reader.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// A file as listed, and where its bytes are on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Its name, relative to the folder watched: the channel of its chunks.
+    pub name: String,
+    /// Its bytes on this machine (the file itself, or a downloaded copy).
+    pub path: PathBuf,
+    /// Size in bytes, as listed.
+    pub size: u64,
+    /// Modification time in milliseconds since the Unix epoch, as listed.
+    pub mtime_ms: i64,
+}
+
+/// How files are cut into chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkSettings {
+    /// Records per chunk, at most.
+    pub records: usize,
+    /// Bytes per chunk, about.
+    pub bytes: usize,
+    /// The first line is a header, repeated with every chunk (header `header`).
+    pub header: bool,
+    /// The quote character of quoted fields that may hold a line break (CSV `"`), if any.
+    pub quote: Option<u8>,
+}
+
+/// How the delivery of one file ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// Every chunk is committed (or was refused and dead-lettered); the ledger says so.
+    Done(Entry),
+    /// The file cannot be read to its end (a corrupt gzip stream); the ledger keeps the error
+    /// and the file is not tried again.
+    Failed(Entry),
+    /// The transport is stopping; the ledger holds what was committed.
+    Stopped,
+}
+
+/// SHA-256 of a file's bytes, lower-case hex. Blocking.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; READ_BUFFER];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn io_error(e: tokio::task::JoinError) -> TransportError {
+    TransportError::Io(std::io::Error::other(e))
+}
+
+/// Records `entry` in the ledger, off the executor.
+async fn record(ledger: &Arc<Mutex<Ledger>>, entry: Entry) -> Result<(), TransportError> {
+    let ledger = Arc::clone(ledger);
+    tokio::task::spawn_blocking(move || -> Result<(), LedgerError> {
+        let mut l = ledger.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        l.record(entry)
+    })
+    .await
+    .map_err(io_error)?
+    .map_err(TransportError::from)
+}
+
+/// Hands one file to the connector chunk after chunk, resuming after the chunks the ledger
+/// says are committed, and records each chunk in the ledger once its disposition is committed
+/// or refused. A chunk that cannot be committed is submitted again after its `retry_after`
+/// (at least the backoff's delay) until it is, or until shutdown.
+///
+/// # Errors
+/// The file cannot be hashed or opened, or the ledger cannot be written.
+pub async fn deliver_file(
+    ingest: &Ingest,
+    ledger: &Arc<Mutex<Ledger>>,
+    file: &FileMeta,
+    settings: ChunkSettings,
+    shutdown: &mut watch::Receiver<bool>,
+    backoff: &mut Backoff,
+) -> Result<Delivered, TransportError> {
+    let path = file.path.clone();
+    let sha = tokio::task::spawn_blocking(move || sha256_file(&path))
+        .await
+        .map_err(io_error)?
+        .map_err(TransportError::Io)?;
+    let known = {
+        let l = ledger.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        l.get(&file.name, file.size, file.mtime_ms).filter(|e| e.sha256 == sha).cloned()
+    };
+    let mut entry = known.unwrap_or_else(|| Entry::new(&file.name, file.size, file.mtime_ms, &sha));
+    if entry.done {
+        return Ok(Delivered::Done(entry));
+    }
+    let connector = ingest.connector().to_string();
+    tracing::info!(
+        connector,
+        file = file.name,
+        size = file.size,
+        resume_at_chunk = entry.chunks,
+        "File delivery starting."
+    );
+    let (tx, mut rx) = mpsc::channel(READ_AHEAD);
+    let reader = {
+        let (path, records, chunks) = (file.path.clone(), entry.records, entry.chunks);
+        let gzip = file.name.ends_with(".gz");
+        tokio::task::spawn_blocking(move || read_chunks(&path, gzip, settings, records, chunks, &tx))
+    };
+    let mut base_headers = vec![
+        ("file".to_string(), file.name.clone()),
+        ("size".to_string(), file.size.to_string()),
+        ("mtime".to_string(), file.mtime_ms.to_string()),
+        ("sha256".to_string(), sha.clone()),
+    ];
+    if file.name.ends_with(".gz") {
+        base_headers.push(("compression".to_string(), "gzip".to_string()));
+    }
+    let outcome = loop {
+        let Some(next) = rx.recv().await else { break None };
+        let (header, chunk): (Option<String>, Chunk) = match next {
+            Ok(c) => c,
+            Err(e) => break Some(e),
+        };
+        let mut headers = base_headers.clone();
+        headers.push(("chunk".to_string(), chunk.index.to_string()));
+        headers.push(("first-line".to_string(), chunk.first_line.to_string()));
+        headers.push(("records".to_string(), chunk.records.to_string()));
+        if let Some(h) = header {
+            headers.push(("header".to_string(), h));
+        }
+        let body = Bytes::from(chunk.body);
+        loop {
+            let disposition = ingest.submit(file.name.clone(), headers.clone(), body.clone()).await;
+            if disposition.acknowledge() {
+                backoff.reset();
+                break;
+            }
+            let wait = match &disposition {
+                Disposition::RetryLater { retry_after, reason } => {
+                    let wait = backoff.next().max(*retry_after);
+                    tracing::warn!(
+                        connector,
+                        file = file.name,
+                        chunk = chunk.index,
+                        reason,
+                        retry_in_ms = wait.as_millis() as u64,
+                        "File chunk not committed; submitting it again."
+                    );
+                    wait
+                }
+                _ => Duration::ZERO,
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                () = stopped(shutdown) => {
+                    drop(rx);
+                    let _ = reader.await;
+                    return Ok(Delivered::Stopped);
+                }
+            }
+        }
+        entry.chunks = chunk.index + 1;
+        entry.records += chunk.records;
+        record(ledger, entry.clone()).await?;
+        let stopping = *shutdown.borrow();
+        if stopping {
+            drop(rx);
+            let _ = reader.await;
+            return Ok(Delivered::Stopped);
+        }
+    };
+    let _ = reader.await;
+    match outcome {
+        None => {
+            entry.done = true;
+            record(ledger, entry.clone()).await?;
+            tracing::info!(
+                connector,
+                file = file.name,
+                chunks = entry.chunks,
+                records = entry.records,
+                "File delivered."
+            );
+            Ok(Delivered::Done(entry))
+        }
+        Some(e) => {
+            tracing::error!(connector, file = file.name, error = %e, committed_chunks = entry.chunks, "File cannot be read to its end; it will not be tried again.");
+            entry.error = Some(e.to_string());
+            record(ledger, entry.clone()).await?;
+            Ok(Delivered::Failed(entry))
+        }
+    }
+}
+
+/// Resolves once the transport must stop (or the sender is gone).
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+type ChunkRead = std::io::Result<(Option<String>, Chunk)>;
+
+/// The reader thread: chunks of the file, after those already committed, into `tx`.
+fn read_chunks(
+    path: &std::path::Path,
+    gzip: bool,
+    settings: ChunkSettings,
+    records: u64,
+    chunks: u64,
+    tx: &mpsc::Sender<ChunkRead>,
+) {
+    let open = || -> std::io::Result<Box<dyn BufRead>> {
+        let file = std::fs::File::open(path)?;
+        Ok(if gzip {
+            let raw = BufReader::with_capacity(READ_BUFFER, file);
+            Box::new(BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(raw)))
+        } else {
+            Box::new(BufReader::with_capacity(READ_BUFFER, file))
+        })
+    };
+    let reader = match open() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+    };
+    let mut chunker = Chunker::new(reader, settings.records, settings.bytes, settings.header, settings.quote);
+    if let Err(e) = chunker.skip(records, chunks) {
+        let _ = tx.blocking_send(Err(e));
+        return;
+    }
+    loop {
+        let next = match chunker.next_chunk() {
+            Ok(Some(chunk)) => Ok((chunker.header().map(str::to_string), chunk)),
+            Ok(None) => return,
+            Err(e) => Err(e),
+        };
+        let failed = next.is_err();
+        // The receiver is gone when the transport stops: nothing more to read.
+        if tx.blocking_send(next).is_err() || failed {
+            return;
+        }
+    }
+}
