@@ -6,6 +6,8 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod mosquitto;
+pub mod prosody;
+pub mod quoalise;
 pub mod rumqttd;
 
 use std::path::{Path, PathBuf};

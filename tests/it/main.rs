@@ -20,3 +20,4 @@ mod replay;
 mod shadow;
 mod tls;
 mod vectors;
+mod xmpp;

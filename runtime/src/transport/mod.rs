@@ -14,6 +14,8 @@ pub mod http_push;
 pub mod mqtt;
 /// STOMP 1.2 frame codec (the Hemis transport comes next).
 pub mod stomp;
+#[cfg(feature = "transport-xmpp")]
+pub mod xmpp;
 
 use std::net::SocketAddr;
 
@@ -106,6 +108,8 @@ registry! {
         "http_push" => HttpPush(http_push::HttpPushConfig) if "transport-http-push",
         /// MQTT client with a persistent session (Gooee, seed 002).
         "mqtt" => Mqtt(mqtt::MqttConfig) if "transport-mqtt",
+        /// XMPP client: IQ requests and inbound messages (Quoalise, seed 003).
+        "xmpp" => Xmpp(xmpp::XmppConfig) if "transport-xmpp",
         /// No transport of its own: the connector is fed by the embedding host
         /// ([`crate::Handle::ingest`]) and by its ticks and `http(s)://` requests (polling).
         "embedded" => Embedded(embedded::EmbeddedConfig),
