@@ -8,6 +8,8 @@
 pub mod mosquitto;
 pub mod nats;
 pub mod postgres;
+pub mod prosody;
+pub mod quoalise;
 pub mod rabbitmq;
 pub mod rumqttd;
 pub mod sim;

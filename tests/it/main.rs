@@ -23,3 +23,4 @@ mod scale_out;
 mod shadow;
 mod tls;
 mod vectors;
+mod xmpp;

@@ -16,6 +16,8 @@ pub mod http_push;
 pub mod mqtt;
 /// STOMP 1.2 over WebSocket: the frame codec, and the client transport (Hemis).
 pub mod stomp;
+#[cfg(feature = "transport-xmpp")]
+pub mod xmpp;
 
 use std::net::SocketAddr;
 
@@ -116,6 +118,8 @@ registry! {
         "stomp" => Stomp(stomp::StompConfig) if "transport-stomp",
         /// A local folder polled for flat files, each delivered once in chunks (seed 001).
         "drop_folder" => DropFolder(files::drop_folder::DropFolderConfig) if "transport-drop-folder",
+        /// XMPP client: IQ requests and inbound messages (Quoalise, seed 003).
+        "xmpp" => Xmpp(xmpp::XmppConfig) if "transport-xmpp",
         /// No transport of its own: the connector is fed by the embedding host
         /// ([`crate::Handle::ingest`]) and by its ticks and `http(s)://` requests (polling).
         "embedded" => Embedded(embedded::EmbeddedConfig),

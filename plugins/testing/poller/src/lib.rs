@@ -2,20 +2,26 @@
 //!
 //! Settings: `url` (optional) is requested with `GET` on every tick, one request at a time;
 //! `device` names the device of every reading (default `poller`); `topic` (optional) is
-//! subscribed to at start; `timeout_ms` (optional) is the time-out given with each request.
+//! subscribed to at start; `timeout_ms` (optional) is the time-out given with each request;
+//! `method` (default `GET`) and `body` (default empty) are those of each request (an XMPP
+//! transport takes `get`/`set` and an IQ child element); `text_inbound` (any value) turns
+//! inbound units into text readings (below).
 //!
 //! - A tick sends the request, remembering the tick's time.
 //! - A response whose answer is 200 and a JSON object becomes one reading per numeric member,
 //!   timed at the tick that sent the request; a member `"subscribe": "<channel>"` is a live
 //!   `subscribe` command instead. Any other outcome (an error status, a time-out, an
 //!   unreachable target) becomes one text reading `request_error` describing it, so tests can
-//!   see it.
+//!   see it; except an answer with status 0 (a transport without statuses, XMPP), which becomes
+//!   a text reading `answer` holding its body and one `answer.<header>` per header.
 //!   A `null` member is not stored: it goes to the dead letter (`dead-letter`, subject
 //!   `<device>.<member>`) while the other members are stored.
 //! - Each answered poll also counts: a reading `seq` (1, 2, 3, ... across restarts) and a `save`
 //!   of the count under the key `seq`, which `restore` gives back after a restart.
 //! - An inbound unit whose body is a JSON object becomes one reading per numeric member at its
-//!   receive time, and is accepted; any other body is refused as malformed.
+//!   receive time, and is accepted; any other body is refused as malformed. With
+//!   `text_inbound` set, every inbound unit is instead accepted as text readings at its receive
+//!   time: `channel`, `body`, and one `header.<name>` per header.
 // The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
@@ -33,6 +39,9 @@ struct State {
     url: Option<String>,
     device: String,
     timeout_ms: Option<u32>,
+    method: String,
+    body: Vec<u8>,
+    text_inbound: bool,
     next_id: u64,
     /// The request in flight: its id and the tick time that sent it.
     in_flight: Option<(u64, i64)>,
@@ -74,6 +83,9 @@ fn start(settings: &[(String, String)]) -> Result<(State, Vec<Command>), Connect
         url: get("url"),
         device: get("device").unwrap_or_else(|| "poller".into()),
         timeout_ms,
+        method: get("method").unwrap_or_else(|| "GET".into()),
+        body: get("body").unwrap_or_default().into_bytes(),
+        text_inbound: get("text_inbound").is_some(),
         next_id: 1,
         in_flight: None,
         seq: 0,
@@ -107,10 +119,10 @@ fn tick(state: &mut State, now: i64) -> Vec<Command> {
     state.in_flight = Some((id, now));
     vec![Command::Request(Request {
         id,
-        method: "GET".into(),
+        method: state.method.clone(),
         target: url,
         headers: vec![("accept".into(), "application/json".into())],
-        body: Vec::new(),
+        body: state.body.clone(),
         timeout_ms: state.timeout_ms,
     })]
 }
@@ -152,6 +164,17 @@ fn response(state: &mut State, r: Response) -> Vec<Command> {
             }
             None => "answer is not a JSON object".to_string(),
         },
+        Ok(answer) if answer.status == 0 => {
+            let text = |name: String, bytes: &[u8]| Reading {
+                name,
+                value: Value::Text(String::from_utf8_lossy(bytes).into_owned()),
+                unit: None,
+                time_ms: Some(time),
+            };
+            let mut readings = vec![text("answer".into(), &answer.body)];
+            readings.extend(answer.headers.iter().map(|(k, v)| text(format!("answer.{k}"), v.as_bytes())));
+            return vec![Command::EmitReadings((r.id, state.device.clone(), readings))];
+        }
         Ok(answer) => format!("status {}", answer.status),
         Err(RequestError::Timeout(ms)) => format!("timeout after {ms} ms"),
         Err(RequestError::Unreachable(why)) => format!("unreachable: {why}"),
@@ -164,6 +187,23 @@ fn response(state: &mut State, r: Response) -> Vec<Command> {
 }
 
 fn inbound_unit(state: &State, inbound: &Inbound) -> Vec<Command> {
+    if state.text_inbound {
+        let text = |name: String, value: &str| Reading {
+            name,
+            value: Value::Text(value.to_string()),
+            unit: None,
+            time_ms: Some(inbound.received_ms),
+        };
+        let mut readings = vec![
+            text("channel".into(), &inbound.channel),
+            text("body".into(), &String::from_utf8_lossy(&inbound.body)),
+        ];
+        readings.extend(inbound.headers.iter().map(|(k, v)| text(format!("header.{k}"), v)));
+        return vec![
+            Command::EmitReadings((inbound.id, state.device.clone(), readings)),
+            Command::Accept(inbound.id),
+        ];
+    }
     match object(&inbound.body) {
         Some(members) => vec![
             Command::EmitReadings((inbound.id, state.device.clone(), numbers(&members, inbound.received_ms))),
@@ -270,6 +310,41 @@ mod tests {
             Answer { status: 200, headers: Vec::new(), body: br#"{"subscribe": "late/topic"}"#.to_vec() };
         let out = handle(&mut s, Event::Response(Response { id: 1, outcome: Ok(answer) }));
         assert!(matches!(out.first(), Some(Command::Subscribe(t)) if t == "late/topic"), "{out:?}");
+    }
+
+    #[test]
+    fn an_answer_without_status_becomes_text_readings() {
+        let mut s =
+            started(&[("url", "proxy@example.org/proxy"), ("method", "set"), ("body", "<a xmlns='x'/>")]);
+        let first = handle(&mut s, Event::Tick(5));
+        assert!(
+            matches!(first.as_slice(), [Command::Request(r)] if r.method == "set" && r.body == b"<a xmlns='x'/>")
+        );
+        let answer =
+            Answer { status: 0, headers: vec![("type".into(), "result".into())], body: b"<iq/>".to_vec() };
+        let out = handle(&mut s, Event::Response(Response { id: 1, outcome: Ok(answer) }));
+        let [Command::EmitReadings((_, _, readings))] = out.as_slice() else { panic!("{out:?}") };
+        let names: Vec<&str> = readings.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["answer", "answer.type"]);
+        assert!(matches!(&readings[0].value, Value::Text(t) if t == "<iq/>"), "{readings:?}");
+    }
+
+    #[test]
+    fn text_inbound_keeps_channel_headers_and_body() {
+        let s = started(&[("text_inbound", "1")]);
+        let unit = Inbound {
+            id: 3,
+            channel: "proxy@example.org".into(),
+            headers: vec![("type".into(), "chat".into())],
+            body: b"<message/>".to_vec(),
+            received_ms: 9,
+        };
+        let out = inbound_unit(&s, &unit);
+        let [Command::EmitReadings((3, _, readings)), Command::Accept(3)] = out.as_slice() else {
+            panic!("{out:?}")
+        };
+        let names: Vec<&str> = readings.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["channel", "body", "header.type"]);
     }
 
     #[test]
