@@ -39,9 +39,12 @@ pub struct Rabbit {
     dist_port: u16,
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// `N` distinct free ports: every listener is held until all are bound, so the system cannot
+/// hand out one port twice.
+fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<std::net::TcpListener> =
+        (0..N).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    std::array::from_fn(|i| listeners[i].local_addr().unwrap().port())
 }
 
 impl Rabbit {
@@ -57,8 +60,7 @@ impl Rabbit {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
         super::mosquitto::make_certificates_for(&dir.path().join("tls"), subject_alt_name);
-        let (stomp_port, ws_port, wss_port, amqp_port, dist_port) =
-            (free_port(), free_port(), free_port(), free_port(), free_port());
+        let [stomp_port, ws_port, wss_port, amqp_port, dist_port] = free_ports::<5>();
         let mut r = Self {
             node: format!("passerelle-it-{amqp_port}@localhost"),
             dir,
