@@ -20,6 +20,19 @@ use passerelle::config::Config;
 use passerelle::sink::sqlite::{DeadLetterRow, ReadingRow, read_dead_letters, read_readings};
 use passerelle::{Builder, Handle};
 
+/// `N` distinct free loopback ports: every listener is held until all are bound, so the system
+/// cannot hand out one port twice (two ports freed one after the other can be the same).
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<std::net::TcpListener> =
+        (0..N).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    std::array::from_fn(|i| listeners[i].local_addr().unwrap().port())
+}
+
+/// A free loopback port, for a server that needs one.
+pub fn free_port() -> u16 {
+    free_ports::<1>()[0]
+}
+
 /// The token every test runtime expects.
 pub const TOKEN: &str = "it-token";
 

@@ -53,11 +53,6 @@ fn openssl(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 impl Mosquitto {
     /// Starts a broker with persistence (saved after every change) on a free port.
     pub fn start() -> Self {
@@ -85,7 +80,7 @@ impl Mosquitto {
             );
         }
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let port = super::free_port();
         let mut m = Self { child: None, port, dir, tls: tls.map(String::from) };
         if let Some(name) = tls {
             make_certificates_for(m.dir.path(), name);

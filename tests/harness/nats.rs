@@ -16,11 +16,6 @@ pub struct Nats {
     dir: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 impl Nats {
     /// Starts a server with JetStream on a free port.
     pub fn start() -> Self {
@@ -28,7 +23,7 @@ impl Nats {
             Path::new(BINARY).exists(),
             "{BINARY} is missing: run scripts/install-peers (installs nats-server)"
         );
-        let mut n = Self { child: None, port: free_port(), dir: tempfile::tempdir().unwrap() };
+        let mut n = Self { child: None, port: super::free_port(), dir: tempfile::tempdir().unwrap() };
         n.restart();
         n
     }

@@ -87,11 +87,6 @@ pub struct Cluster {
     pub port: u16,
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 /// Runs a server program, as user `postgres` when this process is root (initdb refuses root).
 fn pg(program: &str, args: &[&str]) {
     let path = PathBuf::from(BIN).join(program);
@@ -127,7 +122,7 @@ impl Cluster {
             "initdb",
             &["-D", &data.display().to_string(), "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8"],
         );
-        let c = Self { dir, port: free_port() };
+        let c = Self { dir, port: super::free_port() };
         c.start_again();
         c
     }

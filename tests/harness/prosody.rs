@@ -24,11 +24,6 @@ pub struct Prosody {
     dir: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 impl Prosody {
     /// Starts a server on a free port with the accounts `(user, password)` registered.
     pub fn start(accounts: &[(&str, &str)]) -> Self {
@@ -42,7 +37,7 @@ impl Prosody {
         make_certificates_for(dir.path(), &format!("DNS:{DOMAIN}"));
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
         std::fs::create_dir_all(dir.path().join("certs")).unwrap();
-        let mut p = Self { child: None, port: free_port(), dir };
+        let mut p = Self { child: None, port: super::free_port(), dir };
         p.write_config();
         for (user, password) in accounts {
             p.register(user, password);

@@ -39,14 +39,6 @@ pub struct Rabbit {
     dist_port: u16,
 }
 
-/// `N` distinct free ports: every listener is held until all are bound, so the system cannot
-/// hand out one port twice.
-fn free_ports<const N: usize>() -> [u16; N] {
-    let listeners: Vec<std::net::TcpListener> =
-        (0..N).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    std::array::from_fn(|i| listeners[i].local_addr().unwrap().port())
-}
-
 impl Rabbit {
     /// Starts a node whose TLS certificate is valid for `subject_alt_name` only (`DNS:hemis.test`,
     /// `IP:127.0.0.1`).
@@ -60,7 +52,7 @@ impl Rabbit {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
         super::mosquitto::make_certificates_for(&dir.path().join("tls"), subject_alt_name);
-        let [stomp_port, ws_port, wss_port, amqp_port, dist_port] = free_ports::<5>();
+        let [stomp_port, ws_port, wss_port, amqp_port, dist_port] = super::free_ports::<5>();
         let mut r = Self {
             node: format!("passerelle-it-{amqp_port}@localhost"),
             dir,

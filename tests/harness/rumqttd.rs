@@ -2,7 +2,6 @@
 //! this process on a free loopback port. Debian's Mosquitto 2.0.11 is built without
 //! libwebsockets (a `protocol websockets` listener fails to start), so it cannot serve this case.
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 /// A rumqttd broker listening for MQTT 3.1.1 over WebSocket (and over TCP, to publish from).
@@ -13,10 +12,6 @@ pub struct WsBroker {
     pub ws_port: u16,
     /// The plain TCP port.
     pub tcp_port: u16,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl WsBroker {
@@ -32,7 +27,7 @@ impl WsBroker {
     }
 
     fn start_with(tls: bool) -> Self {
-        let (ws_port, tcp_port) = (free_port(), free_port());
+        let [ws_port, tcp_port] = super::free_ports::<2>();
         let certs = tls.then(|| {
             let dir = tempfile::tempdir().unwrap();
             super::mosquitto::make_certificates(dir.path());
