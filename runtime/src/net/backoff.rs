@@ -25,6 +25,16 @@ use std::time::Duration;
 pub const DEFAULT_MIN: Duration = Duration::from_millis(200);
 /// Default longest delay: 30 seconds.
 pub const DEFAULT_MAX: Duration = Duration::from_secs(30);
+
+/// [`DEFAULT_MIN`] in milliseconds: the serde default of every `reconnect_min_ms` setting.
+pub const fn default_min_ms() -> u64 {
+    DEFAULT_MIN.as_millis() as u64
+}
+
+/// [`DEFAULT_MAX`] in milliseconds: the serde default of every `reconnect_max_ms` setting.
+pub const fn default_max_ms() -> u64 {
+    DEFAULT_MAX.as_millis() as u64
+}
 /// Default jitter: each delay is shortened by a pseudo-random amount of up to 10 percent of it.
 pub const DEFAULT_JITTER_PERCENT: u8 = 10;
 /// Shortest first delay accepted: 1 millisecond (a zero delay would never grow).

@@ -42,6 +42,27 @@ impl Batch {
     }
 }
 
+/// A reading as the JSON that publishing sinks (MQTT, NATS) send: `device`, `name`, `value`,
+/// `unit`, `time_ms` (bytes as hex).
+pub fn reading_json(reading: &Reading) -> Vec<u8> {
+    use crate::message::Value;
+    let value = match &reading.value {
+        Value::Number(n) => serde_json::json!(n),
+        Value::Text(t) => serde_json::json!(t),
+        Value::Boolean(b) => serde_json::json!(b),
+        Value::Bytes(b) => serde_json::json!(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+    };
+    serde_json::json!({
+        "device": &*reading.device,
+        "name": reading.name,
+        "value": value,
+        "unit": reading.unit,
+        "time_ms": reading.time_ms,
+    })
+    .to_string()
+    .into_bytes()
+}
+
 /// A dead-letter entry as a sink stores it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeadLetter {

@@ -7,7 +7,7 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
 use tokio::sync::{Mutex, Semaphore, mpsc};
 
 use super::MqttSinkConfig;
-use crate::message::{Reading, Value};
+use crate::message::Reading;
 use crate::net::Backoff;
 use crate::sink::{Batch, Sink, SinkError};
 
@@ -90,24 +90,8 @@ pub fn topic(template: &str, reading: &Reading) -> String {
     template.replace("{device}", &level(&reading.device)).replace("{name}", &level(&reading.name))
 }
 
-/// The JSON payload of a reading: `device`, `name`, `value`, `unit`, `time_ms`.
-pub fn payload(reading: &Reading) -> Vec<u8> {
-    let value = match &reading.value {
-        Value::Number(n) => serde_json::json!(n),
-        Value::Text(t) => serde_json::json!(t),
-        Value::Boolean(b) => serde_json::json!(b),
-        Value::Bytes(b) => serde_json::json!(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
-    };
-    serde_json::json!({
-        "device": &*reading.device,
-        "name": reading.name,
-        "value": value,
-        "unit": reading.unit,
-        "time_ms": reading.time_ms,
-    })
-    .to_string()
-    .into_bytes()
-}
+/// The JSON payload of a reading: [`crate::sink::reading_json`].
+pub use crate::sink::reading_json as payload;
 
 impl MqttSink {
     pub(super) fn start(

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use super::NatsSinkConfig;
-use crate::message::{DEFAULT_RETRY_AFTER, Reading, Value};
+use crate::message::{DEFAULT_RETRY_AFTER, Reading};
 use crate::net::Backoff;
 use crate::sink::{Batch, Sink, SinkError};
 
@@ -77,24 +77,8 @@ pub fn subject(template: &str, reading: &Reading) -> String {
     template.replace("{device}", &token(&reading.device)).replace("{name}", &token(&reading.name))
 }
 
-/// The JSON payload of a reading: `device`, `name`, `value`, `unit`, `time_ms` (bytes as hex).
-pub fn payload(reading: &Reading) -> Vec<u8> {
-    let value = match &reading.value {
-        Value::Number(n) => serde_json::json!(n),
-        Value::Text(t) => serde_json::json!(t),
-        Value::Boolean(b) => serde_json::json!(b),
-        Value::Bytes(b) => serde_json::json!(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
-    };
-    serde_json::json!({
-        "device": &*reading.device,
-        "name": reading.name,
-        "value": value,
-        "unit": reading.unit,
-        "time_ms": reading.time_ms,
-    })
-    .to_string()
-    .into_bytes()
-}
+/// The JSON payload of a reading: [`crate::sink::reading_json`].
+pub use crate::sink::reading_json as payload;
 
 /// The `Nats-Msg-Id` of a reading: SHA-256 (hex) of its device, name and time, so JetStream
 /// drops a reading published again within the stream's duplicate window.

@@ -28,12 +28,6 @@ const fn default_port() -> u16 {
 const fn default_keep_alive() -> u64 {
     DEFAULT_KEEP_ALIVE_SECS
 }
-const fn default_backoff_min() -> u64 {
-    DEFAULT_BACKOFF_MIN_MS
-}
-const fn default_backoff_max() -> u64 {
-    DEFAULT_BACKOFF_MAX_MS
-}
 
 /// Configuration of the MQTT client transport.
 ///
@@ -65,10 +59,10 @@ pub struct MqttConfig {
     pub keep_alive_secs: u64,
     /// First reconnect delay in milliseconds, doubled after each failed connection or commit,
     /// less a small jitter ([`crate::net::Backoff`]; default [`DEFAULT_BACKOFF_MIN_MS`]).
-    #[serde(default = "default_backoff_min")]
+    #[serde(default = "backoff::default_min_ms")]
     pub reconnect_min_ms: u64,
     /// Longest reconnect delay in milliseconds (default [`DEFAULT_BACKOFF_MAX_MS`]).
-    #[serde(default = "default_backoff_max")]
+    #[serde(default = "backoff::default_max_ms")]
     pub reconnect_max_ms: u64,
     /// TLS (needs the `transport-mqtt-tls` feature): the shared [`crate::net::tls::TlsConfig`],
     /// its relative paths from the config file's folder; none connects in plain TCP (default).

@@ -29,12 +29,6 @@ const fn default_max_in_flight() -> usize {
 const fn default_max_frame_bytes() -> usize {
     super::DEFAULT_MAX_FRAME_BYTES
 }
-const fn default_backoff_min() -> u64 {
-    backoff::DEFAULT_MIN.as_millis() as u64
-}
-const fn default_backoff_max() -> u64 {
-    backoff::DEFAULT_MAX.as_millis() as u64
-}
 
 /// Configuration of the STOMP 1.2 over WebSocket client transport (Hemis, seed 000).
 ///
@@ -91,11 +85,11 @@ pub struct StompConfig {
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_ms: u64,
     /// First reconnect delay in milliseconds, doubled after each failure ([`crate::net::Backoff`]).
-    #[serde(default = "default_backoff_min")]
+    #[serde(default = "backoff::default_min_ms")]
     pub reconnect_min_ms: u64,
     /// Longest reconnect delay in milliseconds; refused credentials (an `ERROR` frame in answer
     /// to `CONNECT`) always wait this long.
-    #[serde(default = "default_backoff_max")]
+    #[serde(default = "backoff::default_max_ms")]
     pub reconnect_max_ms: u64,
     /// TLS of `wss://` URLs: the shared [`crate::net::tls::TlsConfig`] (a CA file, a client
     /// certificate); none trusts the system's roots. Its `server_name`, when set, replaces the

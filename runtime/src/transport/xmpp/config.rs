@@ -16,12 +16,6 @@ pub const DEFAULT_BACKOFF_MAX_MS: u64 = backoff::DEFAULT_MAX.as_millis() as u64;
 /// the transport stops reading from the server until one is done.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 
-const fn default_backoff_min() -> u64 {
-    DEFAULT_BACKOFF_MIN_MS
-}
-const fn default_backoff_max() -> u64 {
-    DEFAULT_BACKOFF_MAX_MS
-}
 const fn default_max_in_flight() -> usize {
     DEFAULT_MAX_IN_FLIGHT
 }
@@ -58,10 +52,10 @@ pub struct XmppConfig {
     pub presence: bool,
     /// First reconnect delay in milliseconds, doubled after each failed login, less a small
     /// jitter ([`crate::net::Backoff`]; default [`DEFAULT_BACKOFF_MIN_MS`]).
-    #[serde(default = "default_backoff_min")]
+    #[serde(default = "backoff::default_min_ms")]
     pub reconnect_min_ms: u64,
     /// Longest reconnect delay in milliseconds (default [`DEFAULT_BACKOFF_MAX_MS`]).
-    #[serde(default = "default_backoff_max")]
+    #[serde(default = "backoff::default_max_ms")]
     pub reconnect_max_ms: u64,
     /// Inbound messages handed to the connector and not yet done, at most (default
     /// [`DEFAULT_MAX_IN_FLIGHT`]); past it the transport stops reading from the server.
