@@ -38,7 +38,7 @@ async fn publish(js: &jetstream::Context, subject_prefix: &str, n: usize) -> any
         let f = frame(i);
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(async_nats::header::NATS_MESSAGE_ID, passerelle::fabric::message_id(&f).as_str());
-        let subject = passerelle::fabric::subject(subject_prefix, &f);
+        let subject = passerelle::fabric::subject(subject_prefix, &f, None);
         acks.push(js.publish_with_headers(subject, headers, passerelle::fabric::encode_frame(&f)).await?);
         if acks.len() == 1024 {
             for a in acks.drain(..) {

@@ -13,7 +13,7 @@ use passerelle::{Builder, Handle};
 
 use crate::harness::nats::Nats;
 use crate::harness::postgres::{Cluster, Schema};
-use crate::harness::{self, TOKEN, envelope, post};
+use crate::harness::{self, TOKEN, envelope, plugin, post};
 
 const TS: &str = "2026-11-22T08:00:00.000Z";
 const TS_MS: i64 = 1_795_334_400_000;
@@ -306,15 +306,24 @@ async fn nats_sink_write_waits_for_a_restarted_server() {
 
 /// The standard config with PostgreSQL in `schema` and a fabric section for `nats`.
 fn fabric_config(schema: &Schema, nats: &Nats) -> String {
-    harness::standard_config()
-        .replace(
-            r#"sqlite(path: "passerelle.db")"#,
-            &format!(r#"postgres(url_env: "IT_PG", schema: "{}", pool_size: 2)"#, schema.name),
-        )
-        .replace(
-            "compile_cache:",
-            &format!(r#"fabric: (url: "{}", ack_wait_ms: 1000, batch: 16), compile_cache:"#, nats.url()),
-        )
+    to_fabric(&harness::standard_config(), schema, nats)
+}
+
+/// A harness config with PostgreSQL in `schema` and a fabric section for `nats`.
+fn to_fabric(base: &str, schema: &Schema, nats: &Nats) -> String {
+    base.replace(
+        r#"sqlite(path: "passerelle.db")"#,
+        &format!(r#"postgres(url_env: "IT_PG", schema: "{}", pool_size: 2)"#, schema.name),
+    )
+    .replace(
+        "compile_cache:",
+        &format!(r#"fabric: (url: "{}", ack_wait_ms: 1000, batch: 16), compile_cache:"#, nats.url()),
+    )
+}
+
+/// The fabric section of [`fabric_config`], as the workers read it.
+fn fabric(nats: &Nats) -> passerelle::fabric::FabricConfig {
+    ron::from_str(&format!(r#"(url: "{}", ack_wait_ms: 1000, batch: 16)"#, nats.url())).unwrap()
 }
 
 async fn start_role(
@@ -406,9 +415,9 @@ async fn fabric_and_in_process_store_the_same_rows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fabric_three_workers_one_killed_mid_stream_lose_and_double_nothing() {
-    use async_nats::jetstream::consumer::{AckPolicy, pull};
+    use async_nats::jetstream::consumer::pull;
     use futures::StreamExt;
-    use passerelle::fabric::{DEFAULT_CONSUMER, DEFAULT_STREAM, Role};
+    use passerelle::fabric::{DEFAULT_CONSUMER, DEFAULT_STREAM, Role, consumer_config};
     let nats = tokio::task::spawn_blocking(Nats::start).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let schema = Schema::new("workers");
@@ -429,18 +438,8 @@ async fn fabric_three_workers_one_killed_mid_stream_lose_and_double_nothing() {
     // killed mid-batch: connection gone, nothing acked).
     let client = async_nats::connect(nats.url()).await.unwrap();
     let stream = async_nats::jetstream::new(client.clone()).get_stream(DEFAULT_STREAM).await.unwrap();
-    let consumer = stream
-        .get_or_create_consumer(
-            DEFAULT_CONSUMER,
-            pull::Config {
-                durable_name: Some(DEFAULT_CONSUMER.into()),
-                ack_policy: AckPolicy::Explicit,
-                ack_wait: Duration::from_millis(1000),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let consumer =
+        stream.get_or_create_consumer(DEFAULT_CONSUMER, consumer_config(&fabric(&nats), None)).await.unwrap();
     let mut batch = consumer.fetch().max_messages(10).messages().await.unwrap();
     let mut taken = 0;
     while let Some(m) = batch.next().await {
@@ -479,4 +478,129 @@ async fn fabric_three_workers_one_killed_mid_stream_lose_and_double_nothing() {
     for w in workers {
         w.shutdown().await.unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fabric_ordered_route_commits_each_device_in_order_across_workers() {
+    use passerelle::fabric::Role;
+    let nats = tokio::task::spawn_blocking(Nats::start).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Schema::new("ordered");
+    // em300-th is ordered and also published downstream, in commit order, to stream OUT.
+    let text = fabric_config(&schema, &nats)
+        .replace(
+            r#"(devicetype: "em300-th", decoder: "milesight", sinks: ["db"])"#,
+            r#"(devicetype: "em300-th", decoder: "milesight", sinks: ["db", "out"], ordered: true)"#,
+        )
+        .replace(
+            r#"sinks: { "db":"#,
+            &format!(
+                r#"sinks: {{ "out": nats(url: "{}", subject: "out.{{device}}.{{name}}", stream: "OUT"), "db":"#,
+                nats.url()
+            ),
+        );
+    assert!(text.contains("ordered: true") && text.contains(r#""out": nats("#), "{text}");
+    let mut workers = Vec::new();
+    for _ in 0..3 {
+        workers.push(start_role(&text, &schema, Role::Worker, dir.path()).await);
+    }
+    let connector = start_role(&text, &schema, Role::Connector, dir.path()).await;
+    let url = format!("http://{}/", connector.local_addr("energisme").unwrap());
+    // Six devices, each posting 20 frames one after the other, all devices at once.
+    let (devices, frames) = (6, 20);
+    let posts = (0..devices).map(|d| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            for i in 0..frames {
+                let ts = format!("2026-11-22T08:{i:02}:00.000Z");
+                let e = envelope(&format!("o-{d}"), "em300-th", "0175320367c80004683c", 85, &ts);
+                assert_eq!(post(&url, &e).await.0, 200);
+            }
+        })
+    });
+    for p in futures::future::join_all(posts).await {
+        p.unwrap();
+    }
+    let want = i64::from(devices * frames * 3);
+    let count = format!("SELECT count(*) FROM {}.readings", schema.name);
+    assert_eq!(wait_count(&schema, &count, want).await, want);
+    // Every series arrives downstream in the order its device sent it, though three workers
+    // took the frames.
+    let mut last: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let messages = stream_messages(&nats, "OUT").await;
+    assert_eq!(messages.len(), usize::try_from(want).unwrap());
+    for m in &messages {
+        let r: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+        let key = format!("{}/{}", r["device"], r["name"]);
+        let t = r["time_ms"].as_i64().unwrap();
+        if let Some(prev) = last.insert(key.clone(), t) {
+            assert!(t > prev, "{key}: {t} committed after {prev}");
+        }
+    }
+    assert_eq!(last.len(), usize::try_from(devices * 3).unwrap());
+    connector.shutdown().await.unwrap();
+    for w in workers {
+        w.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fabric_workers_reload_a_fixed_decoder_and_any_of_them_replays_the_dead_letters() {
+    use passerelle::fabric::Role;
+    let nats = tokio::task::spawn_blocking(Nats::start).await.unwrap();
+    let schema = Schema::new("reload");
+    let s = schema.name.clone();
+    // Two workers on two machines, each with its own copy of the plugin (a trapping version).
+    let (one, two, edge) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let text = |dir: &std::path::Path| {
+        let file = dir.join("h.wasm");
+        std::fs::copy(plugin("hostile_trap"), &file).unwrap();
+        let base = harness::config(
+            &format!(r#""h": (plugin: "{}", check_vectors: false)"#, file.display()),
+            r#"(devicetype: "hostile", decoder: "h", sinks: ["db"])"#,
+        )
+        .replace("compile_cache:", "watch_plugins: false, compile_cache:");
+        to_fabric(&base, &schema, &nats)
+    };
+    let w1 = start_role(&text(one.path()), &schema, Role::Worker, one.path()).await;
+    let w2 = start_role(&text(two.path()), &schema, Role::Worker, two.path()).await;
+    let connector = start_role(&text(edge.path()), &schema, Role::Connector, edge.path()).await;
+    let url = format!("http://{}/", connector.local_addr("energisme").unwrap());
+    let send = |device: &'static str, hex: &'static str| {
+        let url = url.clone();
+        async move {
+            let (status, body) = post(&url, &envelope(device, "hostile", hex, 1, TS)).await;
+            assert_eq!((status, body["outcomes"][0]["outcome"].as_str()), (200, Some("queued")), "{body}");
+        }
+    };
+    // 0xff traps the live version: two frames end in the shared dead letter, one is stored.
+    for (device, hex) in [("a", "ff01"), ("b", "0001"), ("c", "ff02")] {
+        send(device, hex).await;
+    }
+    let dead = format!("SELECT count(*) FROM {s}.dead_letter WHERE stage = 'plugin'");
+    assert_eq!(wait_count(&schema, &dead, 2).await, 2);
+    let readings = format!("SELECT count(*) FROM {s}.readings");
+    assert_eq!(wait_count(&schema, &readings, 1).await, 1);
+    // The fix, hot-reloaded by each worker while the fabric runs; new frames decode at once.
+    for (dir, worker) in [(&one, &w1), (&two, &w2)] {
+        std::fs::copy(plugin("bad_vectors"), dir.path().join("h.wasm")).unwrap();
+        worker.reload_decoder("h").await.unwrap();
+    }
+    send("d", "ff03").await;
+    assert_eq!(wait_count(&schema, &readings, 2).await, 2);
+    // Either worker reaches every dead letter, whichever worker wrote it: replay from the second.
+    let report = w2.replay_dead_letters(None).await.unwrap();
+    assert_eq!((report.replayed, report.stored, report.still_failing), (2, 2, 0));
+    assert_eq!(schema.count(&format!("SELECT count(*) FROM {s}.dead_letter")), 0);
+    assert_eq!(schema.count(&readings), 4);
+    for device in ["a", "b", "c", "d"] {
+        let n = schema.count(&format!("SELECT count(*) FROM {s}.readings WHERE device = '{device}'"));
+        assert_eq!(n, 1, "{device}");
+    }
+    // A second replay, from the other worker, finds nothing to do.
+    assert_eq!(w1.replay_dead_letters(None).await.unwrap().replayed, 0);
+    connector.shutdown().await.unwrap();
+    w1.shutdown().await.unwrap();
+    w2.shutdown().await.unwrap();
 }

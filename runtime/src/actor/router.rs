@@ -24,6 +24,8 @@ pub(crate) struct RouteEntry {
     pub(crate) model: Arc<str>,
     /// Indexes of the sinks readings go to.
     pub(crate) sinks: Arc<[usize]>,
+    /// The route asks for per-device order (fabric: partitioned by device).
+    pub(crate) ordered: bool,
 }
 
 /// One decoder in the route table: its live pool, and a candidate decoding beside it.
@@ -182,7 +184,8 @@ impl Router {
         #[cfg(feature = "fabric")]
         let frames = match self.fabric.as_ref().filter(|_| replayed.is_empty() && !frames.is_empty()) {
             Some(fabric) => {
-                fabric.publish(&frames).await?;
+                let ordered = |f: &Frame| table.routes.get(&f.devicetype).is_some_and(|r| r.ordered);
+                fabric.publish(&frames, ordered).await?;
                 outcomes.fill(Some(FrameOutcome::Queued));
                 Vec::new()
             }

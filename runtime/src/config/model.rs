@@ -107,4 +107,10 @@ pub struct RouteConfig {
     pub model: Option<String>,
     /// Sink names the readings go to; committed in all before the source is acknowledged.
     pub sinks: Vec<String>,
+    /// Frames of one device are committed in the order the source delivered them, also across
+    /// the workers of a fabric (default false). In-process, the frames of one unit always are;
+    /// in fabric mode an ordered route's frames go to one of the fabric's `partitions` by device,
+    /// and a partition hands out one frame at a time, so this costs throughput.
+    #[serde(default)]
+    pub ordered: bool,
 }

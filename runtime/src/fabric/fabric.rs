@@ -95,16 +95,46 @@ pub fn decode_frame(message: &Bytes) -> Result<Frame, FabricError> {
     })
 }
 
-/// The subject of a frame: `<prefix>.<devicetype>` (a `.`, `*`, `>` or white space in the
-/// devicetype becomes `_`, an empty one `_`).
-pub fn subject(prefix: &str, frame: &Frame) -> String {
+/// The subject of a frame: `<prefix>.<devicetype>`, or `<prefix>.<devicetype>.<k>` in
+/// partition `k` of an ordered route (a `.`, `*`, `>` or white space in the devicetype becomes
+/// `_`, an empty one `_`).
+pub fn subject(prefix: &str, frame: &Frame, partition: Option<u16>) -> String {
     let t = &*frame.devicetype;
     let token = if t.is_empty() {
         "_".to_string()
     } else {
         t.replace(|c: char| matches!(c, '.' | '*' | '>') || c.is_whitespace(), "_")
     };
-    format!("{prefix}.{token}")
+    match partition {
+        Some(k) => format!("{prefix}.{token}.{k}"),
+        None => format!("{prefix}.{token}"),
+    }
+}
+
+/// The partition of a device among `partitions` (FNV-1a of its id): the same in every process.
+pub fn partition(device: &str, partitions: u16) -> u16 {
+    let hash = device
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    u16::try_from(hash % u64::from(partitions.max(1))).unwrap_or(0)
+}
+
+/// The durable consumer the workers share: the unordered frames (`partition` none: subjects
+/// `<prefix>.<devicetype>`), or partition `k` of the ordered ones, with one frame in flight.
+/// A work-queue stream takes consumers whose subjects do not overlap, which these never do.
+pub fn consumer_config(config: &FabricConfig, partition: Option<u16>) -> pull::Config {
+    let (name, filter, in_flight) = match partition {
+        None => (config.consumer.clone(), format!("{}.*", config.subject_prefix), 0),
+        Some(k) => (format!("{}-{k}", config.consumer), format!("{}.*.{k}", config.subject_prefix), 1),
+    };
+    pull::Config {
+        durable_name: Some(name),
+        filter_subject: filter,
+        ack_policy: jetstream::consumer::AckPolicy::Explicit,
+        ack_wait: Duration::from_millis(config.ack_wait_ms),
+        max_ack_pending: in_flight,
+        ..Default::default()
+    }
 }
 
 /// The `Nats-Msg-Id` of a frame: SHA-256 (hex) of everything it carries, so a unit the source
@@ -161,6 +191,7 @@ async fn connect(
 pub struct Publisher {
     js: jetstream::Context,
     prefix: String,
+    partitions: u16,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -176,21 +207,27 @@ impl Publisher {
     /// [`FabricError::Connect`] or [`FabricError::Setup`].
     pub async fn connect(config: &FabricConfig, token: Option<String>) -> Result<Self, FabricError> {
         let js = connect(config, token, "passerelle-connector").await?;
-        Ok(Self { js, prefix: config.subject_prefix.clone() })
+        Ok(Self { js, prefix: config.subject_prefix.clone(), partitions: config.partitions })
     }
 
-    /// Publishes the frames (pipelined) and resolves once JetStream acknowledged every one.
+    /// Publishes the frames (pipelined, in order) and resolves once JetStream acknowledged
+    /// every one; the frames `ordered` picks go to their device's partition.
     ///
     /// # Errors
     /// [`FabricError::Publish`]: the source must not be acknowledged.
-    pub async fn publish(&self, frames: &[Frame]) -> Result<(), FabricError> {
+    pub async fn publish(
+        &self,
+        frames: &[Frame],
+        ordered: impl Fn(&Frame) -> bool,
+    ) -> Result<(), FabricError> {
         let mut acks = Vec::with_capacity(frames.len());
         for f in frames {
+            let k = ordered(f).then(|| partition(&f.device, self.partitions));
             let mut headers = async_nats::HeaderMap::new();
             headers.insert(async_nats::header::NATS_MESSAGE_ID, message_id(f).as_str());
             let ack = self
                 .js
-                .publish_with_headers(subject(&self.prefix, f), headers, encode_frame(f))
+                .publish_with_headers(subject(&self.prefix, f, k), headers, encode_frame(f))
                 .await
                 .map_err(|e| FabricError::Publish(e.to_string()))?;
             acks.push(ack);
@@ -202,9 +239,10 @@ impl Publisher {
     }
 }
 
-/// The worker side: takes batches of frames from the shared durable consumer, routes them
-/// (decode, commit to the sinks), then acks them; a batch that did not commit is nak'ed with
-/// the router's retry delay. Runs until `stop` turns true.
+/// The worker side: takes batches of frames from the shared durable consumers (the unordered
+/// one and one per partition of the ordered routes), routes them (decode, commit to the
+/// sinks), then acks them; a batch that did not commit is nak'ed with the router's retry delay.
+/// Runs until `stop` turns true.
 ///
 /// # Errors
 /// [`FabricError::Connect`] or [`FabricError::Setup`] before the first batch.
@@ -212,101 +250,116 @@ pub(crate) async fn worker(
     config: FabricConfig,
     token: Option<String>,
     router: Router,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, FabricError> {
     let js = connect(&config, token, "passerelle-worker").await?;
-    let setup = |e: String| FabricError::Setup { what: format!("consumer {}", config.consumer), reason: e };
-    let stream = js.get_stream(&config.stream).await.map_err(|e| setup(e.to_string()))?;
-    let consumer: jetstream::consumer::PullConsumer = stream
-        .get_or_create_consumer(
-            &config.consumer,
-            pull::Config {
-                durable_name: Some(config.consumer.clone()),
-                ack_policy: jetstream::consumer::AckPolicy::Explicit,
-                ack_wait: Duration::from_millis(config.ack_wait_ms),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| setup(e.to_string()))?;
-    let batch = config.batch;
+    let stream = js.get_stream(&config.stream).await.map_err(|e| FabricError::Setup {
+        what: format!("stream {}", config.stream),
+        reason: e.to_string(),
+    })?;
+    let mut loops = Vec::new();
+    for k in std::iter::once(None).chain((0..config.partitions).map(Some)) {
+        let wanted = consumer_config(&config, k);
+        let name = wanted.durable_name.clone().unwrap_or_default();
+        let consumer: jetstream::consumer::PullConsumer = stream
+            .get_or_create_consumer(&name, wanted)
+            .await
+            .map_err(|e| FabricError::Setup { what: format!("consumer {name}"), reason: e.to_string() })?;
+        loops.push(fetch_loop(consumer, name, config.batch, router.clone(), stop.clone()));
+    }
     Ok(tokio::spawn(async move {
-        let mut backoff = Backoff::default().with_key(&config.consumer);
-        tracing::info!(stream = config.stream, consumer = config.consumer, "Fabric worker started.");
-        while !*stop.borrow() {
-            let fetch = consumer.fetch().max_messages(batch).expires(Duration::from_millis(500)).messages();
-            let fetched = tokio::select! {
-                _ = stop.changed() => break,
-                f = fetch => f,
-            };
-            let mut messages = match fetched {
-                Ok(m) => m,
-                Err(e) => {
-                    let wait = backoff.next();
-                    tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Fabric fetch failed; trying again.");
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-            };
-            let mut taken = Vec::with_capacity(batch);
-            while let Some(m) = messages.next().await {
-                match m {
-                    Ok(m) => taken.push(m),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "Fabric fetch cut short.");
-                        break;
-                    }
-                }
-            }
-            if taken.is_empty() {
+        tracing::info!(
+            stream = config.stream,
+            consumer = config.consumer,
+            partitions = config.partitions,
+            "Fabric worker started."
+        );
+        futures::future::join_all(loops).await;
+        tracing::info!(consumer = config.consumer, "Fabric worker stopped.");
+    }))
+}
+
+/// Takes batches of one consumer until `stop` turns true.
+async fn fetch_loop(
+    consumer: jetstream::consumer::PullConsumer,
+    name: String,
+    batch: usize,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut backoff = Backoff::default().with_key(&name);
+    while !*stop.borrow() {
+        let fetch = consumer.fetch().max_messages(batch).expires(Duration::from_millis(500)).messages();
+        let fetched = tokio::select! {
+            _ = stop.changed() => break,
+            f = fetch => f,
+        };
+        let mut messages = match fetched {
+            Ok(m) => m,
+            Err(e) => {
+                let wait = backoff.next();
+                tracing::warn!(consumer = name, error = %e, retry_in_ms = wait.as_millis() as u64, "Fabric fetch failed; trying again.");
+                tokio::time::sleep(wait).await;
                 continue;
             }
-            backoff.reset();
-            let mut route = Route::default();
-            for m in &taken {
-                match decode_frame(&m.payload) {
-                    Ok(frame) => route.frames.push(frame),
-                    Err(e) => {
-                        // Not a frame: into the dead letter as it came, never lost or retried.
-                        let frame = Frame {
-                            device: Arc::from(""),
-                            devicetype: Arc::from(""),
-                            port: 0,
-                            payload: m.payload.clone(),
-                            received_ms: 0,
-                            connector: Arc::from("fabric"),
-                        };
-                        route.rejected.push(Rejected {
-                            frame,
-                            stage: Stage::Route,
-                            error: e.to_string(),
-                            plugin: None,
-                        });
-                    }
-                }
-            }
-            let kind = match router.route(route).await {
-                Ok(_) => AckKind::Ack,
+        };
+        let mut taken = Vec::with_capacity(batch);
+        while let Some(m) = messages.next().await {
+            match m {
+                Ok(m) => taken.push(m),
                 Err(e) => {
-                    tracing::warn!(error = %error_chain(&e), frames = taken.len(), "Fabric batch not committed; it comes back later.");
-                    AckKind::Nak(Some(e.retry_after()))
-                }
-            };
-            for m in &taken {
-                if let Err(e) = m.ack_with(kind).await {
-                    tracing::warn!(error = %e, "Fabric ack lost; the frame comes back and is stored once.");
+                    tracing::warn!(consumer = name, error = %e, "Fabric fetch cut short.");
+                    break;
                 }
             }
         }
-        tracing::info!(consumer = config.consumer, "Fabric worker stopped.");
-    }))
+        if taken.is_empty() {
+            continue;
+        }
+        backoff.reset();
+        let mut route = Route::default();
+        for m in &taken {
+            match decode_frame(&m.payload) {
+                Ok(frame) => route.frames.push(frame),
+                Err(e) => {
+                    // Not a frame: into the dead letter as it came, never lost or retried.
+                    let frame = Frame {
+                        device: Arc::from(""),
+                        devicetype: Arc::from(""),
+                        port: 0,
+                        payload: m.payload.clone(),
+                        received_ms: 0,
+                        connector: Arc::from("fabric"),
+                    };
+                    route.rejected.push(Rejected {
+                        frame,
+                        stage: Stage::Route,
+                        error: e.to_string(),
+                        plugin: None,
+                    });
+                }
+            }
+        }
+        let kind = match router.route(route).await {
+            Ok(_) => AckKind::Ack,
+            Err(e) => {
+                tracing::warn!(consumer = name, error = %error_chain(&e), frames = taken.len(), "Fabric batch not committed; it comes back later.");
+                AckKind::Nak(Some(e.retry_after()))
+            }
+        };
+        for m in &taken {
+            if let Err(e) = m.ack_with(kind).await {
+                tracing::warn!(consumer = name, error = %e, "Fabric ack lost; the frame comes back and is stored once.");
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
-    use super::{decode_frame, encode_frame, message_id, subject};
+    use super::{decode_frame, encode_frame, message_id, partition, subject};
     use crate::message::Frame;
 
     fn frame(payload: &[u8]) -> Frame {
@@ -326,9 +379,20 @@ mod tests {
             let f = frame(payload);
             assert_eq!(decode_frame(&encode_frame(&f)).unwrap(), f);
         }
-        assert_eq!(subject("p.frames", &frame(b"")), "p.frames.em300_th__");
+        assert_eq!(subject("p.frames", &frame(b""), None), "p.frames.em300_th__");
+        assert_eq!(subject("p.frames", &frame(b""), Some(3)), "p.frames.em300_th__.3");
         assert_ne!(message_id(&frame(b"a")), message_id(&frame(b"b")));
         assert_eq!(message_id(&frame(b"a")), message_id(&frame(b"a")));
+    }
+
+    #[test]
+    fn a_device_keeps_its_partition_and_devices_spread() {
+        assert_eq!(partition("70b3d5e75e0012ab", 8), partition("70b3d5e75e0012ab", 8));
+        assert_eq!(partition("anything", 1), 0);
+        let used: std::collections::BTreeSet<u16> =
+            (0..200).map(|i| partition(&format!("dev-{i}"), 8)).collect();
+        assert_eq!(used.len(), 8, "{used:?}");
+        assert!((0..200).all(|i| partition(&format!("d{i}"), 5) < 5));
     }
 
     #[test]

@@ -13,13 +13,20 @@
 //!   dies mid-batch acks nothing: after `ack_wait_ms` JetStream hands those frames to another
 //!   worker, and the idempotent sinks store them once.
 //!
+//! - Ordered routes (`ordered: true`): their frames go to `<subject_prefix>.<devicetype>.<k>`,
+//!   partition `k` chosen by the device, and each partition has its own durable consumer
+//!   (`<consumer>-<k>`) with one frame in flight at a time: a device's frames are committed in
+//!   the order they were published, whichever worker takes them, a redelivered one included.
+//!
 //! The seam is one place: the router publishes frames instead of decoding them when it has a
 //! [`Publisher`] (connector role), and a worker task feeds the router from the consumer.
 
 mod fabric;
 
 pub(crate) use fabric::worker;
-pub use fabric::{FabricError, Publisher, decode_frame, encode_frame, message_id, subject};
+pub use fabric::{
+    FabricError, Publisher, consumer_config, decode_frame, encode_frame, message_id, partition, subject,
+};
 
 use std::str::FromStr;
 
@@ -35,6 +42,8 @@ pub const DEFAULT_CONSUMER: &str = "passerelle-workers";
 pub const DEFAULT_ACK_WAIT_MS: u64 = 30_000;
 /// Default frames a worker takes at once.
 pub const DEFAULT_BATCH: usize = 64;
+/// Default partitions of ordered routes: 8.
+pub const DEFAULT_PARTITIONS: u16 = 8;
 
 fn default_stream() -> String {
     DEFAULT_STREAM.into()
@@ -50,6 +59,9 @@ const fn default_ack_wait() -> u64 {
 }
 const fn default_batch() -> usize {
     DEFAULT_BATCH
+}
+const fn default_partitions() -> u16 {
+    DEFAULT_PARTITIONS
 }
 
 /// What a process does (`passerelle run --role`).
@@ -102,6 +114,12 @@ pub struct FabricConfig {
     /// Frames a worker takes at once (default [`DEFAULT_BATCH`]).
     #[serde(default = "default_batch")]
     pub batch: usize,
+    /// Partitions of the frames of ordered routes (default [`DEFAULT_PARTITIONS`], at most
+    /// 256): a device's frames always go to the same one, and each partition has its own
+    /// consumer that hands out one frame at a time, so they are committed in order whichever
+    /// worker takes them. More partitions, more ordered frames decoded at once.
+    #[serde(default = "default_partitions")]
+    pub partitions: u16,
 }
 
 impl FabricConfig {
@@ -141,6 +159,9 @@ impl FabricConfig {
         if self.batch == 0 {
             out.push("fabric: batch must be at least 1".into());
         }
+        if !(1..=256).contains(&self.partitions) {
+            out.push(format!("fabric: partitions must be 1 to 256, not {}", self.partitions));
+        }
         out
     }
 }
@@ -156,9 +177,9 @@ mod tests {
         let c: FabricConfig = ron::from_str(r#"(url: "nats://127.0.0.1:4222")"#).unwrap();
         assert!(c.validate().is_empty(), "{:?}", c.validate());
         let bad: FabricConfig = ron::from_str(
-            r#"(url: "", stream: "a.b", consumer: "", subject_prefix: "x.*", ack_wait_ms: 1, batch: 0)"#,
+            r#"(url: "", stream: "a.b", consumer: "", subject_prefix: "x.*", ack_wait_ms: 1, batch: 0, partitions: 0)"#,
         )
         .unwrap();
-        assert_eq!(bad.validate().len(), 6, "{:?}", bad.validate());
+        assert_eq!(bad.validate().len(), 7, "{:?}", bad.validate());
     }
 }

@@ -298,7 +298,12 @@ pub(crate) fn route_table(
         let sinks: Vec<usize> = r.sinks.iter().filter_map(|s| sink_index.get(s.as_str()).copied()).collect();
         routes.insert(
             Arc::from(r.devicetype.as_str()),
-            RouteEntry { decoder, model: Arc::from(model.as_str()), sinks: Arc::from(sinks) },
+            RouteEntry {
+                decoder,
+                model: Arc::from(model.as_str()),
+                sinks: Arc::from(sinks),
+                ordered: r.ordered,
+            },
         );
     }
     if !unknown.is_empty() {
