@@ -15,6 +15,7 @@ mod files;
 mod hemis;
 mod hostile;
 mod http_push;
+mod ingress;
 mod kit;
 mod mqtt;
 mod reload;

@@ -6,6 +6,7 @@ use tokio::sync::mpsc;
 
 use super::connector::{ConnectorActor, ConnectorCall};
 use super::pool::Pool;
+use super::refusals::RecentRefusals;
 use super::state::ConnectorState;
 use super::{Route, RouteError, Router};
 use crate::component::Clock;
@@ -31,6 +32,8 @@ pub struct Ingest {
     pub(crate) driver: mpsc::Sender<Command>,
     /// What the plugin saves.
     pub(crate) state: ConnectorState,
+    /// Units refused lately (one dead letter per refused unit, not one per retry).
+    pub(crate) refusals: Arc<RecentRefusals>,
 }
 
 /// What one event of a connector plugin emitted: frames, readings and dead-letter parts to
@@ -197,6 +200,11 @@ impl Ingest {
         let metrics = &self.router.metrics;
         let stage = if by == RefusedBy::Plugin { Stage::Plugin } else { Stage::Connector };
         tracing::info!(connector = %self.connector, channel, refused = by.as_str(), "Inbound unit refused.");
+        let key = self.refusals.key(channel, &body, &reason);
+        if !self.refusals.first(key) {
+            tracing::debug!(connector = %self.connector, channel, "The same unit was refused lately; its dead letter is kept once.");
+            return Disposition::Refused { by, reason };
+        }
         FrameDeadLettered { metrics, stage, plugin: None, error: &reason }.emit();
         let frame = Frame {
             device: Arc::from(""),
@@ -209,7 +217,10 @@ impl Ingest {
         let rejected = vec![Rejected { frame, stage, error: reason.clone(), plugin: None }];
         match self.router.route(Route { rejected, ..Route::default() }).await {
             Ok(_) => Disposition::Refused { by, reason },
-            Err(e) => retry(&e),
+            Err(e) => {
+                self.refusals.forget(key);
+                retry(&e)
+            }
         }
     }
 }

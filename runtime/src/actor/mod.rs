@@ -15,6 +15,7 @@ mod decoder;
 pub(crate) mod driver;
 mod ingest;
 pub(crate) mod pool;
+mod refusals;
 mod router;
 mod shadow;
 pub mod state;

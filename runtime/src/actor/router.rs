@@ -25,6 +25,7 @@ pub(crate) struct RouteEntry {
     /// Indexes of the sinks readings go to.
     pub(crate) sinks: Arc<[usize]>,
     /// The route asks for per-device order (fabric: partitioned by device).
+    #[cfg_attr(not(feature = "fabric"), allow(dead_code))] // In-process, a unit is in order.
     pub(crate) ordered: bool,
 }
 

@@ -15,7 +15,8 @@ pub use metrics::{Counter, Histogram, LATENCY_BUCKETS_US, Metrics};
 pub(crate) use plugin::{DecodeCall, DecoderMetrics, PluginRefused, PluginSwapped};
 pub(crate) use sink::{SinkCommitFailed, SinkCommitted, SinkMetrics};
 pub use transport::{
-    ChannelsSubscribed, Health, TransportConnected, TransportDisconnected, TransportMetrics,
+    ChannelsSubscribed, Health, IngressLimit, IngressRefused, TransportConnected, TransportDisconnected,
+    TransportMetrics,
 };
 
 /// An error and its causes, one line (for logs, answers and dead letters).

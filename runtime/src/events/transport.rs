@@ -10,6 +10,7 @@ pub struct TransportMetrics {
     connected: Counter,
     disconnected: Counter,
     subscribed: Counter,
+    refused: [Counter; 3],
     health: std::sync::Arc<std::sync::Mutex<Health>>,
 }
 
@@ -44,6 +45,13 @@ impl TransportMetrics {
                 "Channels the transport subscribed to (again after each reconnect).",
                 &l,
             ),
+            refused: IngressLimit::ALL.map(|limit| {
+                m.counter(
+                    "passerelle_ingress_refused_total",
+                    "Senders refused at a listener before the connector saw their request, by limit.",
+                    &[("connector", connector), ("transport", kind), ("limit", limit.as_str())],
+                )
+            }),
             health: std::sync::Arc::default(),
         }
     }
@@ -128,5 +136,52 @@ impl ChannelsSubscribed<'_> {
             first = self.channels.first().map_or("", String::as_str),
             "Transport subscribed."
         );
+    }
+}
+
+/// A limit of a listener that refuses a sender before its request reaches the connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngressLimit {
+    /// Too many connections at once (503).
+    Connections,
+    /// The body is larger than allowed (413).
+    BodyTooLarge,
+    /// The body did not arrive in time (408).
+    BodyTimeout,
+}
+
+impl IngressLimit {
+    const ALL: [Self; 3] = [Self::Connections, Self::BodyTooLarge, Self::BodyTimeout];
+
+    /// The `limit` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connections => "connections",
+            Self::BodyTooLarge => "body_size",
+            Self::BodyTimeout => "body_time",
+        }
+    }
+}
+
+/// A listener refused a sender (see [`IngressLimit`]). Logged at debug level only: a flood
+/// must not flood the log too; the counter tells.
+#[derive(Debug)]
+pub struct IngressRefused<'a> {
+    /// The transport's series.
+    pub metrics: &'a TransportMetrics,
+    /// The sender's address.
+    pub peer: &'a str,
+    /// The limit it hit.
+    pub limit: IngressLimit,
+}
+
+impl IngressRefused<'_> {
+    /// Logs and counts.
+    pub fn emit(self) {
+        let m = self.metrics;
+        if let Some(c) = m.refused.get(self.limit as usize) {
+            c.add(1);
+        }
+        tracing::debug!(connector = %m.connector, transport = m.kind, peer = self.peer, limit = self.limit.as_str(), "Sender refused at the listener.");
     }
 }

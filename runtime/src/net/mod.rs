@@ -4,6 +4,8 @@
 //! - [`tls`] (feature `tls`): one serde struct for the TLS settings of a client (CA file or system
 //!   roots, client certificate and key, a server name that differs from the address connected
 //!   to) and the rustls client configuration built from it, its files read off the executor.
+//! - [`tls_server`] (feature `tls-server`): the TLS of listeners (the HTTP push server): a
+//!   certificate and key from PEM files, served by rustls and taken again when they change.
 //! - [`backoff`]: one reconnect policy, exponential with a small deterministic jitter.
 //! - [`http`] (feature `http-client`): the HTTP client of connector drivers, over [`tls`].
 
@@ -12,6 +14,8 @@ pub mod backoff;
 pub mod http;
 #[cfg(feature = "tls")]
 pub mod tls;
+#[cfg(feature = "tls-server")]
+pub mod tls_server;
 
 pub use backoff::Backoff;
 #[cfg(feature = "tls")]

@@ -113,6 +113,18 @@ pub enum TlsError {
         #[source]
         source: rustls::Error,
     },
+    /// A server's key cannot be used with its certificate (unsupported key type, or a key that
+    /// does not match the certificate).
+    #[error("key {} cannot be used with certificate {}", key.display(), cert.display())]
+    BadKey {
+        /// The certificate file, resolved.
+        cert: PathBuf,
+        /// The key file, resolved.
+        key: PathBuf,
+        /// Cause.
+        #[source]
+        source: rustls::Error,
+    },
     /// Only one of `client_cert_file` and `client_key_file` is set.
     #[error("client_cert_file and client_key_file go together")]
     IncompleteClientAuth,
@@ -253,7 +265,7 @@ fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
 }
 
 /// Every certificate of a PEM file (other sections are skipped); at least one.
-fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+pub(crate) fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let pem = read(path)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
@@ -265,7 +277,7 @@ fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
 }
 
 /// The first private key of a PEM file.
-fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+pub(crate) fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     let pem = read(path)?;
     PrivateKeyDer::from_pem_slice(&pem).map_err(|source| match source {
         pem::Error::NoItemsFound => TlsError::NoPrivateKey { path: path.to_path_buf() },

@@ -207,6 +207,7 @@ pub(crate) async fn start_connector(
         clock: Arc::clone(&parts.clock),
         driver: commands_tx,
         state: state.clone(),
+        refusals: Arc::default(),
     };
     let driver = Driver {
         connector,

@@ -31,22 +31,129 @@ struct Raw {
     fport: Option<Value>,
 }
 
-/// Parses a body holding one envelope or an array of them.
-pub fn parse(body: &[u8]) -> Result<Vec<Envelope>, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
-    match value {
-        Value::Array(items) => {
-            if items.is_empty() {
-                return Err("body is an empty array".into());
+/// At most this many envelopes in one body: 10000. A larger batch is refused whole before its
+/// envelopes are read (its items are counted as they stream past, never held).
+pub const MAX_ENVELOPES: usize = 10_000;
+
+/// Why a body is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// Not an envelope or an array of envelopes, or a field at fault (HTTP 400).
+    Malformed(String),
+    /// More than [`MAX_ENVELOPES`] envelopes (HTTP 422: split the batch).
+    TooMany,
+}
+
+/// The top of a body: one envelope (`false`), or an array of at most [`MAX_ENVELOPES`] items
+/// (`true`); anything else is a data error.
+struct Top<'a> {
+    too_many: &'a std::cell::Cell<bool>,
+}
+
+impl<'de> serde::de::Visitor<'de> for Top<'_> {
+    type Value = (Vec<Value>, bool);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an envelope object or an array of envelopes")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok((vec![Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?], false))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            if out.len() == MAX_ENVELOPES {
+                self.too_many.set(true);
+                return Err(serde::de::Error::custom("too many envelopes"));
             }
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| one(v).map_err(|e| format!("envelope {i}: {e}")))
-                .collect()
+            out.push(item);
         }
-        v @ Value::Object(_) => Ok(vec![one(v)?]),
-        _ => Err("body must be an envelope object or an array of envelopes".into()),
+        Ok((out, true))
+    }
+}
+
+/// Parses a body holding one envelope or an array of them.
+///
+/// # Errors
+/// [`Refused`], naming the envelope and the field at fault.
+pub fn parse(body: &[u8]) -> Result<Vec<Envelope>, Refused> {
+    // A batch over the cap is refused before anything is parsed: one pass over the bytes.
+    if top_level_items(body) > MAX_ENVELOPES {
+        return Err(Refused::TooMany);
+    }
+    let too_many = std::cell::Cell::new(false);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let top = serde::Deserializer::deserialize_any(&mut de, Top { too_many: &too_many })
+        .and_then(|top| de.end().map(|()| top));
+    let (items, array) = match top {
+        Ok(t) => t,
+        Err(_) if too_many.get() => return Err(Refused::TooMany),
+        Err(e) if e.is_data() => {
+            return Err(Refused::Malformed(
+                "body must be an envelope object or an array of envelopes".into(),
+            ));
+        }
+        Err(e) => return Err(Refused::Malformed(format!("body is not JSON: {e}"))),
+    };
+    if items.is_empty() {
+        return Err(Refused::Malformed("body is an empty array".into()));
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            one(v).map_err(|e| Refused::Malformed(if array { format!("envelope {i}: {e}") } else { e }))
+        })
+        .collect()
+}
+
+/// How many items the top-level array of `body` holds, counted by its commas outside strings
+/// and nested values (0 when the body is not an array). No allocation; a malformed body may be
+/// miscounted, and the parser refuses it anyway.
+fn top_level_items(body: &[u8]) -> usize {
+    let mut bytes = body.iter().skip_while(|b| b.is_ascii_whitespace());
+    if bytes.next() != Some(&b'[') {
+        return 0;
+    }
+    let (mut depth, mut in_string, mut escaped) = (1usize, false, false);
+    let (mut commas, mut any) = (0usize, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            b',' if depth == 1 => commas += 1,
+            _ => {}
+        }
+        any |= !b.is_ascii_whitespace() && depth >= 1;
+    }
+    if any { commas + 1 } else { 0 }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Malformed(reason) => f.write_str(reason),
+            Self::TooMany => {
+                write!(f, "more than {MAX_ENVELOPES} envelopes in one request: send smaller batches")
+            }
+        }
     }
 }
 
@@ -126,14 +233,31 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert!(parse(b"{").unwrap_err().contains("not JSON"));
+        let err = |body: &[u8]| parse(body).unwrap_err().to_string();
+        assert!(err(b"{").contains("not JSON"));
+        assert!(err(b"[1,2] x").contains("not JSON"));
+        assert!(err(b"42").contains("an envelope object or an array"));
+        assert!(err(&[b'['; 200]).contains("recursion limit"), "{}", err(&[b'['; 200]));
+        assert!(err(b"{\"deviceid\": \"\xff\"}").contains("not JSON"));
         let bad_hex =
             br#"[{"timestamp":"2019-04-28T12:59:36Z","deviceid":"1","payload":"0G","devicetype":"x"}]"#;
-        let e = parse(bad_hex).unwrap_err();
+        let e = err(bad_hex);
         assert!(e.contains("envelope 0") && e.contains("payload"), "{e}");
         let no_type = br#"{"timestamp":"2019-04-28T12:59:36Z","deviceid":"1","payload":"00"}"#;
-        assert!(parse(no_type).unwrap_err().contains("devicetype"));
+        assert!(err(no_type).contains("devicetype"));
         let bad_port = br#"{"timestamp":"2019-04-28T12:59:36Z","deviceid":"1","payload":"00","devicetype":"x","port":300}"#;
-        assert!(parse(bad_port).unwrap_err().contains("port"));
+        assert!(err(bad_port).contains("port"));
+    }
+
+    #[test]
+    fn more_than_the_cap_is_refused_whole_and_the_cap_itself_is_taken() {
+        let one = r#"{"timestamp":"2019-04-28T12:59:36Z","deviceid":"1","payload":"00","devicetype":"x"}"#;
+        let batch = |n: usize| format!("[{}]", vec![one; n].join(","));
+        assert_eq!(parse(batch(MAX_ENVELOPES).as_bytes()).unwrap().len(), MAX_ENVELOPES);
+        assert_eq!(parse(batch(MAX_ENVELOPES + 1).as_bytes()), Err(Refused::TooMany));
+        assert!(Refused::TooMany.to_string().contains("smaller batches"));
+        assert_eq!(top_level_items(br#" [1, "a,b\",", {"x": [1,2]}, [3,4]] "#), 4);
+        assert_eq!(top_level_items(b"[]"), 0);
+        assert_eq!(top_level_items(b"{\"a\": [1,2,3]}"), 0);
     }
 }

@@ -10,7 +10,8 @@
 //! `port` is optional (0 when absent): platforms that forward the LoRaWAN fPort send it.
 //! `timestamp` is the frame's receive time: a redelivered envelope keeps its time, so sinks
 //! store it once. A malformed body is rejected whole as malformed (HTTP 400) with a reason naming the
-//! envelope and the field.
+//! envelope and the field; more than [`envelope::MAX_ENVELOPES`] envelopes in one body is
+//! refused whole as unprocessable (HTTP 422), counted as the array streams past.
 // The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
@@ -45,7 +46,13 @@ pub fn handle_inbound(inbound: Inbound) -> Vec<Command> {
                 .collect();
             vec![Command::EmitFrames((inbound.id, frames)), Command::Accept(inbound.id)]
         }
-        Err(reason) => vec![Command::Reject(Rejection { id: inbound.id, kind: Refusal::Malformed, reason })],
+        Err(refused) => {
+            let kind = match refused {
+                envelope::Refused::Malformed(_) => Refusal::Malformed,
+                envelope::Refused::TooMany => Refusal::Unprocessable,
+            };
+            vec![Command::Reject(Rejection { id: inbound.id, kind, reason: refused.to_string() })]
+        }
     }
 }
 
