@@ -29,6 +29,11 @@ pub struct DecoderStatus {
     pub last_error: Option<String>,
     /// A candidate decoding beside the live version, and how they compare.
     pub shadow: Option<ShadowStatus>,
+    /// Milliseconds of quarantine left, while the plugin is quarantined for failing (its
+    /// frames go to the dead letter).
+    pub quarantined_ms: Option<u64>,
+    /// Times it was quarantined since start or its last reload.
+    pub quarantines: u64,
 }
 
 /// What the status endpoint shows of a connector.

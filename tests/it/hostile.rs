@@ -121,3 +121,82 @@ async fn a_file_that_is_not_a_component_is_refused_with_its_path() {
         other => panic!("expected Error::Plugin, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_keeps_failing_is_quarantined_then_probed_and_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = harness::config(
+        &format!(
+            r#""milesight": (plugin: "{}"),
+               "trap": (plugin: "{}", quarantine: (after_failures: 3, first_ms: 1500, max_ms: 60000)),"#,
+            plugin("milesight"),
+            plugin("hostile_trap"),
+        ),
+        r#"(devicetype: "em300-th", decoder: "milesight", sinks: ["db"]),
+           (devicetype: "trap", decoder: "trap", model: "hostile", sinks: ["db"]),"#,
+    );
+    let rt = harness::start_in(&text, dir.path()).await;
+    let send = |device: String, kind: &'static str, hex: &'static str| {
+        let url = rt.url.clone();
+        async move {
+            let (status, body) = post(&url, &envelope(&device, kind, hex, 1, TS)).await;
+            assert_eq!(status, 200, "{body}");
+            body["outcomes"][0].clone()
+        }
+    };
+    let traps = || {
+        let m = rt.handle.metrics().render();
+        m.lines()
+            .find(|l| l.starts_with(r#"passerelle_plugin_traps_total{decoder="trap",kind="trap"}"#))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let quarantined = || {
+        let s = rt.handle.status();
+        let d = s.decoders.iter().find(|d| d.name == "trap").unwrap().clone();
+        (d.quarantined_ms, d.quarantines)
+    };
+    // Three traps in a row: quarantined; the next frames are dead-lettered without a call.
+    for i in 0..3 {
+        let o = send(format!("bad-{i}"), "trap", "ff01").await;
+        assert!(o["error"].as_str().unwrap().contains(": trap"), "{o}");
+    }
+    assert_eq!(traps(), 3);
+    for i in 3..8 {
+        let o = send(format!("bad-{i}"), "trap", "ff01").await;
+        assert_eq!(o["stage"], "plugin", "{o}");
+        assert!(o["error"].as_str().unwrap().contains("quarantined"), "{o}");
+    }
+    assert_eq!(traps(), 3, "a quarantined plugin is not called");
+    let (left, times) = quarantined();
+    assert!(left.is_some() && times == 1, "{left:?} {times}");
+    let metrics = rt.handle.metrics().render();
+    assert!(
+        metrics.contains(r#"passerelle_decoder_quarantined_frames_total{decoder="trap"} 5"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"passerelle_decoder_quarantines_total{decoder="trap"} 1"#), "{metrics}");
+    // The other routes go on meanwhile.
+    let o = send("fine".into(), "em300-th", "0175320367c80004683c").await;
+    assert_eq!(o["outcome"], "stored", "{o}");
+    // After the quarantine, one probe: it traps again, so the next quarantine is twice as long.
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let o = send("probe-bad".into(), "trap", "ff02").await;
+    assert!(o["error"].as_str().unwrap().contains(": trap"), "the probe calls the plugin: {o}");
+    assert_eq!(traps(), 4);
+    assert!(quarantined().0.is_some_and(|l| l > 1600), "doubled: {:?}", quarantined());
+    // The next probe decodes (the device sends a good frame): released.
+    let left = quarantined().0.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(left + 100)).await;
+    let o = send("probe-good".into(), "trap", "0001").await;
+    assert_eq!(o["outcome"], "stored", "{o}");
+    assert_eq!(quarantined(), (None, 1));
+    let o = send("after".into(), "trap", "0002").await;
+    assert_eq!(o["outcome"], "stored", "{o}");
+    // Every quarantined frame is in the dead letter with its bytes, replayable after a fix.
+    let dead = rt.dead_letters();
+    assert_eq!(dead.iter().filter(|d| d.error.contains("quarantined")).count(), 5);
+    assert!(dead.iter().all(|d| d.payload.first() == Some(&0xff)), "original bytes kept");
+    assert_eq!(dead.len(), 3 + 5 + 1);
+    rt.handle.shutdown().await.unwrap();
+}

@@ -10,6 +10,7 @@
 //! Rust on the submitter's task, and each sink commits on its own thread. The [`Ingest`] handle
 //! is usable from any tokio runtime (axum handlers included).
 
+mod breaker;
 mod connector;
 mod decoder;
 pub(crate) mod driver;
@@ -22,6 +23,10 @@ pub mod state;
 pub(crate) mod system;
 
 pub(crate) use crate::events::error_chain;
+pub(crate) use breaker::{Admit, Breaker};
+pub use breaker::{
+    DEFAULT_QUARANTINE_AFTER, DEFAULT_QUARANTINE_MAX_MS, DEFAULT_QUARANTINE_MS, QuarantineConfig,
+};
 pub(crate) use connector::ConnectorActor;
 pub(crate) use decoder::{DecodeBatch, DecoderActor};
 pub use driver::{

@@ -7,7 +7,7 @@ use tokio::sync::broadcast;
 
 use super::pool::{Pool, Stopped};
 use super::shadow::{Shadow, summarize};
-use super::{DecodeBatch, DecoderActor};
+use super::{Admit, DecodeBatch, DecoderActor};
 use crate::events::{
     DeliveryMetrics, FrameDeadLettered, SinkCommitFailed, SinkCommitted, SinkMetrics, error_chain,
 };
@@ -40,6 +40,8 @@ pub(crate) struct DecoderSlot {
     pub(crate) pool: Pool<DecoderActor>,
     /// A shadow candidate: decodes the same frames, compared, never stored.
     pub(crate) shadow: Option<Arc<Shadow>>,
+    /// Quarantines the decoder when its plugin keeps failing.
+    pub(crate) breaker: Arc<super::Breaker>,
 }
 
 /// One sink in the route table: the open sink and its series.
@@ -229,15 +231,45 @@ impl Router {
             }
         }
 
-        let calls = per_decoder.into_iter().filter_map(|(d, (idx, items))| {
-            let slot = table.decoders.get(d)?;
-            let pool = slot.pool.clone();
+        let mut calls = Vec::with_capacity(per_decoder.len());
+        for (d, (idx, items)) in per_decoder {
+            let Some(slot) = table.decoders.get(d) else { continue };
+            // A quarantined decoder's frames go to the dead letter without a call.
+            if let Admit::Quarantined(error) = slot.breaker.admit(&slot.name) {
+                slot.breaker.short_circuited(items.len());
+                let plugin = Some(slot.label.to_string());
+                for (i, (frame, _)) in idx.into_iter().zip(items) {
+                    let metrics = &self.metrics;
+                    FrameDeadLettered {
+                        metrics,
+                        stage: Stage::Plugin,
+                        plugin: plugin.as_deref(),
+                        error: &error,
+                    }
+                    .emit();
+                    set(
+                        &mut outcomes,
+                        i,
+                        FrameOutcome::DeadLettered { stage: Stage::Plugin, error: error.clone() },
+                    );
+                    rejected.push(Rejected {
+                        frame,
+                        stage: Stage::Plugin,
+                        error: error.clone(),
+                        plugin: plugin.clone(),
+                    });
+                }
+                continue;
+            }
+            let (pool, breaker, name) =
+                (slot.pool.clone(), Arc::clone(&slot.breaker), Arc::clone(&slot.name));
             // A shadow candidate gets copies of the frames, only while one runs.
             let shadow = slot.shadow.clone().map(|s| (s, items.clone()));
-            Some(async move { (idx, pool.call(DecodeBatch(items)).await, shadow) })
-        });
-        for (idx, result, shadow) in join_all(calls).await {
+            calls.push(async move { (idx, pool.call(DecodeBatch(items)).await, shadow, breaker, name) });
+        }
+        for (idx, result, shadow, breaker, name) in join_all(calls).await {
             let results = result.map_err(|e| RouteError::Stopped("decoder", e))?;
+            breaker.record(&name, results.iter().map(|(_, r)| r.as_ref().is_err_and(|e| !e.is_data_error())));
             if let Some((shadow, frames)) = shadow {
                 shadow.compare(frames, results.iter().map(|(_, r)| summarize(r)).collect());
             }

@@ -88,6 +88,10 @@ pub struct DecoderConfig {
     /// Run the plugin's own vectors before it goes live and refuse it if one fails (default true).
     #[serde(default = "yes")]
     pub check_vectors: bool,
+    /// When a plugin that keeps failing is quarantined (its frames go straight to the dead
+    /// letter for a while), and for how long.
+    #[serde(default)]
+    pub quarantine: crate::actor::QuarantineConfig,
 }
 
 const fn yes() -> bool {

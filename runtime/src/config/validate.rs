@@ -152,6 +152,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
         {
             err(locate_key(src, "decoders", name), format!("decoder {name:?}: every limit must be above 0"));
         }
+        for problem in d.quarantine.validate() {
+            err(locate_key(src, "decoders", name), format!("decoder {name:?}: {problem}"));
+        }
         if d.plugin.extension().and_then(|e| e.to_str()) != Some("wasm") {
             err(
                 locate(src, "decoders", &d.plugin.display().to_string()),

@@ -20,6 +20,8 @@ pub(crate) struct DecoderMetrics {
     call: Arc<Histogram>,
     pub(crate) swapped: Counter,
     pub(crate) refused: Counter,
+    pub(crate) quarantines: Counter,
+    pub(crate) quarantined_frames: Counter,
 }
 
 impl DecoderMetrics {
@@ -55,6 +57,16 @@ impl DecoderMetrics {
                 &l,
             ),
             refused: m.counter("passerelle_plugin_refused_total", "Plugin versions refused.", &l),
+            quarantines: m.counter(
+                "passerelle_decoder_quarantines_total",
+                "Times the decoder was quarantined after plugin failures in a row.",
+                &l,
+            ),
+            quarantined_frames: m.counter(
+                "passerelle_decoder_quarantined_frames_total",
+                "Frames sent to the dead letter without a call while the decoder was quarantined.",
+                &l,
+            ),
         }
     }
 }

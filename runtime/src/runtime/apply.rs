@@ -149,11 +149,15 @@ impl Inner {
             let (plugin, slot, path) = match fresh.remove(name) {
                 Some(Fresh { plugin, path }) => {
                     let metrics = self.decoders.metrics_of(name, &parts.metrics);
+                    let metrics_of_breaker = metrics.clone();
                     let pool = decoder_pool(&parts.system, &plugin, d.instances, metrics)
                         .await
                         .map_err(|e| Error::Runtime(e.to_string()))?;
                     let label = Arc::clone(plugin.label());
-                    (plugin, DecoderSlot { name: Arc::from(name.as_str()), label, pool, shadow: None }, path)
+                    let breaker = Arc::new(crate::actor::Breaker::new(d.quarantine, metrics_of_breaker));
+                    let slot =
+                        DecoderSlot { name: Arc::from(name.as_str()), label, pool, shadow: None, breaker };
+                    (plugin, slot, path)
                 }
                 None => {
                     let slot = table.decoders.iter().find(|s| &*s.name == name).cloned();

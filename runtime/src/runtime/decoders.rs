@@ -95,6 +95,8 @@ impl Decoders {
                 refused: e.refused,
                 last_error: e.last_error.clone(),
                 shadow: table.decoders.get(e.index).and_then(|s| s.shadow.as_ref()).map(|s| s.status()),
+                quarantined_ms: table.decoders.get(e.index).and_then(|s| s.breaker.status().0),
+                quarantines: table.decoders.get(e.index).map_or(0, |s| s.breaker.status().1),
             })
             .collect()
     }
@@ -285,6 +287,7 @@ impl Decoders {
         if let Some(slot) = table.decoders.get_mut(index) {
             slot.label = Arc::clone(plugin.label());
             slot.pool = pool;
+            slot.breaker.reset();
         }
         self.parts.router.swap(table);
         let outcome =

@@ -82,6 +82,14 @@ pub(crate) fn status(config: &Path, as_json: bool) -> anyhow::Result<ExitCode> {
             d["last_error"].as_str().unwrap_or("-")
         );
     }
+    for d in v["decoders"].as_array().into_iter().flatten().filter(|d| d["quarantined_ms"].is_u64()) {
+        println!(
+            "  QUARANTINED {}: its plugin keeps failing; frames go to the dead letter for {} s more (quarantines: {})",
+            d["name"].as_str().unwrap_or_default(),
+            d["quarantined_ms"].as_u64().unwrap_or(0).div_ceil(1000),
+            d["quarantines"].as_u64().unwrap_or(0)
+        );
+    }
     for d in v["decoders"].as_array().into_iter().flatten().filter(|d| d["shadow"].is_object()) {
         let s = &d["shadow"];
         println!(

@@ -1,0 +1,247 @@
+//! The circuit breaker of a decoder: a plugin that keeps failing (traps, deadlines, the memory
+//! or readings cap: its own faults, not the device's bad frames) is quarantined instead of
+//! burning its pool. While quarantined, its frames go straight to the dead letter (stage
+//! `plugin`, replayable once it is fixed); when the quarantine ends, one batch probes it: a
+//! frame decoded closes the breaker, a batch failing again quarantines it for twice as long
+//! (up to `max_ms`). A hot reload closes it (the new version gets a fresh start).
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::events::DecoderMetrics;
+
+/// Default plugin failures in a row that quarantine a decoder: 20.
+pub const DEFAULT_QUARANTINE_AFTER: u32 = 20;
+/// Default first quarantine: 30 s.
+pub const DEFAULT_QUARANTINE_MS: u64 = 30_000;
+/// Default longest quarantine: 10 min.
+pub const DEFAULT_QUARANTINE_MAX_MS: u64 = 600_000;
+
+const fn default_after() -> u32 {
+    DEFAULT_QUARANTINE_AFTER
+}
+const fn default_first() -> u64 {
+    DEFAULT_QUARANTINE_MS
+}
+const fn default_max() -> u64 {
+    DEFAULT_QUARANTINE_MAX_MS
+}
+
+/// When a decoder is quarantined, and for how long (`quarantine: (...)` of a decoder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuarantineConfig {
+    /// Plugin failures in a row that quarantine the decoder (default
+    /// [`DEFAULT_QUARANTINE_AFTER`]; 0 never quarantines it).
+    #[serde(default = "default_after")]
+    pub after_failures: u32,
+    /// First quarantine in milliseconds (default [`DEFAULT_QUARANTINE_MS`]).
+    #[serde(default = "default_first")]
+    pub first_ms: u64,
+    /// Longest quarantine in milliseconds (default [`DEFAULT_QUARANTINE_MAX_MS`]).
+    #[serde(default = "default_max")]
+    pub max_ms: u64,
+}
+
+impl Default for QuarantineConfig {
+    fn default() -> Self {
+        Self {
+            after_failures: DEFAULT_QUARANTINE_AFTER,
+            first_ms: DEFAULT_QUARANTINE_MS,
+            max_ms: DEFAULT_QUARANTINE_MAX_MS,
+        }
+    }
+}
+
+impl QuarantineConfig {
+    /// Pure checks; one message per problem.
+    pub fn validate(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.first_ms == 0 || self.max_ms < self.first_ms {
+            out.push(format!(
+                "quarantine: first_ms must be above 0 and max_ms at least first_ms (got {} and {})",
+                self.first_ms, self.max_ms
+            ));
+        }
+        out
+    }
+}
+
+/// What the router does with a decoder's frames now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Admit {
+    /// Call the plugin.
+    Call,
+    /// Quarantined: dead-letter the frames with this reason.
+    Quarantined(String),
+}
+
+#[derive(Debug)]
+struct State {
+    /// Plugin failures in a row.
+    failures: u32,
+    /// Quarantined until then.
+    until: Option<Instant>,
+    /// The quarantine in force or the next one.
+    length: Duration,
+    /// A probe batch is out.
+    probing: bool,
+    /// Quarantines since start (or the last reload).
+    times: u64,
+}
+
+/// One decoder's breaker. Shared by the route tables that hold the decoder's slot.
+#[derive(Debug)]
+pub(crate) struct Breaker {
+    config: QuarantineConfig,
+    metrics: DecoderMetrics,
+    state: Mutex<State>,
+}
+
+impl Breaker {
+    pub(crate) fn new(config: QuarantineConfig, metrics: DecoderMetrics) -> Self {
+        let state = Mutex::new(State {
+            failures: 0,
+            until: None,
+            length: Duration::from_millis(config.first_ms),
+            probing: false,
+            times: 0,
+        });
+        Self { config, metrics, state }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Before a batch: call the plugin, or dead-letter the frames. When a quarantine is over,
+    /// one caller gets [`Admit::Call`] (the probe) and the others wait for its outcome.
+    pub(crate) fn admit(&self, decoder: &str) -> Admit {
+        let mut s = self.lock();
+        let Some(until) = s.until else { return Admit::Call };
+        let now = Instant::now();
+        if now >= until && !s.probing {
+            s.probing = true;
+            return Admit::Call;
+        }
+        let left = until.saturating_duration_since(now).as_millis().div_ceil(1000);
+        Admit::Quarantined(format!(
+            "decoder {decoder} quarantined: its plugin failed {} times in a row (trap, deadline or a cap); next try in {left} s",
+            self.config.after_failures
+        ))
+    }
+
+    /// After a batch: `failed` per frame, in order (a plugin failure, not a decode error).
+    pub(crate) fn record(&self, decoder: &str, failed: impl IntoIterator<Item = bool>) {
+        if self.config.after_failures == 0 {
+            return;
+        }
+        let mut s = self.lock();
+        let probe = std::mem::take(&mut s.probing);
+        let mut decoded_one = false;
+        for f in failed {
+            if f {
+                s.failures = s.failures.saturating_add(1);
+            } else {
+                s.failures = 0;
+                decoded_one = true;
+            }
+        }
+        if decoded_one && s.until.is_some() {
+            s.until = None;
+            s.length = Duration::from_millis(self.config.first_ms);
+            tracing::info!(decoder, "Decoder out of quarantine: its plugin decodes again.");
+        } else if probe && !decoded_one {
+            s.length = (s.length * 2).min(Duration::from_millis(self.config.max_ms));
+            s.until = Some(Instant::now() + s.length);
+            tracing::warn!(
+                decoder,
+                quarantine_ms = s.length.as_millis() as u64,
+                "Decoder still failing after its quarantine; quarantined again."
+            );
+        } else if s.until.is_none() && s.failures >= self.config.after_failures {
+            s.until = Some(Instant::now() + s.length);
+            s.times += 1;
+            self.metrics.quarantines.add(1);
+            tracing::warn!(
+                decoder,
+                failures = s.failures,
+                quarantine_ms = s.length.as_millis() as u64,
+                "Decoder quarantined: its frames go to the dead letter until it is retried."
+            );
+        }
+    }
+
+    /// The milliseconds of quarantine left (none when it decodes), and the quarantines so far.
+    pub(crate) fn status(&self) -> (Option<u64>, u64) {
+        let s = self.lock();
+        let left = s.until.map(|u| u.saturating_duration_since(Instant::now()).as_millis() as u64);
+        (left, s.times)
+    }
+
+    /// A new version: forgets failures and quarantine.
+    pub(crate) fn reset(&self) {
+        let mut s = self.lock();
+        s.failures = 0;
+        s.until = None;
+        s.probing = false;
+        s.length = Duration::from_millis(self.config.first_ms);
+    }
+
+    /// Counts frames dead-lettered by the quarantine.
+    pub(crate) fn short_circuited(&self, frames: usize) {
+        self.metrics.quarantined_frames.add(frames as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Admit, Breaker, QuarantineConfig};
+    use crate::events::{DecoderMetrics, Metrics};
+
+    fn breaker(after: u32, first_ms: u64) -> Breaker {
+        let config = QuarantineConfig { after_failures: after, first_ms, max_ms: first_ms * 3 };
+        Breaker::new(config, DecoderMetrics::new(&Metrics::default(), "d"))
+    }
+
+    #[test]
+    fn failures_in_a_row_quarantine_and_a_decoded_frame_resets_the_count() {
+        let b = breaker(3, 60_000);
+        b.record("d", [true, true, false, true, true]);
+        assert_eq!(b.admit("d"), Admit::Call, "a success in between resets the count");
+        b.record("d", [true]);
+        assert!(matches!(b.admit("d"), Admit::Quarantined(r) if r.contains("failed 3 times")));
+        assert_eq!(b.status().1, 1);
+        b.reset();
+        assert_eq!(b.admit("d"), Admit::Call);
+    }
+
+    #[test]
+    fn one_probe_after_the_quarantine_then_twice_as_long_up_to_the_max() {
+        let b = breaker(1, 30);
+        b.record("d", [true]);
+        assert!(matches!(b.admit("d"), Admit::Quarantined(_)));
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        assert_eq!(b.admit("d"), Admit::Call, "the probe");
+        assert!(matches!(b.admit("d"), Admit::Quarantined(_)), "one probe at a time");
+        b.record("d", [true, true]);
+        let (left, times) = b.status();
+        assert!(left.is_some_and(|l| l > 30), "doubled: {left:?}");
+        assert_eq!(times, 1, "still the same quarantine");
+        std::thread::sleep(std::time::Duration::from_millis(70));
+        assert_eq!(b.admit("d"), Admit::Call);
+        b.record("d", [true, false]);
+        assert_eq!(b.status().0, None, "a decoded frame closes it");
+        assert_eq!(b.admit("d"), Admit::Call);
+    }
+
+    #[test]
+    fn zero_never_quarantines() {
+        let b = breaker(0, 10);
+        b.record("d", vec![true; 1000]);
+        assert_eq!(b.admit("d"), Admit::Call);
+        assert!(!QuarantineConfig { after_failures: 1, first_ms: 10, max_ms: 5 }.validate().is_empty());
+    }
+}
