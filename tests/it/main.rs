@@ -12,6 +12,7 @@ mod config_reload;
 mod driver;
 mod embed;
 mod files;
+mod full_disk;
 mod hemis;
 mod hostile;
 mod http_push;
