@@ -12,6 +12,7 @@ use passerelle::Builder;
 use passerelle::config::Config;
 use passerelle::message::Value;
 use passerelle::sink::sqlite::{ReadingRow, read_dead_letters, read_readings};
+use tokio_xmpp::minidom::Element;
 
 use crate::harness;
 use crate::harness::prosody::{DOMAIN, Prosody};
@@ -242,7 +243,7 @@ async fn a_silent_proxy_times_out_and_the_same_window_is_tried_again() {
     let prosody = Prosody::start(&[(MANAGER, PASSWORD)]);
     // The proxy answers get_authorize_uri only.
     let answers: quoalise::Answers =
-        Arc::new(|r| if quoalise::window(r).is_some() { None } else { quoalise::seed_answer(r) });
+        Arc::new(|r: &Element| if quoalise::window(r).is_some() { None } else { quoalise::seed_answer(r) });
     let bot = Bot::start_with(&prosody, answers).await;
     let dir = tempfile::tempdir().unwrap();
     let settings = r#""series": "daily/consumption", "history_days": "30", "timeout_ms": "400","#;
@@ -265,7 +266,7 @@ async fn a_restart_resumes_from_the_cursor_with_nothing_fetched_twice_and_no_gap
     let answered: Arc<Mutex<Vec<Window>>> = Arc::new(Mutex::new(Vec::new()));
     let answers: quoalise::Answers = {
         let (limit, answered) = (Arc::clone(&limit), Arc::clone(&answered));
-        Arc::new(move |r| match quoalise::window(r) {
+        Arc::new(move |r: &Element| match quoalise::window(r) {
             Some(w) => {
                 let mut done = answered.lock().unwrap();
                 if done.len() >= limit.load(Ordering::SeqCst) {

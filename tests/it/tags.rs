@@ -87,7 +87,7 @@ async fn postgres_stores_tags_as_jsonb() {
             "SELECT name, tags->>'quantity', tags->>'aggregate', tags->>'sampling_s', tags::text = '{{}}'
              FROM {s}.readings ORDER BY name"
         )),
-        "plain|||t\nproduction|power|average|1800|f"
+        "plain||||t\nproduction|power|average|1800|f"
     );
 }
 
