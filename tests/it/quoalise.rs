@@ -208,6 +208,8 @@ async fn an_upstream_error_is_dead_lettered_and_the_cursor_moves_on() {
         assert!(stanza.starts_with("<iq ") && stanza.contains("ADAM-ERR0123"), "the stanza: {stanza}");
     }
     assert!(readings(dir.path()).is_empty());
+    let note = saved(dir.path()).remove("status/last_error").unwrap();
+    assert!(note.contains("[upstream enedis-data-connect ADAM-ERR0123]"), "{note}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,6 +253,11 @@ async fn a_silent_proxy_times_out_and_the_same_window_is_tried_again() {
     online(&prosody, &bot).await;
     consent(&bot, &["22516914714270"]).await;
     wait_until("three attempts", &prosody, 30, || quoalise::windows(&bot.received()).len() >= 3).await;
+    // The time-out is kept as the connector's note (read before the shutdown, which may end the
+    // request in flight otherwise).
+    let note = saved(dir.path()).remove("status/last_error").unwrap();
+    assert!(note.starts_with("get_daily consumption 22516914714270 "), "{note}");
+    assert!(note.ends_with("no answer within 400 ms"), "{note}");
     handle.shutdown().await.unwrap();
     let windows = quoalise::windows(&bot.received());
     assert!(windows.iter().all(|w| *w == windows[0]), "the same window each time: {windows:?}");

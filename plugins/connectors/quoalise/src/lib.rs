@@ -36,7 +36,8 @@
 //! - A result: the SenML resolved ([`senml`]) into readings of the meter (device = the meta's
 //!   identifier, else the usage point; name = the SenML name without its `urn:dev:prm:<id>_`
 //!   prefix) with the `meta` block as tags; then the cursor is saved, after the readings.
-//! - An `iq type='error'`: logged and dead-lettered with the stanza (subject = usage point).
+//! - An `iq type='error'`: logged, dead-lettered with the stanza (subject = usage point) and
+//!   saved as the note [`LAST_ERROR_KEY`] (as are time-outs and other failures).
 //!   A permanent one (see `permanent_codes`, or type `modify`) moves the cursor on; others,
 //!   time-outs and unreachable proxies are retried with backoff.
 // The export macro exists only on wasm32: on the host (tests) the plugin type is unused.
@@ -63,6 +64,13 @@ use stanza::{Consent, Reply};
 
 /// The key the authorize URI is saved under.
 pub const AUTHORIZE_URI_KEY: &str = "status/authorize_uri";
+/// The key the last failure (an error stanza, a time-out) is saved under, for the operator.
+pub const LAST_ERROR_KEY: &str = "status/last_error";
+
+/// A `save` of the last failure.
+fn last_error(text: &str) -> Command {
+    Command::Save((LAST_ERROR_KEY.into(), Some(text.as_bytes().to_vec())))
+}
 /// The series fetched when the settings name none.
 pub const DEFAULT_SERIES: &str = "load_curve/consumption,daily/consumption";
 
@@ -439,7 +447,7 @@ impl Quoalise {
         let delay = self.backoff(&mut failing);
         self.authorize_failing = failing;
         log(Level::Warn, &format!("get_authorize_uri failed: {failure}; tried again in {delay} ms."));
-        Vec::new()
+        vec![last_error(&format!("get_authorize_uri: {failure}"))]
     }
 
     fn window_answer(
@@ -459,8 +467,9 @@ impl Quoalise {
                 let mut failing = self.failing.get(&key).copied().unwrap_or_default();
                 let delay = self.backoff(&mut failing);
                 self.failing.insert(key, failing);
-                log(Level::Warn, &format!("{what}: {}; tried again in {delay} ms.", request_error(&e)));
-                return Vec::new();
+                let failure = format!("{what}: {}", request_error(&e));
+                log(Level::Warn, &format!("{failure}; tried again in {delay} ms."));
+                return vec![last_error(&failure)];
             }
         };
         let text = String::from_utf8_lossy(&answer.body).to_string();
@@ -516,6 +525,7 @@ impl Quoalise {
                     reason: format!("{what}: {e}"),
                     bytes: answer.body.clone(),
                 }));
+                commands.push(last_error(&format!("{what}: {e}")));
                 permanent
             }
             Err(why) => {
@@ -525,6 +535,7 @@ impl Quoalise {
                     reason: format!("{what}: unreadable answer: {why}"),
                     bytes: answer.body.clone(),
                 }));
+                commands.push(last_error(&format!("{what}: unreadable answer: {why}")));
                 false
             }
         };

@@ -459,10 +459,17 @@ fn a_permanent_upstream_error_is_dead_lettered_and_the_window_skipped() {
     let mut q = consented(&[("series", "load_curve/consumption"), ("history_days", "14")], "99999999999999");
     let (id, _) = request(&q.handle(Event::Tick(NOW)));
     let out = q.handle(answer(id, ERROR));
-    let [Command::DeadLetter(d), Command::Save((key, Some(cursor))), Command::Request(_)] = out.as_slice()
+    let [
+        Command::DeadLetter(d),
+        Command::Save((note, Some(text))),
+        Command::Save((key, Some(cursor))),
+        Command::Request(_),
+    ] = out.as_slice()
     else {
         panic!("{out:?}")
     };
+    assert_eq!(note, crate::LAST_ERROR_KEY);
+    assert!(String::from_utf8_lossy(text).contains("ADAM-ERR0123"), "{text:?}");
     assert_eq!((d.id, d.subject.as_str(), d.bytes.as_slice()), (id, "99999999999999", ERROR.as_bytes()));
     assert!(d.reason.contains("ADAM-ERR0123") && d.reason.contains("enedis-data-connect"), "{}", d.reason);
     assert!(d.reason.contains("anterior to the meter's last activation date"), "{}", d.reason);
@@ -479,13 +486,15 @@ fn transient_failures_are_retried_with_backoff() {
     let mut q = consented(&extra, "11453290002823");
     let (id, first) = request(&q.handle(Event::Tick(NOW)));
     let timeout = Event::Response(Response { id, outcome: Err(RequestError::Timeout(500)) });
-    assert!(q.handle(timeout).is_empty());
+    let out = q.handle(timeout);
+    let [Command::Save((_, Some(text)))] = out.as_slice() else { panic!("{out:?}") };
+    assert!(String::from_utf8_lossy(text).ends_with("no answer within 500 ms"), "{text:?}");
     assert!(q.handle(Event::Tick(NOW + 999)).is_empty(), "backoff: 1 s");
     let (id, again) = request(&q.handle(Event::Tick(NOW + 1000)));
     assert_eq!(first, again, "the same window");
     let transient = ERROR.replace("type=\"cancel\"", "type=\"wait\"").replace("ADAM-ERR0123", "SGT500");
     let out = q.handle(answer(id, &transient));
-    assert!(matches!(out.as_slice(), [Command::DeadLetter(_)]), "no cursor move: {out:?}");
+    assert!(matches!(out.as_slice(), [Command::DeadLetter(_), Command::Save(_)]), "no cursor move: {out:?}");
     assert!(q.handle(Event::Tick(NOW + 2999)).is_empty(), "backoff doubled: 2 s");
     let (id, _) = request(&q.handle(Event::Tick(NOW + 3000)));
     q.handle(Event::Response(Response { id, outcome: Err(RequestError::Unreachable("down".into())) }));
