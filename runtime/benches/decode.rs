@@ -114,6 +114,7 @@ fn from_native(frame: &Frame, readings: Vec<milesight::Reading>) -> Vec<Reading>
             },
             unit: r.unit,
             time_ms: r.time_ms.unwrap_or(frame.received_ms),
+            tags: Default::default(),
         })
         .collect()
 }

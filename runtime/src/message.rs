@@ -49,6 +49,30 @@ pub struct Reading {
     pub unit: Option<String>,
     /// Measurement time in milliseconds since the Unix epoch.
     pub time_ms: i64,
+    /// What the source says about the series (`quantity` = `power`, `aggregate` = `average`),
+    /// shared by the readings emitted together; empty for most sources.
+    #[serde(serialize_with = "tags_map")]
+    pub tags: Tags,
+}
+
+/// Tags of a reading: key/value pairs, keys unique, in the order the source gave them. Shared
+/// (cheap to clone) by the readings emitted together.
+pub type Tags = Arc<[(String, String)]>;
+
+/// Tags as a JSON object text (`{"quantity":"power"}`), as the sinks store them.
+pub fn tags_json(tags: &[(String, String)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        tags.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+fn tags_map<S: serde::Serializer>(tags: &Tags, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(tags.len()))?;
+    for (k, v) in tags.iter() {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
 }
 
 /// The pipeline stage at which a frame was rejected.

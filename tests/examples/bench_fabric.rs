@@ -119,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
                     value: Value::Number(i as f64 / 10.0),
                     unit: Some("Cel".into()),
                     time_ms: 1_795_334_400_000 + i64::try_from(i / 1000).unwrap_or(0),
+                    tags: Default::default(),
                 })
                 .collect();
             let start = Instant::now();

@@ -250,3 +250,164 @@ fn with_attrs(xml: &str, attrs: &[(&str, &str)]) -> String {
     let added: String = attrs.iter().map(|(k, v)| format!(r#" {k}="{}""#, escape(v))).collect();
     format!("{}{added}{}", &xml[..end], &xml[end..])
 }
+
+/// The seed's authorization message, granting `usage_points` (state `ton_etat`).
+pub fn authorization_message(usage_points: &[&str]) -> String {
+    let points: String = usage_points.iter().map(|u| format!("<usage-point>{u}</usage-point>")).collect();
+    AUTHORIZATION_MESSAGE
+        .replace("<usage-point>22516914714270</usage-point>", &points)
+        .replace("usage points 22516914714270", &format!("usage points {}", usage_points.join(",")))
+}
+
+/// A revocation: the authorization message's form under `…/dataconnect#revoke` (the seed shows
+/// none; this is the form the connector takes, see the README).
+pub fn revocation_message(usage_points: &[&str]) -> String {
+    let points: String = usage_points.iter().map(|u| format!("<usage-point>{u}</usage-point>")).collect();
+    format!(
+        r#"<message xmlns="jabber:client" type="chat" xml:lang="en"><body>Access revoked for usage points {}</body><x xmlns="https://consometers.org/dataconnect#revoke">{points}</x></message>"#,
+        usage_points.join(",")
+    )
+}
+
+/// A data request as the proxy received it: command node, usage point, direction, start and end
+/// dates (`YYYY-MM-DD`, end excluded).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Window {
+    /// `get_load_curve` or `get_daily`.
+    pub node: String,
+    /// Usage point.
+    pub usage_point: String,
+    /// `consumption` or `production`.
+    pub direction: String,
+    /// First day.
+    pub start: String,
+    /// Day after the last.
+    pub end: String,
+}
+
+/// The data window a request asks for (none for other commands).
+pub fn window(request: &Element) -> Option<Window> {
+    let command = request.get_child("command", NS_COMMANDS)?;
+    let node = command.attr("node")?;
+    if !matches!(node, "get_load_curve" | "get_daily") {
+        return None;
+    }
+    let field = |var: &str| {
+        command
+            .children()
+            .flat_map(|x| x.children())
+            .find(|f| f.attr("var") == Some(var))
+            .map(|f| f.children().map(|v| v.text()).collect::<String>())
+            .unwrap_or_default()
+    };
+    Some(Window {
+        node: node.to_string(),
+        usage_point: field("usage_point_id"),
+        direction: field("direction"),
+        start: field("start_date"),
+        end: field("end_date"),
+    })
+}
+
+/// The data windows among the requests received (XML as recorded by [`Bot`]).
+pub fn windows(received: &[String]) -> Vec<Window> {
+    received.iter().filter_map(|r| window(&r.parse::<Element>().ok()?)).collect()
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
+pub fn day(date: &str) -> i64 {
+    let mut parts = date.split('-').map(|p| p.parse::<i64>().unwrap());
+    let (y, m, d) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// `YYYY-MM-DD` of a day count since 1970-01-01.
+pub fn date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{:04}-{m:02}-{d:02}", yoe + era * 400 + i64::from(m <= 2))
+}
+
+/// Today (UTC) as a day count.
+pub fn today() -> i64 {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    i64::try_from(secs / 86_400).unwrap()
+}
+
+/// An answer in the seed's form for the window asked: for `get_load_curve`, one record every
+/// 30 minutes of every day of the window (`power`, `average`, W, value = minutes into the day);
+/// for `get_daily`, one record per day (`energy`, `sum`, Wh, value = the day count). Base time
+/// = the window's start, midnight UTC.
+pub fn window_answer(w: &Window) -> String {
+    let (from, to) = (day(&w.start), day(&w.end));
+    let up = &w.usage_point;
+    let dir = &w.direction;
+    let (quantity, aggregate, interval, unit, suffix) = match w.node.as_str() {
+        "get_load_curve" => ("power", "average", 1800, "W", format!("{dir}_load")),
+        _ => ("energy", "sum", 86_400, "Wh", format!("daily_{dir}")),
+    };
+    let graph = if w.node == "get_load_curve" { r#" graph="load-profile""# } else { "" };
+    let mut senml = String::new();
+    let steps = (to - from) * 86_400 / interval;
+    for k in 0..steps {
+        let t = k * interval;
+        let v = if interval == 1800 { (t % 86_400) / 60 } else { from + k };
+        if k == 0 {
+            senml.push_str(&format!(
+                r#"<senml bn="urn:dev:prm:{up}_{suffix}" bt="{}" t="0" v="{v}" bu="{unit}" />"#,
+                from * 86_400
+            ));
+        } else {
+            senml.push_str(&format!(r#"<senml t="{t}" v="{v}" />"#));
+        }
+        senml.push('\n');
+    }
+    format!(
+        r#"<iq xmlns="jabber:client" xml:lang="fr" type="result">
+<command xmlns="http://jabber.org/protocol/commands" node="{node}" status="completed">
+<x xmlns="jabber:x:data" type="result">
+<title>Get {dir} data</title>
+<field var="result" type="fixed" label="{dir} for {up}"><value>Success</value></field>
+</x>
+<quoalise xmlns="urn:quoalise:0">
+<data>
+<meta>
+<device type="electricity-meter">
+<identifier authority="enedis" type="prm" value="{up}" />
+</device>
+<measurement>
+<physical quantity="{quantity}" type="electrical" unit="{unit}" />
+<business{graph} direction="{dir}" />
+<aggregate type="{aggregate}" />
+<sampling interval="{interval}" />
+</measurement>
+</meta>
+<sensml xmlns="urn:ietf:params:xml:ns:senml">
+{senml}</sensml>
+</data>
+</quoalise>
+</command>
+</iq>"#,
+        node = w.node
+    )
+}
+
+/// Answers `get_authorize_uri` as the seed does and data windows with [`window_answer`]
+/// (the failing usage point with the seed's upstream error).
+pub fn window_answers(request: &Element) -> Option<String> {
+    match window(request) {
+        Some(w) if w.usage_point == FAILING_USAGE_POINT => Some(UPSTREAM_ERROR.to_string()),
+        Some(w) => Some(window_answer(&w)),
+        None => seed_answer(request),
+    }
+}

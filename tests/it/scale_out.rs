@@ -47,6 +47,7 @@ fn reading(device: &str, name: &str, time_ms: i64, value: f64) -> Reading {
         value: Value::Number(value),
         unit: Some("Cel".into()),
         time_ms,
+        tags: Default::default(),
     }
 }
 

@@ -45,7 +45,7 @@ pub mod connector {
     });
     pub use exports::passerelle::plugin::connect::{
         Answer, Command, ConnectorError, Discarded, Entry, Event, Guest, Inbound, Refusal, Rejection,
-        Request, RequestError, Response,
+        Request, RequestError, Response, TaggedReadings,
     };
     pub use passerelle::plugin::types::{Frame, Level, Reading, Value};
 }

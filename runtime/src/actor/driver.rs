@@ -214,6 +214,7 @@ impl Driver {
                 Some(
                     Command::EmitFrames(_)
                     | Command::EmitReadings(_)
+                    | Command::EmitTaggedReadings(_)
                     | Command::DeadLetter(_)
                     | Command::Save(_),
                 ) => {}

@@ -12,7 +12,7 @@ use super::{Route, RouteError, Router};
 use crate::component::Clock;
 use crate::events::error_chain;
 use crate::events::{FrameDeadLettered, InboundAnswered, InboundMetrics};
-use crate::message::{Disposition, Frame, Reading, RefusedBy, Rejected, Stage};
+use crate::message::{Disposition, Frame, Reading, RefusedBy, Rejected, Stage, Tags};
 use crate::plugin::PluginError;
 use crate::plugin::bindings::connector::passerelle::plugin::types::Value as ConnectorValue;
 use crate::plugin::bindings::{Command, Refusal};
@@ -71,6 +71,19 @@ impl Emitted {
                     value: from_connector(r.value),
                     unit: r.unit,
                     time_ms: r.time_ms.unwrap_or(received_ms),
+                    tags: Tags::default(),
+                }));
+            }
+            Command::EmitTaggedReadings(t) => {
+                let device: Arc<str> = Arc::from(t.device);
+                let tags: Tags = Arc::from(t.tags);
+                self.readings.extend(t.readings.into_iter().map(|r| Reading {
+                    device: Arc::clone(&device),
+                    name: r.name,
+                    value: from_connector(r.value),
+                    unit: r.unit,
+                    time_ms: r.time_ms.unwrap_or(received_ms),
+                    tags: Arc::clone(&tags),
                 }));
             }
             Command::DeadLetter(d) => {

@@ -51,6 +51,24 @@ pub enum StateError {
     },
 }
 
+/// Key prefix of the notes a connector leaves for the operator (`status/authorize_uri`), which
+/// `passerelle connector status` prints.
+pub const STATUS_PREFIX: &str = "status/";
+
+/// Reads a connector's state file (every key with its value, in key order); a missing file is an
+/// empty state. Blocking: for tools, not for the runtime's executor.
+///
+/// # Errors
+/// [`StateError::Io`] when the file exists but cannot be read, [`StateError::Corrupt`] when it
+/// does not parse.
+pub fn read_state_file(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, StateError> {
+    match std::fs::read(path) {
+        Ok(bytes) => decode(path, &bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(source) => Err(StateError::Io { path: path.to_path_buf(), source }),
+    }
+}
+
 /// One value as written in the file.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

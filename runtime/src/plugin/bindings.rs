@@ -27,7 +27,7 @@ pub mod connector {
 
 pub use connector::exports::passerelle::plugin::connect::{
     Answer, Command, ConnectorError, Discarded, Entry, Event, Inbound, Refusal, Rejection, Request,
-    RequestError, Response,
+    RequestError, Response, TaggedReadings,
 };
 pub use decoder::exports::passerelle::plugin::decode::{Expectation, ExpectedReading, Metadata, TestVector};
 pub use decoder::passerelle::plugin::types::{

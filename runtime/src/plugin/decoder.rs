@@ -280,6 +280,7 @@ fn to_readings(frame: &Frame, readings: Vec<WitReading>) -> Vec<Reading> {
             value: r.value,
             unit: r.unit,
             time_ms: r.time_ms.unwrap_or(frame.received_ms),
+            tags: crate::message::Tags::default(),
         })
         .collect()
 }

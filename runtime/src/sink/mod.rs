@@ -43,7 +43,7 @@ impl Batch {
 }
 
 /// A reading as the JSON that publishing sinks (MQTT, NATS) send: `device`, `name`, `value`,
-/// `unit`, `time_ms` (bytes as hex).
+/// `unit`, `time_ms` (bytes as hex), and `tags` as an object when the reading has any.
 pub fn reading_json(reading: &Reading) -> Vec<u8> {
     use crate::message::Value;
     let value = match &reading.value {
@@ -52,15 +52,19 @@ pub fn reading_json(reading: &Reading) -> Vec<u8> {
         Value::Boolean(b) => serde_json::json!(b),
         Value::Bytes(b) => serde_json::json!(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
     };
-    serde_json::json!({
+    let mut json = serde_json::json!({
         "device": &*reading.device,
         "name": reading.name,
         "value": value,
         "unit": reading.unit,
         "time_ms": reading.time_ms,
-    })
-    .to_string()
-    .into_bytes()
+    });
+    // Only when there are some: payloads of untagged readings stay as they were.
+    if let (false, Some(object)) = (reading.tags.is_empty(), json.as_object_mut()) {
+        let tags = reading.tags.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())));
+        object.insert("tags".into(), serde_json::Value::Object(tags.collect()));
+    }
+    json.to_string().into_bytes()
 }
 
 /// A dead-letter entry as a sink stores it.

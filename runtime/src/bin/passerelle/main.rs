@@ -1,6 +1,7 @@
 //! The `passerelle` command line: one file per verb group.
 
 mod check;
+mod connector;
 mod decode;
 mod plugin;
 mod run;
@@ -60,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: plugin::PluginCommand,
     },
+    /// What connectors keep across restarts: `status` prints their notes to the operator.
+    Connector {
+        #[command(subcommand)]
+        command: connector::ConnectorCommand,
+    },
     /// Dead-letter entries.
     Deadletter {
         #[command(subcommand)]
@@ -76,6 +82,7 @@ fn main() -> ExitCode {
         Command::Readings(args) => show::readings(&args),
         Command::Deadletter { command } => show::dead_letter(&command),
         Command::Plugin { command } => plugin::run(&command),
+        Command::Connector { command } => connector::run(&command),
         Command::Status { config, json } => status::status(&config, json),
         Command::Reload { config } => status::reload_config(&config),
     };

@@ -255,6 +255,7 @@ mod tests {
             value: Value::Number(21.5),
             unit: Some("Cel".into()),
             time_ms: 7,
+            tags: Default::default(),
         };
         assert_eq!(topic("out/{device}/{name}", &r), "out/dev_1/temperature");
         let json: serde_json::Value = serde_json::from_slice(&payload(&r)).unwrap();
@@ -262,5 +263,15 @@ mod tests {
             json,
             serde_json::json!({"device": "dev/1", "name": "temperature", "value": 21.5, "unit": "Cel", "time_ms": 7})
         );
+        // Tags, when there are some, come as an object in the order given.
+        let tagged = Reading {
+            tags: Arc::from(vec![
+                ("quantity".to_string(), "power".to_string()),
+                ("aggregate".into(), "average".into()),
+            ]),
+            ..r
+        };
+        let json: serde_json::Value = serde_json::from_slice(&payload(&tagged)).unwrap();
+        assert_eq!(json.get("tags"), Some(&serde_json::json!({"quantity": "power", "aggregate": "average"})));
     }
 }

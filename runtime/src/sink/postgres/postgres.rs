@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::NoTls;
 
 use super::PostgresConfig;
-use crate::message::{DEFAULT_RETRY_AFTER, Value};
+use crate::message::{DEFAULT_RETRY_AFTER, Value, tags_json};
 use crate::net::Backoff;
 use crate::sink::{Batch, DeadLetter, Sink, SinkError};
 
@@ -61,12 +61,13 @@ struct Statements {
 
 impl Statements {
     fn new(schema: &str) -> Self {
-        // TODO(issue 11 merge): write `Reading::tags` into `tags` (a text[] pair of keys and
-        // values, or a jsonb array, unnested beside the others); until then the default `{}`.
+        // Tags go as JSON text (`{}` when none), unnested beside the others and cast to jsonb.
         let s = |sql: &str| sql.replace("{s}", schema);
         Self {
-            readings: s("INSERT INTO {s}.readings (device, name, time, value_num, value_text, value_bool, value_bytes, unit)
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::text[], $6::bool[], $7::bytea[], $8::text[])
+            readings: s("INSERT INTO {s}.readings (device, name, time, value_num, value_text, value_bool, value_bytes, unit, tags)
+                 SELECT d, n, t, vn, vt, vb, vy, u, tg::jsonb
+                 FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::text[], $6::bool[], $7::bytea[], $8::text[], $9::text[])
+                     AS r (d, n, t, vn, vt, vb, vy, u, tg)
                  ON CONFLICT (device, name, time) DO NOTHING"),
             dead: s("INSERT INTO {s}.dead_letter (connector, device, devicetype, port, received_ms, payload, payload_sha256, stage, error, plugin)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING"),
@@ -309,6 +310,7 @@ impl Writer {
         let n: usize = batches.iter().map(|b| b.readings.len()).sum();
         let (mut devices, mut names, mut times) =
             (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut tags: Vec<String> = Vec::with_capacity(n);
         let (mut nums, mut texts, mut bools, mut bytes, mut units) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -336,12 +338,14 @@ impl Writer {
             bools.push(boolean);
             bytes.push(raw);
             units.push(r.unit.as_deref());
+            tags.push(tags_json(&r.tags));
         }
         let mut client = self.pool.get().await.map_err(PostgresError::Connect)?;
         let tx = client.transaction().await?;
         if n > 0 {
             let put = tx.prepare_cached(self.statements.readings.as_str()).await?;
-            tx.execute(&put, &[&devices, &names, &times, &nums, &texts, &bools, &bytes, &units]).await?;
+            tx.execute(&put, &[&devices, &names, &times, &nums, &texts, &bools, &bytes, &units, &tags])
+                .await?;
         }
         let dead = batches.iter().flat_map(|b| &b.rejected);
         if batches.iter().any(|b| !b.rejected.is_empty()) {

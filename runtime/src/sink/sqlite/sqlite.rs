@@ -7,11 +7,12 @@ use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
 
 use super::SqliteConfig;
-use crate::message::{Reading, Rejected, Value};
+use crate::message::{Reading, Rejected, Value, tags_json};
 use crate::sink::{Batch, Sink, SinkError};
 
 /// Tables: `series` names each (device, reading name) once; `readings` keys on integer series
-/// and time, so rows are small and inserts cheap; `reading_view` shows them flat for queries.
+/// and time, so rows are small and inserts cheap (`tags`: a JSON object, NULL when the reading
+/// has none); `reading_view` ([`VIEW`]) shows them flat for queries.
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA cache_size = -65536;
@@ -30,11 +31,9 @@ CREATE TABLE IF NOT EXISTS readings (
     value_text  TEXT,
     value_bool  INTEGER,
     value_bytes BLOB,
+    tags        TEXT,
     PRIMARY KEY (series, time_ms)
 ) WITHOUT ROWID;
-CREATE VIEW IF NOT EXISTS reading_view AS
-    SELECT s.device, s.name, r.time_ms, r.value_num, r.value_text, r.value_bool, r.value_bytes, s.unit
-    FROM readings r JOIN series s ON s.id = r.series;
 CREATE TABLE IF NOT EXISTS dead_letter (
     id          INTEGER PRIMARY KEY,
     connector   TEXT    NOT NULL,
@@ -49,6 +48,29 @@ CREATE TABLE IF NOT EXISTS dead_letter (
     UNIQUE (device, devicetype, port, received_ms, payload, stage)
 );
 ";
+
+/// The flat view, made again on every start (a database made before tags gets their column).
+const VIEW: &str = "
+DROP VIEW IF EXISTS reading_view;
+CREATE VIEW reading_view AS
+    SELECT s.device, s.name, r.time_ms, r.value_num, r.value_text, r.value_bool, r.value_bytes, s.unit, r.tags
+    FROM readings r JOIN series s ON s.id = r.series;
+";
+
+/// Brings a database made by an older build to the current schema: `readings.tags` (added with
+/// reading tags) is added when missing; the view is made again.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    let has_tags: bool =
+        tx.query_row("SELECT count(*) FROM pragma_table_info('readings') WHERE name = 'tags'", [], |row| {
+            row.get::<_, i64>(0).map(|n| n > 0)
+        })?;
+    if !has_tags {
+        tx.execute_batch("ALTER TABLE readings ADD COLUMN tags TEXT;")?;
+    }
+    tx.execute_batch(VIEW)?;
+    tx.commit()
+}
 
 /// Series ids by device, then reading name: looked up without allocating.
 type SeriesIds = HashMap<String, HashMap<String, i64>>;
@@ -85,6 +107,7 @@ impl SqliteSink {
         // Another process (a replay beside the daemon) may hold the write lock for a moment.
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| open_err(e.into()))?;
         conn.execute_batch(SCHEMA).map_err(|e| open_err(e.into()))?;
+        migrate(&conn).map_err(|e| open_err(e.into()))?;
         conn.pragma_update(None, "synchronous", config.synchronous.pragma())
             .map_err(|e| open_err(e.into()))?;
         let capacity = config.queue_batches.max(1);
@@ -144,8 +167,8 @@ fn commit(
              RETURNING id",
         )?;
         let mut put = tx.prepare_cached(
-            "INSERT OR IGNORE INTO readings (series, time_ms, value_num, value_text, value_bool, value_bytes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR IGNORE INTO readings (series, time_ms, value_num, value_text, value_bool, value_bytes, tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         let mut forget = tx.prepare_cached("DELETE FROM dead_letter WHERE id = ?1")?;
         let mut dead = tx.prepare_cached(
@@ -184,7 +207,8 @@ fn put_reading(stmt: &mut rusqlite::CachedStatement<'_>, series: i64, r: &Readin
         Value::Boolean(b) => (None, None, Some(*b), None),
         Value::Bytes(b) => (None, None, None, Some(b.as_slice())),
     };
-    stmt.execute(params![series, r.time_ms, num, text, boolean, bytes])?;
+    let tags = (!r.tags.is_empty()).then(|| tags_json(&r.tags));
+    stmt.execute(params![series, r.time_ms, num, text, boolean, bytes, tags])?;
     Ok(())
 }
 
@@ -251,6 +275,8 @@ pub struct ReadingRow {
     pub value: Value,
     /// Unit.
     pub unit: Option<String>,
+    /// Tags (empty when the reading has none).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// One dead-letter entry, as read back.
@@ -263,7 +289,7 @@ pub type DeadLetterRow = crate::sink::DeadLetter;
 pub fn read_readings(path: &Path) -> rusqlite::Result<Vec<ReadingRow>> {
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut stmt = conn.prepare(
-        "SELECT device, name, time_ms, value_num, value_text, value_bool, value_bytes, unit
+        "SELECT device, name, time_ms, value_num, value_text, value_bool, value_bytes, unit, tags
          FROM reading_view ORDER BY device, time_ms, name",
     )?;
     let rows = stmt.query_map([], |row| {
@@ -282,6 +308,12 @@ pub fn read_readings(path: &Path) -> rusqlite::Result<Vec<ReadingRow>> {
             time_ms: row.get(2)?,
             value,
             unit: row.get(7)?,
+            tags: match row.get::<_, Option<String>>(8)? {
+                Some(json) => serde_json::from_str(&json).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, Box::new(e))
+                })?,
+                None => std::collections::BTreeMap::new(),
+            },
         })
     })?;
     rows.collect()
