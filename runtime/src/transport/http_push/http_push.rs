@@ -253,9 +253,15 @@ async fn push(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body)
             &serde_json::json!({"error": format!("body larger than {} bytes", shared.max_body)}),
         )
     };
-    // A declared length over the limit is answered before the body is sent (a sender that waits
-    // for `100 Continue` sends nothing).
+    // A declared length over the limit: a sender that waits for `100 Continue` is answered at
+    // once and sends nothing; one that sends anyway is read to the end (dropped, up to
+    // DRAIN_MAX_BYTES) so it reads its 413 instead of a broken pipe.
     if declared.is_some_and(|n| n > shared.max_body as u64) {
+        let waits =
+            headers.get(header::EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        if !waits && declared.is_some_and(|n| n <= DRAIN_MAX_BYTES as u64) {
+            let _ = read_body(body, shared.max_body, shared.body_timeout).await;
+        }
         return too_large(&shared);
     }
     let body = match read_body(body, shared.max_body, shared.body_timeout).await {
