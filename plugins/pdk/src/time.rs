@@ -40,12 +40,19 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
         None => 0,
         Some(b'Z' | b'z') if i + 1 == b.len() => 0,
         Some(sign @ (b'+' | b'-')) if b.len() == i + 6 && sep(i + 3, b":") => {
-            let m = num(i + 1, 2)? * 60 + num(i + 4, 2)?;
-            if *sign == b'+' { m } else { -m }
+            let (h, m) = (num(i + 1, 2)?, num(i + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            if *sign == b'+' { h * 60 + m } else { -(h * 60 + m) }
         }
         _ => return None,
     };
     let days = days_from_civil(year, month, day);
+    // A day the month does not have (February 30th) is refused, never rolled over.
+    if civil_from_days(days) != (year, month, day) {
+        return None;
+    }
     Some(((days * 86_400 + hour * 3600 + minute * 60 + second) - offset_min * 60) * 1000 + millis)
 }
 
@@ -88,6 +95,11 @@ mod tests {
         assert_eq!(parse_rfc3339_ms("2019-04-28"), None);
         assert_eq!(parse_rfc3339_ms("2019-13-28T12:59:36Z"), None);
         assert_eq!(parse_rfc3339_ms("2019-04-28T12:59:36Zjunk"), None);
+        assert_eq!(parse_rfc3339_ms("2019-02-29T00:00:00Z"), None, "2019 is not a leap year");
+        assert_eq!(parse_rfc3339_ms("2019-04-31T00:00:00Z"), None);
+        assert!(parse_rfc3339_ms("2020-02-29T00:00:00Z").is_some());
+        assert_eq!(parse_rfc3339_ms("2019-04-28T12:59:36+24:00"), None);
+        assert_eq!(parse_rfc3339_ms("2019-04-28T12:59:36+01:60"), None);
     }
 
     #[test]

@@ -157,10 +157,16 @@ impl std::fmt::Display for Refused {
     }
 }
 
+/// A text field. `deviceid` is kept exactly as sent (an integer id too, in its decimal form;
+/// a number that is not an integer is refused); the others lose surrounding white space.
 fn text(field: &str, v: Option<Value>) -> Result<String, String> {
     match v {
+        Some(Value::String(s)) if !s.trim().is_empty() && field == "deviceid" => Ok(s),
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-        Some(Value::Number(n)) if field == "deviceid" => Ok(n.to_string()),
+        Some(Value::Number(n)) if field == "deviceid" && (n.is_u64() || n.is_i64()) => Ok(n.to_string()),
+        Some(Value::Number(_)) if field == "deviceid" => {
+            Err(format!("field `{field}` must be a string or an integer"))
+        }
         Some(Value::String(_)) => Err(format!("field `{field}` is empty")),
         Some(_) => Err(format!("field `{field}` must be a string")),
         None => Err(format!("field `{field}` is missing")),
@@ -259,5 +265,103 @@ mod tests {
         assert_eq!(top_level_items(br#" [1, "a,b\",", {"x": [1,2]}, [3,4]] "#), 4);
         assert_eq!(top_level_items(b"[]"), 0);
         assert_eq!(top_level_items(b"{\"a\": [1,2,3]}"), 0);
+    }
+}
+
+/// Property tests: every field with every wrong JSON type, and values that parse but are not
+/// what they claim, are refused; a valid envelope comes back with exactly the values sent.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::{Refused, parse};
+
+    const FIELDS: [&str; 5] = ["timestamp", "deviceid", "payload", "devicetype", "port"];
+
+    fn valid() -> Value {
+        json!({"timestamp": "2019-04-28T12:59:36.599Z", "deviceid": "123124",
+               "payload": "2367a3", "devicetype": "em300-th", "port": 85})
+    }
+
+    /// A JSON value of the wrong type for `field`.
+    fn wrong_type(field: &'static str) -> impl Strategy<Value = Value> {
+        let any = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+            ".{0,8}".prop_map(Value::String),
+            Just(json!([])),
+            Just(json!({"a": 1})),
+        ];
+        any.prop_filter("of the wrong type", move |v| match field {
+            // A port is an integer 0..=255 (or absent: null means absent).
+            "port" => !matches!(v, Value::Null) && v.as_u64().is_none_or(|p| p > 255),
+            // An id may be an integer.
+            "deviceid" => !(v.is_string() || v.is_i64() || v.is_u64()),
+            // Text fields: a string that parses is not a wrong type.
+            _ => !v.is_string(),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_field_of_the_wrong_type_is_refused(
+            (field, wrong) in prop::sample::select(&FIELDS[..]).prop_flat_map(|f| (Just(f), wrong_type(f))),
+        ) {
+            let mut e = valid();
+            e[field] = wrong;
+            let r = parse(e.to_string().as_bytes());
+            prop_assert!(matches!(r, Err(Refused::Malformed(ref m)) if m.contains(field)), "{e}: {r:?}");
+        }
+
+        #[test]
+        fn calendar_invalid_and_out_of_range_times_are_refused(
+            year in 1970i64..2100, month in 0i64..15, day in 0i64..34,
+            hour in 0i64..30, minute in 0i64..70, second in 0i64..70,
+        ) {
+            let days_in = |y: i64, m: i64| match m {
+                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+                4 | 6 | 9 | 11 => 30,
+                2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+                2 => 28,
+                _ => 0,
+            };
+            let valid_date = (1..=12).contains(&month) && (1..=days_in(year, month)).contains(&day)
+                && hour <= 23 && minute <= 59 && second <= 60;
+            let mut e = valid();
+            e["timestamp"] = json!(format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z"));
+            let r = parse(e.to_string().as_bytes());
+            prop_assert_eq!(r.is_ok(), valid_date, "{}: {:?}", e["timestamp"], r);
+        }
+
+        #[test]
+        fn a_valid_envelope_keeps_exactly_what_was_sent(
+            device in "[^\u{0}]{1,24}", devicetype in "[a-z0-9-]{1,16}",
+            payload in prop::collection::vec(any::<u8>(), 0..32), port in 0u8..=255,
+            ms in 0i64..4_102_444_800_000,
+        ) {
+            let hex: String = payload.iter().map(|b| format!("{b:02X}")).collect();
+            let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+            let (y, m, d) = passerelle_pdk::civil_from_days(days);
+            let ts = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+                rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
+            let e = json!({"timestamp": ts, "deviceid": device, "payload": hex, "devicetype": devicetype, "port": port});
+            let r = parse(e.to_string().as_bytes());
+            if device.trim().is_empty() || hex.is_empty() {
+                prop_assert!(r.is_err());
+            } else {
+                let got = r.map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(got.len(), 1);
+                prop_assert_eq!(&got[0].device, &device);
+                prop_assert_eq!(&got[0].devicetype, &devicetype);
+                prop_assert_eq!(&got[0].payload, &payload);
+                prop_assert_eq!(got[0].port, port);
+                prop_assert_eq!(got[0].received_ms, ms);
+            }
+        }
     }
 }
