@@ -18,6 +18,7 @@ mod http_push;
 mod kit;
 mod mqtt;
 mod reload;
+mod remote_files;
 mod replay;
 mod scale_out;
 mod shadow;
