@@ -449,6 +449,45 @@ impl Io {
     }
 }
 
+/// Why a download stopped.
+pub(crate) enum CopyError {
+    /// Reading from the server failed, or no byte came for the idle time.
+    Read(std::io::Error),
+    /// Writing the spool file failed.
+    Write(std::io::Error),
+}
+
+/// Buffer of a download.
+const COPY_BUFFER: usize = 64 * 1024;
+
+/// Copies `source` into the spool file `local`, flushed, with a bounded buffer; a server that
+/// sends nothing for `idle` is a read error (a stalled data connection never hangs the loop).
+pub(crate) async fn download<R: tokio::io::AsyncRead + Unpin>(
+    source: &mut R,
+    local: &mut tokio::fs::File,
+    idle: Duration,
+) -> Result<u64, CopyError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; COPY_BUFFER];
+    let mut total = 0u64;
+    loop {
+        let n = match tokio::time::timeout(idle, source.read(&mut buf)).await {
+            Ok(read) => read.map_err(CopyError::Read)?,
+            Err(_) => {
+                let why = format!("no byte received for {} ms", idle.as_millis());
+                return Err(CopyError::Read(std::io::Error::new(std::io::ErrorKind::TimedOut, why)));
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        local.write_all(buf.get(..n).unwrap_or_default()).await.map_err(CopyError::Write)?;
+        total += n as u64;
+    }
+    local.flush().await.map_err(CopyError::Write)?;
+    Ok(total)
+}
+
 /// Removes a spool file, off the executor; a file already gone is fine.
 async fn remove(path: &Path) {
     let _ = tokio::fs::remove_file(path).await;

@@ -91,7 +91,8 @@ pub struct FtpConfig {
     /// least 1024).
     #[serde(default = "defaults::chunk_bytes")]
     pub chunk_bytes: usize,
-    /// Time limit of connecting and logging in, and of each listing or move, in milliseconds
+    /// Time limit of connecting and logging in, of each command, and of a download that
+    /// receives nothing, in milliseconds
     /// (default [`remote::DEFAULT_TIMEOUT_MS`]; at least 1000).
     #[serde(default = "defaults::timeout_ms")]
     pub timeout_ms: u64,

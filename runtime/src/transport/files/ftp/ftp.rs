@@ -12,7 +12,7 @@ use suppaftp::types::FileType;
 use suppaftp::{FtpError, Status};
 
 use crate::transport::files::remote::{
-    self, Listed, RemoteError, RemoteFolder, RemoteServer, RemoteSettings,
+    self, CopyError, Listed, RemoteError, RemoteFolder, RemoteServer, RemoteSettings,
 };
 use crate::transport::{Running, Transport, TransportContext, TransportError};
 
@@ -219,14 +219,17 @@ impl<T: TokioTlsStream + Send + Sync + 'static> RemoteFolder for FtpFolder<T> {
                 Ok(r) => r.map_err(|e| self.failed("RETR", &path, e))?,
                 Err(elapsed) => return Err(self.failed("RETR", &path, elapsed)),
             };
-            let copied = tokio::io::copy(&mut source, &mut local).await;
+            let copied = remote::download(&mut source, &mut local, timeout).await;
             let finished = tokio::time::timeout(timeout, source.finish()).await;
-            let n = copied.map_err(|e| self.failed("read", &path, e))?;
+            let n = match copied {
+                Ok(n) => n,
+                Err(CopyError::Read(e)) => return Err(self.failed("read", &path, e)),
+                Err(CopyError::Write(e)) => return Err(spool(e)),
+            };
             match finished {
                 Ok(r) => r.map_err(|e| self.failed("RETR", &path, e))?,
                 Err(elapsed) => return Err(self.failed("RETR", &path, elapsed)),
             }
-            tokio::io::AsyncWriteExt::flush(&mut local).await.map_err(spool)?;
             Ok(n)
         })
     }

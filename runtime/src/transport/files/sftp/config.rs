@@ -101,7 +101,8 @@ pub struct SftpConfig {
     /// least 1024).
     #[serde(default = "defaults::chunk_bytes")]
     pub chunk_bytes: usize,
-    /// Time limit of connecting and logging in, and of each SFTP request, in milliseconds
+    /// Time limit of connecting and logging in, of each SFTP request, and of a download that
+    /// receives nothing, in milliseconds
     /// (default [`remote::DEFAULT_TIMEOUT_MS`]; at least 1000).
     #[serde(default = "defaults::timeout_ms")]
     pub timeout_ms: u64,

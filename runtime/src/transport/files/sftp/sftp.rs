@@ -8,7 +8,7 @@ use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey, PublicK
 use russh_sftp::client::SftpSession;
 
 use crate::transport::files::remote::{
-    self, Listed, RemoteError, RemoteFolder, RemoteServer, RemoteSettings,
+    self, CopyError, Listed, RemoteError, RemoteFolder, RemoteServer, RemoteSettings,
 };
 use crate::transport::{Running, Transport, TransportContext, TransportError};
 
@@ -149,7 +149,13 @@ impl SftpServer {
         let sftp = SftpSession::new_with_config(channel.into_stream(), config)
             .await
             .map_err(|e| RemoteError::protocol(format!("SFTP start on {address}"), e))?;
-        Ok(Box::new(SftpFolder { _handle: handle, sftp, path: self.path.clone(), address }))
+        Ok(Box::new(SftpFolder {
+            _handle: handle,
+            sftp,
+            path: self.path.clone(),
+            address,
+            timeout: self.timeout,
+        }))
     }
 }
 
@@ -208,6 +214,8 @@ struct SftpFolder {
     sftp: SftpSession,
     path: String,
     address: String,
+    /// How long a download may receive nothing.
+    timeout: Duration,
 }
 
 impl SftpFolder {
@@ -245,13 +253,14 @@ impl RemoteFolder for SftpFolder {
                 self.sftp.open(path.as_str()).await.map_err(|e| self.failed("open", &path, e))?;
             let spool = |source| RemoteError::Spool { path: to.to_path_buf(), source };
             let mut local = tokio::fs::File::create(to).await.map_err(spool)?;
-            let copied = tokio::io::copy(&mut source, &mut local).await;
+            let copied = remote::download(&mut source, &mut local, self.timeout).await;
             // Closing the remote handle; its outcome does not matter once the bytes are read.
             let _ = source.close().await;
-            // A read error and a write error look the same here: the spool error names the file.
-            let n = copied.map_err(|e| self.failed("read", &path, e))?;
-            tokio::io::AsyncWriteExt::flush(&mut local).await.map_err(spool)?;
-            Ok(n)
+            match copied {
+                Ok(n) => Ok(n),
+                Err(CopyError::Read(e)) => Err(self.failed("read", &path, e)),
+                Err(CopyError::Write(e)) => Err(spool(e)),
+            }
         })
     }
 
