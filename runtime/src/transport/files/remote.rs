@@ -3,13 +3,13 @@
 //!
 //! A server kind implements [`RemoteServer`] (connect, verify the server, log in, open the
 //! folder) and [`RemoteFolder`] (list, download one file to a local file, move one file into
-//! the `done` folder). [`run`] does the rest, the same for every kind: it polls the folder every
-//! `poll_ms`, keeps the names the [`Selector`] wants, waits until two listings in a row agree
-//! on size and modification time ([`Stability`]), downloads a stable file into the local spool
-//! (streaming: memory stays bounded whatever its size), hands it to [`deliver_file`] (so the
-//! [`Ledger`] makes each file handled once across restarts, resuming mid-file), then moves it
-//! into the remote `done_dir` ([`OnDone::Move`]) or leaves it where it is ([`OnDone::Mark`],
-//! read-only servers). A connection that fails is opened again with backoff; each failure is
+//! the `done` folder); its config builds a [`RemoteTransport`] of it. [`run`] does the rest,
+//! the same for every kind: it polls the folder every `poll_ms`, keeps the names the
+//! [`Selector`] wants, waits until two listings in a row agree on size and modification time
+//! ([`Stability`]), downloads a stable file into the local spool (streaming: memory stays
+//! bounded whatever its size), hands it to [`deliver_file`] (so the [`Ledger`] makes each file
+//! handled once across restarts, resuming mid-file), then moves it into the remote `done_dir`
+//! ([`OnDone::Move`]) or leaves it where it is ([`OnDone::Mark`], read-only servers). A connection that fails is opened again with backoff; each failure is
 //! in the connector's status ([`TransportDisconnected`]), a refused host key included.
 
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ use super::{ChunkSettings, Delivered, FileMeta, Ledger, OnDone, Selector, Stabil
 use crate::events::{TransportConnected, TransportDisconnected, error_chain};
 use crate::message::Control;
 use crate::net::Backoff;
-use crate::transport::{TransportContext, TransportError};
+use crate::transport::{Running, Transport, TransportContext, TransportError};
 
 /// Default interval between two listings of a remote folder: 10 seconds. A file is read once
 /// two listings in a row saw the same size and modification time.
@@ -148,6 +148,58 @@ pub trait RemoteServer: Send + Sync + std::fmt::Debug + 'static {
 
     /// `kind://host:port/folder`, for logs and the status.
     fn peer(&self) -> String;
+}
+
+/// A remote folder transport (`sftp`, `ftp`): the poll loop of [`run`] over one kind of server.
+#[derive(Debug)]
+pub struct RemoteTransport {
+    server: Box<dyn RemoteServer>,
+    settings: RemoteSettings,
+}
+
+impl RemoteTransport {
+    /// The transport of `server`, handling its files as `settings` say.
+    pub fn new(server: impl RemoteServer, settings: RemoteSettings) -> Self {
+        Self { server: Box::new(server), settings }
+    }
+}
+
+impl Transport for RemoteTransport {
+    fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>> {
+        Box::pin(async move {
+            let RemoteTransport { server, settings } = *self;
+            let task = tokio::spawn(run(server, settings, cx));
+            Ok(Running { local_addr: None, task })
+        })
+    }
+}
+
+/// `host:port` (brackets around an IPv6 address), as errors and logs name a server.
+pub fn address(host: &str, port: u16) -> String {
+    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
+}
+
+/// `scheme://host:port/folder`, the peer a remote folder transport shows in its status.
+pub fn peer(scheme: &str, address: &str, path: &str) -> String {
+    format!("{scheme}://{address}{}{path}", if path.starts_with('/') { "" } else { "/" })
+}
+
+/// Connecting and logging in (`open`) within `limit`.
+///
+/// # Errors
+/// The error of `open`, or [`RemoteError::Protocol`] when it takes longer.
+pub async fn connect_within(
+    limit: Duration,
+    address: &str,
+    open: impl Future<Output = Result<Box<dyn RemoteFolder>, RemoteError>>,
+) -> Result<Box<dyn RemoteFolder>, RemoteError> {
+    match tokio::time::timeout(limit, open).await {
+        Ok(folder) => folder,
+        Err(elapsed) => Err(RemoteError::protocol(
+            format!("connecting to {address} took over {} ms", limit.as_millis()),
+            elapsed,
+        )),
+    }
 }
 
 /// What the poll loop does with the files of a remote folder, the same for every server kind.

@@ -5,12 +5,11 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
-use super::Ftp;
 use super::ftp::FtpServer;
 use crate::component::BuildContext;
 use crate::net::backoff;
 use crate::net::tls::TlsConfig;
-use crate::transport::files::remote::{self, Common, RemoteSettings, defaults};
+use crate::transport::files::remote::{self, Common, RemoteSettings, RemoteTransport, defaults};
 use crate::transport::files::{ChunkSettings, OnDone, Selector};
 use crate::transport::{Transport, TransportComponent, TransportError};
 
@@ -205,7 +204,7 @@ impl TransportComponent for FtpConfig {
                 reconnect_min: Duration::from_millis(self.reconnect_min_ms),
                 reconnect_max: Duration::from_millis(self.reconnect_max_ms),
             };
-            Ok(Box::new(Ftp { server, settings }) as Box<dyn Transport>)
+            Ok(Box::new(RemoteTransport::new(server, settings)) as Box<dyn Transport>)
         })
     }
 }

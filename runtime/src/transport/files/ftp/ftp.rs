@@ -11,27 +11,7 @@ use suppaftp::tokio::{
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, Status};
 
-use crate::transport::files::remote::{
-    self, CopyError, Listed, RemoteError, RemoteFolder, RemoteServer, RemoteSettings,
-};
-use crate::transport::{Running, Transport, TransportContext, TransportError};
-
-/// The FTP transport: a [`remote`] poll loop over an FTP or FTPS connection.
-#[derive(Debug)]
-pub struct Ftp {
-    pub(super) server: FtpServer,
-    pub(super) settings: RemoteSettings,
-}
-
-impl Transport for Ftp {
-    fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>> {
-        Box::pin(async move {
-            let Ftp { server, settings } = *self;
-            let task = tokio::spawn(remote::run(Box::new(server), settings, cx));
-            Ok(Running { local_addr: None, task })
-        })
-    }
-}
+use crate::transport::files::remote::{self, CopyError, Listed, RemoteError, RemoteFolder, RemoteServer};
 
 /// Where and how to reach the folder.
 pub(super) struct FtpServer {
@@ -59,11 +39,7 @@ impl std::fmt::Debug for FtpServer {
 
 impl FtpServer {
     fn address(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        remote::address(&self.host, self.port)
     }
 
     async fn open(&self) -> Result<Box<dyn RemoteFolder>, RemoteError> {
@@ -116,25 +92,11 @@ impl FtpServer {
 
 impl RemoteServer for FtpServer {
     fn connect(&self) -> BoxFuture<'_, Result<Box<dyn RemoteFolder>, RemoteError>> {
-        Box::pin(async move {
-            match tokio::time::timeout(self.timeout, self.open()).await {
-                Ok(folder) => folder,
-                Err(elapsed) => Err(RemoteError::protocol(
-                    format!("connecting to {} took over {} ms", self.address(), self.timeout.as_millis()),
-                    elapsed,
-                )),
-            }
-        })
+        Box::pin(async move { remote::connect_within(self.timeout, &self.address(), self.open()).await })
     }
 
     fn peer(&self) -> String {
-        let scheme = if self.tls.is_some() { "ftps" } else { "ftp" };
-        format!(
-            "{scheme}://{}{}{}",
-            self.address(),
-            if self.path.starts_with('/') { "" } else { "/" },
-            self.path
-        )
+        remote::peer(if self.tls.is_some() { "ftps" } else { "ftp" }, &self.address(), &self.path)
     }
 }
 

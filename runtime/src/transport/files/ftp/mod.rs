@@ -11,4 +11,3 @@ mod config;
 mod ftp;
 
 pub use config::{DEFAULT_PORT, FtpConfig};
-pub use ftp::Ftp;

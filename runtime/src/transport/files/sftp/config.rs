@@ -6,11 +6,10 @@ use futures::future::BoxFuture;
 use russh::keys::PrivateKey;
 use serde::Deserialize;
 
-use super::Sftp;
 use super::sftp::{Auth, HostKeyPin, SftpServer};
 use crate::component::BuildContext;
 use crate::net::backoff;
-use crate::transport::files::remote::{self, Common, RemoteSettings, defaults};
+use crate::transport::files::remote::{self, Common, RemoteSettings, RemoteTransport, defaults};
 use crate::transport::files::{ChunkSettings, OnDone, Selector};
 use crate::transport::{Transport, TransportComponent, TransportError};
 
@@ -240,7 +239,7 @@ impl TransportComponent for SftpConfig {
                 reconnect_min: Duration::from_millis(self.reconnect_min_ms),
                 reconnect_max: Duration::from_millis(self.reconnect_max_ms),
             };
-            Ok(Box::new(Sftp { server, settings }) as Box<dyn Transport>)
+            Ok(Box::new(RemoteTransport::new(server, settings)) as Box<dyn Transport>)
         })
     }
 }

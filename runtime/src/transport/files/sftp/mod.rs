@@ -8,4 +8,3 @@ mod config;
 mod sftp;
 
 pub use config::{DEFAULT_PORT, SftpConfig};
-pub use sftp::Sftp;

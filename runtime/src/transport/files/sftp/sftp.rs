@@ -7,27 +7,7 @@ use russh::client::{self, Handle};
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
 use russh_sftp::client::SftpSession;
 
-use crate::transport::files::remote::{
-    self, CopyError, Listed, RemoteError, RemoteFolder, RemoteServer, RemoteSettings,
-};
-use crate::transport::{Running, Transport, TransportContext, TransportError};
-
-/// The SFTP transport: a [`remote`] poll loop over an SFTP session.
-#[derive(Debug)]
-pub struct Sftp {
-    pub(super) server: SftpServer,
-    pub(super) settings: RemoteSettings,
-}
-
-impl Transport for Sftp {
-    fn start(self: Box<Self>, cx: TransportContext) -> BoxFuture<'static, Result<Running, TransportError>> {
-        Box::pin(async move {
-            let Sftp { server, settings } = *self;
-            let task = tokio::spawn(remote::run(Box::new(server), settings, cx));
-            Ok(Running { local_addr: None, task })
-        })
-    }
-}
+use crate::transport::files::remote::{self, CopyError, Listed, RemoteError, RemoteFolder, RemoteServer};
 
 /// How the user logs in.
 pub(super) enum Auth {
@@ -69,11 +49,7 @@ pub(super) struct SftpServer {
 
 impl SftpServer {
     fn address(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        remote::address(&self.host, self.port)
     }
 
     /// The keys the pin accepts, and how the pin is named in errors; read off the executor.
@@ -161,19 +137,11 @@ impl SftpServer {
 
 impl RemoteServer for SftpServer {
     fn connect(&self) -> BoxFuture<'_, Result<Box<dyn RemoteFolder>, RemoteError>> {
-        Box::pin(async move {
-            match tokio::time::timeout(self.timeout, self.open()).await {
-                Ok(folder) => folder,
-                Err(elapsed) => Err(RemoteError::protocol(
-                    format!("connecting to {} took over {} ms", self.address(), self.timeout.as_millis()),
-                    elapsed,
-                )),
-            }
-        })
+        Box::pin(async move { remote::connect_within(self.timeout, &self.address(), self.open()).await })
     }
 
     fn peer(&self) -> String {
-        format!("sftp://{}{}", self.address(), if self.path.starts_with('/') { "" } else { "/" }) + &self.path
+        remote::peer("sftp", &self.address(), &self.path)
     }
 }
 
