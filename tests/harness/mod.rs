@@ -13,6 +13,8 @@ pub mod quoalise;
 pub mod rabbitmq;
 pub mod rumqttd;
 pub mod sim;
+pub mod sshd;
+pub mod vsftpd;
 
 use std::path::{Path, PathBuf};
 

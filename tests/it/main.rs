@@ -21,6 +21,7 @@ mod kit;
 mod mqtt;
 mod quoalise;
 mod reload;
+mod remote_files;
 mod replay;
 mod scale_out;
 mod shadow;

@@ -18,6 +18,7 @@ pub struct BuildContext {
     name: Arc<str>,
     secrets: Secrets,
     base_dir: PathBuf,
+    state_dir: Option<PathBuf>,
     runtime: tokio::runtime::Handle,
 }
 
@@ -27,6 +28,7 @@ impl std::fmt::Debug for BuildContext {
             .field("name", &self.name)
             .field("secrets", &self.secrets)
             .field("base_dir", &self.base_dir)
+            .field("state_dir", &self.state_dir)
             .finish_non_exhaustive()
     }
 }
@@ -39,7 +41,24 @@ impl BuildContext {
         base_dir: impl Into<PathBuf>,
         runtime: tokio::runtime::Handle,
     ) -> Self {
-        Self { name: name.into(), secrets, base_dir: base_dir.into(), runtime }
+        Self { name: name.into(), secrets, base_dir: base_dir.into(), state_dir: None, runtime }
+    }
+
+    /// Sets the runtime's state folder (the config's `state_dir`, resolved), where components
+    /// keep what must survive a restart (a file transport's ledger and spool).
+    #[must_use]
+    pub fn with_state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// The runtime's state folder: the one set with [`BuildContext::with_state_dir`], else
+    /// [`crate::config::DEFAULT_STATE_DIR`] in the base folder.
+    pub fn state_dir(&self) -> PathBuf {
+        match &self.state_dir {
+            Some(dir) => dir.clone(),
+            None => resolve(&self.base_dir, Path::new(crate::config::DEFAULT_STATE_DIR)),
+        }
     }
 
     /// The component's name in the config.

@@ -149,8 +149,12 @@ impl Config {
 
     /// The file connector `name` keeps its saved state in: `<state_dir>/<name>.json`.
     pub fn state_file(&self, name: &str) -> PathBuf {
-        let dir = self.state_dir.as_deref().unwrap_or(Path::new(DEFAULT_STATE_DIR));
-        self.resolve(dir).join(format!("{name}.json"))
+        self.state_folder().join(format!("{name}.json"))
+    }
+
+    /// The state folder (`state_dir`, default [`DEFAULT_STATE_DIR`]), resolved.
+    pub fn state_folder(&self) -> PathBuf {
+        self.resolve(self.state_dir.as_deref().unwrap_or(Path::new(DEFAULT_STATE_DIR)))
     }
 
     /// Sets the directory relative paths resolve against (the config file's, by default).

@@ -43,6 +43,7 @@ impl Parts {
     /// The build context of component `name` of `config`.
     pub(crate) fn context(&self, config: &Config, name: &str) -> BuildContext {
         BuildContext::new(name, self.secrets.clone(), config.base_dir(), self.runtime.clone())
+            .with_state_dir(config.state_folder())
     }
 }
 

@@ -118,6 +118,10 @@ registry! {
         "stomp" => Stomp(stomp::StompConfig) if "transport-stomp",
         /// A local folder polled for flat files, each delivered once in chunks (seed 001).
         "drop_folder" => DropFolder(files::drop_folder::DropFolderConfig) if "transport-drop-folder",
+        /// A folder of an SFTP server polled for flat files, host key pinned (seed 001).
+        "sftp" => Sftp(files::sftp::SftpConfig) if "transport-sftp",
+        /// A folder of an FTP or explicit FTPS server polled for flat files (seed 001).
+        "ftp" => Ftp(files::ftp::FtpConfig) if "transport-ftp",
         /// XMPP client: IQ requests and inbound messages (Quoalise, seed 003).
         "xmpp" => Xmpp(xmpp::XmppConfig) if "transport-xmpp",
         /// No transport of its own: the connector is fed by the embedding host

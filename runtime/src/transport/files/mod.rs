@@ -1,5 +1,15 @@
-//! File transports: a local drop folder (and, next, SFTP and FTP(S) servers) whose files are
-//! each handed to the connector plugin exactly once across restarts.
+//! File transports: a local drop folder, and folders of SFTP and FTP(S) servers, whose files
+//! are each handed to the connector plugin exactly once across restarts.
+//!
+//! - [`drop_folder`] (feature `transport-drop-folder`): a local folder, listed every `poll_ms`.
+//! - [`sftp`] (feature `transport-sftp`) and [`ftp`] (feature `transport-ftp`): a remote folder,
+//!   listed every `poll_ms` by the poll loop of [`remote`], written once for both behind two
+//!   small traits ([`remote::RemoteServer`]: connect and log in; [`remote::RemoteFolder`]: list,
+//!   fetch to a local file, move to `done/`). A stable file is downloaded (streaming) into a
+//!   spool in the transport's local state folder, delivered like a local file, then moved into
+//!   the remote `done/` folder (or only marked in the ledger, for read-only servers). SFTP pins
+//!   the server's host key (known_hosts entry or SHA-256 fingerprint); FTPS verifies the
+//!   server's certificate ([`crate::net::tls`]).
 //!
 //! What every file transport shares lives here:
 //! - [`Ledger`]: a small file-backed store, keyed by file name, size, modification time and
@@ -23,6 +33,12 @@ mod select;
 
 #[cfg(feature = "transport-drop-folder")]
 pub mod drop_folder;
+#[cfg(feature = "transport-ftp")]
+pub mod ftp;
+#[cfg(any(feature = "transport-sftp", feature = "transport-ftp"))]
+pub mod remote;
+#[cfg(feature = "transport-sftp")]
+pub mod sftp;
 
 pub use chunk::{Chunk, Chunker, DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_RECORDS};
 pub use deliver::{ChunkSettings, Delivered, FileMeta, deliver_file, sha256_file};
