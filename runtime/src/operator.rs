@@ -53,6 +53,10 @@ pub struct ConnectorStatus {
     /// after it reconnects.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// Notes its plugin keeps for the operator (saved keys under `status/`, such as the consent
+    /// URI to hand on), by name.
+    #[serde(default)]
+    pub notes: std::collections::BTreeMap<String, String>,
 }
 
 /// The JSON of `GET /status`.

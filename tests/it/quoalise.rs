@@ -123,6 +123,10 @@ async fn consent_then_the_seed_load_curve_and_daily_series_are_stored_with_times
         saved(dir.path())["status/authorize_uri"],
         "https://srv5.breizh-sen2.eu/dataconnect-proxy/authorize?id=ad35a140&duration=P1Y&test_client=0"
     );
+    // The same note in the live status (GET /status, `passerelle status`).
+    let status = handle.status();
+    let c = status.connectors.iter().find(|c| !c.notes.is_empty()).expect("a connector with notes");
+    assert_eq!(c.notes["authorize_uri"], saved(dir.path())["status/authorize_uri"]);
     let ask = bot.received().into_iter().find(|r| r.contains("get_authorize_uri")).unwrap();
     assert!(ask.contains("<value>Elec Expert Demo</value>"), "{ask}");
     assert!(ask.contains("<value>Affichage de graphiques</value>"), "{ask}");

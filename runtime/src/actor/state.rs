@@ -122,6 +122,16 @@ impl ConnectorState {
         })
     }
 
+    /// The operator notes: keys under `status/` (prefix dropped) with their text.
+    pub(crate) fn notes(&self) -> BTreeMap<String, String> {
+        self.lock()
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((k.strip_prefix("status/")?.to_string(), String::from_utf8_lossy(v).into_owned()))
+            })
+            .collect()
+    }
+
     /// Every key with its value, in key order (the `restore` event).
     pub(crate) fn snapshot(&self) -> Vec<Entry> {
         self.lock().iter().map(|(key, value)| Entry { key: key.clone(), value: value.clone() }).collect()

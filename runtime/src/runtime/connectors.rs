@@ -103,6 +103,7 @@ impl Connectors {
                     listen: r.addr.map(|a| a.to_string()),
                     connected: health.connected,
                     last_error: health.last_error,
+                    notes: r.ingest.state.notes(),
                 }
             })
             .collect()

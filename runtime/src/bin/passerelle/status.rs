@@ -114,6 +114,9 @@ pub(crate) fn status(config: &Path, as_json: bool) -> anyhow::Result<ExitCode> {
             c["listen"].as_str().unwrap_or("-"),
             c["last_error"].as_str().unwrap_or("-")
         );
+        for (note, text) in c["notes"].as_object().into_iter().flatten() {
+            println!("  {note}: {}", text.as_str().unwrap_or_default());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
