@@ -13,6 +13,7 @@ pub mod quoalise;
 pub mod rabbitmq;
 pub mod rumqttd;
 pub mod sim;
+pub mod vendor_api;
 
 use std::path::{Path, PathBuf};
 

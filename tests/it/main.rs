@@ -19,6 +19,7 @@ mod kit;
 mod mqtt;
 mod reload;
 mod replay;
+mod rest_api;
 mod scale_out;
 mod shadow;
 mod tls;
