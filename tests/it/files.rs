@@ -239,7 +239,7 @@ fn json_and_xml_config(chunk_records: usize) -> String {
                               "timezone": "Europe/Paris" }},
                  sinks: ["db"], tick_ms: 0),
         "xml": (transport: drop_folder(path: "inbox-xml", poll_ms: 50, chunk_records: {chunk_records},
-                                       records: xml(element: "mesure")),
+                                       chunk_bytes: 1024, records: xml(element: "mesure")),
                 plugin: "{plugin}",
                 settings: {{ "format": "xml", "record": "mesure", "module_field": "@module",
                              "timestamp_field": "horodatage", "value_field": "valeur", "decimal": "," }},
@@ -279,7 +279,12 @@ async fn json_and_xml_files_are_cut_into_records_and_a_bad_record_is_dead_letter
                <e:mesure module=\"compteur-1\"><horodatage>2024-03-31T00:30:00Z</horodatage><valeur>1,5</valeur></e:mesure>\n\
                <mesure module=\"compteur-1\"><horodatage>2024-03-31T01:30:00Z</horodatage><valeur>douze</valeur></mesure>\n\
                <mesure module=\"compteur-2\">\n  <horodatage>2024-03-31T01:30:00Z</horodatage>\n  <valeur>3</valeur>\n</mesure>\n\
+               <mesure module=\"compteur-9\"><note>NOTE</note><valeur>9</valeur></mesure>\n\
+               <mesure module=\"compteur-3\"><horodatage>2024-03-31T01:40:00Z</horodatage><valeur>4</valeur></mesure>\n\
                </e:export>\n";
+    // The record on line 9 is longer than the XML connector's chunk_bytes (1024): cut there, it
+    // cannot be read, and the record after it is whole.
+    let xml = xml.replace("NOTE", &"x".repeat(2000));
     std::fs::write(xml_in.join("export.xml"), xml).unwrap();
 
     let handle = start(&json_and_xml_config(100), dir.path()).await;
@@ -291,7 +296,8 @@ async fn json_and_xml_files_are_cut_into_records_and_a_bad_record_is_dead_letter
     handle.shutdown().await.unwrap();
 
     let rows = readings(dir.path());
-    assert_eq!(rows.len(), N - 1 + 2, "every good record, once");
+    assert_eq!(rows.len(), N - 1 + 3, "every good record, once");
+    assert!(rows.iter().any(|r| r.device == "compteur-3" && r.value == Value::Number(4.0)));
     let paris = rows.iter().find(|r| r.device == "m0").unwrap();
     assert_eq!(
         paris.time_ms,
@@ -308,6 +314,9 @@ async fn json_and_xml_files_are_cut_into_records_and_a_bad_record_is_dead_letter
     let mut got: Vec<(&str, &str)> =
         dead.iter().map(|d| (d.device.as_str(), std::str::from_utf8(&d.payload).unwrap())).collect();
     got.sort_unstable();
+    let cut = got.iter().position(|(subject, _)| *subject == "export.xml:9").expect("the cut record");
+    let (_, bytes) = got.remove(cut);
+    assert!(bytes.len() == 1024 && bytes.starts_with("<mesure module=\"compteur-9\"><note>xxx"), "{bytes}");
     assert_eq!(
         got,
         vec![
@@ -321,5 +330,10 @@ async fn json_and_xml_files_are_cut_into_records_and_a_bad_record_is_dead_letter
             ),
         ]
     );
-    assert!(dead.iter().all(|d| d.error.contains("is not a number")), "{dead:?}");
+    let errors: Vec<&str> = dead.iter().map(|d| d.error.as_str()).collect();
+    assert_eq!(errors.iter().filter(|e| e.contains("is not a number")).count(), 2, "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("export.xml line 9") && e.contains("not well-formed")),
+        "{errors:?}"
+    );
 }

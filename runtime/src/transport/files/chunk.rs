@@ -49,6 +49,8 @@ pub struct Chunker<R> {
     next_index: u64,
     record: Vec<u8>,
     splitter: Option<Splitter>,
+    /// A JSON or XML record read but left for the next chunk (one cut at the cap goes alone).
+    pending: Option<passerelle_records::Record>,
 }
 
 impl<R: BufRead> Chunker<R> {
@@ -68,10 +70,13 @@ impl<R: BufRead> Chunker<R> {
             next_index: 0,
             record: Vec::new(),
             splitter: None,
+            pending: None,
         }
     }
 
-    /// Cuts JSON or XML records rather than lines (then there is no header line).
+    /// Cuts JSON or XML records rather than lines (then there is no header line). A record
+    /// longer than the chunk cap is cut there and goes in a chunk of its own: its broken
+    /// structure cannot swallow the records after it when the plugin reads the chunk.
     #[must_use]
     pub fn records(mut self, records: &Records) -> Self {
         self.splitter = match records {
@@ -132,13 +137,26 @@ impl<R: BufRead> Chunker<R> {
         let mut first_line = 0;
         let mut previous_end = None;
         while self.splitter.is_some() && records < self.max_records as u64 && body.len() < self.max_bytes {
-            let Some(record) = self.split_record()? else { break };
+            let record = match self.pending.take() {
+                Some(r) => r,
+                None => match self.split_record()? {
+                    Some(r) => r,
+                    None => break,
+                },
+            };
+            if record.truncated && records > 0 {
+                self.pending = Some(record);
+                break;
+            }
             if records == 0 {
                 first_line = record.line;
             }
             passerelle_records::push_separated(&mut body, previous_end, &record);
             previous_end = Some(record.end_line);
             records += 1;
+            if record.truncated {
+                break;
+            }
         }
         while self.splitter.is_none() && records < self.max_records as u64 && body.len() < self.max_bytes {
             let line = self.line + 1;
@@ -252,6 +270,19 @@ mod tests {
             (chunk.first_line, chunk.records, chunk.body.as_slice()),
             (2, 2, &b"<r a='1'/>\n<r><v>2</v></r>"[..])
         );
+    }
+
+    #[test]
+    fn a_record_cut_at_the_cap_goes_alone_in_its_chunk() {
+        use crate::transport::files::Records;
+        let long = format!("{{\"m\": \"{}\"}}", "x".repeat(2000));
+        let text = format!("[{{\"m\": 1}},\n{long},\n{{\"m\": 3}}]");
+        let mut c = Chunker::new(text.as_bytes(), 10, 1024, false, None)
+            .records(&Records::Json { path: String::new() });
+        let sizes: Vec<(u64, u64, usize)> = std::iter::from_fn(|| c.next_chunk().unwrap())
+            .map(|ch| (ch.first_line, ch.records, ch.body.len()))
+            .collect();
+        assert_eq!(sizes, vec![(1, 1, 8), (2, 1, 1024), (3, 1, 8)]);
     }
 
     #[test]
