@@ -49,8 +49,8 @@ pub struct ConnectorStatus {
     /// Whether its client transport is connected to its peer now (a server transport: listening).
     #[serde(default)]
     pub connected: bool,
-    /// The last error its transport met (a lost connection, a broker's `ERROR` frame), kept
-    /// after it reconnects.
+    /// The last error its transport met (a lost connection, a broker's `ERROR` frame), or its
+    /// connector plugin failed on (a vendor API refusing the key), kept after it recovers.
     #[serde(default)]
     pub last_error: Option<String>,
     /// Notes its plugin keeps for the operator (saved keys under `status/`, such as the consent

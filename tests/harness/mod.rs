@@ -14,6 +14,7 @@ pub mod rabbitmq;
 pub mod rumqttd;
 pub mod sim;
 pub mod sshd;
+pub mod vendor_api;
 pub mod vsftpd;
 
 use std::path::{Path, PathBuf};

@@ -225,3 +225,115 @@ mod chrono_free {
         }
     }
 }
+
+/// A config with two drop folder connectors, JSON (`inbox-json/`, records at `data.measures`)
+/// and XML (`inbox-xml/`, `<mesure>` records), into one SQLite sink.
+fn json_and_xml_config(chunk_records: usize) -> String {
+    format!(
+        r#"(
+    connectors: {{
+        "json": (transport: drop_folder(path: "inbox-json", poll_ms: 50, chunk_records: {chunk_records},
+                                        records: json(path: "data.measures")),
+                 plugin: "{plugin}",
+                 settings: {{ "format": "json", "records": "data.measures", "module_field": "point.id",
+                              "timezone": "Europe/Paris" }},
+                 sinks: ["db"], tick_ms: 0),
+        "xml": (transport: drop_folder(path: "inbox-xml", poll_ms: 50, chunk_records: {chunk_records},
+                                       chunk_bytes: 1024, records: xml(element: "mesure")),
+                plugin: "{plugin}",
+                settings: {{ "format": "xml", "record": "mesure", "module_field": "@module",
+                             "timestamp_field": "horodatage", "value_field": "valeur", "decimal": "," }},
+                sinks: ["db"], tick_ms: 0),
+    }},
+    sinks: {{ "db": sqlite(path: "passerelle.db") }},
+    dead_letter: "db",
+    compile_cache: "{cache}",
+)"#,
+        plugin = harness::plugin("flat_files"),
+        cache = std::env::temp_dir().join("passerelle-it-compile-cache").display(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_and_xml_files_are_cut_into_records_and_a_bad_record_is_dead_lettered_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json_in, xml_in) = (dir.path().join("inbox-json"), dir.path().join("inbox-xml"));
+    std::fs::create_dir_all(&json_in).unwrap();
+    std::fs::create_dir_all(&xml_in).unwrap();
+    // 1000 JSON records, pretty-printed one per line from line 3; the one on line 503 is bad.
+    const N: usize = 1000;
+    let mut json = String::from("{\"site\": \"Lyon\",\n \"data\": {\"measures\": [\n");
+    for i in 0..N {
+        let value = if i == 500 { "\"n/a\"".to_string() } else { i.to_string() };
+        let sep = if i + 1 < N { "," } else { "" };
+        json.push_str(&format!(
+            "  {{\"point\": {{\"id\": \"m{}\"}}, \"Timestamp\": \"2024-01-01 {:02}:{:02}:00\", \"Value\": {value}, \"Unit\": \"kWh\"}}{sep}\n",
+            i % 10,
+            i / 60 % 24,
+            i % 60
+        ));
+    }
+    json.push_str("]}}\n");
+    std::fs::write(json_in.join("releve.json"), json).unwrap();
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<e:export xmlns:e=\"urn:energisme\">\n\
+               <e:mesure module=\"compteur-1\"><horodatage>2024-03-31T00:30:00Z</horodatage><valeur>1,5</valeur></e:mesure>\n\
+               <mesure module=\"compteur-1\"><horodatage>2024-03-31T01:30:00Z</horodatage><valeur>douze</valeur></mesure>\n\
+               <mesure module=\"compteur-2\">\n  <horodatage>2024-03-31T01:30:00Z</horodatage>\n  <valeur>3</valeur>\n</mesure>\n\
+               <mesure module=\"compteur-9\"><note>NOTE</note><valeur>9</valeur></mesure>\n\
+               <mesure module=\"compteur-3\"><horodatage>2024-03-31T01:40:00Z</horodatage><valeur>4</valeur></mesure>\n\
+               </e:export>\n";
+    // The record on line 9 is longer than the XML connector's chunk_bytes (1024): cut there, it
+    // cannot be read, and the record after it is whole.
+    let xml = xml.replace("NOTE", &"x".repeat(2000));
+    std::fs::write(xml_in.join("export.xml"), xml).unwrap();
+
+    let handle = start(&json_and_xml_config(100), dir.path()).await;
+    wait_until("both files done", 60, || {
+        json_in.join("done/releve.json").exists() && xml_in.join("done/export.xml").exists()
+    })
+    .await;
+    let metrics = handle.metrics().render();
+    handle.shutdown().await.unwrap();
+
+    let rows = readings(dir.path());
+    assert_eq!(rows.len(), N - 1 + 3, "every good record, once");
+    assert!(rows.iter().any(|r| r.device == "compteur-3" && r.value == Value::Number(4.0)));
+    let paris = rows.iter().find(|r| r.device == "m0").unwrap();
+    assert_eq!(
+        paris.time_ms,
+        "2023-12-31T23:00:00Z".parse::<chrono_free::Utc>().unwrap().0,
+        "Paris local time"
+    );
+    assert_eq!(paris.unit.as_deref(), Some("kWh"));
+    assert!(rows.iter().any(|r| r.device == "compteur-2" && r.value == Value::Number(3.0)));
+    assert!(rows.iter().any(|r| r.device == "compteur-1" && r.value == Value::Number(1.5)));
+    // The JSON file went in ten chunks of 100 records, not in one piece.
+    let json_chunks = counter(&metrics, r#"passerelle_inbound_total{connector="json",class="ok"}"#);
+    assert_eq!(json_chunks, 10, "{metrics}");
+    let dead = read_dead_letters(&dir.path().join("passerelle.db")).unwrap();
+    let mut got: Vec<(&str, &str)> =
+        dead.iter().map(|d| (d.device.as_str(), std::str::from_utf8(&d.payload).unwrap())).collect();
+    got.sort_unstable();
+    let cut = got.iter().position(|(subject, _)| *subject == "export.xml:9").expect("the cut record");
+    let (_, bytes) = got.remove(cut);
+    assert!(bytes.len() == 1024 && bytes.starts_with("<mesure module=\"compteur-9\"><note>xxx"), "{bytes}");
+    assert_eq!(
+        got,
+        vec![
+            (
+                "export.xml:4",
+                "<mesure module=\"compteur-1\"><horodatage>2024-03-31T01:30:00Z</horodatage><valeur>douze</valeur></mesure>"
+            ),
+            (
+                "releve.json:503",
+                "{\"point\": {\"id\": \"m0\"}, \"Timestamp\": \"2024-01-01 08:20:00\", \"Value\": \"n/a\", \"Unit\": \"kWh\"}"
+            ),
+        ]
+    );
+    let errors: Vec<&str> = dead.iter().map(|d| d.error.as_str()).collect();
+    assert_eq!(errors.iter().filter(|e| e.contains("is not a number")).count(), 2, "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("export.xml line 9") && e.contains("not well-formed")),
+        "{errors:?}"
+    );
+}

@@ -23,6 +23,7 @@ mod quoalise;
 mod reload;
 mod remote_files;
 mod replay;
+mod rest_api;
 mod scale_out;
 mod shadow;
 mod tags;

@@ -302,3 +302,40 @@ async fn ftps_with_an_untrusted_certificate_reads_nothing() {
     assert!(readings(dir.path()).is_empty());
     assert!(server.files().join("meter.csv").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ftp_reads_a_json_file_record_by_record_and_dead_letters_a_bad_record() {
+    let server = Vsftpd::start();
+    let t = ftp(&server, "", r#"poll_ms: 100, records: json(path: "data.measures"), chunk_records: 7"#);
+    let text = config(&t).replace(
+        "tick_ms: 0),",
+        r#"tick_ms: 0, settings: { "format": "json", "records": "data.measures", "module_field": "Module",
+            "timestamp_field": "Timestamp", "value_field": "Value", "unit_field": "Unit" }),"#,
+    );
+    assert!(text.contains(r#""format": "json""#), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let handle = start(&text, dir.path(), &[]).await;
+    let mut records: Vec<String> = (0..30)
+        .map(|i| {
+            format!(
+                r#"    {{"Module": "m-{}", "Timestamp": "2024-01-15 10:{i:02}:00", "Value": {i}.5, "Unit": "kWh"}}"#,
+                i % 3
+            )
+        })
+        .collect();
+    records[17] =
+        r#"    {"Module": "m-2", "Timestamp": "2024-01-15 10:17:00", "Value": "n/a", "Unit": "kWh"}"#.into();
+    let body = format!("{{\"site\": \"Lyon\", \"data\": {{\"measures\": [\n{}\n]}}}}\n", records.join(",\n"));
+    let tmp = server.files().join("releve.json.part");
+    std::fs::write(&tmp, body).unwrap();
+    std::fs::rename(&tmp, server.files().join("releve.json")).unwrap();
+    wait_until("29 readings and a dead letter", 60, || readings(dir.path()).len() == 29).await;
+    let dead = read_dead_letters(&dir.path().join("passerelle.db")).unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    // Line 1 is the document's head; record i is on line i + 2.
+    assert_eq!(dead[0].device, "releve.json:19");
+    assert!(String::from_utf8_lossy(&dead[0].payload).contains("n/a"));
+    let rows = readings(dir.path());
+    assert!(rows.iter().any(|r| r.device == "m-0" && r.unit.as_deref() == Some("kWh")), "{rows:?}");
+    handle.shutdown().await.unwrap();
+}

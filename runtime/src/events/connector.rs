@@ -1,6 +1,6 @@
 //! Connector driver events: ticks, requests and their outcomes, plugin failures.
 
-use super::{Counter, Metrics};
+use super::{Counter, Metrics, TransportMetrics};
 
 /// The series of one connector's driver (labels: `connector`, and `outcome` for requests).
 #[derive(Debug, Clone)]
@@ -12,10 +12,12 @@ pub(crate) struct DriverMetrics {
     refused: Counter,
     other: Counter,
     plugin_errors: Counter,
+    /// The connector's status, where a plugin failure shows as its last error.
+    status: TransportMetrics,
 }
 
 impl DriverMetrics {
-    pub(crate) fn new(m: &Metrics, connector: &str) -> Self {
+    pub(crate) fn new(m: &Metrics, connector: &str, status: TransportMetrics) -> Self {
         let outcome = |o: &str| {
             m.counter(
                 "passerelle_connector_requests_total",
@@ -36,6 +38,7 @@ impl DriverMetrics {
                 "Events (start, tick, response) the connector plugin failed on.",
                 &l,
             ),
+            status,
         }
     }
 }
@@ -87,6 +90,7 @@ pub(crate) struct ConnectorEventFailed<'a> {
 impl ConnectorEventFailed<'_> {
     pub(crate) fn emit(self) {
         self.metrics.plugin_errors.add(1);
+        self.metrics.status.note_error(&format!("connector plugin failed on {}: {}", self.event, self.error));
         tracing::warn!(
             connector = self.connector,
             event = self.event,

@@ -61,6 +61,12 @@ impl TransportMetrics {
         self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
+    /// Keeps `error` as the last error the status shows (a connector plugin that failed on an
+    /// event: a vendor API refusing its key), without touching `connected`.
+    pub(crate) fn note_error(&self, error: &str) {
+        self.set_health(|h| h.last_error = Some(error.to_string()));
+    }
+
     fn set_health(&self, change: impl FnOnce(&mut Health)) {
         change(&mut self.health.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     }

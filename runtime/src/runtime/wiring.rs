@@ -210,6 +210,8 @@ pub(crate) async fn start_connector(
         state: state.clone(),
         refusals: Arc::default(),
     };
+    let kind = c.transport.kind();
+    let metrics = TransportMetrics::new(&parts.metrics, name, kind);
     let driver = Driver {
         connector,
         pool,
@@ -221,7 +223,7 @@ pub(crate) async fn start_connector(
         settings: settings.as_ref().clone(),
         commands,
         transport: control_tx,
-        metrics: DriverMetrics::new(&parts.metrics, name),
+        metrics: DriverMetrics::new(&parts.metrics, name, metrics.clone()),
         config: DriverSettings {
             tick: (c.tick_ms > 0).then(|| std::time::Duration::from_millis(c.tick_ms)),
             request_timeout: std::time::Duration::from_millis(c.request_timeout_ms),
@@ -231,8 +233,6 @@ pub(crate) async fn start_connector(
     };
     let started = driver.start().await.map_err(fail)?;
     let (stop, shutdown) = watch::channel(false);
-    let kind = c.transport.kind();
-    let metrics = TransportMetrics::new(&parts.metrics, name, kind);
     let cx = TransportContext {
         ingest: ingest.clone(),
         shutdown: shutdown.clone(),

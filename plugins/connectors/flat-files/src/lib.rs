@@ -2,12 +2,30 @@
 //! `ftp`) hands over become readings. One plugin for every format, set by `format`, since the
 //! formats share the field mapping, the time rules and the handling of bad records.
 //!
-//! Formats: `csv` (default). Each chunk arrives with the headers of the file transports:
-//! `file`, `chunk`, `first-line` (1-based line number of the chunk's first line) and `header`
-//! (the file's header line; without it, the chunk's own first line is the header, or the
-//! `columns` setting names the columns).
+//! Formats (setting `format`): `csv` (default), `json`, `xml`. Each chunk arrives with the
+//! headers of the file transports: `file`, `chunk`, `first-line` (1-based line number of the
+//! chunk's first line), `header` (CSV: the file's header line; without it, the chunk's own
+//! first line is the header, or the `columns` setting names the columns) and `split` (`json`,
+//! `xml`: the transport cut the file into JSON or XML records itself, its `records` setting, so
+//! the body is those records one after the other).
 //!
-//! Settings (all optional):
+//! JSON (`format: json`): the records are the elements of the array at the `records` path
+//! (object keys joined by `.`, e.g. `data.measures`; default empty: the top-level array, or one
+//! JSON value per line, NDJSON). Each record is an object; its fields are found by the paths in
+//! `module_field` (default `Module`), `timestamp_field` (`Timestamp`), `value_field` (`Value`),
+//! `unit_field` (`Unit`, used when present) and `name_field` (none); a path is member names
+//! joined by `.` (an array index is a number), matched exactly, else without regard to case. A
+//! timestamp is a string (as in CSV, `timezone` and `timestamp_format` apply) or a number of
+//! seconds since the Unix epoch (`timestamp_unit: ms`: milliseconds); a value is a number or a
+//! numeric string (`decimal` applies).
+//!
+//! XML (`format: xml`): the records are the elements named by `record` (default `record`, its
+//! local name: any namespace prefix). The same field settings name child elements (their text;
+//! `a.b` for nested ones) or attributes of the record (an attribute when no child has that name;
+//! `@name` for the attribute only); names are local names, matched exactly, else without regard
+//! to case.
+//!
+//! CSV settings (all optional):
 //! - `delimiter`: `;`, `,`, `tab`, `|` (default: guessed from the header line);
 //! - `decimal`: `.` (default) or `,` (`12,5` is 12.5);
 //! - `encoding`: `utf-8` (default) or `latin-1`; a UTF-8 BOM is dropped;
@@ -22,7 +40,8 @@
 //! - `columns`: comma-separated column names, for files without a header line;
 //! - `timezone`: zone of naive timestamps (default `UTC`; `Europe/Paris`), `timestamp_format`
 //!   (a `strftime` format of naive times; default ISO 8601 with `T` or a space),
-//!   `ambiguous`: `reject` (default), `earlier` or `later` (see [`time`]).
+//!   `ambiguous`: `reject` (default), `earlier` or `later` (see [`time`]); these three, `name`,
+//!   `unit` and `decimal` apply to JSON and XML records as well.
 //!
 //! Each module is a device; its readings are named by `name` (or the `name_column`). A record
 //! that cannot be read (a value that is not a number, a missing field, a timestamp that does not
@@ -32,7 +51,10 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 pub mod csv;
+pub mod fields;
+pub mod json;
 pub mod time;
+pub mod xml;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -41,7 +63,19 @@ use passerelle_pdk::connector::{
     Command, ConnectorError, Discarded, Event, Guest, Inbound, Reading, Refusal, Rejection, Value,
 };
 
+use crate::fields::{Fields, Mapping};
 use crate::time::{Ambiguous, TimeRule};
+
+/// The format of the files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    /// CSV lines.
+    Csv,
+    /// JSON records at a path (dotted object keys; empty: top-level array or NDJSON).
+    Json(String),
+    /// XML elements of a local name.
+    Xml(String),
+}
 
 /// The layout of a CSV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +89,8 @@ pub enum Layout {
 /// The plugin's settings, read at `start`.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    format: Format,
+    mapping: Mapping,
     delimiter: Option<char>,
     decimal_comma: bool,
     latin1: bool,
@@ -83,11 +119,32 @@ impl Settings {
     pub fn parse(settings: &[(String, String)]) -> Result<Self, ConnectorError> {
         let get = |k: &str| settings.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         let bad = |k: &str, why: String| ConnectorError::BadSetting((k.to_string(), why));
-        if let Some(f) = get("format")
-            && f != "csv"
+        let format = match get("format").as_deref() {
+            None | Some("csv") => Format::Csv,
+            Some("json") => Format::Json(get("records").unwrap_or_default()),
+            Some("xml") => Format::Xml(get("record").unwrap_or_else(|| "record".into())),
+            Some(f) => {
+                return Err(bad("format", format!("{f:?} is not a format of this plugin (csv, json, xml)")));
+            }
+        };
+        if let Format::Xml(e) = &format
+            && (e.trim().is_empty() || e.contains(['<', '>', ' ']))
         {
-            return Err(bad("format", format!("{f:?} is not a format of this plugin (csv)")));
+            return Err(bad("record", format!("{e:?} is not an element name")));
         }
+        let epoch_ms = match get("timestamp_unit").as_deref() {
+            None | Some("s") => false,
+            Some("ms") => true,
+            Some(u) => return Err(bad("timestamp_unit", format!("{u:?} is neither s nor ms"))),
+        };
+        let mapping = Mapping {
+            module: get("module_field").unwrap_or_else(|| "Module".into()),
+            timestamp: get("timestamp_field").unwrap_or_else(|| "Timestamp".into()),
+            value: get("value_field").unwrap_or_else(|| "Value".into()),
+            unit: get("unit_field").unwrap_or_else(|| "Unit".into()),
+            name: get("name_field"),
+            epoch_ms,
+        };
         let delimiter = match get("delimiter").as_deref() {
             None | Some("") => None,
             Some("tab" | "\\t" | "\t") => Some('\t'),
@@ -119,6 +176,8 @@ impl Settings {
         let time =
             TimeRule::new(&zone, get("timestamp_format"), ambiguous).map_err(|e| bad("timezone", e))?;
         Ok(Self {
+            format,
+            mapping,
             delimiter,
             decimal_comma,
             latin1,
@@ -176,7 +235,7 @@ fn decode(bytes: &[u8], latin1: bool) -> String {
 }
 
 /// The number in a field (decimal comma when set); none if it is not a finite number.
-fn number(field: &str, decimal_comma: bool) -> Option<f64> {
+pub(crate) fn number(field: &str, decimal_comma: bool) -> Option<f64> {
     let t = field.trim();
     let n: f64 = if decimal_comma { t.replace(',', ".").parse().ok()? } else { t.parse().ok()? };
     n.is_finite().then_some(n)
@@ -335,11 +394,76 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
     Ok(out)
 }
 
+/// Readings per module, in the order modules first appear.
+#[derive(Debug, Default)]
+struct ByModule {
+    slots: BTreeMap<String, usize>,
+}
+
+impl ByModule {
+    fn push(&mut self, out: &mut Outcome, module: String, reading: Reading) {
+        let slot = *self.slots.entry(module.clone()).or_insert_with(|| {
+            out.readings.push((module, Vec::new()));
+            out.readings.len() - 1
+        });
+        if let Some((_, rs)) = out.readings.get_mut(slot) {
+            rs.push(reading);
+        }
+    }
+}
+
+/// Reads one chunk of JSON or XML records: each record becomes a reading, or goes to the
+/// dead letter (subject `file:line`) with why and its bytes.
+pub fn read_records(s: &Settings, inbound: &Inbound) -> Outcome {
+    let first_line: u64 = header_of(inbound, "first-line").and_then(|l| l.parse().ok()).unwrap_or(1);
+    let file = header_of(inbound, "file").unwrap_or(&inbound.channel).to_string();
+    let host_split = header_of(inbound, "split").is_some();
+    let cap = inbound.body.len().max(1);
+    let mut body = inbound.body.as_slice();
+    let mut out = Outcome::default();
+    let mut modules = ByModule::default();
+    let mut next =
+        |out: &mut Outcome, record: passerelle_records::Record, parsed: Result<Box<dyn Fields>, String>| {
+            match parsed.and_then(|r| fields::reading(s, &s.mapping, r.as_ref())) {
+                Ok((module, reading)) => modules.push(out, module, reading),
+                Err(reason) => out.bad.push(BadRecord {
+                    subject: format!("{file}:{}", record.line),
+                    line: record.line,
+                    reason: format!("{file} line {}: {reason}", record.line),
+                    bytes: record.bytes,
+                }),
+            }
+        };
+    match &s.format {
+        Format::Json(path) => {
+            let mut split = json::splitter(host_split, path, first_line);
+            // Reading a byte slice cannot fail.
+            while let Ok(Some(record)) = split.next_record(&mut body, cap) {
+                let parsed = json::JsonRecord::parse(&record.bytes).map(|r| Box::new(r) as Box<dyn Fields>);
+                next(&mut out, record, parsed);
+            }
+        }
+        Format::Xml(element) => {
+            let mut split = passerelle_records::XmlSplitter::element(element).starting_at(first_line);
+            while let Ok(Some(record)) = split.next_record(&mut body, cap) {
+                let parsed = xml::Node::parse(&record.bytes).map(|r| Box::new(r) as Box<dyn Fields>);
+                next(&mut out, record, parsed);
+            }
+        }
+        Format::Csv => {}
+    }
+    out
+}
+
 /// The commands for one chunk: readings per module, the records left out, and an accept; or a
 /// rejection of the whole chunk.
 pub fn handle_inbound(s: &Settings, inbound: &Inbound) -> Vec<Command> {
     let id = inbound.id;
-    match read_csv(s, inbound) {
+    let read = match s.format {
+        Format::Csv => read_csv(s, inbound),
+        Format::Json(_) | Format::Xml(_) => Ok(read_records(s, inbound)),
+    };
+    match read {
         Ok(outcome) => {
             let mut commands: Vec<Command> = outcome
                 .readings

@@ -103,3 +103,122 @@ fn bad_settings_are_named() {
         );
     }
 }
+
+fn outcome_summary(out: &super::Outcome) -> Vec<(String, f64, Option<i64>, Option<String>)> {
+    out.readings
+        .iter()
+        .flat_map(|(m, rs)| {
+            rs.iter().map(move |r| {
+                let v = match r.value {
+                    Value::Number(n) => n,
+                    _ => f64::NAN,
+                };
+                (m.clone(), v, r.time_ms, r.unit.clone())
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn json_records_at_a_path_with_field_paths_and_a_bad_record() {
+    let s = settings(&[
+        ("format", "json"),
+        ("records", "data.measures"),
+        ("module_field", "point.id"),
+        ("timestamp_field", "t"),
+        ("value_field", "v"),
+        ("timezone", "Europe/Paris"),
+    ]);
+    let body = r#"{"site": "x", "data": {"measures": [
+  {"point": {"id": "m1"}, "t": "2024-01-15 10:00:00", "v": 1.5, "Unit": "kWh"},
+  {"point": {"id": "m2"}, "t": 1705312800, "v": "2"},
+  {"point": {"id": "m1"}, "t": "2024-01-15 10:10:00", "v": "n/a"},
+  {"point": {"id": "m1"}, "t": "2024-01-15 10:20:00", "v": 3,}
+]}}"#;
+    let out = super::read_records(&s, &chunk(body, &[("file", "a.json")]));
+    assert_eq!(
+        outcome_summary(&out),
+        vec![
+            ("m1".to_string(), 1.5, Some(ms("2024-01-15T09:00:00Z")), Some("kWh".to_string())),
+            ("m2".to_string(), 2.0, Some(1_705_312_800_000), None),
+        ]
+    );
+    let bad: Vec<(&str, &str)> =
+        out.bad.iter().map(|b| (b.subject.as_str(), std::str::from_utf8(&b.bytes).unwrap())).collect();
+    assert_eq!(
+        bad,
+        vec![
+            ("a.json:4", r#"{"point": {"id": "m1"}, "t": "2024-01-15 10:10:00", "v": "n/a"}"#),
+            ("a.json:5", r#"{"point": {"id": "m1"}, "t": "2024-01-15 10:20:00", "v": 3,}"#),
+        ]
+    );
+    assert!(out.bad[0].reason.contains("\"n/a\" is not a number"), "{:?}", out.bad[0]);
+    assert!(out.bad[1].reason.contains("not JSON"), "{:?}", out.bad[1]);
+}
+
+#[test]
+fn ndjson_and_a_chunk_the_host_cut_keep_their_file_lines() {
+    let s = settings(&[("format", "json"), ("records", "ignored.when.the.host.cut")]);
+    // The host cut these records out of `data.measures` (header `split: json`); the body keeps
+    // the line ends between them, and `first-line` is the first record's line.
+    let body = "{\"Module\": \"m1\", \"Timestamp\": \"2024-01-01T00:00:00Z\", \"Value\": 1}\n\n{\"Module\": \"m1\"} {\"Module\": \"m2\", \"Timestamp\": \"2024-01-01T00:00:00Z\", \"Value\": 2}";
+    let out =
+        super::read_records(&s, &chunk(body, &[("file", "b.json"), ("first-line", "40"), ("split", "json")]));
+    assert_eq!(out.readings.len(), 2);
+    assert_eq!(out.bad.len(), 1);
+    assert_eq!(out.bad[0].subject, "b.json:42");
+    assert!(out.bad[0].reason.contains("timestamp field \"Timestamp\" is missing"), "{:?}", out.bad[0]);
+    let ndjson = settings(&[("format", "json"), ("timestamp_unit", "ms")]);
+    let body = "{\"Module\": \"a\", \"Timestamp\": 1000, \"Value\": 1}\n{\"Module\": \"b\", \"Timestamp\": 2000, \"Value\": 2}\n";
+    let out = super::read_records(&ndjson, &chunk(body, &[("first-line", "7")]));
+    assert_eq!(
+        outcome_summary(&out),
+        vec![("a".to_string(), 1.0, Some(1000), None), ("b".to_string(), 2.0, Some(2000), None)]
+    );
+}
+
+#[test]
+fn xml_records_with_child_elements_attributes_and_a_bad_record() {
+    let s = settings(&[
+        ("format", "xml"),
+        ("record", "mesure"),
+        ("module_field", "@module"),
+        ("timestamp_field", "horodatage"),
+        ("value_field", "valeur.brute"),
+        ("unit_field", "unite"),
+        ("decimal", ","),
+    ]);
+    let body = "<?xml version=\"1.0\"?>\n<e:export xmlns:e=\"urn:energisme\">\n\
+        <e:mesure module=\"compteur-1\" unite=\"kWh\"><horodatage>2024-01-01T00:00:00Z</horodatage><valeur><brute>1,5</brute></valeur></e:mesure>\n\
+        <mesure module=\"compteur-&amp;2\"><horodatage>2024-01-01T00:10:00Z</horodatage><valeur><brute><![CDATA[2]]></brute></valeur><unite>Wh</unite></mesure>\n\
+        <mesure module=\"compteur-3\"><horodatage>2024-01-01T00:10:00Z</horodatage><valeur><brute>2</valeur></mesure>\n\
+        <mesure module=\"compteur-4\"><horodatage>hier</horodatage><valeur><brute>4</brute></valeur></mesure>\n\
+        </e:export>\n";
+    let out = super::read_records(&s, &chunk(body, &[("file", "c.xml")]));
+    assert_eq!(
+        outcome_summary(&out),
+        vec![
+            ("compteur-1".to_string(), 1.5, Some(ms("2024-01-01T00:00:00Z")), Some("kWh".to_string())),
+            ("compteur-&2".to_string(), 2.0, Some(ms("2024-01-01T00:10:00Z")), Some("Wh".to_string())),
+        ]
+    );
+    let bad: Vec<&str> = out.bad.iter().map(|b| b.subject.as_str()).collect();
+    assert_eq!(bad, ["c.xml:5", "c.xml:6"]);
+    assert!(out.bad[0].reason.contains("not well-formed"), "{:?}", out.bad[0]);
+    assert!(out.bad[0].bytes.starts_with(b"<mesure module=\"compteur-3\">"));
+}
+
+#[test]
+fn json_and_xml_chunks_are_accepted_with_their_dead_letters() {
+    let s = settings(&[("format", "xml")]);
+    let body =
+        "<record Module=\"m\" Timestamp=\"2024-01-01T00:00:00Z\" Value=\"1\"/>\n<record Module=\"m\"/>";
+    let commands = handle_inbound(&s, &chunk(body, &[("split", "xml")]));
+    let kinds: Vec<String> = commands.iter().map(|c| format!("{c:?}").chars().take(12).collect()).collect();
+    assert_eq!(commands.len(), 3, "{kinds:?}");
+    assert!(matches!(&commands[0], Command::EmitReadings((7, m, rs)) if m == "m" && rs.len() == 1));
+    assert!(matches!(&commands[1], Command::DeadLetter(d) if d.subject == "f.csv:2"));
+    assert!(matches!(commands[2], Command::Accept(7)));
+    let refused = Settings::parse(&[("format".to_string(), "yaml".to_string())]);
+    assert!(refused.is_err());
+}

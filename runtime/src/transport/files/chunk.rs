@@ -1,5 +1,9 @@
 use std::io::{BufRead, Read};
 
+use passerelle_records::{JsonSplitter, XmlSplitter};
+
+use super::Records;
+
 /// Default number of records (lines) in one chunk: 2000.
 pub const DEFAULT_CHUNK_RECORDS: usize = 2000;
 /// Default size cap of one chunk: 1 MiB. A chunk ends at the record that reaches it; a single
@@ -19,9 +23,17 @@ pub struct Chunk {
     pub body: Vec<u8>,
 }
 
+/// The splitter of records that are not lines.
+#[derive(Debug)]
+enum Splitter {
+    Json(JsonSplitter),
+    Xml(XmlSplitter),
+}
+
 /// Cuts a byte stream into chunks of whole records with bounded memory. A record is a line,
 /// or, when `quote` is set, as many lines as it takes to close a quoted field (CSV: a field may
-/// hold a line break), up to the chunk size cap.
+/// hold a line break), up to the chunk size cap; or, with [`Chunker::records`], a JSON or XML
+/// record (a record longer than the cap is cut there, and fails to parse: dead-lettered).
 #[derive(Debug)]
 pub struct Chunker<R> {
     reader: R,
@@ -36,6 +48,9 @@ pub struct Chunker<R> {
     line: u64,
     next_index: u64,
     record: Vec<u8>,
+    splitter: Option<Splitter>,
+    /// A JSON or XML record read but left for the next chunk (one cut at the cap goes alone).
+    pending: Option<passerelle_records::Record>,
 }
 
 impl<R: BufRead> Chunker<R> {
@@ -54,6 +69,33 @@ impl<R: BufRead> Chunker<R> {
             line: 0,
             next_index: 0,
             record: Vec::new(),
+            splitter: None,
+            pending: None,
+        }
+    }
+
+    /// Cuts JSON or XML records rather than lines (then there is no header line). A record
+    /// longer than the chunk cap is cut there and goes in a chunk of its own: its broken
+    /// structure cannot swallow the records after it when the plugin reads the chunk.
+    #[must_use]
+    pub fn records(mut self, records: &Records) -> Self {
+        self.splitter = match records {
+            Records::Lines => None,
+            Records::Json { path } => Some(Splitter::Json(JsonSplitter::at_path(path))),
+            Records::Xml { element } => Some(Splitter::Xml(XmlSplitter::element(element))),
+        };
+        if self.splitter.is_some() {
+            self.header_wanted = false;
+        }
+        self
+    }
+
+    /// The next JSON or XML record.
+    fn split_record(&mut self) -> std::io::Result<Option<passerelle_records::Record>> {
+        match &mut self.splitter {
+            Some(Splitter::Json(s)) => s.next_record(&mut self.reader, self.max_bytes),
+            Some(Splitter::Xml(s)) => s.next_record(&mut self.reader, self.max_bytes),
+            None => Ok(None),
         }
     }
 
@@ -70,6 +112,12 @@ impl<R: BufRead> Chunker<R> {
     pub fn skip(&mut self, records: u64, next_index: u64) -> std::io::Result<()> {
         self.start()?;
         for _ in 0..records {
+            if self.splitter.is_some() {
+                if self.split_record()?.is_none() {
+                    break;
+                }
+                continue;
+            }
             if !self.read_record()? {
                 break;
             }
@@ -87,7 +135,30 @@ impl<R: BufRead> Chunker<R> {
         let mut body = Vec::new();
         let mut records = 0u64;
         let mut first_line = 0;
-        while records < self.max_records as u64 && body.len() < self.max_bytes {
+        let mut previous_end = None;
+        while self.splitter.is_some() && records < self.max_records as u64 && body.len() < self.max_bytes {
+            let record = match self.pending.take() {
+                Some(r) => r,
+                None => match self.split_record()? {
+                    Some(r) => r,
+                    None => break,
+                },
+            };
+            if record.truncated && records > 0 {
+                self.pending = Some(record);
+                break;
+            }
+            if records == 0 {
+                first_line = record.line;
+            }
+            passerelle_records::push_separated(&mut body, previous_end, &record);
+            previous_end = Some(record.end_line);
+            records += 1;
+            if record.truncated {
+                break;
+            }
+        }
+        while self.splitter.is_none() && records < self.max_records as u64 && body.len() < self.max_bytes {
             let line = self.line + 1;
             if !self.read_record()? {
                 break;
@@ -174,6 +245,44 @@ mod tests {
         let chunk = c.next_chunk().unwrap().unwrap();
         assert_eq!((chunk.index, chunk.first_line, chunk.body.as_slice()), (1, 4, &b"3\n4\n"[..]));
         assert_eq!(c.header(), Some("h"));
+    }
+
+    #[test]
+    fn json_and_xml_chunks_hold_whole_records_and_resume_after_skipped_ones() {
+        use crate::transport::files::Records;
+        let text = "{\"data\": [\n {\"m\": 1},\n {\"m\": 2}, {\"m\": 3},\n\n {\"m\": 4}\n]}";
+        let json = Records::Json { path: "data".into() };
+        let mut c = Chunker::new(text.as_bytes(), 2, 1 << 20, true, Some(b'"')).records(&json);
+        let first = c.next_chunk().unwrap().unwrap();
+        assert_eq!((first.first_line, first.body.as_slice()), (2, &b"{\"m\": 1}\n{\"m\": 2}"[..]));
+        let second = c.next_chunk().unwrap().unwrap();
+        assert_eq!((second.first_line, second.body.as_slice()), (3, &b"{\"m\": 3}\n\n{\"m\": 4}"[..]));
+        assert!(c.next_chunk().unwrap().is_none() && c.header().is_none());
+        let mut c = Chunker::new(text.as_bytes(), 2, 1 << 20, false, None).records(&json);
+        c.skip(3, 1).unwrap();
+        let last = c.next_chunk().unwrap().unwrap();
+        assert_eq!((last.index, last.first_line, last.records), (1, 5, 1));
+        let xml = "<x>\n<r a='1'/>\n<r><v>2</v></r>\n</x>";
+        let mut c = Chunker::new(xml.as_bytes(), 10, 1 << 20, false, None)
+            .records(&Records::Xml { element: "r".into() });
+        let chunk = c.next_chunk().unwrap().unwrap();
+        assert_eq!(
+            (chunk.first_line, chunk.records, chunk.body.as_slice()),
+            (2, 2, &b"<r a='1'/>\n<r><v>2</v></r>"[..])
+        );
+    }
+
+    #[test]
+    fn a_record_cut_at_the_cap_goes_alone_in_its_chunk() {
+        use crate::transport::files::Records;
+        let long = format!("{{\"m\": \"{}\"}}", "x".repeat(2000));
+        let text = format!("[{{\"m\": 1}},\n{long},\n{{\"m\": 3}}]");
+        let mut c = Chunker::new(text.as_bytes(), 10, 1024, false, None)
+            .records(&Records::Json { path: String::new() });
+        let sizes: Vec<(u64, u64, usize)> = std::iter::from_fn(|| c.next_chunk().unwrap())
+            .map(|ch| (ch.first_line, ch.records, ch.body.len()))
+            .collect();
+        assert_eq!(sizes, vec![(1, 1, 8), (2, 1, 1024), (3, 1, 8)]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
 
-use super::{Chunk, Chunker, Entry, Ledger, LedgerError};
+use super::{Chunk, Chunker, Entry, Ledger, LedgerError, Records};
 use crate::actor::Ingest;
 use crate::message::Disposition;
 use crate::net::Backoff;
@@ -32,7 +32,7 @@ pub struct FileMeta {
 }
 
 /// How files are cut into chunks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkSettings {
     /// Records per chunk, at most.
     pub records: usize,
@@ -42,6 +42,8 @@ pub struct ChunkSettings {
     pub header: bool,
     /// The quote character of quoted fields that may hold a line break (CSV `"`), if any.
     pub quote: Option<u8>,
+    /// What a record is: a line, a JSON or an XML record.
+    pub split: Records,
 }
 
 /// How the delivery of one file ended.
@@ -130,7 +132,8 @@ pub async fn deliver_file(
     let reader = {
         let (path, records, chunks) = (file.path.clone(), entry.records, entry.chunks);
         let gzip = file.name.ends_with(".gz");
-        tokio::task::spawn_blocking(move || read_chunks(&path, gzip, settings, records, chunks, &tx))
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || read_chunks(&path, gzip, &settings, records, chunks, &tx))
     };
     let mut base_headers = vec![
         ("file".to_string(), file.name.clone()),
@@ -140,6 +143,9 @@ pub async fn deliver_file(
     ];
     if file.name.ends_with(".gz") {
         base_headers.push(("compression".to_string(), "gzip".to_string()));
+    }
+    if let Some(split) = settings.split.split_header() {
+        base_headers.push(("split".to_string(), split.to_string()));
     }
     let outcome = loop {
         let Some(next) = rx.recv().await else { break None };
@@ -229,7 +235,7 @@ type ChunkRead = std::io::Result<(Option<String>, Chunk)>;
 fn read_chunks(
     path: &std::path::Path,
     gzip: bool,
-    settings: ChunkSettings,
+    settings: &ChunkSettings,
     records: u64,
     chunks: u64,
     tx: &mpsc::Sender<ChunkRead>,
@@ -250,7 +256,8 @@ fn read_chunks(
             return;
         }
     };
-    let mut chunker = Chunker::new(reader, settings.records, settings.bytes, settings.header, settings.quote);
+    let mut chunker = Chunker::new(reader, settings.records, settings.bytes, settings.header, settings.quote)
+        .records(&settings.split);
     if let Err(e) = chunker.skip(records, chunks) {
         let _ = tx.blocking_send(Err(e));
         return;

@@ -19,7 +19,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, watch};
 
-use super::{ChunkSettings, Delivered, FileMeta, Ledger, OnDone, Selector, Stability, deliver_file};
+use super::{ChunkSettings, Delivered, FileMeta, Ledger, OnDone, Records, Selector, Stability, deliver_file};
 use crate::events::{TransportConnected, TransportDisconnected, error_chain};
 use crate::message::Control;
 use crate::net::Backoff;
@@ -238,6 +238,10 @@ pub struct Common<'a> {
     pub ignore: &'a [String],
     /// The remote folder of files done, relative to `path`.
     pub done_dir: &'a str,
+    /// The first line is a header.
+    pub header: bool,
+    /// What a record is.
+    pub records: &'a Records,
     /// Records per chunk.
     pub chunk_records: usize,
     /// Bytes per chunk.
@@ -266,6 +270,10 @@ impl Common<'_> {
         }
         if self.chunk_records == 0 {
             out.push("chunk_records must be above 0".into());
+        }
+        out.extend(self.records.problem());
+        if self.header && *self.records != Records::Lines {
+            out.push("header must be false when records are json or xml".into());
         }
         if self.chunk_bytes < 1024 {
             out.push("chunk_bytes must be at least 1024".into());
@@ -486,7 +494,8 @@ impl Io {
             mtime_ms: file.mtime_ms,
         };
         let delivered =
-            deliver_file(&self.ingest, &s.ledger, &meta, s.chunking, shutdown, &mut self.delivery).await;
+            deliver_file(&self.ingest, &s.ledger, &meta, s.chunking.clone(), shutdown, &mut self.delivery)
+                .await;
         remove(&local).await;
         match delivered {
             Ok(Delivered::Done(_)) => Ok(true),

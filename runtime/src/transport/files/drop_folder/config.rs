@@ -7,7 +7,8 @@ use serde::Deserialize;
 use super::DropFolder;
 use crate::component::BuildContext;
 use crate::transport::files::{
-    ChunkSettings, DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_RECORDS, DEFAULT_IGNORE, Ledger, OnDone, Selector,
+    ChunkSettings, DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_RECORDS, DEFAULT_IGNORE, Ledger, OnDone, Records,
+    Selector,
 };
 use crate::transport::{Transport, TransportComponent, TransportError};
 
@@ -43,6 +44,7 @@ fn default_done_dir() -> PathBuf {
 ///
 /// ```ron
 /// transport: drop_folder(path: "inbox", include: ["*.csv", "*.csv.gz"], header: true),
+/// transport: drop_folder(path: "inbox", include: ["*.json"], records: json(path: "data.measures")),
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +80,12 @@ pub struct DropFolderConfig {
     /// (default true; set false for JSON lines, whose strings escape quotes with `\`).
     #[serde(default = "yes")]
     pub csv_quotes: bool,
+    /// What a record is (default `lines`): `json(path: "data.measures")` cuts the elements of
+    /// that JSON array (`json()`: the top-level array, or NDJSON values), `xml(element:
+    /// "record")` every such XML element, so a JSON or XML file of a million records is read
+    /// with bounded memory too. `header` must be false then. See [`Records`].
+    #[serde(default)]
+    pub records: Records,
     /// Records per chunk, at most (default [`DEFAULT_CHUNK_RECORDS`]).
     #[serde(default = "default_chunk_records")]
     pub chunk_records: usize,
@@ -89,12 +97,14 @@ pub struct DropFolderConfig {
 
 impl DropFolderConfig {
     /// How files are cut into chunks.
-    pub const fn chunking(&self) -> ChunkSettings {
+    pub fn chunking(&self) -> ChunkSettings {
+        let lines = self.records == Records::Lines;
         ChunkSettings {
             records: self.chunk_records,
             bytes: self.chunk_bytes,
             header: self.header,
-            quote: if self.csv_quotes { Some(b'"') } else { None },
+            quote: if self.csv_quotes && lines { Some(b'"') } else { None },
+            split: self.records.clone(),
         }
     }
 }
@@ -119,6 +129,10 @@ impl TransportComponent for DropFolderConfig {
         }
         if self.done_dir.is_absolute() || self.done_dir.as_os_str().is_empty() {
             out.push("done_dir must be a folder name relative to path".into());
+        }
+        out.extend(self.records.problem());
+        if self.header && self.records != Records::Lines {
+            out.push("header must be false when records are json or xml".into());
         }
         out
     }
@@ -174,5 +188,12 @@ mod tests {
                 .unwrap();
         assert_eq!(bad.validate().len(), 4, "{:?}", bad.validate());
         assert_eq!(bad.on_done, OnDone::Mark);
+        let json: DropFolderConfig =
+            ron::from_str(r#"(path: "in", records: json(path: "data.measures"))"#).unwrap();
+        assert!(json.validate().is_empty(), "{:?}", json.validate());
+        assert_eq!(json.chunking().quote, None);
+        let xml: DropFolderConfig =
+            ron::from_str(r#"(path: "in", records: xml(element: ""), header: true)"#).unwrap();
+        assert_eq!(xml.validate().len(), 2, "{:?}", xml.validate());
     }
 }

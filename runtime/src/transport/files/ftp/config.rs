@@ -10,7 +10,7 @@ use crate::component::BuildContext;
 use crate::net::backoff;
 use crate::net::tls::TlsConfig;
 use crate::transport::files::remote::{self, Common, RemoteSettings, RemoteTransport, defaults};
-use crate::transport::files::{ChunkSettings, OnDone, Selector};
+use crate::transport::files::{ChunkSettings, OnDone, Records, Selector};
 use crate::transport::{Transport, TransportComponent, TransportError};
 
 /// Default FTP port: 21 (explicit FTPS upgrades the same connection with `AUTH TLS`).
@@ -83,6 +83,10 @@ pub struct FtpConfig {
     /// Double quotes may hold line breaks (CSV) (default true; false for JSON lines).
     #[serde(default = "defaults::yes")]
     pub csv_quotes: bool,
+    /// What a record is (default `lines`; `json(path: ...)`, `xml(element: ...)`: see the
+    /// drop folder's `records` and [`Records`]). `header` must be false then.
+    #[serde(default)]
+    pub records: Records,
     /// Records per chunk, at most (default [`crate::transport::files::DEFAULT_CHUNK_RECORDS`]).
     #[serde(default = "defaults::chunk_records")]
     pub chunk_records: usize,
@@ -112,6 +116,8 @@ impl FtpConfig {
             include: &self.include,
             ignore: &self.ignore,
             done_dir: &self.done_dir,
+            header: self.header,
+            records: &self.records,
             chunk_records: self.chunk_records,
             chunk_bytes: self.chunk_bytes,
             reconnect_min_ms: self.reconnect_min_ms,
@@ -120,12 +126,14 @@ impl FtpConfig {
     }
 
     /// How files are cut into chunks.
-    pub const fn chunking(&self) -> ChunkSettings {
+    pub fn chunking(&self) -> ChunkSettings {
+        let lines = self.records == Records::Lines;
         ChunkSettings {
             records: self.chunk_records,
             bytes: self.chunk_bytes,
             header: self.header,
-            quote: if self.csv_quotes { Some(b'"') } else { None },
+            quote: if self.csv_quotes && lines { Some(b'"') } else { None },
+            split: self.records.clone(),
         }
     }
 }
