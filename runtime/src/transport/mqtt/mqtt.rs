@@ -117,7 +117,15 @@ struct Io {
 
 /// The poller: keeps the event loop turning, subscribes after each CONNACK (and live, when the
 /// driver asks), publishes the driver's requests, reconnects with backoff, and hands publishes
-/// to [`deliver`], at most `max_in_flight` at a time: past it, it stops reading.
+/// to [`deliver`], at most `max_in_flight` at a time. Past it, publishes wait in a queue (the
+/// broker's in-flight window bounds it; beyond [`WAITING_PER_IN_FLIGHT`] times the cap they are
+/// left unacknowledged and the connection is reopened, so the broker sends them again). The
+/// event loop is polled all the time: the PUBACKs of finished deliveries and the keep-alive go
+/// through it, and a loop that stopped reading while deliveries wait to queue their PUBACK
+/// would never turn again (the broker drops the silent client, and nothing reconnects).
+/// Publishes that may wait for a delivery slot, per slot.
+const WAITING_PER_IN_FLIGHT: usize = 4;
+
 async fn run(
     io: Io,
     mut eventloop: EventLoop,
@@ -130,6 +138,7 @@ async fn run(
     let connector = ingest.connector().to_string();
     let mut connected = false;
     let mut in_flight = JoinSet::new();
+    let mut waiting: std::collections::VecDeque<Publish> = std::collections::VecDeque::new();
     // A second receiver for the backoff sleep (the select below holds the first).
     let mut shutdown_backoff = shutdown.clone();
     let mut stopping: Option<tokio::time::Instant> = None;
@@ -165,7 +174,11 @@ async fn run(
                 tracing::info!(connector, in_flight = in_flight.len(), "MQTT client stopping.");
                 stopping = Some(tokio::time::Instant::now());
             }
-            Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => match joined {
+            Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
+                if let Some(next) = waiting.pop_front().filter(|_| stopping.is_none()) {
+                    in_flight.spawn(deliver(ingest.clone(), client.clone(), next));
+                }
+                match joined {
                 Ok(true) => {
                     failures = 0;
                     backoff.reset();
@@ -179,7 +192,7 @@ async fn run(
                     let _ = client.try_disconnect();
                 }
                 _ => {}
-            },
+            }},
             _ = tokio::time::sleep(Duration::from_millis(100)), if stopping.is_some() => {}
             Some(command) = control.recv(), if stopping.is_none() => match command {
                 Control::Subscribe(topic) => {
@@ -201,7 +214,7 @@ async fn run(
                     let _ = reply.send(result);
                 }
             },
-            event = eventloop.poll(), if in_flight.len() < max_in_flight || stopping.is_some() => match event {
+            event = eventloop.poll() => match event {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                     if failures == 0 {
                         backoff.reset();
@@ -224,8 +237,16 @@ async fn run(
                     }
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
-                    if stopping.is_none() {
+                    if stopping.is_some() {
+                        // Not acknowledged: the broker sends it again to the next session.
+                    } else if in_flight.len() < max_in_flight {
                         in_flight.spawn(deliver(ingest.clone(), client.clone(), publish));
+                    } else if waiting.len() < max_in_flight.saturating_mul(WAITING_PER_IN_FLIGHT) {
+                        waiting.push_back(publish);
+                    } else if !reconnecting {
+                        reconnecting = true;
+                        tracing::warn!(connector, waiting = waiting.len(), "MQTT publishes arrive faster than they commit; reconnecting so the broker sends the rest again.");
+                        let _ = client.try_disconnect();
                     }
                 }
                 Ok(_) => {}
@@ -235,6 +256,8 @@ async fn run(
                         return Ok(());
                     }
                     connected = false;
+                    // The broker sends them again to the next session.
+                    waiting.clear();
                     // The backoff grows while commits keep failing: the sink is likely still down.
                     let wait = backoff.next();
                     let error = e.to_string();
