@@ -13,6 +13,7 @@ mod driver;
 mod embed;
 mod files;
 mod full_disk;
+mod fuzz;
 mod hemis;
 mod hostile;
 mod http_push;

@@ -1,0 +1,112 @@
+//! Fuzzing as ordinary tests on the pinned stable toolchain (proptest: random and edge-case
+//! inputs, a failure shrunk to its smallest case) of the parsers the host owns: the STOMP codec
+//! and the config. The host never panics. (Every decoder plugin is fuzzed through the host by
+//! the plugin kit: `kit::every_decoder_survives_fuzzing`, 10^5 inputs; the Energisme envelope
+//! by its own property tests in the plugin crate.)
+
+use passerelle::config::Config;
+use passerelle::transport::stomp::{Command, Decoded, Decoder, Frame as StompFrame, encode};
+use proptest::prelude::*;
+use proptest::test_runner::{Config as Cases, TestRunner};
+
+use crate::harness;
+
+/// Feeds `bytes` to a STOMP decoder in pieces cut at `cuts`; every frame read, until an error.
+fn decode_in_pieces(bytes: &[u8], cuts: &[usize]) -> Result<Vec<Decoded>, String> {
+    let mut decoder = Decoder::new().with_max_frame_bytes(4096);
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(bytes.len());
+    for p in points {
+        decoder.push(&bytes[at.min(p)..p]);
+        at = at.max(p);
+        loop {
+            match decoder.next() {
+                Ok(Some(d)) => out.push(d),
+                Ok(None) => break,
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn stomp_frame() -> impl Strategy<Value = StompFrame> {
+    let command =
+        prop::sample::select(Command::ALL.into_iter().filter(|c| c.escapes_headers()).collect::<Vec<_>>());
+    let text = "[a-z:\\\\\r\n é-]{0,12}";
+    let header =
+        ("[a-z:\\\\\r\n é-]{1,12}", text).prop_filter("not content-length", |(n, _)| n != "content-length");
+    (command, prop::collection::vec(header, 0..5), prop::collection::vec(any::<u8>(), 0..64))
+        .prop_map(|(command, headers, body)| StompFrame { command, headers, body: body.into() })
+}
+
+#[test]
+fn stomp_codec_never_panics_and_round_trips_whatever_the_cuts() {
+    let mut runner = TestRunner::new(Cases { cases: 2000, ..Cases::default() });
+    // Any bytes, cut anywhere: frames, heart-beats or a clean error; never a panic.
+    runner
+        .run(
+            &(prop::collection::vec(any::<u8>(), 0..512), prop::collection::vec(any::<usize>(), 0..6)),
+            |(bytes, cuts)| {
+                let _ = decode_in_pieces(&bytes, &cuts);
+                Ok(())
+            },
+        )
+        .unwrap();
+    // Encoded frames (escapes, NUL in bodies) come back as they were, however they are cut.
+    runner
+        .run(
+            &(prop::collection::vec(stomp_frame(), 1..4), prop::collection::vec(any::<usize>(), 0..6)),
+            |(frames, cuts)| {
+                let wire: Vec<u8> = frames.iter().flat_map(encode).collect();
+                let got = decode_in_pieces(&wire, &cuts).map_err(TestCaseError::fail)?;
+                prop_assert_eq!(got.len(), frames.len());
+                for (want, got) in frames.iter().zip(got) {
+                    let Decoded::Frame(got) = got else { return Err(TestCaseError::fail("a heart-beat")) };
+                    prop_assert_eq!(got.command, want.command);
+                    prop_assert_eq!(&got.body, &want.body);
+                    let headers: Vec<_> =
+                        got.headers.into_iter().filter(|(n, _)| n != "content-length").collect();
+                    prop_assert_eq!(&headers, &want.headers);
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn config_parsing_never_panics_on_mangled_configs() {
+    let valid = harness::standard_config();
+    let mut runner = TestRunner::new(Cases { cases: 1500, ..Cases::default() });
+    let edits = prop::collection::vec((any::<usize>(), any::<usize>(), "[ -~\n\u{e9}\u{0}]{0,4}"), 1..6);
+    runner
+        .run(&edits, |edits| {
+            let mut text = valid.clone();
+            for (at, cut, insert) in edits {
+                let chars: Vec<char> = text.chars().collect();
+                let at = at % (chars.len() + 1);
+                let end = (at + cut % 8).min(chars.len());
+                text = chars[..at]
+                    .iter()
+                    .chain(insert.chars().collect::<Vec<_>>().iter())
+                    .chain(&chars[end..])
+                    .collect();
+            }
+            // Ok or a located error; validation included. Never a panic.
+            if let Ok(config) = Config::parse(&text, "fuzz.ron") {
+                let _ = config.validate();
+            }
+            Ok(())
+        })
+        .unwrap();
+    runner
+        .run(&"\\PC{0,300}", |text| {
+            let _ = Config::parse(&text, "fuzz.ron");
+            Ok(())
+        })
+        .unwrap();
+}
