@@ -37,11 +37,11 @@ async fn start(text: &str, dir: &Path) -> passerelle::Handle {
     Builder::new(config).start().await.unwrap_or_else(|e| panic!("{e:#}"))
 }
 
-fn readings(dir: &Path) -> Vec<ReadingRow> {
+pub(crate) fn readings(dir: &Path) -> Vec<ReadingRow> {
     read_readings(&dir.join("passerelle.db")).unwrap_or_default()
 }
 
-async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+pub(crate) async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -50,11 +50,11 @@ async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
 }
 
 /// The value of one counter series in the metrics text, 0 when absent.
-fn counter(metrics: &str, series: &str) -> u64 {
+pub(crate) fn counter(metrics: &str, series: &str) -> u64 {
     metrics.lines().find_map(|l| l.strip_prefix(series)?.trim().parse::<f64>().ok()).map_or(0, |v| v as u64)
 }
 
-const OK_CHUNKS: &str = r#"passerelle_inbound_total{connector="files",class="ok"}"#;
+pub(crate) const OK_CHUNKS: &str = r#"passerelle_inbound_total{connector="files",class="ok"}"#;
 
 fn inbox(dir: &Path) -> PathBuf {
     let inbox = dir.join("inbox");
@@ -63,7 +63,7 @@ fn inbox(dir: &Path) -> PathBuf {
 }
 
 /// `n` long-layout lines, one module each, a minute apart from 2024-01-01T00:00:00Z.
-fn lines(n: usize) -> Vec<String> {
+pub(crate) fn lines(n: usize) -> Vec<String> {
     (0..n)
         .map(|i| format!("m{i},2024-01-{:02}T{:02}:{:02}:00Z,{i}\n", i / 1440 + 1, i / 60 % 24, i % 60))
         .collect()

@@ -5,13 +5,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use passerelle::config::Config;
 use passerelle::message::Value;
-use passerelle::sink::sqlite::{ReadingRow, read_dead_letters, read_readings};
+use passerelle::sink::sqlite::read_dead_letters;
 use passerelle::{Builder, Handle};
 
+use crate::files::{OK_CHUNKS, counter, lines, readings, wait_until};
 use crate::harness;
 use crate::harness::sshd::Sshd;
 use crate::harness::vsftpd::Vsftpd;
@@ -41,32 +42,6 @@ async fn start(text: &str, dir: &Path, secrets: &[(&str, String)]) -> Handle {
         builder = builder.secret(*name, value.as_str());
     }
     builder.start().await.unwrap_or_else(|e| panic!("{e:#}"))
-}
-
-fn readings(dir: &Path) -> Vec<ReadingRow> {
-    read_readings(&dir.join("passerelle.db")).unwrap_or_default()
-}
-
-async fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The value of one counter series in the metrics text, 0 when absent.
-fn counter(metrics: &str, series: &str) -> u64 {
-    metrics.lines().find_map(|l| l.strip_prefix(series)?.trim().parse::<f64>().ok()).map_or(0, |v| v as u64)
-}
-
-const OK_CHUNKS: &str = r#"passerelle_inbound_total{connector="files",class="ok"}"#;
-
-/// `n` long-layout lines, one module each, a minute apart from 2024-01-01T00:00:00Z.
-fn lines(n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| format!("m{i},2024-01-{:02}T{:02}:{:02}:00Z,{i}\n", i / 1440 + 1, i / 60 % 24, i % 60))
-        .collect()
 }
 
 /// The ledger of the connector's transport, in the runtime's state folder.
