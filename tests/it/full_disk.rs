@@ -110,11 +110,9 @@ async fn a_full_volume_stops_acknowledgements_loses_nothing_and_recovers_when_sp
     }
     assert!(!acknowledged.is_empty(), "something was stored before the volume filled");
     let metrics = rt.handle.metrics().render();
-    let failures = metrics
-        .lines()
-        .find(|l| l.starts_with(r#"passerelle_sink_commit_failures_total{sink="db",kind="sqlite"}"#))
-        .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok());
-    assert!(failures.is_some_and(|f| f > 0), "commit failures counted: {failures:?}");
+    let failures =
+        crate::files::counter(&metrics, r#"passerelle_sink_commit_failures_total{sink="db",kind="sqlite"}"#);
+    assert!(failures > 0, "commit failures counted: {failures}");
     // Space returns: the runtime recovers by itself, and the refused requests go through.
     volume.resize("64m");
     let started = Instant::now();

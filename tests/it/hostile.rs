@@ -146,10 +146,7 @@ async fn a_plugin_that_keeps_failing_is_quarantined_then_probed_and_released() {
     };
     let traps = || {
         let m = rt.handle.metrics().render();
-        m.lines()
-            .find(|l| l.starts_with(r#"passerelle_plugin_traps_total{decoder="trap",kind="trap"}"#))
-            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
-            .unwrap_or(0)
+        crate::files::counter(&m, r#"passerelle_plugin_traps_total{decoder="trap",kind="trap"}"#)
     };
     let quarantined = || {
         let s = rt.handle.status();
