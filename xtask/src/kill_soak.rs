@@ -321,7 +321,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         tokio::time::sleep(wait).await;
         let before = stored(&s.work.0.join("soak.db")).ok();
         drop(runtime); // SIGKILL, then reaped.
-        runtime = start_runtime(&bin, &s)?;
+        // Waiting for it to listen blocks: off the generators' executor threads.
+        runtime = tokio::task::block_in_place(|| start_runtime(&bin, &s))?;
         println!(
             "kill {k}/{}: SIGKILL after {} ms, restarted ({} HTTP readings stored then)",
             args.kills,
