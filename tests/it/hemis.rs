@@ -195,7 +195,9 @@ async fn every_seed_message_type_is_stored_over_wss_and_bad_ones_are_dead_letter
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_broker_killed_mid_stream_loses_nothing_and_stores_nothing_twice() {
+async fn ten_broker_kills_mid_stream_lose_nothing_and_store_nothing_twice() {
+    const ROUNDS: u64 = 10;
+    const PER_ROUND: u64 = 60;
     let mut rabbit = Rabbit::start("IP:127.0.0.1");
     let dir = tempfile::tempdir().unwrap();
     // A durable subscription: the broker keeps what arrives while the client is away.
@@ -208,15 +210,21 @@ async fn the_broker_killed_mid_stream_loses_nothing_and_stores_nothing_twice() {
             1_000 + i
         )
     };
-    let batch = |range: std::ops::Range<u64>| range.map(message).collect::<Vec<_>>();
-    let first = batch(0..200);
-    rabbit.publish(&destination("data"), &first.iter().map(String::as_bytes).collect::<Vec<_>>());
-    wait_until("the stream under way", 30, || !readings(dir.path()).is_empty()).await;
-    rabbit.kill();
-    rabbit.restart();
-    let second = batch(200..300);
-    rabbit.publish(&destination("data"), &second.iter().map(String::as_bytes).collect::<Vec<_>>());
-    wait_until("all 300 messages", 90, || readings(dir.path()).len() >= 300).await;
+    let publish = |rabbit: &Rabbit, range: std::ops::Range<u64>| {
+        let bodies: Vec<String> = range.map(message).collect();
+        rabbit.publish(&destination("data"), &bodies.iter().map(String::as_bytes).collect::<Vec<_>>());
+    };
+    for round in 0..ROUNDS {
+        publish(&rabbit, round * PER_ROUND..(round + 1) * PER_ROUND);
+        // The kill lands while the round is being delivered, committed and acknowledged.
+        let under_way = usize::try_from(round * PER_ROUND + 1).unwrap();
+        wait_until("the round under way", 60, || readings(dir.path()).len() >= under_way).await;
+        rabbit.kill();
+        rabbit.restart();
+    }
+    publish(&rabbit, ROUNDS * PER_ROUND..(ROUNDS + 1) * PER_ROUND);
+    let total = (ROUNDS + 1) * PER_ROUND;
+    wait_until("every message", 120, || readings(dir.path()).len() >= usize::try_from(total).unwrap()).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rows = readings(dir.path());
     let mut values: Vec<u64> = rows
@@ -227,9 +235,14 @@ async fn the_broker_killed_mid_stream_loses_nothing_and_stores_nothing_twice() {
         })
         .collect();
     values.sort_unstable();
-    assert_eq!(values, (0..300).collect::<Vec<_>>(), "each message stored once");
-    assert!(metric(&handle, "passerelle_transport_disconnected_total") >= 1, "the broker's death was seen");
-    assert!(metric(&handle, "passerelle_transport_connected_total") >= 2, "and the reconnect");
+    assert_eq!(values, (0..total).collect::<Vec<_>>(), "each message stored once across {ROUNDS} kills");
+    assert!(dead_letters(dir.path()).is_empty(), "{:?}", dead_letters(dir.path()));
+    let (lost, connected) = (
+        metric(&handle, "passerelle_transport_disconnected_total"),
+        metric(&handle, "passerelle_transport_connected_total"),
+    );
+    assert!(lost >= ROUNDS, "every kill was seen: {lost}");
+    assert!(connected > ROUNDS, "and every reconnect: {connected}");
     handle.shutdown().await.unwrap();
 }
 
