@@ -9,7 +9,6 @@
 //! kills).
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -25,6 +24,8 @@ const PAYLOAD: &str = "0175320367c80004683c";
 const READINGS_PER_FRAME: u64 = 3;
 /// Envelopes per HTTP request.
 const BATCH: u64 = 100;
+/// Unacknowledged MQTT publishes at most (the generator's in-flight window).
+const MQTT_IN_FLIGHT: u16 = 100;
 /// 2023-11-14T22:13:20Z, the first frame's time.
 const BASE_MS: i64 = 1_700_000_000_000;
 
@@ -232,26 +233,50 @@ async fn push_http(port: u16, frames: u64, senders: u64) -> anyhow::Result<u64> 
     Ok(retries.load(Ordering::Relaxed))
 }
 
-/// Publishes the MQTT messages with QoS 1 through `mosquitto_pub -l` (one message per line).
-fn publish_mqtt(port: u16, messages: u64) -> anyhow::Result<()> {
-    let mut child = Command::new("mosquitto_pub")
-        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q", "1", "-i", "kill-soak-publisher"])
-        .args(["-t", &format!("devices/{DEVICE}/meta"), "-l"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .context("cannot run mosquitto_pub: run scripts/install-peers (mosquitto-clients)")?;
-    let mut stdin = child.stdin.take().context("mosquitto_pub stdin")?;
-    for i in 0..messages {
-        let ms = BASE_MS + i64::try_from(i)? * 1000;
-        let line = serde_json::json!([{"name": "temperature", "display_name": "temperature",
-            "value": i, "unit_of_measure": "C", "timestamp": rfc3339(ms)}]);
-        writeln!(stdin, "{line}")?;
+/// Publishes the MQTT messages with QoS 1 from the generator's own client (rumqttc, persistent
+/// session, at most [`MQTT_IN_FLIGHT`] unacknowledged), counting the broker's PUBACKs: a publish
+/// not acknowledged when the connection drops is sent again on the resumed session, and the
+/// generator is done only when every message is acknowledged. Returns the reconnections.
+async fn publish_mqtt(port: u16, messages: u64) -> anyhow::Result<u64> {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+    let mut options = MqttOptions::new("kill-soak-publisher", "127.0.0.1", port);
+    options.set_clean_session(false).set_keep_alive(Duration::from_secs(5)).set_inflight(MQTT_IN_FLIGHT);
+    let (client, mut events) = AsyncClient::new(options, usize::from(MQTT_IN_FLIGHT));
+    let topic = format!("devices/{DEVICE}/meta");
+    // Queues every publish (the request channel is bounded); returns the client so that the
+    // event loop keeps running until the last acknowledgement.
+    let feeder = tokio::spawn(async move {
+        for i in 0..messages {
+            let ms = BASE_MS + i64::try_from(i)? * 1000;
+            let payload = serde_json::json!([{"name": "temperature", "display_name": "temperature",
+                "value": i, "unit_of_measure": "C", "timestamp": rfc3339(ms)}]);
+            client.publish(topic.as_str(), QoS::AtLeastOnce, false, payload.to_string()).await?;
+        }
+        anyhow::Ok(client)
+    });
+    let (mut acked, mut reconnects) = (0_u64, 0_u64);
+    let mut progress = Instant::now();
+    while acked < messages {
+        ensure!(
+            progress.elapsed() < Duration::from_secs(120),
+            "MQTT: no PUBACK for 120 s ({acked} of {messages} acknowledged)"
+        );
+        match tokio::time::timeout(Duration::from_secs(5), events.poll()).await {
+            Ok(Ok(Event::Incoming(Packet::PubAck(_)))) => {
+                acked += 1;
+                progress = Instant::now();
+            }
+            Ok(Ok(_)) | Err(_) => {}
+            Ok(Err(e)) => {
+                reconnects += 1;
+                eprintln!("kill-soak: MQTT publisher disconnected ({e}); {acked} of {messages} acknowledged, resuming");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
     }
-    drop(stdin);
-    let status = child.wait()?;
-    ensure!(status.success(), "mosquitto_pub failed: {status}");
-    Ok(())
+    let client = feeder.await??;
+    let _ = client.try_disconnect();
+    Ok(reconnects)
 }
 
 struct Stored {
@@ -311,7 +336,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     );
     let http = tokio::spawn(push_http(s.http_port, args.http_frames, args.senders));
     let (port, n) = (s.mqtt_port, args.mqtt_messages);
-    let mqtt = tokio::task::spawn_blocking(move || publish_mqtt(port, n));
+    let mqtt = tokio::spawn(publish_mqtt(port, n));
     let mut rng = args.seed.max(1);
     for k in 1..=args.kills {
         rng ^= rng << 13;
@@ -331,7 +356,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let retries = http.await??;
-    mqtt.await??;
+    let reconnects = mqtt.await??;
     let want_http = args.http_frames * READINGS_PER_FRAME;
     let deadline = Instant::now() + Duration::from_secs(300);
     let last = loop {
@@ -358,7 +383,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         last.http_rows.saturating_sub(last.http_frames * READINGS_PER_FRAME),
     );
     println!(
-        "MQTT: {} messages published, {} stored, {mqtt_missing} lost; dead letters {}; {} kills survived in {:.1} s",
+        "MQTT: {} messages acknowledged by the broker ({reconnects} publisher reconnections), {} stored, {mqtt_missing} lost; dead letters {}; {} kills survived in {:.1} s",
         args.mqtt_messages,
         last.mqtt_values.len(),
         last.dead,
