@@ -110,3 +110,51 @@ fn config_parsing_never_panics_on_mangled_configs() {
         })
         .unwrap();
 }
+
+// The fuzz harnesses of `crates/fuzzing`, replayed on stable: every file of their corpus
+// (`fuzz/corpus/<target>/`, what cargo-fuzz starts from and adds its finds to), then inputs
+// mutated from it with a fixed seed. `scripts/fuzz` runs the same harnesses under libFuzzer.
+
+use passerelle_fuzzing::{
+    ConfigLoad, Decoders, FlatFiles, Harness, PushEnvelope, Quoalise, RecordSplit, Stomp, replay,
+};
+
+fn replays<H: Harness>(mutations: usize) {
+    let got = replay::<H>(mutations, 0x5eed);
+    assert!(got.corpus >= 3, "{}: a corpus of {} files", H::NAME, got.corpus);
+}
+
+#[test]
+fn fuzz_corpus_push_envelope_through_the_runtime() {
+    replays::<PushEnvelope>(300);
+}
+
+#[test]
+fn fuzz_corpus_config_loading() {
+    replays::<ConfigLoad>(1000);
+}
+
+#[test]
+fn fuzz_corpus_stomp_codec() {
+    replays::<Stomp>(3000);
+}
+
+#[test]
+fn fuzz_corpus_record_splitters() {
+    replays::<RecordSplit>(3000);
+}
+
+#[test]
+fn fuzz_corpus_flat_files_reader() {
+    replays::<FlatFiles>(1000);
+}
+
+#[test]
+fn fuzz_corpus_quoalise_senml() {
+    replays::<Quoalise>(500);
+}
+
+#[test]
+fn fuzz_corpus_every_decoder() {
+    replays::<Decoders>(2000);
+}
