@@ -1,8 +1,13 @@
-//! Fuzzing as ordinary tests on the pinned stable toolchain (proptest: random and edge-case
-//! inputs, a failure shrunk to its smallest case) of the parsers the host owns: the STOMP codec
-//! and the config. The host never panics. (Every decoder plugin is fuzzed through the host by
-//! the plugin kit: `kit::every_decoder_survives_fuzzing`, 10^5 inputs; the Energisme envelope
-//! by its own property tests in the plugin crate.)
+//! Fuzzing as ordinary tests on the pinned stable toolchain, two kinds:
+//! - proptest (random and edge-case inputs, a failure shrunk to its smallest case) of the STOMP
+//!   codec and the config;
+//! - the fuzz harnesses of `crates/fuzzing` (the very ones `scripts/fuzz` runs under libFuzzer)
+//!   replayed on their kept corpus, `fuzz/corpus/<target>/`, plus seeded mutations: the Energisme
+//!   push through a running runtime, config loading, STOMP, the record splitters, the flat-files
+//!   and Quoalise plugins and every decoder plugin through the plugin host.
+//!
+//! The host never panics. (The plugin kit fuzzes every decoder too:
+//! `kit::every_decoder_survives_fuzzing`.)
 
 use passerelle::config::Config;
 use passerelle::transport::stomp::{Command, Decoded, Decoder, Frame as StompFrame, encode};

@@ -2,7 +2,7 @@
 //! the flat-files reader (CSV, JSON, XML) and Quoalise (stanzas, SenML).
 
 use passerelle::plugin::bindings::{Answer, Command, Entry, Event, Inbound, Response};
-use passerelle::plugin::{ConnectorPlugin, Engine, Limits, PluginError};
+use passerelle::plugin::{ConnectorPlugin, Engine, PluginError};
 
 use crate::{Harness, pieces, root, split_choice};
 
@@ -16,7 +16,8 @@ fn load_connector(stem: &str) -> ConnectorPlugin {
     let compiled = engine
         .compile_file(&path)
         .unwrap_or_else(|e| panic!("{}: {e}: run scripts/build-plugins", path.display()));
-    ConnectorPlugin::new(&engine, &compiled, Limits::default(), stem).unwrap_or_else(|e| panic!("{stem}: {e}"))
+    ConnectorPlugin::new(&engine, &compiled, crate::harness_limits(), stem)
+        .unwrap_or_else(|e| panic!("{stem}: {e}"))
 }
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -102,12 +103,19 @@ impl Harness for FlatFiles {
         let (choice, script) = split_choice(data);
         let mut headers = pairs(&[("file", "fuzz.csv"), ("first-line", "2"), ("size", "100")]);
         let settings = match choice % 5 {
-            0 => pairs(&[("delimiter", ";"), ("decimal", ","), ("timezone", "Europe/Paris"), ("unit", "kWh")]),
+            0 => {
+                pairs(&[("delimiter", ";"), ("decimal", ","), ("timezone", "Europe/Paris"), ("unit", "kWh")])
+            }
             1 => {
                 headers.push(("header".into(), "Module;Timestamp;Value;Unit".into()));
                 pairs(&[("timezone", "Europe/Paris"), ("ambiguous", "later")])
             }
-            2 => pairs(&[("layout", "wide"), ("delimiter", ","), ("timestamp_column", "time"), ("encoding", "latin-1")]),
+            2 => pairs(&[
+                ("layout", "wide"),
+                ("delimiter", ","),
+                ("timestamp_column", "time"),
+                ("encoding", "latin-1"),
+            ]),
             3 => {
                 headers.push(("split".into(), "json".into()));
                 pairs(&[

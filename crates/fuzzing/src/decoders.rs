@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use passerelle::message::{Bytes, Frame};
-use passerelle::plugin::{DecoderInstance, DecoderPlugin, Engine, Limits, PluginError};
+use passerelle::plugin::{DecoderInstance, DecoderPlugin, Engine, PluginError};
 
 use crate::{Harness, root};
 
@@ -32,7 +32,10 @@ pub(crate) fn decoder_stems() -> Vec<String> {
         .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
         .filter_map(|p| Some(p.file_stem()?.to_str()?.to_string()))
         .filter(|s| {
-            !s.starts_with("hostile") && !s.starts_with("testing_") && s != "bad_vectors" && !connectors.contains(s)
+            !s.starts_with("hostile")
+                && !s.starts_with("testing_")
+                && s != "bad_vectors"
+                && !connectors.contains(s)
         })
         .collect();
     stems.sort();
@@ -49,8 +52,9 @@ impl Harness for Decoders {
             .into_iter()
             .map(|stem| {
                 let path = root().join("plugins/dist").join(format!("{stem}.wasm"));
-                let compiled = engine.compile_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let plugin = DecoderPlugin::new(&engine, &compiled, Limits::default())
+                let compiled =
+                    engine.compile_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let plugin = DecoderPlugin::new(&engine, &compiled, crate::harness_limits())
                     .unwrap_or_else(|e| panic!("{stem}: {e}"));
                 let mut models = plugin.metadata().models.clone();
                 if models.is_empty() {

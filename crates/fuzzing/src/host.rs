@@ -18,14 +18,13 @@ pub struct PushEnvelope {
     ingest: Ingest,
     handle: Option<Handle>,
     rt: tokio::runtime::Runtime,
-    dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
 }
 
 fn plugin(stem: &str) -> String {
     let path = root().join("plugins/dist").join(format!("{stem}.wasm"));
-    let path = path
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("{}: {e}: run scripts/build-plugins", path.display()));
+    let path =
+        path.canonicalize().unwrap_or_else(|e| panic!("{}: {e}: run scripts/build-plugins", path.display()));
     path.display().to_string()
 }
 
@@ -60,7 +59,7 @@ impl Harness for PushEnvelope {
             .expect("a tokio runtime");
         let handle = rt.block_on(Builder::new(config).start()).unwrap_or_else(|e| panic!("{e}"));
         let ingest = handle.ingest("energisme").expect("the energisme connector");
-        Self { ingest, handle: Some(handle), rt, dir }
+        Self { ingest, handle: Some(handle), rt, _dir: dir }
     }
 
     fn run(&mut self, data: &[u8]) {
@@ -80,6 +79,5 @@ impl Drop for PushEnvelope {
         if let Some(handle) = self.handle.take() {
             let _ = self.rt.block_on(handle.shutdown());
         }
-        let _ = &self.dir;
     }
 }

@@ -38,6 +38,16 @@ pub use decoders::Decoders;
 pub use host::PushEnvelope;
 pub use parsers::{ConfigLoad, RecordSplit, Stomp};
 
+/// The per-call deadline harnesses give plugins: 1 s, ten times the default. The deadline is
+/// wall-clock time, and a fuzzer on a loaded machine (2 cores, four builds) saw 100 ms calls
+/// that take 1 ms when replayed; a plugin that loops still trips this one, and is a finding.
+pub const HARNESS_DEADLINE_MS: u64 = 1000;
+
+/// Plugin limits of the harnesses: the defaults, with [`HARNESS_DEADLINE_MS`].
+pub fn harness_limits() -> passerelle::plugin::Limits {
+    passerelle::plugin::Limits { deadline_ms: HARNESS_DEADLINE_MS, ..passerelle::plugin::Limits::default() }
+}
+
 /// One fuzz harness: set up once, then run on any number of inputs.
 pub trait Harness: Sized {
     /// The target's name: its cargo-fuzz target and its corpus folder `fuzz/corpus/<NAME>/`.

@@ -81,12 +81,23 @@ impl Harness for ConfigLoad {
 #[derive(Debug)]
 pub struct RecordSplit;
 
-fn chunks(data: &[u8], max_records: usize, max_bytes: usize, header: bool, quote: Option<u8>, records: &Records) -> Vec<Chunk> {
+fn chunks(
+    data: &[u8],
+    max_records: usize,
+    max_bytes: usize,
+    header: bool,
+    quote: Option<u8>,
+    records: &Records,
+) -> Vec<Chunk> {
     let mut chunker = Chunker::new(data, max_records, max_bytes, header, quote).records(records);
     let mut out = Vec::new();
     // Reading from memory cannot fail; a stream yields at most one chunk per byte (and one).
     while let Some(chunk) = chunker.next_chunk().expect("reading from memory") {
-        assert!(chunk.records >= 1 && chunk.records <= max_records as u64, "chunk of {} records", chunk.records);
+        assert!(
+            chunk.records >= 1 && chunk.records <= max_records as u64,
+            "chunk of {} records",
+            chunk.records
+        );
         out.push(chunk);
         assert!(out.len() <= data.len() + 1, "more chunks than bytes");
     }
