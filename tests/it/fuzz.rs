@@ -1,8 +1,13 @@
-//! Fuzzing as ordinary tests on the pinned stable toolchain (proptest: random and edge-case
-//! inputs, a failure shrunk to its smallest case) of the parsers the host owns: the STOMP codec
-//! and the config. The host never panics. (Every decoder plugin is fuzzed through the host by
-//! the plugin kit: `kit::every_decoder_survives_fuzzing`, 10^5 inputs; the Energisme envelope
-//! by its own property tests in the plugin crate.)
+//! Fuzzing as ordinary tests on the pinned stable toolchain, two kinds:
+//! - proptest (random and edge-case inputs, a failure shrunk to its smallest case) of the STOMP
+//!   codec and the config;
+//! - the fuzz harnesses of `crates/fuzzing` (the very ones `scripts/fuzz` runs under libFuzzer)
+//!   replayed on their kept corpus, `fuzz/corpus/<target>/`, plus seeded mutations: the Energisme
+//!   push through a running runtime, config loading, STOMP, the record splitters, the flat-files
+//!   and Quoalise plugins and every decoder plugin through the plugin host.
+//!
+//! The host never panics. (The plugin kit fuzzes every decoder too:
+//! `kit::every_decoder_survives_fuzzing`.)
 
 use passerelle::config::Config;
 use passerelle::transport::stomp::{Command, Decoded, Decoder, Frame as StompFrame, encode};
@@ -109,4 +114,52 @@ fn config_parsing_never_panics_on_mangled_configs() {
             Ok(())
         })
         .unwrap();
+}
+
+// The fuzz harnesses of `crates/fuzzing`, replayed on stable: every file of their corpus
+// (`fuzz/corpus/<target>/`, what cargo-fuzz starts from and adds its finds to), then inputs
+// mutated from it with a fixed seed. `scripts/fuzz` runs the same harnesses under libFuzzer.
+
+use passerelle_fuzzing::{
+    ConfigLoad, Decoders, FlatFiles, Harness, PushEnvelope, Quoalise, RecordSplit, Stomp, replay,
+};
+
+fn replays<H: Harness>(mutations: usize) {
+    let got = replay::<H>(mutations, 0x5eed);
+    assert!(got.corpus >= 3, "{}: a corpus of {} files", H::NAME, got.corpus);
+}
+
+#[test]
+fn fuzz_corpus_push_envelope_through_the_runtime() {
+    replays::<PushEnvelope>(300);
+}
+
+#[test]
+fn fuzz_corpus_config_loading() {
+    replays::<ConfigLoad>(1000);
+}
+
+#[test]
+fn fuzz_corpus_stomp_codec() {
+    replays::<Stomp>(3000);
+}
+
+#[test]
+fn fuzz_corpus_record_splitters() {
+    replays::<RecordSplit>(3000);
+}
+
+#[test]
+fn fuzz_corpus_flat_files_reader() {
+    replays::<FlatFiles>(1000);
+}
+
+#[test]
+fn fuzz_corpus_quoalise_senml() {
+    replays::<Quoalise>(500);
+}
+
+#[test]
+fn fuzz_corpus_every_decoder() {
+    replays::<Decoders>(2000);
 }

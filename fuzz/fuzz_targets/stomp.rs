@@ -1,0 +1,18 @@
+//! cargo-fuzz target `stomp`: the harness [`passerelle_fuzzing::Stomp`], set up once.
+#![no_main]
+
+use std::sync::{Mutex, OnceLock};
+
+use libfuzzer_sys::fuzz_target;
+use passerelle_fuzzing::{Harness, Stomp};
+
+static HARNESS: OnceLock<Mutex<Stomp>> = OnceLock::new();
+
+fn harness() -> &'static Mutex<Stomp> {
+    HARNESS.get_or_init(|| Mutex::new(Stomp::new()))
+}
+
+// Set up in `init`, before libFuzzer's per-input timer starts (plugins compile there).
+fuzz_target!(init: { harness(); }, |data: &[u8]| {
+    harness().lock().unwrap_or_else(|e| e.into_inner()).run(data);
+});
