@@ -306,3 +306,35 @@ mod tests {
         assert!(structure(&one_entry, MAX_DEPTH).is_err());
     }
 }
+
+/// Property tests: the reader faces the network, so any bytes give a value or an error, never a
+/// panic; and the fixture with any one byte changed still reads or is refused cleanly.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::uplink_event;
+    use crate::annotated_hex;
+
+    fn fixture() -> Vec<u8> {
+        let text = include_str!("../fixtures/up.pb.hex");
+        annotated_hex(text)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_bytes_read_or_are_refused(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = uplink_event(&bytes);
+        }
+
+        #[test]
+        fn the_fixture_with_one_byte_changed_reads_or_is_refused(at in 0usize..400, byte in any::<u8>()) {
+            let mut bytes = fixture();
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            let _ = uplink_event(&bytes);
+        }
+    }
+}
