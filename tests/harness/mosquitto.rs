@@ -317,6 +317,24 @@ impl Mosquitto {
     }
 }
 
+impl Mosquitto {
+    /// Publishes one message of any bytes (a Protobuf body, newlines included) on `topic` with
+    /// QoS 1 through `mosquitto_pub -f`; returns once the broker acknowledged it.
+    pub fn publish_bytes(&self, topic: &str, payload: &[u8]) {
+        let file = tempfile::NamedTempFile::new_in(self.dir.path()).unwrap();
+        std::fs::write(file.path(), payload).unwrap();
+        let out = Command::new(PUB)
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-q", "1", "-i"])
+            .arg(format!("it-pub-bytes-{}", std::process::id()))
+            .args(["-t", topic, "-f"])
+            .arg(file.path())
+            .args(self.tls_args())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot start {PUB} ({e}): run scripts/install-peers"));
+        assert!(out.status.success(), "mosquitto_pub -f failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
 /// How long a `mosquitto_sub` started by [`Mosquitto::subscribe`] waits for its messages.
 const SUBSCRIBER_TIMEOUT_SECS: u32 = 60;
 

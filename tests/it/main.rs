@@ -20,6 +20,7 @@ mod http_push;
 mod ingress;
 mod kit;
 mod mqtt;
+mod network_servers;
 mod quoalise;
 mod reload;
 mod remote_files;
