@@ -605,3 +605,92 @@ async fn fabric_workers_reload_a_fixed_decoder_and_any_of_them_replays_the_dead_
     w1.shutdown().await.unwrap();
     w2.shutdown().await.unwrap();
 }
+
+/// Posts `e` until the connector acknowledges it (a 503 or a time-out while the fabric is away
+/// is answered by sending again, as a sender does); returns the attempts.
+async fn post_until_acknowledged(url: &str, e: &serde_json::Value) -> u32 {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    for attempt in 1..=300 {
+        let sent = client
+            .post(url)
+            .header("authorization", format!("Basic {TOKEN}"))
+            .header("content-type", "application/json")
+            .body(e.to_string())
+            .send()
+            .await;
+        match sent {
+            Ok(r) if r.status().is_success() => return attempt,
+            Ok(r) if r.status().is_client_error() => panic!("refused: {}", r.status()),
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("{e} never acknowledged");
+}
+
+/// Issue 14: the NATS server killed (SIGKILL) and restarted ten times while a connector
+/// publishes and two workers commit: every acknowledged frame stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fabric_ten_nats_kills_mid_stream_lose_and_double_nothing() {
+    use passerelle::fabric::Role;
+    const ROUNDS: usize = 10;
+    const PER_ROUND: usize = 12;
+    let mut nats = tokio::task::spawn_blocking(Nats::start).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Schema::new("natskill");
+    let text = fabric_config(&schema, &nats);
+    let connector = start_role(&text, &schema, Role::Connector, dir.path()).await;
+    let workers = [
+        start_role(&text, &schema, Role::Worker, dir.path()).await,
+        start_role(&text, &schema, Role::Worker, dir.path()).await,
+    ];
+    let url = format!("http://{}/", connector.local_addr("energisme").unwrap());
+    let s = schema.name.clone();
+    let count = format!("SELECT count(*) FROM {s}.readings");
+    let mut resent = 0;
+    for round in 0..=ROUNDS {
+        for i in 0..PER_ROUND {
+            let e = envelope(&format!("n-{round:02}-{i:02}"), "em300-th", "0175320367c80004683c", 85, TS);
+            resent += post_until_acknowledged(&url, &e).await - 1;
+        }
+        if round == ROUNDS {
+            break;
+        }
+        // The kill lands while the workers take the round (3 readings per frame).
+        let under_way = i64::try_from(round * PER_ROUND * 3 + 1).unwrap();
+        wait_count(&schema, &count, under_way).await;
+        tokio::task::block_in_place(|| {
+            nats.kill();
+            nats.restart();
+        });
+    }
+    let total = i64::try_from((ROUNDS + 1) * PER_ROUND * 3).unwrap();
+    let start = std::time::Instant::now();
+    while schema.count(&count) < total && start.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    eprintln!("fabric under ten NATS kills: {resent} posts sent again by the sender");
+    // What JetStream holds, for the message of a failure.
+    let state = {
+        use passerelle::fabric::{DEFAULT_CONSUMER, DEFAULT_STREAM};
+        let js = async_nats::jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+        let mut stream = js.get_stream(DEFAULT_STREAM).await.unwrap();
+        let info = stream.info().await.unwrap().state.clone();
+        let consumer = stream.get_consumer::<async_nats::jetstream::consumer::pull::Config>(DEFAULT_CONSUMER).await;
+        let consumer = match consumer {
+            Ok(mut c) => format!("{:?}", c.info().await.map(|i| (i.num_pending, i.num_ack_pending, i.delivered.clone(), i.ack_floor.clone()))),
+            Err(e) => format!("consumer: {e}"),
+        };
+        format!("stream {info:?}; consumer {consumer}")
+    };
+    assert_eq!(schema.count(&count), total, "every acknowledged frame's readings, once; {state}");
+    assert_eq!(
+        schema.count(&format!("SELECT count(DISTINCT device) FROM {s}.readings")),
+        i64::try_from((ROUNDS + 1) * PER_ROUND).unwrap()
+    );
+    assert_eq!(schema.count(&format!("SELECT count(*) FROM {s}.dead_letter")), 0);
+    connector.shutdown().await.unwrap();
+    for w in workers {
+        w.shutdown().await.unwrap();
+    }
+}
