@@ -16,6 +16,7 @@ mod full_disk;
 mod fuzz;
 mod hemis;
 mod hostile;
+mod js_codec;
 mod http_push;
 mod ingress;
 mod kit;
