@@ -165,6 +165,12 @@ impl DecoderPlugin {
     /// [`PluginError::Invalid`] when the component does not implement the `decoder` world, or
     /// when `describe` fails.
     pub fn new(engine: &Engine, compiled: &Compiled, limits: Limits) -> Result<Self, PluginError> {
+        if is_script_decoder(engine, compiled) {
+            return Err(PluginError::Invalid(
+                "a script decoder (it exports passerelle:plugin/script): it needs a codec (`codec` in the decoder's config)"
+                    .into(),
+            ));
+        }
         let pre = link::<Decoder>(engine, &compiled.component, "decoder")?;
         Self::described(engine, Kind::Native(pre), limits, compiled.hash.clone(), None)
     }
@@ -387,6 +393,16 @@ impl DecoderInstance {
         }
         out
     }
+}
+
+/// True when the component exports the `script` interface (the `script-decoder` world): it
+/// decodes nothing until a codec is loaded.
+fn is_script_decoder(engine: &Engine, compiled: &Compiled) -> bool {
+    compiled
+        .component
+        .component_type()
+        .exports(engine.wasmtime())
+        .any(|(name, _)| name.starts_with("passerelle:plugin/script@"))
 }
 
 /// Loads the codec in a throwaway instance, so that a bad codec is refused with its typed
