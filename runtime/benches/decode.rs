@@ -208,7 +208,8 @@ fn bench_js(c: &mut Criterion, engine: &Engine) -> anyhow::Result<()> {
     let mut native = wasm_instance(engine, "elsys")?;
     for (f, m) in &base {
         let (a, b) = (instance.decode(f, m), native.decode(f, m));
-        let same = matches!((&a, &b), (Ok(a), Ok(b)) if a.len() == b.len() && a.iter().all(|r| b.contains(r)));
+        let same =
+            matches!((&a, &b), (Ok(a), Ok(b)) if a.len() == b.len() && a.iter().all(|r| b.contains(r)));
         ensure!(same, "js-codec and the native elsys plugin disagree on {}: {a:?} vs {b:?}", f.device);
     }
     let batch = cycled(&base, BATCH);
@@ -239,13 +240,11 @@ fn main() -> ExitCode {
         .measurement_time(Duration::from_secs(3))
         .sample_size(25)
         .configure_from_args();
-    let run = Engine::new(None)
-        .context("creating the engine")
-        .and_then(|engine| {
-            bench_milesight(&mut c, &engine)
-                .and_then(|()| bench_elsys(&mut c, &engine))
-                .and_then(|()| bench_js(&mut c, &engine))
-        });
+    let run = Engine::new(None).context("creating the engine").and_then(|engine| {
+        bench_milesight(&mut c, &engine)
+            .and_then(|()| bench_elsys(&mut c, &engine))
+            .and_then(|()| bench_js(&mut c, &engine))
+    });
     if let Err(e) = run {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;

@@ -126,7 +126,9 @@ fn load(file_name: &str, source: &str, entry: Option<Entry>) -> Result<Engine, L
             Some(e) => Err(LoadError::NoEntryPoint(format!("no function {}", entry_name(e)))),
             None if defines(Entry::DecodeUplink) => Ok(Entry::DecodeUplink),
             None if defines(Entry::Decoder) => Ok(Entry::Decoder),
-            None => Err(LoadError::NoEntryPoint(String::from("neither decodeUplink nor Decoder is a function"))),
+            None => {
+                Err(LoadError::NoEntryPoint(String::from("neither decodeUplink nor Decoder is a function")))
+            }
         }
     })?;
     Ok(Engine { context, _runtime: runtime, entry })
@@ -172,10 +174,9 @@ fn readings(json: &str) -> Result<Vec<Reading>, DecodeError> {
         .map_err(|e| DecodeError::Other(format!("codec output is not JSON: {e}")))?;
     let texts = |key: &str| -> Vec<String> {
         match out.get(key) {
-            Some(Json::Array(items)) => items
-                .iter()
-                .map(|i| i.as_str().map_or_else(|| i.to_string(), String::from))
-                .collect(),
+            Some(Json::Array(items)) => {
+                items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), String::from)).collect()
+            }
             Some(Json::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         }

@@ -46,7 +46,9 @@ pub use connector::exports::passerelle::plugin::connect::{
     RequestError, Response, TaggedReadings,
 };
 pub use decoder::exports::passerelle::plugin::decode::{Expectation, ExpectedReading, Metadata, TestVector};
-pub use script_decoder::exports::passerelle::plugin::script::{Entry as ScriptEntry, LoadError as ScriptLoadError};
 pub use decoder::passerelle::plugin::types::{
     DecodeError, FrameParam as WitFrameRef, FrameResult as WitFrame, Level, Reading as WitReading, Value,
+};
+pub use script_decoder::exports::passerelle::plugin::script::{
+    Entry as ScriptEntry, LoadError as ScriptLoadError,
 };

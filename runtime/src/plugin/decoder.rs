@@ -36,8 +36,11 @@ type Decoded = Result<Vec<WitReading>, DecodeError>;
 trait Decodes {
     fn describe(&self, store: &mut Store<State>) -> wasmtime::Result<Metadata>;
     fn decode(&self, store: &mut Store<State>, frame: WitFrameRef<'_>) -> wasmtime::Result<Decoded>;
-    fn decode_batch(&self, store: &mut Store<State>, frames: &[WitFrameRef<'_>])
-    -> wasmtime::Result<Vec<Decoded>>;
+    fn decode_batch(
+        &self,
+        store: &mut Store<State>,
+        frames: &[WitFrameRef<'_>],
+    ) -> wasmtime::Result<Vec<Decoded>>;
     fn vectors(&self, store: &mut Store<State>) -> wasmtime::Result<Vec<TestVector>>;
 }
 
@@ -340,9 +343,7 @@ impl DecoderInstance {
     /// # Errors
     /// See [`PluginError`].
     pub fn decode_wit(&mut self, frame: WitFrameRef<'_>) -> Result<Vec<WitReading>, PluginError> {
-        let readings = self
-            .call(|d, s| d.decode(s, frame))?
-            .map_err(PluginError::Decode)?;
+        let readings = self.call(|d, s| d.decode(s, frame))?.map_err(PluginError::Decode)?;
         self.check_count(&readings)?;
         Ok(readings)
     }
@@ -409,7 +410,8 @@ fn is_script_decoder(engine: &Engine, compiled: &Compiled) -> bool {
 /// error (at run time a load failure would only be a trap).
 fn check_codec(engine: &Engine, pre: &ScriptPre, limits: Limits) -> Result<(), PluginError> {
     let label = format!("codec {}", pre.codec.path.display());
-    let mut store = Store::new(engine.wasmtime(), State::new(Arc::from(label.as_str()), limits.memory_bytes()));
+    let mut store =
+        Store::new(engine.wasmtime(), State::new(Arc::from(label.as_str()), limits.memory_bytes()));
     store.limiter(|s| &mut s.limiter);
     store.set_epoch_deadline(limits.deadline_ticks().saturating_mul(CODEC_LOAD_DEADLINES));
     let trap = |e: wasmtime::Error| PluginError::Trap {

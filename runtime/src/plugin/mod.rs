@@ -28,11 +28,11 @@ use std::path::PathBuf;
 
 pub use connector::{ConnectorInstance, ConnectorPlugin};
 pub use decoder::{DecoderInstance, DecoderPlugin, VectorFailure};
-pub use script::{Codec, CodecError};
 pub use engine::{
     Compiled, DEFAULT_DEADLINE_MS, DEFAULT_MAX_BATCH, DEFAULT_MAX_READINGS, DEFAULT_MEMORY_MIB, EPOCH_TICK,
     Engine, Limits,
 };
+pub use script::{Codec, CodecError};
 
 use bindings::{ConnectorError, DecodeError};
 

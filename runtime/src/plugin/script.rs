@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use wasmtime::Store;
-use wasmtime::component::{ComponentType, HasSelf, InstancePre, Lower, Linker};
+use wasmtime::component::{ComponentType, HasSelf, InstancePre, Linker, Lower};
 
 use super::bindings::script_decoder::{ScriptDecoder, ScriptDecoderPre};
 use super::bindings::{ScriptEntry, ScriptLoadError, TestVector};
@@ -206,8 +206,9 @@ impl World for ScriptWorld {
     }
     fn instantiate(pre: &Self::Pre, store: &mut Store<State>) -> wasmtime::Result<Self> {
         let world = pre.pre.instantiate(&mut *store)?;
-        load(&world, store, &pre.codec)?
-            .map_err(|e| wasmtime::format_err!("codec {}: {}", pre.codec.path.display(), describe_load_error(&e)))?;
+        load(&world, store, &pre.codec)?.map_err(|e| {
+            wasmtime::format_err!("codec {}: {}", pre.codec.path.display(), describe_load_error(&e))
+        })?;
         Ok(Self(world))
     }
 }

@@ -62,7 +62,13 @@ pub(crate) fn test_vector(v: vectors::Vector) -> crate::plugin::bindings::TestVe
     };
     TestVector {
         description: v.description,
-        frame: WitFrame { device: "vector".into(), model: v.model, port: v.port, payload: v.payload, received_ms: 0 },
+        frame: WitFrame {
+            device: "vector".into(),
+            model: v.model,
+            port: v.port,
+            payload: v.payload,
+            received_ms: 0,
+        },
         expect,
     }
 }

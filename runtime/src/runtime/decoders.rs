@@ -156,11 +156,7 @@ impl Decoders {
 
     /// Names of the decoders loaded from `path` (their plugin, or a file of their codec).
     pub(crate) fn decoders_at(&self, path: &Path) -> Vec<String> {
-        self.lock()
-            .iter()
-            .filter(|(_, e)| e.files().any(|f| f == path))
-            .map(|(n, _)| n.clone())
-            .collect()
+        self.lock().iter().filter(|(_, e)| e.files().any(|f| f == path)).map(|(n, _)| n.clone()).collect()
     }
 
     /// The plugin and codec files to watch.

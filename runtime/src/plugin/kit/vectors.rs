@@ -94,8 +94,8 @@ pub fn decoder_for(
     });
     match (DecoderPlugin::new(engine, &compiled, limits), codec) {
         (Err(PluginError::Invalid(_)), Some(codec)) => {
-            let read =
-                Codec::read(codec).map_err(|error| PluginError::Codec { path: codec.to_path_buf(), error })?;
+            let read = Codec::read(codec)
+                .map_err(|error| PluginError::Codec { path: codec.to_path_buf(), error })?;
             DecoderPlugin::with_codec(engine, &compiled, read, limits)
         }
         (result, _) => result,
