@@ -445,3 +445,15 @@ fn buffer_reads_and_writes_as_chirpstack_codecs_expect() {
         assert_eq!(got(name), want, "{name}");
     }
 }
+
+#[test]
+fn a_codec_that_is_neither_javascript_nor_a_codec_yaml_is_a_config_error() {
+    let text = harness::config(
+        &format!(r#""js": (plugin: "{}", codec: "codecs/decoder.txt")"#, plugin("js_codec")),
+        r#"(devicetype: "x", decoder: "js", sinks: ["db"])"#,
+    );
+    let config = passerelle::config::Config::parse(&text, "js.ron").unwrap();
+    let errors = config.validate().unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("decoder.txt") && errors[0].line > 0, "{errors:?}");
+}
