@@ -6,7 +6,12 @@
 //!   (throughput in elements: criterion reports the per-frame rate);
 //! - `milesight/native_one`, `milesight/native_batch256`: the `decoder-milesight` crate called
 //!   through its `Guest` trait, with the same frame and reading conversions the host does;
-//! - `elsys/wasm_one`, `elsys/wasm_batch256`.
+//! - `elsys/wasm_one`, `elsys/wasm_batch256`;
+//! - `elsys/js_one`, `elsys/js_batch256`: the same frames through `js_codec.wasm` running
+//!   `tests/fixtures/codecs/elsys.js` (QuickJS in the sandbox, `Decoder(bytes, port)`);
+//! - `startup/native`, `startup/js`: a new instance and its first frame (wasmtime
+//!   instantiation; for js-codec also the QuickJS runtime, the prelude and the codec's top
+//!   level). `startup/js` is also ChirpStack's cost model, a fresh context per uplink.
 //!
 //! Frames are the vendor vectors the repository carries (`vectors/ttn/vectors.jsonl`), cycled. The
 //! plugins come from `plugins/dist/`, built by `scripts/build-plugins`. `scripts/bench-decode`
@@ -22,7 +27,7 @@ use anyhow::{Context, bail, ensure};
 use criterion::{Criterion, Throughput};
 use milesight::Guest;
 use passerelle::message::{Frame, Reading, Value};
-use passerelle::plugin::{DecoderInstance, DecoderPlugin, Engine, Limits};
+use passerelle::plugin::{Codec, DecoderInstance, DecoderPlugin, Engine, Limits};
 
 /// Frames per batched call: the default `limits.max_batch`.
 const BATCH: usize = 256;
@@ -181,15 +186,65 @@ fn bench_elsys(c: &mut Criterion, engine: &Engine) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A `js_codec.wasm` plugin running a codec of `tests/fixtures/codecs/`.
+fn js_plugin(engine: &Engine, codec: &str) -> anyhow::Result<DecoderPlugin> {
+    let path = root().join("plugins/dist/js_codec.wasm");
+    if !path.exists() {
+        bail!("{} is missing: build the plugins first with scripts/build-plugins", path.display());
+    }
+    let compiled = engine.compile_file(&path).with_context(|| format!("compiling {}", path.display()))?;
+    let codec_path = root().join("tests/fixtures/codecs").join(codec);
+    let codec = Codec::read(&codec_path).with_context(|| codec_path.display().to_string())?;
+    DecoderPlugin::with_codec(engine, &compiled, codec, Limits::default())
+        .with_context(|| format!("loading {} with {}", path.display(), codec_path.display()))
+}
+
+/// Elsys through js-codec and its JavaScript codec, and instance start-up of both kinds. Checks
+/// first that the codec and the native plugin give the same readings on every frame.
+fn bench_js(c: &mut Criterion, engine: &Engine) -> anyhow::Result<()> {
+    let base = frames("elsys")?;
+    let js = js_plugin(engine, "elsys.js")?;
+    let mut instance = js.instance();
+    let mut native = wasm_instance(engine, "elsys")?;
+    for (f, m) in &base {
+        let (a, b) = (instance.decode(f, m), native.decode(f, m));
+        let same =
+            matches!((&a, &b), (Ok(a), Ok(b)) if a.len() == b.len() && a.iter().all(|r| b.contains(r)));
+        ensure!(same, "js-codec and the native elsys plugin disagree on {}: {a:?} vs {b:?}", f.device);
+    }
+    let batch = cycled(&base, BATCH);
+    let mut group = c.benchmark_group("elsys");
+    group.throughput(Throughput::Elements(1));
+    let mut next = base.iter().cycle();
+    group.bench_function("js_one", |b| {
+        b.iter(|| black_box(next.next().map(|(f, m)| instance.decode(black_box(f), m))));
+    });
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("js_batch256", |b| b.iter(|| black_box(instance.decode_batch(black_box(&batch)))));
+    group.finish();
+
+    let compiled_native = engine.compile_file(&root().join("plugins/dist/elsys.wasm"))?;
+    let native_plugin = DecoderPlugin::new(engine, &compiled_native, Limits::default())?;
+    let (frame, model) = base.first().context("no elsys frame")?;
+    let mut group = c.benchmark_group("startup");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("native", |b| b.iter(|| black_box(native_plugin.instance().decode(frame, model))));
+    group.bench_function("js", |b| b.iter(|| black_box(js.instance().decode(frame, model))));
+    group.finish();
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .sample_size(25)
         .configure_from_args();
-    let run = Engine::new(None)
-        .context("creating the engine")
-        .and_then(|engine| bench_milesight(&mut c, &engine).and_then(|()| bench_elsys(&mut c, &engine)));
+    let run = Engine::new(None).context("creating the engine").and_then(|engine| {
+        bench_milesight(&mut c, &engine)
+            .and_then(|()| bench_elsys(&mut c, &engine))
+            .and_then(|()| bench_js(&mut c, &engine))
+    });
     if let Err(e) = run {
         eprintln!("error: {e:#}");
         return ExitCode::FAILURE;

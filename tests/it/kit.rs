@@ -8,7 +8,8 @@ use passerelle::plugin::{DecoderPlugin, Engine, Limits};
 
 use crate::harness::root;
 
-/// Every vendor decoder plugin built into plugins/dist (test plugins and connectors excluded).
+/// Every vendor decoder plugin built into plugins/dist (test plugins, connectors and the
+/// `js_codec` script engine, which decodes only with a codec: `js_codec.rs`, excluded).
 fn decoders() -> Vec<(String, PathBuf)> {
     let dist = root().join("plugins/dist");
     // Connector plugins (plugins/connectors/<name>) build to <name with _>.wasm.
@@ -27,6 +28,7 @@ fn decoders() -> Vec<(String, PathBuf)> {
             !stem.starts_with("hostile")
                 && !stem.starts_with("testing_")
                 && stem != "bad_vectors"
+                && stem != "js_codec"
                 && !connectors.contains(stem)
         })
         .collect();

@@ -18,6 +18,7 @@ mod hemis;
 mod hostile;
 mod http_push;
 mod ingress;
+mod js_codec;
 mod kit;
 mod mqtt;
 mod network_servers;

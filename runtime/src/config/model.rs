@@ -77,8 +77,15 @@ pub struct ConnectorConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecoderConfig {
-    /// The decoder plugin (`.wasm`, `decoder` world).
+    /// The decoder plugin (`.wasm`: the `decoder` world, or the `script-decoder` world with a
+    /// `codec`, such as `js_codec.wasm`).
     pub plugin: PathBuf,
+    /// The codec a script decoder runs, relative to the config file: a JavaScript file in The
+    /// Things Network / ChirpStack style (`decodeUplink` or `Decoder`), or a TTN `*-codec.yaml`
+    /// whose `uplinkDecoder.fileName` names it and whose examples become its vectors. Watched
+    /// and hot-reloaded like the plugin. None: a native decoder.
+    #[serde(default)]
+    pub codec: Option<PathBuf>,
     /// Plugin instances, each on its own thread (default [`DEFAULT_DECODER_INSTANCES`]).
     #[serde(default = "default_decoder_instances")]
     pub instances: usize,

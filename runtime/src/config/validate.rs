@@ -161,6 +161,16 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
                 format!("decoder {name:?}: plugin {:?} is not a .wasm file", d.plugin.display().to_string()),
             );
         }
+        if let Some(codec) = &d.codec {
+            let shown = codec.display().to_string();
+            let ext = codec.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            if !matches!(ext, "js" | "mjs" | "cjs" | "yaml" | "yml") {
+                err(
+                    locate(src, "decoders", &shown),
+                    format!("decoder {name:?}: codec {shown:?} is neither a .js file nor a *-codec.yaml"),
+                );
+            }
+        }
     }
     for (name, s) in &config.sinks {
         for problem in s.component().validate() {

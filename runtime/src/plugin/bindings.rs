@@ -14,6 +14,22 @@ pub mod decoder {
     });
 }
 
+/// Bindings of the `script-decoder` world. Its `types` and `log` interfaces are the `decoder`
+/// world's (`with`), so frames, readings and decode errors are one Rust type on both; only the
+/// exported `decode` interface's own records (`metadata`, `test-vector`) are generated again.
+pub mod script_decoder {
+    #![allow(missing_docs, missing_debug_implementations, unreachable_pub, clippy::all)]
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "passerelle:plugin/script-decoder",
+        ownership: Borrowing { duplicate_if_necessary: true },
+        with: {
+            "passerelle:plugin/types": super::decoder::passerelle::plugin::types,
+            "passerelle:plugin/log": super::decoder::passerelle::plugin::log,
+        },
+    });
+}
+
 /// Bindings of the `connector` world (its own copy of the `types` interface: the decoder
 /// world borrows frames, the connector world owns them).
 pub mod connector {
@@ -32,4 +48,7 @@ pub use connector::exports::passerelle::plugin::connect::{
 pub use decoder::exports::passerelle::plugin::decode::{Expectation, ExpectedReading, Metadata, TestVector};
 pub use decoder::passerelle::plugin::types::{
     DecodeError, FrameParam as WitFrameRef, FrameResult as WitFrame, Level, Reading as WitReading, Value,
+};
+pub use script_decoder::exports::passerelle::plugin::script::{
+    Entry as ScriptEntry, LoadError as ScriptLoadError,
 };

@@ -1,4 +1,6 @@
-//! Decoder plugins: a compiled `decoder` component and the instances actors call.
+//! Decoder plugins: a compiled `decoder` component, or a `script-decoder` component with its
+//! codec, and the instances actors call. Both export the same `decode` interface; the rest of
+//! the runtime does not tell them apart.
 
 use std::sync::Arc;
 
@@ -7,9 +9,10 @@ use wasmtime::component::{HasSelf, InstancePre, Linker};
 
 use super::PluginError;
 use super::bindings::decoder::{Decoder, DecoderPre};
-use super::bindings::{Expectation, Metadata, TestVector, WitFrame, WitFrameRef, WitReading};
+use super::bindings::{DecodeError, Expectation, Metadata, TestVector, WitFrame, WitFrameRef, WitReading};
 use super::engine::{Compiled, Engine, Limits};
 use super::sandbox::{Sandbox, World, link};
+use super::script::{Codec, CodecError, ScriptPre, ScriptWorld};
 use super::state::State;
 use super::vector;
 use crate::message::{Frame, Reading};
@@ -27,11 +30,104 @@ impl World for Decoder {
     }
 }
 
+type Decoded = Result<Vec<WitReading>, DecodeError>;
+
+/// The calls of the `decode` interface, whichever world exports it.
+trait Decodes {
+    fn describe(&self, store: &mut Store<State>) -> wasmtime::Result<Metadata>;
+    fn decode(&self, store: &mut Store<State>, frame: WitFrameRef<'_>) -> wasmtime::Result<Decoded>;
+    fn decode_batch(
+        &self,
+        store: &mut Store<State>,
+        frames: &[WitFrameRef<'_>],
+    ) -> wasmtime::Result<Vec<Decoded>>;
+    fn vectors(&self, store: &mut Store<State>) -> wasmtime::Result<Vec<TestVector>>;
+}
+
+impl Decodes for Decoder {
+    fn describe(&self, store: &mut Store<State>) -> wasmtime::Result<Metadata> {
+        self.passerelle_plugin_decode().call_describe(store)
+    }
+    fn decode(&self, store: &mut Store<State>, frame: WitFrameRef<'_>) -> wasmtime::Result<Decoded> {
+        self.passerelle_plugin_decode().call_decode(store, frame)
+    }
+    fn decode_batch(
+        &self,
+        store: &mut Store<State>,
+        frames: &[WitFrameRef<'_>],
+    ) -> wasmtime::Result<Vec<Decoded>> {
+        self.passerelle_plugin_decode().call_decode_batch(store, frames)
+    }
+    fn vectors(&self, store: &mut Store<State>) -> wasmtime::Result<Vec<TestVector>> {
+        self.passerelle_plugin_decode().call_vectors(store)
+    }
+}
+
+impl Decodes for ScriptWorld {
+    fn describe(&self, store: &mut Store<State>) -> wasmtime::Result<Metadata> {
+        let m = self.0.passerelle_plugin_decode().call_describe(store)?;
+        Ok(Metadata { name: m.name, version: m.version, models: m.models })
+    }
+    fn decode(&self, store: &mut Store<State>, frame: WitFrameRef<'_>) -> wasmtime::Result<Decoded> {
+        self.0.passerelle_plugin_decode().call_decode(store, frame)
+    }
+    fn decode_batch(
+        &self,
+        store: &mut Store<State>,
+        frames: &[WitFrameRef<'_>],
+    ) -> wasmtime::Result<Vec<Decoded>> {
+        self.0.passerelle_plugin_decode().call_decode_batch(store, frames)
+    }
+    fn vectors(&self, _store: &mut Store<State>) -> wasmtime::Result<Vec<TestVector>> {
+        // A script decoder's vectors are its codec's examples, read by the host.
+        Ok(Vec::new())
+    }
+}
+
+/// What a decoder plugin instantiates: a native decoder, or a script engine and its codec.
+#[derive(Clone)]
+enum Kind {
+    Native(DecoderPre<State>),
+    Script(ScriptPre),
+}
+
+/// An instance's sandbox, of either kind.
+enum Live {
+    Native(Sandbox<Decoder>),
+    Script(Sandbox<ScriptWorld>),
+}
+
+impl Live {
+    fn call<R>(
+        &mut self,
+        f: impl FnOnce(&dyn Decodes, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        match self {
+            Self::Native(s) => s.call(|w, store| f(w, store)),
+            Self::Script(s) => s.call(|w, store| f(w, store)),
+        }
+    }
+
+    fn label(&self) -> &Arc<str> {
+        match self {
+            Self::Native(s) => s.label(),
+            Self::Script(s) => s.label(),
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        match self {
+            Self::Native(s) => s.is_live(),
+            Self::Script(s) => s.is_live(),
+        }
+    }
+}
+
 /// A loaded decoder plugin: compiled, linked, described; cheap to clone.
 #[derive(Clone)]
 pub struct DecoderPlugin {
     engine: Engine,
-    pre: DecoderPre<State>,
+    kind: Kind,
     limits: Limits,
     metadata: Arc<Metadata>,
     label: Arc<str>,
@@ -72,20 +168,72 @@ impl DecoderPlugin {
     /// [`PluginError::Invalid`] when the component does not implement the `decoder` world, or
     /// when `describe` fails.
     pub fn new(engine: &Engine, compiled: &Compiled, limits: Limits) -> Result<Self, PluginError> {
+        if is_script_decoder(engine, compiled) {
+            return Err(PluginError::Invalid(
+                "a script decoder (it exports passerelle:plugin/script): it needs a codec (`codec` in the decoder's config)"
+                    .into(),
+            ));
+        }
         let pre = link::<Decoder>(engine, &compiled.component, "decoder")?;
+        Self::described(engine, Kind::Native(pre), limits, compiled.hash.clone(), None)
+    }
+
+    /// Links a compiled `script-decoder` component (such as `js-codec`) with a codec, loads
+    /// the codec once to check it, and reads the metadata. Every instance loads the codec once,
+    /// when it is created or rebuilt. The label is `name@version:codec-file`; the hash covers
+    /// the component and the source, and the vectors are the codec's examples.
+    ///
+    /// Blocking (runs guest code): call it from a blocking thread.
+    ///
+    /// # Errors
+    /// [`PluginError::Invalid`] when the component does not implement the `script-decoder`
+    /// world, [`PluginError::Codec`] when the engine refuses the codec (syntax error, no
+    /// `decodeUplink` or `Decoder`, a top level that throws), naming the file.
+    pub fn with_codec(
+        engine: &Engine,
+        compiled: &Compiled,
+        codec: Codec,
+        limits: Limits,
+    ) -> Result<Self, PluginError> {
+        let pre = link::<ScriptWorld>(engine, &compiled.component, "script-decoder")?;
+        let hash = codec.hash_with(&compiled.hash);
+        let pre = ScriptPre { codec: Arc::new(codec), ..pre };
+        check_codec(engine, &pre, limits)?;
+        let name = pre.codec.file_name.clone();
+        Self::described(engine, Kind::Script(pre), limits, hash, Some(name))
+    }
+
+    fn described(
+        engine: &Engine,
+        kind: Kind,
+        limits: Limits,
+        hash: String,
+        codec: Option<String>,
+    ) -> Result<Self, PluginError> {
         let mut plugin = Self {
             engine: engine.clone(),
-            pre,
+            kind,
             limits,
             metadata: Arc::new(Metadata { name: String::new(), version: String::new(), models: vec![] }),
             label: Arc::from("unknown"),
-            hash: Arc::from(compiled.hash.as_str()),
+            hash: Arc::from(hash.as_str()),
         };
         let mut instance = plugin.instance();
-        let metadata = instance.call(|d, s| d.passerelle_plugin_decode().call_describe(s))?;
-        plugin.label = Arc::from(format!("{}@{}", metadata.name, metadata.version));
+        let metadata = instance.call(|d, s| d.describe(s))?;
+        plugin.label = Arc::from(match codec {
+            Some(codec) => format!("{}@{}:{codec}", metadata.name, metadata.version),
+            None => format!("{}@{}", metadata.name, metadata.version),
+        });
         plugin.metadata = Arc::new(metadata);
         Ok(plugin)
+    }
+
+    /// The codec a script decoder runs; none for a native decoder.
+    pub fn codec(&self) -> Option<&Codec> {
+        match &self.kind {
+            Kind::Native(_) => None,
+            Kind::Script(pre) => Some(&pre.codec),
+        }
     }
 
     /// Name, version and models, as the plugin describes itself.
@@ -110,15 +258,12 @@ impl DecoderPlugin {
 
     /// A new, lazily instantiated instance, to be owned by one actor or thread.
     pub fn instance(&self) -> DecoderInstance {
-        DecoderInstance {
-            plugin: self.clone(),
-            sandbox: Sandbox::new(
-                self.engine.clone(),
-                self.pre.clone(),
-                self.limits,
-                Arc::clone(&self.label),
-            ),
-        }
+        let (engine, label) = (self.engine.clone(), Arc::clone(&self.label));
+        let sandbox = match &self.kind {
+            Kind::Native(pre) => Live::Native(Sandbox::new(engine, pre.clone(), self.limits, label)),
+            Kind::Script(pre) => Live::Script(Sandbox::new(engine, pre.clone(), self.limits, label)),
+        };
+        DecoderInstance { plugin: self.clone(), sandbox }
     }
 
     /// Runs the plugin's own test vectors; returns the failures (empty when all pass).
@@ -127,7 +272,10 @@ impl DecoderPlugin {
     /// A host error, or a trap while listing the vectors.
     pub fn check_vectors(&self) -> Result<(Vec<TestVector>, Vec<VectorFailure>), PluginError> {
         let mut instance = self.instance();
-        let vectors = instance.call(|d, s| d.passerelle_plugin_decode().call_vectors(s))?;
+        let vectors = match self.codec() {
+            Some(codec) => codec.vectors.clone(),
+            None => instance.call(|d, s| d.vectors(s))?,
+        };
         let mut failures = Vec::new();
         for v in &vectors {
             let got = instance.decode_wit(borrow(&v.frame));
@@ -153,7 +301,7 @@ pub(crate) fn compare(expect: &Expectation, got: Result<Vec<WitReading>, PluginE
 /// A trap poisons the wasmtime instance; the next call rebuilds it from the `InstancePre`.
 pub struct DecoderInstance {
     plugin: DecoderPlugin,
-    sandbox: Sandbox<Decoder>,
+    sandbox: Live,
 }
 
 impl std::fmt::Debug for DecoderInstance {
@@ -173,7 +321,7 @@ impl DecoderInstance {
 
     fn call<R>(
         &mut self,
-        f: impl FnOnce(&Decoder, &mut Store<State>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&dyn Decodes, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         self.sandbox.call(f)
     }
@@ -195,9 +343,7 @@ impl DecoderInstance {
     /// # Errors
     /// See [`PluginError`].
     pub fn decode_wit(&mut self, frame: WitFrameRef<'_>) -> Result<Vec<WitReading>, PluginError> {
-        let readings = self
-            .call(|d, s| d.passerelle_plugin_decode().call_decode(s, frame))?
-            .map_err(PluginError::Decode)?;
+        let readings = self.call(|d, s| d.decode(s, frame))?.map_err(PluginError::Decode)?;
         self.check_count(&readings)?;
         Ok(readings)
     }
@@ -218,7 +364,7 @@ impl DecoderInstance {
         let mut out = Vec::with_capacity(frames.len());
         for chunk in frames.chunks(self.plugin.limits.max_batch.max(1)) {
             let wit: Vec<WitFrameRef<'_>> = chunk.iter().map(|(f, m)| to_wit(f, m)).collect();
-            match self.call(|d, s| d.passerelle_plugin_decode().call_decode_batch(s, &wit)) {
+            match self.call(|d, s| d.decode_batch(s, &wit)) {
                 Ok(results) if results.len() == chunk.len() => {
                     for ((frame, _), r) in chunk.iter().zip(results) {
                         out.push(match r {
@@ -249,6 +395,39 @@ impl DecoderInstance {
         out
     }
 }
+
+/// True when the component exports the `script` interface (the `script-decoder` world): it
+/// decodes nothing until a codec is loaded.
+fn is_script_decoder(engine: &Engine, compiled: &Compiled) -> bool {
+    compiled
+        .component
+        .component_type()
+        .exports(engine.wasmtime())
+        .any(|(name, _)| name.starts_with("passerelle:plugin/script@"))
+}
+
+/// Loads the codec in a throwaway instance, so that a bad codec is refused with its typed
+/// error (at run time a load failure would only be a trap).
+fn check_codec(engine: &Engine, pre: &ScriptPre, limits: Limits) -> Result<(), PluginError> {
+    let label = format!("codec {}", pre.codec.path.display());
+    let mut store =
+        Store::new(engine.wasmtime(), State::new(Arc::from(label.as_str()), limits.memory_bytes()));
+    store.limiter(|s| &mut s.limiter);
+    store.set_epoch_deadline(limits.deadline_ticks().saturating_mul(CODEC_LOAD_DEADLINES));
+    let trap = |e: wasmtime::Error| PluginError::Trap {
+        plugin: label.clone(),
+        kind: super::TrapKind::Trap,
+        source: e.into_boxed_dyn_error(),
+    };
+    let world = pre.pre.instantiate(&mut store).map_err(trap)?;
+    super::script::load(&world, &mut store, &pre.codec)
+        .map_err(trap)?
+        .map(drop)
+        .map_err(|e| PluginError::Codec { path: pre.codec.path.clone(), error: CodecError::Load(e) })
+}
+
+/// Loading a codec (engine start and the codec's top level) may take this many call deadlines.
+const CODEC_LOAD_DEADLINES: u64 = 10;
 
 /// The WIT view of a frame, borrowed: lowering copies straight from the host's buffers.
 fn to_wit<'a>(frame: &'a Frame, model: &'a str) -> WitFrameRef<'a> {

@@ -19,6 +19,7 @@ mod engine;
 #[cfg(feature = "cli")]
 pub mod kit;
 mod sandbox;
+pub mod script;
 mod state;
 pub(crate) mod vector;
 
@@ -31,6 +32,7 @@ pub use engine::{
     Compiled, DEFAULT_DEADLINE_MS, DEFAULT_MAX_BATCH, DEFAULT_MAX_READINGS, DEFAULT_MEMORY_MIB, EPOCH_TICK,
     Engine, Limits,
 };
+pub use script::{Codec, CodecError};
 
 use bindings::{ConnectorError, DecodeError};
 
@@ -97,6 +99,15 @@ pub enum PluginError {
     /// The file is not a usable plugin (not a component, wrong world, failing vectors).
     #[error("invalid plugin: {0}")]
     Invalid(String),
+    /// A script decoder's codec cannot be used (unreadable, malformed YAML, a syntax error, no
+    /// entry point); names the codec file.
+    #[error("codec {}: {error}", path.display())]
+    Codec {
+        /// The codec file the config names.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: script::CodecError,
+    },
     /// The plugin file cannot be read.
     #[error("cannot read plugin file {path}")]
     Io {

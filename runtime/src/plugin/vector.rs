@@ -43,3 +43,32 @@ pub(crate) fn outcome(got: &Result<Vec<WitReading>, PluginError>) -> vectors::Ou
 pub(crate) fn readings(r: &[Reading]) -> Vec<vectors::Reading> {
     r.iter().map(|r| vectors::Reading::new(r.name.clone(), value(&r.value))).collect()
 }
+
+/// A vector parsed by `passerelle-vectors` as the WIT test vector the host runs (device
+/// `"vector"`, received at 0 ms, like a plugin's own vectors).
+pub(crate) fn test_vector(v: vectors::Vector) -> crate::plugin::bindings::TestVector {
+    use crate::plugin::bindings::{ExpectedReading, TestVector, WitFrame};
+    let value = |v: vectors::Value| match v {
+        vectors::Value::Number(x) => Value::Number(x),
+        vectors::Value::Text(s) => Value::Text(s),
+        vectors::Value::Boolean(b) => Value::Boolean(b),
+        vectors::Value::Bytes(b) => Value::Bytes(b),
+    };
+    let expect = match v.expect {
+        vectors::Expectation::Error => Expectation::Error,
+        vectors::Expectation::Readings(r) => Expectation::Readings(
+            r.into_iter().map(|r| ExpectedReading { name: r.name, value: value(r.value) }).collect(),
+        ),
+    };
+    TestVector {
+        description: v.description,
+        frame: WitFrame {
+            device: "vector".into(),
+            model: v.model,
+            port: v.port,
+            payload: v.payload,
+            received_ms: 0,
+        },
+        expect,
+    }
+}

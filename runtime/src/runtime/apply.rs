@@ -168,10 +168,15 @@ impl Inner {
                 }
             };
             let models = plugin.metadata().models.clone();
+            let codec = d.codec.as_ref().map(|c| {
+                let resolved = new.resolve(c);
+                resolved.canonicalize().unwrap_or(resolved)
+            });
             entries.push(Loaded {
                 name: name.clone(),
                 index,
                 path,
+                codec,
                 limits: d.limits,
                 instances: d.instances,
                 check_vectors: d.check_vectors,
@@ -217,7 +222,11 @@ fn load_plugins(
         let Some(d) = config.decoders.get(name) else { continue };
         let resolved = config.resolve(&d.plugin);
         let path = resolved.canonicalize().unwrap_or(resolved);
-        let plugin = load_decoder(engine, &path, d.limits, d.check_vectors, None)
+        let codec = d.codec.as_ref().map(|c| {
+            let resolved = config.resolve(c);
+            resolved.canonicalize().unwrap_or(resolved)
+        });
+        let plugin = load_decoder(engine, &path, codec.as_deref(), d.limits, d.check_vectors, None)
             .map_err(|e| e.into_error(name, &path))?
             .ok_or_else(|| Error::Runtime(format!("decoder {name}: nothing loaded")))?;
         let hash = plugin.hash().get(..12).unwrap_or_default().to_string();

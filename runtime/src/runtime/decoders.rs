@@ -21,6 +21,8 @@ use crate::plugin::{DecoderPlugin, Limits};
 struct Entry {
     index: usize,
     path: PathBuf,
+    /// The codec file of a script decoder (the config's, resolved).
+    codec: Option<PathBuf>,
     limits: Limits,
     instances: usize,
     check_vectors: bool,
@@ -33,10 +35,18 @@ struct Entry {
 }
 
 impl Entry {
+    /// The files this decoder is loaded from: the plugin, the codec file, and the source a codec
+    /// YAML names.
+    fn files(&self) -> impl Iterator<Item = &Path> {
+        let codec = self.live.codec().map(|c| c.files.iter().map(PathBuf::as_path)).into_iter().flatten();
+        std::iter::once(self.path.as_path()).chain(self.codec.as_deref()).chain(codec)
+    }
+
     fn new(l: &Loaded, metrics: &Metrics) -> Self {
         Self {
             index: l.index,
             path: l.path.clone(),
+            codec: l.codec.clone(),
             limits: l.limits,
             instances: l.instances,
             check_vectors: l.check_vectors,
@@ -65,6 +75,7 @@ pub(crate) struct Loaded {
     pub(crate) name: String,
     pub(crate) index: usize,
     pub(crate) path: PathBuf,
+    pub(crate) codec: Option<PathBuf>,
     pub(crate) limits: Limits,
     pub(crate) instances: usize,
     pub(crate) check_vectors: bool,
@@ -143,28 +154,28 @@ impl Decoders {
         self.lock().get(name).map(|e| e.live.clone())
     }
 
-    /// Names of the decoders loaded from `path`.
+    /// Names of the decoders loaded from `path` (their plugin, or a file of their codec).
     pub(crate) fn decoders_at(&self, path: &Path) -> Vec<String> {
-        self.lock().iter().filter(|(_, e)| e.path == path).map(|(n, _)| n.clone()).collect()
+        self.lock().iter().filter(|(_, e)| e.files().any(|f| f == path)).map(|(n, _)| n.clone()).collect()
     }
 
-    /// The plugin files to watch.
+    /// The plugin and codec files to watch.
     pub(crate) fn paths(&self) -> Vec<PathBuf> {
-        self.lock().values().map(|e| e.path.clone()).collect()
+        self.lock().values().flat_map(|e| e.files().map(Path::to_path_buf).collect::<Vec<_>>()).collect()
     }
 
     /// Loads the decoder's file again and swaps it in if it is a new, valid version.
     pub(crate) async fn reload(&self, name: &str) -> Result<ReloadOutcome, ReloadError> {
         let _one_at_a_time = self.serial.lock().await;
-        let (path, limits, check, live_hash) = {
+        let (path, codec, limits, check, live_hash) = {
             let entries = self.lock();
             let e = entries.get(name).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
-            (e.path.clone(), e.limits, e.check_vectors, e.live.hash().to_string())
+            (e.path.clone(), e.codec.clone(), e.limits, e.check_vectors, e.live.hash().to_string())
         };
         let engine = self.parts.engine.clone();
         let owned = name.to_string();
         let candidate = tokio::task::spawn_blocking(move || {
-            load(&engine, &owned, &path, limits, check, Some(&live_hash))
+            load(&engine, &owned, &path, codec.as_deref(), limits, check, Some(&live_hash))
         })
         .await
         .map_err(|_| ReloadError::Stopping)
@@ -192,7 +203,7 @@ impl Decoders {
         };
         let (engine, owned, path) = (self.parts.engine.clone(), name.to_string(), path.to_path_buf());
         let candidate =
-            tokio::task::spawn_blocking(move || load(&engine, &owned, &path, limits, check, None))
+            tokio::task::spawn_blocking(move || load(&engine, &owned, &path, None, limits, check, None))
                 .await
                 .map_err(|_| ReloadError::Stopping)??
                 .ok_or(ReloadError::Stopping)?;
@@ -323,11 +334,12 @@ fn load(
     engine: &crate::plugin::Engine,
     name: &str,
     path: &Path,
+    codec: Option<&Path>,
     limits: Limits,
     check: bool,
     live_hash: Option<&str>,
 ) -> Result<Option<DecoderPlugin>, ReloadError> {
-    load_decoder(engine, path, limits, check, live_hash).map_err(|e| match e {
+    load_decoder(engine, path, codec, limits, check, live_hash).map_err(|e| match e {
         LoadError::Plugin(source) => ReloadError::Plugin { name: name.to_string(), source },
         LoadError::Vectors(failures) => ReloadError::Vectors { name: name.to_string(), failures },
     })

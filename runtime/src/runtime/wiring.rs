@@ -22,7 +22,7 @@ use crate::component::{BuildContext, Clock, MissingSecret, Secrets};
 use crate::config::{Config, ConnectorConfig};
 use crate::events::{DecoderMetrics, DriverMetrics, InboundMetrics, Metrics, SinkMetrics, TransportMetrics};
 use crate::plugin::bindings::{Command, Event};
-use crate::plugin::{ConnectorPlugin, DecoderPlugin, Engine, Limits, PluginError};
+use crate::plugin::{Codec, ConnectorPlugin, DecoderPlugin, Engine, Limits, PluginError};
 use crate::sink::SinkConfig;
 use crate::transport::{Transport, TransportContext};
 
@@ -92,10 +92,12 @@ impl LoadError {
 }
 
 /// Loads a decoder plugin: read, compile (cached by content hash), link, run its own vectors.
-/// Returns `None` when the file holds the version whose hash is `unless`. Blocking.
+/// With a codec (a script decoder), the codec file is read and loaded too, and its examples are
+/// the vectors. Returns `None` when the files hold the version whose hash is `unless`. Blocking.
 pub(crate) fn load_decoder(
     engine: &Engine,
     path: &Path,
+    codec: Option<&Path>,
     limits: Limits,
     check_vectors: bool,
     unless: Option<&str>,
@@ -103,10 +105,19 @@ pub(crate) fn load_decoder(
     let bytes = std::fs::read(path)
         .map_err(|source| LoadError::Plugin(PluginError::Io { path: path.to_path_buf(), source }))?;
     let compiled = engine.compile(&bytes).map_err(LoadError::Plugin)?;
-    if unless == Some(compiled.hash.as_str()) {
-        return Ok(None);
-    }
-    let plugin = DecoderPlugin::new(engine, &compiled, limits).map_err(LoadError::Plugin)?;
+    let plugin = match codec {
+        None if unless == Some(compiled.hash.as_str()) => return Ok(None),
+        None => DecoderPlugin::new(engine, &compiled, limits).map_err(LoadError::Plugin)?,
+        Some(codec_path) => {
+            let codec = Codec::read(codec_path).map_err(|error| {
+                LoadError::Plugin(PluginError::Codec { path: codec_path.to_path_buf(), error })
+            })?;
+            if unless == Some(codec.hash_with(&compiled.hash).as_str()) {
+                return Ok(None);
+            }
+            DecoderPlugin::with_codec(engine, &compiled, codec, limits).map_err(LoadError::Plugin)?
+        }
+    };
     if check_vectors {
         let (_, failures) = plugin.check_vectors().map_err(LoadError::Plugin)?;
         if !failures.is_empty() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use passerelle::plugin::bindings::Expectation;
-use passerelle::plugin::kit::{bench, fuzz, load_vectors, run_vectors};
+use passerelle::plugin::kit::{bench, decoder_for, fuzz, load_vectors, run_vectors};
 use passerelle::plugin::{ConnectorPlugin, DecoderPlugin, Engine, Limits, PluginError};
 
 use crate::decode::cache_dir;
@@ -17,6 +17,8 @@ pub(crate) enum PluginCommand {
     /// Scaffolds a decoder crate that builds and passes its own test at once.
     New(crate::scaffold::Args),
     /// Runs the plugin's own vectors, or a vector file (a TTN codec YAML, or our JSON lines).
+    /// With a script decoder (`js_codec.wasm`) and a TTN `*-codec.yaml`, the YAML's JavaScript
+    /// file (`uplinkDecoder.fileName`) runs its examples.
     Test {
         /// The plugin (`.wasm`).
         plugin: PathBuf,
@@ -110,8 +112,12 @@ pub(crate) fn run(command: &PluginCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn test(path: &Path, file: Option<&Path>, model: Option<&str>) -> anyhow::Result<ExitCode> {
-    let (_, plugin) = load(path)?;
+    let engine = Engine::new(cache_dir().as_deref())?;
+    let plugin = decoder_for(&engine, path, file, Limits::default())
+        .with_context(|| format!("loading {} as a decoder", path.display()))?;
     let vectors = match file {
+        // A bare `.js` codec carries no examples: nothing to run.
+        Some(f) if plugin.codec().is_some() && f.extension().is_some_and(|e| e == "js") => Vec::new(),
         Some(f) => load_vectors(f, model)?,
         None => plugin.check_vectors()?.0,
     };

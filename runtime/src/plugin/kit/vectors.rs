@@ -3,9 +3,9 @@ use std::path::Path;
 use passerelle_vectors as vectors;
 use serde_json::Value as Json;
 
-use crate::plugin::bindings::{Expectation, ExpectedReading, TestVector, Value, WitFrame};
+use crate::plugin::bindings::TestVector;
 use crate::plugin::decoder::{borrow, compare};
-use crate::plugin::{DecoderPlugin, PluginError};
+use crate::plugin::{Codec, DecoderPlugin, Engine, Limits, PluginError};
 
 /// Why a vector file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +74,34 @@ pub fn run_vectors(
     Ok(out)
 }
 
+/// The decoder to test against `vector_file`: the plugin itself when it is a native decoder;
+/// for a script decoder (`js_codec.wasm`) given a codec file (`*-codec.yaml`, or a `.js`), the
+/// plugin running that codec (the YAML's `uplinkDecoder.fileName`).
+///
+/// Blocking (compiles and runs guest code).
+///
+/// # Errors
+/// The plugin or the codec cannot be loaded ([`PluginError::Codec`] names the codec file).
+pub fn decoder_for(
+    engine: &Engine,
+    plugin: &Path,
+    vector_file: Option<&Path>,
+    limits: Limits,
+) -> Result<DecoderPlugin, PluginError> {
+    let compiled = engine.compile_file(plugin)?;
+    let codec = vector_file.filter(|f| {
+        f.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "js"))
+    });
+    match (DecoderPlugin::new(engine, &compiled, limits), codec) {
+        (Err(PluginError::Invalid(_)), Some(codec)) => {
+            let read = Codec::read(codec)
+                .map_err(|error| PluginError::Codec { path: codec.to_path_buf(), error })?;
+            DecoderPlugin::with_codec(engine, &compiled, read, limits)
+        }
+        (result, _) => result,
+    }
+}
+
 /// Loads vectors from a file: our JSON lines (`*.jsonl`: `description`, `model`, `port`,
 /// `hex`, `expect`; [`passerelle_vectors::parse_vectors`]) or a TTN device-repository codec
 /// (`*.yaml`: `uplinkDecoder.examples`; [`passerelle_vectors::codec_examples`]). For a TTN file
@@ -96,7 +124,7 @@ pub fn load_vectors(path: &Path, model: Option<&str>) -> Result<Vec<TestVector>,
         };
         let docs = yaml_rust2::YamlLoader::load_from_str(&text)
             .map_err(|source| VectorFileError::Yaml { path: shown.clone(), source })?;
-        let codec = docs.first().map(yaml_to_json).unwrap_or(Json::Null);
+        let codec = docs.first().map(crate::plugin::script::yaml_to_json).unwrap_or(Json::Null);
         vectors::codec_examples(&codec, &model)
     } else {
         vectors::parse_vectors(&text)
@@ -106,69 +134,19 @@ pub fn load_vectors(path: &Path, model: Option<&str>) -> Result<Vec<TestVector>,
 }
 
 fn model_from_file_name(path: &Path) -> Option<String> {
-    let name = path.file_name()?.to_str()?;
-    let stem = name.strip_suffix("-codec.yaml").or_else(|| name.strip_suffix("-codec.yml"))?;
-    Some(stem.rsplit("__").next().unwrap_or(stem).to_string())
+    crate::plugin::script::model_from_file_name(path)
 }
 
 /// A vector parsed by `passerelle-vectors` as the WIT test vector the host runs (device
 /// `"vector"`, received at 0 ms, like a plugin's own vectors), for [`run_vectors`].
 pub fn test_vector(v: vectors::Vector) -> TestVector {
-    let value = |v: vectors::Value| match v {
-        vectors::Value::Number(x) => Value::Number(x),
-        vectors::Value::Text(s) => Value::Text(s),
-        vectors::Value::Boolean(b) => Value::Boolean(b),
-        vectors::Value::Bytes(b) => Value::Bytes(b),
-    };
-    let expect = match v.expect {
-        vectors::Expectation::Error => Expectation::Error,
-        vectors::Expectation::Readings(r) => Expectation::Readings(
-            r.into_iter().map(|r| ExpectedReading { name: r.name, value: value(r.value) }).collect(),
-        ),
-    };
-    TestVector {
-        description: v.description,
-        frame: WitFrame {
-            device: "vector".into(),
-            model: v.model,
-            port: v.port,
-            payload: v.payload,
-            received_ms: 0,
-        },
-        expect,
-    }
-}
-
-/// YAML (1.2 core schema: `no` stays a string) to JSON.
-fn yaml_to_json(y: &yaml_rust2::Yaml) -> Json {
-    use yaml_rust2::Yaml;
-    match y {
-        Yaml::Real(s) => {
-            s.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(Json::Null, Json::Number)
-        }
-        Yaml::Integer(i) => Json::Number((*i).into()),
-        Yaml::String(s) => Json::String(s.clone()),
-        Yaml::Boolean(b) => Json::Bool(*b),
-        Yaml::Array(items) => Json::Array(items.iter().map(yaml_to_json).collect()),
-        Yaml::Hash(map) => Json::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Yaml::String(s) => s.clone(),
-                        Yaml::Integer(i) => i.to_string(),
-                        other => format!("{other:?}"),
-                    };
-                    (key, yaml_to_json(v))
-                })
-                .collect(),
-        ),
-        Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Json::Null,
-    }
+    crate::plugin::vector::test_vector(v)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::bindings::{Expectation, Value};
 
     fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
         let path = dir.join(name);
