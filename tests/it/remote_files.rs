@@ -1,5 +1,5 @@
 //! Remote file transports against real servers: a private OpenSSH `sshd` (SFTP, host key
-//! pinned, key login) and a private vsftpd (plain FTP, and explicit FTPS with a test CA), their
+//! pinned, key or password login) and a private vsftpd (plain FTP, and explicit FTPS with a test CA), their
 //! files cut into chunks for the `flat_files` connector plugin, readings committed to SQLite.
 //! Once and whole, across uploads in progress and restarts; a wrong host key refused.
 
@@ -234,6 +234,42 @@ async fn sftp_a_wrong_host_key_is_refused_with_a_clear_error() {
         assert!(!sshd.log().contains("Accepted publickey"), "{}", sshd.log());
     }
     assert!(sshd.files().join("meter.csv").exists());
+}
+
+/// Password login (`password_env`), against a server that accepts nothing else; a wrong
+/// password is refused with a clear error and reads nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sftp_logs_in_with_a_password_and_a_wrong_one_is_refused() {
+    const PASSWORD: &str = "it-sftp-password 7";
+    let sshd = Sshd::start_with_password(PASSWORD);
+    let pin = format!(r#"host_key_fingerprint: "{}""#, sshd.fingerprint());
+    let t = sftp(&sshd, &pin, r#"password_env: "IT_SFTP_PASSWORD""#, "poll_ms: 100, header: true");
+    std::fs::write(sshd.files().join("meter.csv"), format!("Module,Timestamp,Value\n{}", lines(3).concat()))
+        .unwrap();
+
+    // A wrong password: refused at login, so nothing is listed, read or moved.
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = [("IT_SFTP_PASSWORD", "not the password".to_string())];
+    let handle = start(&config(&t), dir.path(), &wrong).await;
+    wait_until("the refusal in the status", 30, || !status(&handle).1.is_empty()).await;
+    let (connected, error) = status(&handle);
+    handle.shutdown().await.unwrap();
+    let user = sshd.user();
+    assert!(error.contains(&format!("127.0.0.1:{} refused the login of user {user}", sshd.port)), "{error}");
+    assert!(!connected);
+    assert!(readings(dir.path()).is_empty());
+    assert!(sshd.files().join("meter.csv").exists());
+    assert!(sshd.log().contains(&format!("Failed password for {user}")), "{}", sshd.log());
+
+    // The right one: the file is read whole and moved to done/ on the server.
+    let dir = tempfile::tempdir().unwrap();
+    let handle = start(&config(&t), dir.path(), &[("IT_SFTP_PASSWORD", PASSWORD.to_string())]).await;
+    let done = sshd.files().join("done/meter.csv");
+    wait_until("the file moved to done/ on the server", 60, || done.exists()).await;
+    handle.shutdown().await.unwrap();
+    let rows = readings(dir.path());
+    assert_eq!(rows.iter().map(|r| r.device.as_str()).collect::<Vec<_>>(), ["m0", "m1", "m2"]);
+    assert!(sshd.log().contains(&format!("Accepted password for {user}")), "{}", sshd.log());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

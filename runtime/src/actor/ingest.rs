@@ -124,6 +124,18 @@ impl Emitted {
         }
     }
 
+    /// The route that commits what was emitted, moved out of `self` (no copy of the readings);
+    /// the saves stay.
+    pub(crate) fn take_route(&mut self, readings_sinks: &Arc<[Arc<str>]>) -> Route {
+        Route {
+            frames: std::mem::take(&mut self.frames),
+            readings: std::mem::take(&mut self.readings),
+            rejected: std::mem::take(&mut self.rejected),
+            readings_sinks: Arc::clone(readings_sinks),
+            ..Route::default()
+        }
+    }
+
     /// Writes the saves, now that what came before them is committed; a failure is logged
     /// (the plugin's cursor then lags behind what is stored: at worst data is fetched again
     /// and stored once, as sinks are idempotent).
@@ -192,7 +204,7 @@ impl Ingest {
             let metrics = &self.router.metrics;
             FrameDeadLettered { metrics, stage: Stage::Connector, plugin: None, error: &r.error }.emit();
         }
-        match self.router.route(emitted.route(&self.readings_sinks)).await {
+        match self.router.route(emitted.take_route(&self.readings_sinks)).await {
             Ok(frames) => {
                 emitted.save(&self.connector, &self.state).await;
                 Disposition::Committed { frames }

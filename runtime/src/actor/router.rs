@@ -198,12 +198,11 @@ impl Router {
         type PerDecoder = HashMap<usize, (Vec<usize>, Vec<(Frame, Arc<str>)>)>;
         let mut per_decoder = PerDecoder::new();
         let mut per_sink: Vec<Vec<Reading>> = vec![Vec::new(); table.sinks.len()];
-        for name in readings_sinks.iter() {
-            let s = table.sinks.iter().position(|slot| &slot.name == name);
-            if let Some(v) = s.and_then(|s| per_sink.get_mut(s)) {
-                v.extend(readings.iter().cloned());
-            }
-        }
+        let readings_to: Vec<usize> = readings_sinks
+            .iter()
+            .filter_map(|name| table.sinks.iter().position(|slot| &slot.name == name))
+            .collect();
+        spread(&mut per_sink, &readings_to, readings);
 
         for (i, frame) in frames.into_iter().enumerate() {
             match table.routes.get(&frame.devicetype) {
@@ -366,7 +365,11 @@ fn spread(per_sink: &mut [Vec<Reading>], sinks: &[usize], readings: Vec<Reading>
             }
         }
         if let Some(v) = per_sink.get_mut(*last) {
-            v.extend(readings);
+            if v.is_empty() {
+                *v = readings;
+            } else {
+                v.extend(readings);
+            }
         }
     }
 }

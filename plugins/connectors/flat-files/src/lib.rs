@@ -276,13 +276,29 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let mut by_module: BTreeMap<String, usize> = BTreeMap::new();
     let mut push = |out: &mut Outcome, module: &str, reading: Reading| {
-        let slot = *by_module.entry(module.to_string()).or_insert_with(|| {
-            out.readings.push((module.to_string(), Vec::new()));
-            out.readings.len() - 1
-        });
+        let slot = match by_module.get(module) {
+            Some(&slot) => slot,
+            None => {
+                out.readings.push((module.to_string(), Vec::new()));
+                by_module.insert(module.to_string(), out.readings.len() - 1);
+                out.readings.len() - 1
+            }
+        };
         if let Some((_, rs)) = out.readings.get_mut(slot) {
             rs.push(reading);
         }
+    };
+    // Lines in a row often share their timestamp (one per module): parsed once.
+    let mut last_time: Option<(String, i64)> = None;
+    let mut millis = |text: &str| -> Result<i64, String> {
+        if let Some((t, ms)) = &last_time
+            && t == text
+        {
+            return Ok(*ms);
+        }
+        let ms = s.time.millis(text)?;
+        last_time = Some((text.to_string(), ms));
+        Ok(ms)
     };
     let bytes_of = |r: &csv::Record| body.as_bytes().get(r.span.0..r.span.1).unwrap_or_default().to_vec();
     match s.layout {
@@ -298,7 +314,7 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
                 let field = |i: usize| r.fields.get(i).map(|f| f.trim());
                 let result = (|| {
                     let module = field(module_col).filter(|m| !m.is_empty()).ok_or("the module is empty")?;
-                    let time = s.time.millis(field(time_col).ok_or("the timestamp is missing")?)?;
+                    let time = millis(field(time_col).ok_or("the timestamp is missing")?)?;
                     let raw = field(value_col).ok_or("the value is missing")?;
                     let value = number(raw, s.decimal_comma)
                         .ok_or_else(|| format!("value {raw:?} is not a number"))?;
@@ -312,12 +328,12 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
                         None => s.name.clone(),
                     };
                     Ok::<_, String>((
-                        module.to_string(),
+                        module,
                         Reading { name, value: Value::Number(value), unit, time_ms: Some(time) },
                     ))
                 })();
                 match result {
-                    Ok((module, reading)) => push(&mut out, &module, reading),
+                    Ok((module, reading)) => push(&mut out, module, reading),
                     Err(reason) => out.bad.push(BadRecord {
                         subject: format!("{file}:{}", r.line),
                         line: r.line,
@@ -344,7 +360,7 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
                 let field = |i: usize| r.fields.get(i).map(|f| f.trim());
                 let time = match field(time_col)
                     .ok_or_else(|| "the timestamp is missing".to_string())
-                    .and_then(|t| s.time.millis(t))
+                    .and_then(&mut millis)
                 {
                     Ok(t) => t,
                     Err(reason) => {

@@ -1,3 +1,4 @@
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -13,8 +14,10 @@ use crate::message::Disposition;
 use crate::net::Backoff;
 use crate::transport::TransportError;
 
-/// Chunks read ahead of the one being submitted, at most.
+/// Chunks read ahead of those in flight, at most.
 const READ_AHEAD: usize = 2;
+/// Chunks of one file submitted and not yet recorded in the ledger, at most: 4.
+const IN_FLIGHT: usize = 4;
 /// Buffer of the file reader.
 const READ_BUFFER: usize = 64 * 1024;
 
@@ -147,57 +150,81 @@ pub async fn deliver_file(
     if let Some(split) = settings.split.split_header() {
         base_headers.push(("split".to_string(), split.to_string()));
     }
+    // Chunks in flight: each submitted on its own task, so the plugin reads chunk n + 1 while
+    // the sink commits chunk n (and the sink merges the chunks waiting into one transaction);
+    // answered and recorded in the ledger in file order.
+    let mut flights: VecDeque<Flight> = VecDeque::with_capacity(IN_FLIGHT);
+    let mut read_error = None;
+    let mut reading = true;
     let outcome = loop {
-        let Some(next) = rx.recv().await else { break None };
-        let (header, chunk): (Option<String>, Chunk) = match next {
-            Ok(c) => c,
-            Err(e) => break Some(e),
-        };
-        let mut headers = base_headers.clone();
-        headers.push(("chunk".to_string(), chunk.index.to_string()));
-        headers.push(("first-line".to_string(), chunk.first_line.to_string()));
-        headers.push(("records".to_string(), chunk.records.to_string()));
-        if let Some(h) = header {
-            headers.push(("header".to_string(), h));
-        }
-        let body = Bytes::from(chunk.body);
-        loop {
-            let disposition = ingest.submit(file.name.clone(), headers.clone(), body.clone()).await;
-            if disposition.acknowledge() {
-                backoff.reset();
-                break;
-            }
-            let wait = match &disposition {
-                Disposition::RetryLater { retry_after, reason } => {
-                    let wait = backoff.next().max(*retry_after);
-                    tracing::warn!(
-                        connector,
-                        file = file.name,
-                        chunk = chunk.index,
-                        reason,
-                        retry_in_ms = wait.as_millis() as u64,
-                        "File chunk not committed; submitting it again."
-                    );
-                    wait
+        while reading && flights.len() < IN_FLIGHT {
+            match rx.recv().await {
+                None => reading = false,
+                Some(Err(e)) => {
+                    read_error = Some(e);
+                    reading = false;
                 }
-                _ => Duration::ZERO,
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                () = stopped(shutdown) => {
-                    drop(rx);
-                    let _ = reader.await;
-                    return Ok(Delivered::Stopped);
+                Some(Ok((header, chunk))) => {
+                    let mut headers = base_headers.clone();
+                    headers.push(("chunk".to_string(), chunk.index.to_string()));
+                    headers.push(("first-line".to_string(), chunk.first_line.to_string()));
+                    headers.push(("records".to_string(), chunk.records.to_string()));
+                    if let Some(h) = header {
+                        headers.push(("header".to_string(), h));
+                    }
+                    flights.push_back(Flight::submit(ingest, &file.name, chunk, headers));
                 }
             }
         }
-        entry.chunks = chunk.index + 1;
-        entry.records += chunk.records;
+        let Some(first) = flights.pop_front() else { break read_error };
+        let mut done = vec![first];
+        // The chunks after it that are answered already go into the same ledger write.
+        while flights.front().is_some_and(|f| f.task.is_finished()) {
+            done.extend(flights.pop_front());
+        }
+        for flight in done {
+            let Flight { index, records, headers, body, task } = flight;
+            let mut disposition = task.await.unwrap_or_else(|e| Disposition::RetryLater {
+                reason: format!("chunk task failed: {e}"),
+                retry_after: Duration::ZERO,
+            });
+            while !disposition.acknowledge() {
+                let wait = match &disposition {
+                    Disposition::RetryLater { retry_after, reason } => {
+                        let wait = backoff.next().max(*retry_after);
+                        tracing::warn!(
+                            connector,
+                            file = file.name,
+                            chunk = index,
+                            reason,
+                            retry_in_ms = wait.as_millis() as u64,
+                            "File chunk not committed; submitting it again."
+                        );
+                        wait
+                    }
+                    _ => Duration::ZERO,
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    () = stopped(shutdown) => {
+                        // This chunk is not committed: the ledger cannot pass it, whatever
+                        // becomes of the chunks after it (a restart hands them over again).
+                        drain(flights, &mut entry.clone(), rx, reader).await;
+                        record(ledger, entry.clone()).await?;
+                        return Ok(Delivered::Stopped);
+                    }
+                }
+                disposition = ingest.submit(file.name.clone(), headers.clone(), body.clone()).await;
+            }
+            backoff.reset();
+            entry.chunks = index + 1;
+            entry.records += records;
+        }
         record(ledger, entry.clone()).await?;
         let stopping = *shutdown.borrow();
         if stopping {
-            drop(rx);
-            let _ = reader.await;
+            drain(flights, &mut entry, rx, reader).await;
+            record(ledger, entry.clone()).await?;
             return Ok(Delivered::Stopped);
         }
     };
@@ -222,6 +249,52 @@ pub async fn deliver_file(
             Ok(Delivered::Failed(entry))
         }
     }
+}
+
+/// One chunk submitted and not yet recorded in the ledger.
+struct Flight {
+    index: u64,
+    records: u64,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+    task: tokio::task::JoinHandle<Disposition>,
+}
+
+impl Flight {
+    /// Submits `chunk` on a task of its own.
+    fn submit(ingest: &Ingest, name: &str, chunk: Chunk, headers: Vec<(String, String)>) -> Self {
+        let body = Bytes::from(chunk.body);
+        let task = {
+            let (ingest, name, headers, body) =
+                (ingest.clone(), name.to_string(), headers.clone(), body.clone());
+            tokio::spawn(async move { ingest.submit(name, headers, body).await })
+        };
+        Self { index: chunk.index, records: chunk.records, headers, body, task }
+    }
+}
+
+/// The transport is stopping: stops the reader, lets the chunks in flight finish (a few, each
+/// bounded by the sink's commit) and advances `entry` over those committed in file order, so
+/// that the ledger says exactly what was committed and a restart hands no chunk over twice.
+/// Chunks after one that was not committed are not counted: they are handed over again after
+/// a restart (stored once: the sinks are idempotent).
+async fn drain<T>(
+    flights: VecDeque<Flight>,
+    entry: &mut Entry,
+    rx: mpsc::Receiver<T>,
+    reader: tokio::task::JoinHandle<()>,
+) {
+    drop(rx);
+    let mut in_order = true;
+    for flight in flights {
+        let acknowledged = flight.task.await.is_ok_and(|d| d.acknowledge());
+        in_order &= acknowledged;
+        if in_order {
+            entry.chunks = flight.index + 1;
+            entry.records += flight.records;
+        }
+    }
+    let _ = reader.await;
 }
 
 /// Resolves once the transport must stop (or the sender is gone).
