@@ -391,7 +391,8 @@ async fn ten_server_kills_mid_back_fill_lose_nothing_and_store_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     // Two 7-day windows per round, two more after the last kill.
     let days = 7 * (2 * ROUNDS + 2);
-    let settings = format!(r#""series": "load_curve/consumption", "history_days": "{days}", "timeout_ms": "5000","#);
+    let settings =
+        format!(r#""series": "load_curve/consumption", "history_days": "{days}", "timeout_ms": "5000","#);
     let handle = start(&config(&prosody, &settings), dir.path()).await;
     online(&prosody, &bot).await;
     consent(&bot, &["22516914714270"]).await;
@@ -422,8 +423,10 @@ async fn ten_server_kills_mid_back_fill_lose_nothing_and_store_nothing_twice() {
         bot = Bot::start_with(&prosody, Arc::clone(&answers)).await;
     }
     limit.store(usize::MAX, Ordering::SeqCst);
-    wait_until("the cursor at today", &prosody, 60, || saved(dir.path()).get(cursor) == Some(&quoalise::date(t)))
-        .await;
+    wait_until("the cursor at today", &prosody, 60, || {
+        saved(dir.path()).get(cursor) == Some(&quoalise::date(t))
+    })
+    .await;
     let connected = handle
         .metrics()
         .render()

@@ -676,9 +676,18 @@ async fn fabric_ten_nats_kills_mid_stream_lose_and_double_nothing() {
         let js = async_nats::jetstream::new(async_nats::connect(nats.url()).await.unwrap());
         let mut stream = js.get_stream(DEFAULT_STREAM).await.unwrap();
         let info = stream.info().await.unwrap().state.clone();
-        let consumer = stream.get_consumer::<async_nats::jetstream::consumer::pull::Config>(DEFAULT_CONSUMER).await;
+        let consumer =
+            stream.get_consumer::<async_nats::jetstream::consumer::pull::Config>(DEFAULT_CONSUMER).await;
         let consumer = match consumer {
-            Ok(mut c) => format!("{:?}", c.info().await.map(|i| (i.num_pending, i.num_ack_pending, i.delivered.clone(), i.ack_floor.clone()))),
+            Ok(mut c) => format!(
+                "{:?}",
+                c.info().await.map(|i| (
+                    i.num_pending,
+                    i.num_ack_pending,
+                    i.delivered.clone(),
+                    i.ack_floor.clone()
+                ))
+            ),
             Err(e) => format!("consumer: {e}"),
         };
         format!("stream {info:?}; consumer {consumer}")

@@ -269,7 +269,9 @@ async fn publish_mqtt(port: u16, messages: u64) -> anyhow::Result<u64> {
             Ok(Ok(_)) | Err(_) => {}
             Ok(Err(e)) => {
                 reconnects += 1;
-                eprintln!("kill-soak: MQTT publisher disconnected ({e}); {acked} of {messages} acknowledged, resuming");
+                eprintln!(
+                    "kill-soak: MQTT publisher disconnected ({e}); {acked} of {messages} acknowledged, resuming"
+                );
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
