@@ -115,6 +115,17 @@ fn the_entry_point_is_found_and_bad_codecs_are_refused_naming_the_file() {
     let got: Vec<_> = readings.iter().map(|r| (r.name.as_str(), r.value.clone())).collect();
     assert_eq!(got, [("first", Value::Number(42.0)), ("port", Value::Number(7.0))]);
 
+    // Entry points declared with `const` or `let` (ES6 codecs) are found too.
+    for (name, text) in [
+        ("const.js", "const decodeUplink = (input) => ({ data: { first: input.bytes[0] } });"),
+        ("let.js", "let Decoder = function (bytes, port) { return { first: bytes[0] }; };"),
+    ] {
+        let decoder = js_plugin(&engine, &write(name, text), Limits::default()).unwrap();
+        let readings = decoder.instance().decode(&frame("d", "x", 7, &[42]), "x").unwrap();
+        let got: Vec<_> = readings.iter().map(|r| (r.name.as_str(), r.value.clone())).collect();
+        assert_eq!(got, [("first", Value::Number(42.0))], "{name}");
+    }
+
     let refused = |path: &Path| match js_plugin(&engine, path, Limits::default()) {
         Err(PluginError::Codec { path: at, error: CodecError::Load(e) }) => {
             assert_eq!(at, path);

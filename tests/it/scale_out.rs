@@ -681,12 +681,7 @@ async fn fabric_ten_nats_kills_mid_stream_lose_and_double_nothing() {
         let consumer = match consumer {
             Ok(mut c) => format!(
                 "{:?}",
-                c.info().await.map(|i| (
-                    i.num_pending,
-                    i.num_ack_pending,
-                    i.delivered.clone(),
-                    i.ack_floor.clone()
-                ))
+                c.info().await.map(|i| (i.num_pending, i.num_ack_pending, i.delivered, i.ack_floor))
             ),
             Err(e) => format!("consumer: {e}"),
         };

@@ -90,6 +90,10 @@ fn exception(ctx: &Ctx<'_>) -> (bool, String) {
     (false, format!("threw {text}"))
 }
 
+/// Copies entry points declared in the codec's global lexical scope onto `globalThis`.
+const EXPOSE_ENTRIES: &str = "if (typeof decodeUplink === 'function') globalThis.decodeUplink = decodeUplink;\n\
+     if (typeof Decoder === 'function') globalThis.Decoder = Decoder;";
+
 fn load(file_name: &str, source: &str, entry: Option<Entry>) -> Result<Engine, LoadError> {
     let runtime = Runtime::new().map_err(|e| LoadError::Other(format!("QuickJS runtime: {e}")))?;
     runtime.set_memory_limit(JS_MEMORY_LIMIT);
@@ -119,6 +123,10 @@ fn load(file_name: &str, source: &str, entry: Option<Entry>) -> Result<Engine, L
                 (false, text) => LoadError::Evaluation(text),
             });
         }
+        // Entry points declared with `const`, `let` or `class` live in the global lexical
+        // scope, not on `globalThis`, where the check below and the prelude's call look.
+        ctx.eval::<(), _>(EXPOSE_ENTRIES)
+            .map_err(|_| LoadError::Other(format!("entry points: {}", exception(&ctx).1)))?;
         let globals = ctx.globals();
         let defines = |e: Entry| globals.get::<_, Function>(entry_name(e)).is_ok();
         match entry {

@@ -8,7 +8,7 @@
 //! rebuilt after a trap): never per frame.
 //!
 //! An engine built with a C library imports a few WASI functions (clocks, a random seed). The
-//! host answers exactly those, deterministically ([`add_wasi_stubs`]): the wall clock and the
+//! host answers exactly those, deterministically (`add_wasi_stubs`): the wall clock and the
 //! monotonic clock stand at 0 and the seed is fixed. A codec sees the frame's receive time
 //! through its own `Date` (the guest sets it per frame) and a `Math.random` reseeded per frame,
 //! so a frame decodes the same way everywhere. Every other WASI import links as a trap.
