@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use passerelle::message::{Bytes, Frame};
-use passerelle::plugin::{DecoderInstance, DecoderPlugin, Engine, PluginError};
+use passerelle::plugin::{Codec, DecoderInstance, DecoderPlugin, Engine, PluginError};
 
 use crate::{Harness, root};
 
 /// Every vendor decoder plugin of `plugins/dist` (connectors and test plugins left out), in
-/// name order. Input: a model id, a NUL, a port byte, then the payload (the plugin that declares
+/// name order; a script decoder (`js_codec`) once per `.js` codec of `tests/fixtures/codecs`. Input: a model id, a NUL, a port byte, then the payload (the plugin that declares
 /// the model decodes it; an unknown model picks a plugin and one of its models from the bytes of
 /// the name). A decode error is the expected answer to bad data; a trap (deadline,
 /// memory cap, trap), more readings than the cap or a host error is a finding.
@@ -42,6 +42,20 @@ pub(crate) fn decoder_stems() -> Vec<String> {
     stems
 }
 
+/// The `.js` codecs of `tests/fixtures/codecs`, in name order: what the script decoder runs.
+fn script_codecs() -> Vec<Codec> {
+    let dir = root().join("tests/fixtures/codecs");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "js"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no .js codec in {}", dir.display());
+    paths.iter().map(|p| Codec::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).collect()
+}
+
 impl Harness for Decoders {
     const NAME: &'static str = "decoders";
 
@@ -50,17 +64,32 @@ impl Harness for Decoders {
         let engine = Engine::new(Some(&cache)).unwrap_or_else(|e| panic!("engine: {e}"));
         let plugins: Vec<_> = decoder_stems()
             .into_iter()
-            .map(|stem| {
+            .flat_map(|stem| {
                 let path = root().join("plugins/dist").join(format!("{stem}.wasm"));
                 let compiled =
                     engine.compile_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let plugin = DecoderPlugin::new(&engine, &compiled, crate::harness_limits())
-                    .unwrap_or_else(|e| panic!("{stem}: {e}"));
-                let mut models = plugin.metadata().models.clone();
-                if models.is_empty() {
-                    models.push("unknown".into());
-                }
-                (plugin.instance(), models)
+                let plugins = if stem == "js_codec" {
+                    script_codecs()
+                        .into_iter()
+                        .map(|codec| {
+                            let name = codec.file_name.clone();
+                            DecoderPlugin::with_codec(&engine, &compiled, codec, crate::harness_limits())
+                                .unwrap_or_else(|e| panic!("{stem} with {name}: {e}"))
+                        })
+                        .collect()
+                } else {
+                    vec![
+                        DecoderPlugin::new(&engine, &compiled, crate::harness_limits())
+                            .unwrap_or_else(|e| panic!("{stem}: {e}")),
+                    ]
+                };
+                plugins.into_iter().map(|plugin| {
+                    let mut models = plugin.metadata().models.clone();
+                    if models.is_empty() {
+                        models.push("unknown".into());
+                    }
+                    (plugin.instance(), models)
+                })
             })
             .collect();
         assert!(plugins.len() >= 2, "decoders in plugins/dist: {}", plugins.len());
