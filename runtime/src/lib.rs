@@ -54,4 +54,4 @@ pub mod sink;
 pub mod transport;
 
 pub use operator::{ConfigReloadReport, ReloadError, ReloadOutcome};
-pub use runtime::{Builder, Error, Handle, ReplayReport};
+pub use runtime::{Builder, Error, Handle, ReplayReport, check_plugins};

@@ -34,6 +34,26 @@ pub struct DecoderStatus {
     pub quarantined_ms: Option<u64>,
     /// Times it was quarantined since start or its last reload.
     pub quarantines: u64,
+    /// What it did with each devicetype it was given, by devicetype.
+    pub devicetypes: Vec<DevicetypeStatus>,
+}
+
+/// What one decoder did with the frames of one devicetype since start: "which device model is
+/// failing". The same figures are in the metrics as `passerelle_devicetype_*{decoder,devicetype}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DevicetypeStatus {
+    /// The devicetype, as the source named it.
+    pub devicetype: String,
+    /// Frames decoded (a call made).
+    pub frames: u64,
+    /// Readings produced.
+    pub readings: u64,
+    /// Frames refused as bad data.
+    pub decode_errors: u64,
+    /// Frames lost to a plugin failure (trap, deadline, memory or readings cap).
+    pub plugin_errors: u64,
+    /// Mean decode time per frame, in microseconds (a batched call's time shared by its frames).
+    pub mean_decode_us: u64,
 }
 
 /// What the status endpoint shows of a connector.

@@ -51,6 +51,14 @@ async fn status_and_metrics_count_what_happened() {
     assert_eq!(value(&m, "passerelle_dead_letters_total{stage=\"decode\"}"), Some(1.0), "{m}");
     assert_eq!(value(&m, "passerelle_dead_letters_total{stage=\"connector\"}"), Some(1.0), "{m}");
     assert_eq!(value(&m, "passerelle_decode_call_seconds_count{decoder=\"milesight\"}"), Some(1.0), "{m}");
+    // Per devicetype: which device model fails.
+    let em300 = "{decoder=\"milesight\",devicetype=\"em300-th\"}";
+    assert_eq!(value(&m, &format!("passerelle_devicetype_frames_total{em300}")), Some(2.0), "{m}");
+    assert_eq!(value(&m, &format!("passerelle_devicetype_readings_total{em300}")), Some(3.0), "{m}");
+    assert_eq!(value(&m, &format!("passerelle_devicetype_decode_errors_total{em300}")), Some(1.0), "{m}");
+    assert_eq!(value(&m, &format!("passerelle_devicetype_plugin_errors_total{em300}")), Some(0.0), "{m}");
+    assert_eq!(value(&m, &format!("passerelle_devicetype_decode_seconds_count{em300}")), Some(2.0), "{m}");
+    assert!(!m.contains("devicetype=\"nope\""), "an unrouted devicetype makes no series: {m}");
     assert!(m.contains("# TYPE passerelle_decode_call_seconds histogram"));
     // Typed events of the transport and the sink, counted under the same labels.
     let connected = "passerelle_transport_connected_total{connector=\"energisme\",transport=\"http_push\"}";
@@ -68,6 +76,14 @@ async fn status_and_metrics_count_what_happened() {
         s["decoders"].as_array().unwrap().iter().filter_map(|d| d["name"].as_str()).collect();
     assert_eq!(names, ["elsys", "milesight"]);
     assert!(s["decoders"][1]["plugin"].as_str().unwrap().starts_with("milesight@"));
+    let per_devicetype = &s["decoders"][1]["devicetypes"];
+    assert_eq!(per_devicetype.as_array().map(Vec::len), Some(1), "{per_devicetype}");
+    assert_eq!(per_devicetype[0]["devicetype"], "em300-th");
+    assert_eq!(
+        (&per_devicetype[0]["frames"], &per_devicetype[0]["readings"], &per_devicetype[0]["decode_errors"]),
+        (&serde_json::json!(2), &serde_json::json!(3), &serde_json::json!(1))
+    );
+    assert_eq!(s["decoders"][0]["devicetypes"], serde_json::json!([]), "elsys was given nothing");
     assert_eq!(
         s["connectors"][0]["listen"].as_str(),
         rt.handle.local_addr("energisme").map(|a| a.to_string()).as_deref()

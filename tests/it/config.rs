@@ -92,3 +92,102 @@ fn connector_driver_settings_are_checked() {
     assert!(messages.iter().any(|m| m.contains("max_requests must be above 0")), "{messages:?}");
     assert!(errors.iter().all(|e| e.line == 3));
 }
+
+#[test]
+fn devicetypes_are_checked_and_a_list_becomes_one_route_each() {
+    let text = r#"(
+    decoders: { "m": (plugin: "m.wasm"), "e": (plugin: "e.wasm") },
+    routes: [
+        (devicetypes: ["em300-th", "am307"], decoder: "m", sinks: ["db"]),
+        (devicetypes: all, decoder: "e", sinks: ["db"], ordered: true),
+    ],
+    sinks: { "db": sqlite(path: "p.db") },
+    dead_letter: "db",
+)"#;
+    let config = Config::parse(text, "lists.ron").unwrap().validated().unwrap();
+    let routes: Vec<_> = config
+        .routes
+        .iter()
+        .map(|r| (r.devicetype.as_str(), r.decoder.as_str(), r.devicetypes.is_some()))
+        .collect();
+    assert_eq!(routes, [("em300-th", "m", false), ("am307", "m", false), ("", "e", true)]);
+
+    let text = r#"(
+    decoders: { "m": (plugin: "m.wasm") },
+    routes: [
+        (devicetypes: ["em300-th", "em300-th"], decoder: "m", sinks: ["db"]),
+        (devicetype: "am307", devicetypes: all, decoder: "m", sinks: ["db"]),
+        (decoder: "m", sinks: ["db"]),
+        (devicetypes: all, model: "x", decoder: "m", sinks: ["db"]),
+        (devicetypes: [], decoder: "m", sinks: ["db"]),
+        (devicetypes: all, decoder: "m", sinks: ["db"]),
+        (devicetypes: all, decoder: "m", sinks: ["db"]),
+    ],
+    sinks: { "db": sqlite(path: "p.db") },
+    dead_letter: "db",
+)"#;
+    let errors = Config::parse(text, "wrong.ron").unwrap().validate().unwrap_err().0;
+    let at: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+    assert_eq!(errors.len(), 6, "{at:#?}");
+    let has = |line: usize, needle: &str| at.iter().any(|(l, m)| *l == line && m.contains(needle));
+    assert!(has(4, "devicetype \"em300-th\" is listed twice"), "{at:#?}");
+    assert!(has(5, "`devicetype` and `devicetypes` together"), "{at:#?}");
+    assert!(has(6, "route 3: no devicetype"), "{at:#?}");
+    assert!(has(7, "`model` with `devicetypes`"), "{at:#?}");
+    assert!(has(8, "`devicetypes` is an empty list"), "{at:#?}");
+    assert!(has(10, "already has `devicetypes: all` in route 6"), "{at:#?}");
+
+    let typo =
+        Config::parse(&text.replace("devicetypes: all, decoder", "devicetypes: alll, decoder"), "typo.ron");
+    let typo = typo.unwrap_err().to_string();
+    assert!(typo.contains("`all` or a list of devicetypes"), "{typo}");
+}
+
+#[test]
+fn check_plugins_names_a_missing_file_a_wrong_world_and_an_unknown_model() {
+    use crate::harness::plugin;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = std::env::temp_dir().join("passerelle-it-compile-cache");
+    let text = format!(
+        r#"(
+    connectors: {{ "push": (transport: http_push(listen: "127.0.0.1:0"), plugin: "{milesight}") }},
+    decoders: {{
+        "gone": (plugin: "missing.wasm"),
+        "connector": (plugin: "{push}"),
+        "milesight": (plugin: "{milesight}"),
+        "elsys": (plugin: "{elsys}"),
+    }},
+    routes: [
+        (devicetype: "ers", decoder: "milesight", sinks: ["db"]),
+        (devicetypes: all, decoder: "elsys", sinks: ["db"]),
+    ],
+    sinks: {{ "db": sqlite(path: "p.db") }},
+    dead_letter: "db",
+    compile_cache: "{cache}",
+)"#,
+        milesight = plugin("milesight"),
+        push = plugin("energisme_push"),
+        elsys = plugin("elsys"),
+        cache = cache.display(),
+    );
+    let config = Config::parse(&text, &dir.path().join("c.ron").display().to_string()).unwrap();
+    let errors = passerelle::check_plugins(&config.validated().unwrap());
+    let chain = |e: &passerelle::Error| {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        text
+    };
+    let texts: Vec<String> = errors.iter().map(chain).collect();
+    assert_eq!(texts.len(), 4, "{texts:#?}");
+    assert!(texts[0].starts_with("plugin push") && texts[0].contains("milesight.wasm"), "{texts:#?}");
+    assert!(
+        texts[1].starts_with("plugin connector") && texts[1].contains("energisme_push.wasm"),
+        "{texts:#?}"
+    );
+    assert!(texts[2].starts_with("plugin gone") && texts[2].contains("missing.wasm"), "{texts:#?}");
+    assert!(texts[3].contains(r#"route "ers": decoder milesight does not handle model "ers""#), "{texts:#?}");
+}

@@ -468,3 +468,80 @@ fn a_codec_that_is_neither_javascript_nor_a_codec_yaml_is_a_config_error() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].message.contains("decoder.txt") && errors[0].line > 0, "{errors:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_names_its_codec_and_routes_with_the_same_codec_share_one_decoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let codecs = root().join("tests/fixtures/codecs").canonicalize().unwrap();
+    let text = harness::config(
+        &format!(r#""js": (plugin: "{}", instances: 1)"#, plugin("js_codec")),
+        &format!(
+            r#"(devicetype: "em300-th", decoder: "js", codec: "{c}/milesight__em300-th-codec.yaml", sinks: ["db"]),
+               (devicetype: "ers-co2", decoder: "js", codec: "{c}/elsys.js", sinks: ["db"]),
+               (devicetype: "ers", decoder: "js", codec: "{c}/elsys.js", sinks: ["db"])"#,
+            c = codecs.display(),
+        ),
+    );
+    let rt = harness::start_in(&text, dir.path()).await;
+    let names: Vec<String> = rt.handle.status().decoders.into_iter().map(|d| d.name).collect();
+    assert_eq!(names, ["js:elsys.js", "js:milesight__em300-th-codec.yaml"], "the engine alone is not loaded");
+    let outcomes = rt
+        .handle
+        .push(vec![
+            frame("m1", "em300-th", 1, &[0x01, 0x75, 0x32, 0x03, 0x67, 0xc8, 0x00, 0x04, 0x68, 0x3c]),
+            frame("e1", "ers-co2", 1, &[0x01, 0x00, 0xe2, 0x02, 0x29, 0x06, 0x03, 0x08]),
+            frame("e2", "ers", 1, &[0x01, 0x00, 0xe2]),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            FrameOutcome::Stored { readings: 3 },
+            FrameOutcome::Stored { readings: 3 },
+            FrameOutcome::Stored { readings: 1 }
+        ]
+    );
+    let temperature = rt.readings().into_iter().find(|r| r.device == "e2").map(|r| (r.name, r.value));
+    assert_eq!(temperature, Some(("temperature".into(), Value::Number(22.6))));
+    rt.handle.shutdown().await.unwrap();
+}
+
+#[test]
+fn a_route_codec_is_checked_and_giving_routes_their_codecs_twice_changes_nothing() {
+    use passerelle::config::Config;
+    let js = plugin("js_codec");
+    let text = harness::config(
+        &format!(r#""js": (plugin: "{js}"), "packaged": (plugin: "{js}", codec: "a.js")"#),
+        r#"(devicetype: "x", decoder: "packaged", codec: "b.js", sinks: ["db"]),
+           (devicetype: "y", decoder: "js", codec: "notes.txt", sinks: ["db"])"#,
+    );
+    let errors = Config::parse(&text, "routes.ron").unwrap().validated().unwrap_err().0;
+    let messages: Vec<_> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+    assert_eq!(errors.len(), 2, "{messages:?}");
+    assert!(errors[0].message.contains(r#"decoder "packaged" already runs codec "a.js""#), "{messages:?}");
+    assert!(errors[1].message.contains(r#"route 2: codec "notes.txt""#), "{messages:?}");
+    assert!(errors.iter().all(|e| e.line > 0 && e.column > 0), "{messages:?}");
+
+    // An engine that a route also names directly stays; one named only with codecs goes.
+    let text = harness::config(
+        &format!(r#""js": (plugin: "{js}"), "own": (plugin: "{js}", codec: "c.js")"#),
+        r#"(devicetype: "x", decoder: "js", codec: "dir/b.js", sinks: ["db"]),
+           (devicetype: "y", decoder: "own", sinks: ["db"]),
+           (devicetype: "z", decoder: "js", codec: "other/b.js", sinks: ["db"])"#,
+    );
+    let once = Config::parse(&text, "routes.ron").unwrap().validated().unwrap();
+    let decoders: Vec<_> = once.decoders.iter().map(|(n, d)| (n.as_str(), d.codec.clone())).collect();
+    assert_eq!(
+        decoders,
+        [
+            ("js:b.js", Some(PathBuf::from("dir/b.js"))),
+            ("js:b.js#2", Some(PathBuf::from("other/b.js"))),
+            ("own", Some(PathBuf::from("c.js")))
+        ]
+    );
+    let routes: Vec<_> = once.routes.iter().map(|r| (r.decoder.as_str(), r.codec.is_none())).collect();
+    assert_eq!(routes, [("js:b.js", true), ("own", true), ("js:b.js#2", true)]);
+    let twice = once.clone().validated().unwrap();
+    assert_eq!((twice.decoders, twice.routes), (once.decoders, once.routes));
+}

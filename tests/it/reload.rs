@@ -145,3 +145,50 @@ async fn a_version_that_drops_a_routed_model_is_refused() {
     assert!(rt.handle.decoders()[0].plugin.starts_with("milesight@"));
     rt.handle.shutdown().await.unwrap();
 }
+
+fn frame(device: &str, devicetype: &str, payload: &[u8]) -> passerelle::message::Frame {
+    passerelle::message::Frame {
+        device: Arc::from(device),
+        devicetype: Arc::from(devicetype),
+        port: 1,
+        payload: payload.to_vec().into(),
+        received_ms: 1_700_000_000_000,
+        connector: Arc::from("host"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devicetypes_all_follows_the_models_each_version_declares() {
+    use passerelle::message::{FrameOutcome, Stage};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("decoder.wasm");
+    std::fs::copy(plugin("milesight"), &file).unwrap();
+    let text = harness::config(
+        &format!(r#""m": (plugin: "{}")"#, file.display()),
+        r#"(devicetypes: all, decoder: "m", sinks: ["db"])"#,
+    );
+    let rt = harness::start_in(&text, dir.path()).await;
+    let em300 = [0x01, 0x75, 0x32, 0x03, 0x67, 0xc8, 0x00, 0x04, 0x68, 0x3c];
+    let ers = [0x01, 0x00, 0xe2];
+    let stage = |o: &FrameOutcome| match o {
+        FrameOutcome::DeadLettered { stage, .. } => Some(*stage),
+        _ => None,
+    };
+    let first =
+        rt.handle.push(vec![frame("m1", "em300-th", &em300), frame("e1", "ers", &ers)]).await.unwrap();
+    assert_eq!(first[0], FrameOutcome::Stored { readings: 3 });
+    assert_eq!(stage(&first[1]), Some(Stage::Route), "ers is no Milesight model: {first:?}");
+
+    // The next version is Elsys: its models are routed when it goes live (no named route
+    // holds the reload back), and em300-th, which it dropped, is still caught by the decoder.
+    std::fs::copy(plugin("elsys"), &file).unwrap();
+    let swapped = rt.handle.reload_decoder("m").await.unwrap();
+    assert!(matches!(swapped, passerelle::ReloadOutcome::Swapped { .. }), "{swapped:?}");
+    let second =
+        rt.handle.push(vec![frame("m2", "em300-th", &em300), frame("e2", "ers", &ers)]).await.unwrap();
+    assert_eq!(stage(&second[0]), Some(Stage::Decode), "{second:?}");
+    assert_eq!(second[1], FrameOutcome::Stored { readings: 1 });
+    let dead: Vec<_> = rt.dead_letters().into_iter().map(|d| (d.device, d.stage)).collect();
+    assert_eq!(dead, [("e1".to_string(), "route".to_string()), ("m2".to_string(), "decode".to_string())]);
+    rt.handle.shutdown().await.unwrap();
+}

@@ -32,7 +32,8 @@ impl Handler<DecodeBatch> for DecoderActor {
     fn handle(&mut self, msg: DecodeBatch, _: &mut SyncContext<Self>) -> Self::Result {
         let started = Instant::now();
         let results = self.instance.decode_batch(&msg.0);
-        DecodeCall { metrics: &self.metrics, results: &results, elapsed: started.elapsed() }.emit();
+        DecodeCall { metrics: &self.metrics, frames: &msg.0, results: &results, elapsed: started.elapsed() }
+            .emit();
         msg.0.into_iter().map(|(f, _)| f).zip(results).collect()
     }
 }

@@ -35,7 +35,7 @@ pub use driver::{
 pub use ingest::Ingest;
 pub use pool::{MAILBOX_CAPACITY, Stopped};
 pub use router::RouteError;
-pub(crate) use router::{DecoderSlot, Route, RouteEntry, RouteTable, Router, SinkSlot};
+pub(crate) use router::{CatchAll, DecoderSlot, Route, RouteEntry, RouteTable, Router, SinkSlot};
 pub(crate) use shadow::Shadow;
 pub use shadow::{MAX_DIFFERENCES, ShadowStatus};
 pub(crate) use state::ConnectorState;

@@ -27,6 +27,19 @@ pub(crate) struct RouteEntry {
     /// The route asks for per-device order (fabric: partitioned by device).
     #[cfg_attr(not(feature = "fabric"), allow(dead_code))] // In-process, a unit is in order.
     pub(crate) ordered: bool,
+    /// Routed by a `devicetypes: all` route (the decoder declared the model), not named.
+    pub(crate) catch_all: bool,
+}
+
+/// A `devicetypes: all` route: every model its decoder declares goes to these sinks.
+#[derive(Debug, Clone)]
+pub(crate) struct CatchAll {
+    /// Index of the decoder pool.
+    pub(crate) decoder: usize,
+    /// Indexes of the sinks readings go to.
+    pub(crate) sinks: Arc<[usize]>,
+    /// The route asks for per-device order.
+    pub(crate) ordered: bool,
 }
 
 /// One decoder in the route table: its live pool, and a candidate decoding beside it.
@@ -74,9 +87,32 @@ pub(crate) struct RouteTable {
     pub(crate) sinks: Vec<SinkSlot>,
     /// Index of the dead-letter sink, when the table has one.
     pub(crate) dead_letter: Option<usize>,
+    /// The `devicetypes: all` routes, to route the models a new plugin version adds.
+    pub(crate) catch_all: Vec<CatchAll>,
 }
 
 impl RouteTable {
+    /// Routes each model of `models` that no route has yet to the `devicetypes: all` route of
+    /// decoder `decoder`, if it has one; returns the models added.
+    pub(crate) fn catch_models(&mut self, decoder: usize, models: &[String]) -> Vec<String> {
+        let Some(all) = self.catch_all.iter().find(|c| c.decoder == decoder) else { return Vec::new() };
+        let mut added = Vec::new();
+        for model in models {
+            if !self.routes.contains_key(model.as_str()) {
+                let entry = RouteEntry {
+                    decoder,
+                    model: Arc::from(model.as_str()),
+                    sinks: Arc::clone(&all.sinks),
+                    ordered: all.ordered,
+                    catch_all: true,
+                };
+                self.routes.insert(Arc::from(model.as_str()), entry);
+                added.push(model.clone());
+            }
+        }
+        added
+    }
+
     /// The sink named `name`.
     pub(crate) fn sink(&self, name: &str) -> Option<&SinkSlot> {
         self.sinks.iter().find(|s| &*s.name == name)

@@ -22,7 +22,8 @@ mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use model::{
-    ConnectorConfig, DEFAULT_CONNECTOR_INSTANCES, DEFAULT_DECODER_INSTANCES, DecoderConfig, RouteConfig,
+    AllWord, ConnectorConfig, DEFAULT_CONNECTOR_INSTANCES, DEFAULT_DECODER_INSTANCES, DecoderConfig,
+    Devicetypes, RouteConfig,
 };
 
 use std::collections::BTreeMap;
@@ -140,6 +141,68 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         let errors = validate::validate(self);
         if errors.is_empty() { Ok(()) } else { Err(ConfigErrors(errors)) }
+    }
+
+    /// Validates the config, splits each route with a list of `devicetypes` into one route per
+    /// devicetype, then gives each route that names a `codec` its decoder: the
+    /// engine the route names with that codec, added to `decoders` as `<engine>:<codec file
+    /// name>` (see [`RouteConfig::codec`]). An engine that no route then names directly and that
+    /// has no codec of its own is not loaded. The runtime builds and reloads from this form;
+    /// applying it again changes nothing.
+    ///
+    /// # Errors
+    /// All the errors [`Config::validate`] finds.
+    pub fn validated(mut self) -> Result<Self, ConfigErrors> {
+        self.validate()?;
+        self.split_devicetype_lists();
+        self.give_routes_their_codecs();
+        Ok(self)
+    }
+
+    /// A route with a list of devicetypes becomes one route per devicetype.
+    fn split_devicetype_lists(&mut self) {
+        self.routes = std::mem::take(&mut self.routes)
+            .into_iter()
+            .flat_map(|route| match &route.devicetypes {
+                Some(Devicetypes::List(list)) => list
+                    .iter()
+                    .map(|d| RouteConfig { devicetype: d.clone(), devicetypes: None, ..route.clone() })
+                    .collect(),
+                _ => vec![route],
+            })
+            .collect();
+    }
+
+    fn give_routes_their_codecs(&mut self) {
+        let mut made: BTreeMap<(String, PathBuf), String> = BTreeMap::new();
+        let mut engines = Vec::new();
+        for route in &mut self.routes {
+            let Some(codec) = route.codec.take() else { continue };
+            let Some(engine) = self.decoders.get(&route.decoder).cloned() else { continue };
+            let key = (route.decoder.clone(), codec.clone());
+            let name = match made.get(&key) {
+                Some(name) => name.clone(),
+                None => {
+                    let file = codec.file_name().unwrap_or(codec.as_os_str()).to_string_lossy();
+                    let mut name = format!("{}:{file}", route.decoder);
+                    let mut n = 2;
+                    while self.decoders.contains_key(&name) {
+                        name = format!("{}:{file}#{n}", route.decoder);
+                        n += 1;
+                    }
+                    self.decoders.insert(name.clone(), DecoderConfig { codec: Some(codec), ..engine });
+                    made.insert(key, name.clone());
+                    name
+                }
+            };
+            engines.push(std::mem::replace(&mut route.decoder, name));
+        }
+        for engine in engines {
+            let named = self.routes.iter().any(|r| r.decoder == engine);
+            if !named && self.decoders.get(&engine).is_some_and(|d| d.codec.is_none()) {
+                self.decoders.remove(&engine);
+            }
+        }
     }
 
     /// Resolves a path of the config relative to the config file's directory, as an absolute path.

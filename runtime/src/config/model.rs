@@ -105,17 +105,34 @@ const fn yes() -> bool {
     true
 }
 
-/// One route: frames of a devicetype go to a decoder as a vendor model, readings to sinks.
+/// One route: frames of a devicetype (or of several) go to a decoder as a vendor model,
+/// readings to sinks.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteConfig {
-    /// The devicetype the source announces (Energisme `devicetype`).
+    /// The devicetype the source announces (Energisme `devicetype`); empty when the route
+    /// names `devicetypes` instead.
+    #[serde(default)]
     pub devicetype: String,
+    /// Several devicetypes in one route, each its own model: a list, or `all` (every model
+    /// the decoder's plugin declares, as it declares them: a model a new version adds is routed
+    /// when it goes live, and one it drops stays routed to the decoder, so its frames end in the
+    /// dead letter with the decoder's error, not unrouted). A route that names a devicetype
+    /// itself wins over `all`, and of two `all` routes declaring a model, the first one.
+    #[serde(default)]
+    pub devicetypes: Option<Devicetypes>,
     /// The decoder name (a key of `decoders`).
     pub decoder: String,
     /// The vendor model id given to the decoder (default: the devicetype).
     #[serde(default)]
     pub model: Option<String>,
+    /// A codec for this route alone, relative to the config file (a `.js` file or a TTN
+    /// `*-codec.yaml`): `decoder` then names the script engine (a decoder such as
+    /// `js_codec.wasm` without a `codec` of its own), and the route runs the engine with this
+    /// codec, as a decoder of its own named `<decoder>:<codec file name>` (in status, metrics
+    /// and the dead letter). Routes naming the same engine and codec share that decoder.
+    #[serde(default)]
+    pub codec: Option<PathBuf>,
     /// Sink names the readings go to; committed in all before the source is acknowledged.
     pub sinks: Vec<String>,
     /// Frames of one device are committed in the order the source delivered them, also across
@@ -124,4 +141,30 @@ pub struct RouteConfig {
     /// and a partition hands out one frame at a time, so this costs throughput.
     #[serde(default)]
     pub ordered: bool,
+}
+
+/// The devicetypes of a route that names several: `all`, or a list such as `["em300-th",
+/// "am307"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged, expecting = "`all` or a list of devicetypes")]
+pub enum Devicetypes {
+    /// Every model the decoder declares.
+    All(AllWord),
+    /// These devicetypes, each given to the decoder as its model.
+    List(Vec<String>),
+}
+
+/// The word `all` (written bare, or as a string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllWord;
+
+impl<'de> Deserialize<'de> for AllWord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let word = String::deserialize(d)?;
+        if word == "all" {
+            Ok(Self)
+        } else {
+            Err(serde::de::Error::invalid_value(serde::de::Unexpected::Str(&word), &"all"))
+        }
+    }
 }

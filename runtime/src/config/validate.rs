@@ -1,6 +1,6 @@
 //! Pure validation: every error at once, each located in the source text.
 
-use super::{Config, ConfigError, Source};
+use super::{Config, ConfigError, Devicetypes, Source};
 
 /// Finds where `needle` (a quoted string) first appears at or after the section `section`.
 fn locate(source: &Source, section: &str, needle: &str) -> (usize, usize) {
@@ -58,6 +58,12 @@ fn is_file_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('.')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A codec file name: JavaScript, or YAML (a TTN codec package).
+fn is_codec_file(path: &std::path::Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    matches!(ext, "js" | "mjs" | "cjs" | "yaml" | "yml")
 }
 
 pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
@@ -163,8 +169,7 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
         }
         if let Some(codec) = &d.codec {
             let shown = codec.display().to_string();
-            let ext = codec.extension().and_then(|e| e.to_str()).unwrap_or_default();
-            if !matches!(ext, "js" | "mjs" | "cjs" | "yaml" | "yml") {
+            if !is_codec_file(codec) {
                 err(
                     locate(src, "decoders", &shown),
                     format!("decoder {name:?}: codec {shown:?} is neither a .js file nor a *-codec.yaml"),
@@ -184,23 +189,86 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
         }
     }
     let mut seen = std::collections::BTreeMap::new();
+    let mut all = std::collections::BTreeMap::new();
     for (i, r) in config.routes.iter().enumerate() {
-        let at = locate_nth_key(src, "routes", "devicetype", i);
-        if let Some(first) = seen.insert(r.devicetype.as_str(), i) {
-            err(
-                at,
-                format!(
-                    "route {}: devicetype {:?} is already routed by route {}",
-                    i + 1,
-                    r.devicetype,
-                    first + 1
-                ),
-            );
+        // Every route has one `decoder:`: its n-th occurrence locates route n.
+        let at = locate_nth_key(src, "routes", "decoder", i);
+        let devicetypes: Vec<&str> = match (&r.devicetypes, r.devicetype.is_empty()) {
+            (None, true) => {
+                err(at, format!("route {}: no devicetype: name `devicetype` or `devicetypes`", i + 1));
+                Vec::new()
+            }
+            (None, false) => vec![r.devicetype.as_str()],
+            (Some(_), false) => {
+                err(at, format!("route {}: `devicetype` and `devicetypes` together: name one", i + 1));
+                Vec::new()
+            }
+            (Some(_), true) if r.model.is_some() => {
+                err(
+                    at,
+                    format!("route {}: `model` with `devicetypes`: each devicetype is its own model", i + 1),
+                );
+                Vec::new()
+            }
+            (Some(Devicetypes::List(list)), true) => {
+                if list.is_empty() {
+                    err(at, format!("route {}: `devicetypes` is an empty list", i + 1));
+                }
+                list.iter().map(String::as_str).collect()
+            }
+            (Some(Devicetypes::All(_)), true) => {
+                if let Some(first) = all.insert(r.decoder.as_str(), i) {
+                    err(
+                        at,
+                        format!(
+                            "route {}: decoder {:?} already has `devicetypes: all` in route {}",
+                            i + 1,
+                            r.decoder,
+                            first + 1
+                        ),
+                    );
+                }
+                Vec::new()
+            }
+        };
+        for devicetype in devicetypes {
+            if devicetype.is_empty() {
+                err(at, format!("route {}: an empty devicetype", i + 1));
+            } else if let Some(first) = seen.insert(devicetype, i) {
+                let already = if first == i {
+                    String::from("listed twice")
+                } else {
+                    format!("already routed by route {}", first + 1)
+                };
+                err(at, format!("route {}: devicetype {devicetype:?} is {already}", i + 1));
+            }
         }
-        if !config.decoders.contains_key(&r.decoder) {
-            err(
+        match config.decoders.get(&r.decoder) {
+            None => err(
                 locate_nth_key(src, "routes", "decoder", i),
                 format!("route {}: decoder {:?} is not defined in `decoders`", i + 1, r.decoder),
+            ),
+            Some(d) => {
+                if let (Some(codec), Some(own)) = (&r.codec, &d.codec) {
+                    err(
+                        locate(src, "routes", &codec.display().to_string()),
+                        format!(
+                            "route {}: decoder {:?} already runs codec {:?}: a route's codec needs a script engine without one (such as js_codec.wasm)",
+                            i + 1,
+                            r.decoder,
+                            own.display().to_string()
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(codec) = &r.codec
+            && !is_codec_file(codec)
+        {
+            let shown = codec.display().to_string();
+            err(
+                locate(src, "routes", &shown),
+                format!("route {}: codec {shown:?} is neither a .js file nor a *-codec.yaml", i + 1),
             );
         }
         if r.sinks.is_empty() {

@@ -1,7 +1,61 @@
 //! Delivery events: inbound units answered, frames dead-lettered.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
 use super::{Counter, Metrics};
 use crate::message::Stage;
+
+/// Dead-letter warnings logged per second, at most; beyond, they are counted and one line per
+/// second says how many were left out. A source or plugin failing every frame cannot flood the
+/// log (nor spend the runtime's time writing it): the metrics and the dead letter have them all.
+pub(crate) const DEAD_LETTER_LOG_LINES_PER_SECOND: u64 = 20;
+
+/// How many log lines of one kind are left this second.
+#[derive(Debug)]
+struct LogBudget {
+    started: Instant,
+    second: AtomicU64,
+    used: AtomicU64,
+    left_out: AtomicU64,
+}
+
+/// What the budget allows for one more line.
+enum Allowed {
+    /// Log it; before it, say how many lines the previous seconds left out (0: none).
+    Log { left_out: u64 },
+    /// Leave it out (counted).
+    Skip,
+}
+
+impl LogBudget {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            second: AtomicU64::new(0),
+            used: AtomicU64::new(0),
+            left_out: AtomicU64::new(0),
+        }
+    }
+
+    fn take(&self, per_second: u64) -> Allowed {
+        let now = self.started.elapsed().as_secs();
+        let second = self.second.load(Ordering::Relaxed);
+        if now != second
+            && self.second.compare_exchange(second, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
+            self.used.store(1, Ordering::Relaxed);
+            return Allowed::Log { left_out: self.left_out.swap(0, Ordering::Relaxed) };
+        }
+        if self.used.fetch_add(1, Ordering::Relaxed) < per_second {
+            Allowed::Log { left_out: 0 }
+        } else {
+            self.left_out.fetch_add(1, Ordering::Relaxed);
+            Allowed::Skip
+        }
+    }
+}
 
 /// The series of one connector (labels: `connector`, `class`).
 #[derive(Debug, Clone)]
@@ -60,6 +114,7 @@ impl InboundAnswered<'_> {
 #[derive(Debug, Clone)]
 pub(crate) struct DeliveryMetrics {
     by_stage: [Counter; 4],
+    log: Arc<LogBudget>,
 }
 
 impl DeliveryMetrics {
@@ -71,7 +126,10 @@ impl DeliveryMetrics {
                 &[("stage", stage.as_str())],
             )
         };
-        Self { by_stage: [c(Stage::Connector), c(Stage::Route), c(Stage::Decode), c(Stage::Plugin)] }
+        Self {
+            by_stage: [c(Stage::Connector), c(Stage::Route), c(Stage::Decode), c(Stage::Plugin)],
+            log: Arc::new(LogBudget::new()),
+        }
     }
 }
 
@@ -95,11 +153,41 @@ impl FrameDeadLettered<'_> {
         if let Some(c) = self.metrics.by_stage.get(i) {
             c.add(1);
         }
+        let Allowed::Log { left_out } = self.metrics.log.take(DEAD_LETTER_LOG_LINES_PER_SECOND) else {
+            return;
+        };
+        if left_out > 0 {
+            tracing::warn!(
+                left_out,
+                "Dead-letter log lines left out (over the per-second budget); every frame is counted in passerelle_dead_letters_total and kept in the dead letter."
+            );
+        }
         tracing::warn!(
             stage = self.stage.as_str(),
             plugin = self.plugin.unwrap_or("-"),
             error = self.error,
             "Frame dead-lettered."
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_admits_its_lines_per_second_then_counts_the_rest() {
+        let budget = LogBudget::new();
+        let logged = (0..100).filter(|_| matches!(budget.take(20), Allowed::Log { .. })).count();
+        // The budget is a second old at most: the loop runs within its first second.
+        assert_eq!(logged, 20);
+        let left = budget.left_out.load(Ordering::Relaxed);
+        assert_eq!(left + logged as u64, 100);
+        // The next second reports what was left out with its first line.
+        budget.second.store(u64::MAX, Ordering::Relaxed);
+        match budget.take(20) {
+            Allowed::Log { left_out } => assert_eq!(left_out, left),
+            Allowed::Skip => panic!("the first line of a second is logged"),
+        }
     }
 }

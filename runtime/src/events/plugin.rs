@@ -3,8 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use dashmap::DashMap;
+
 use super::{Counter, Histogram, Metrics};
-use crate::message::Reading;
+use crate::message::{Frame, Reading};
+use crate::operator::DevicetypeStatus;
 use crate::plugin::PluginError;
 
 /// The series of one decoder (labels: `decoder`).
@@ -22,9 +25,87 @@ pub(crate) struct DecoderMetrics {
     pub(crate) refused: Counter,
     pub(crate) quarantines: Counter,
     pub(crate) quarantined_frames: Counter,
+    /// The series of each devicetype the decoder was given, made on its first frame. Bounded
+    /// by the route table: only routed devicetypes reach a decoder.
+    devicetypes: Arc<DashMap<Arc<str>, DevicetypeMetrics>>,
+    registry: Metrics,
+    decoder: Arc<str>,
+}
+
+/// The series of one devicetype through one decoder (labels: `decoder`, `devicetype`): the
+/// question "which device model is failing".
+#[derive(Debug, Clone)]
+struct DevicetypeMetrics {
+    frames: Counter,
+    readings: Counter,
+    decode_errors: Counter,
+    plugin_errors: Counter,
+    decode: Arc<Histogram>,
+}
+
+impl DevicetypeMetrics {
+    fn new(m: &Metrics, decoder: &str, devicetype: &str) -> Self {
+        let l = [("decoder", decoder), ("devicetype", devicetype)];
+        Self {
+            frames: m.counter("passerelle_devicetype_frames_total", "Frames of the devicetype decoded.", &l),
+            readings: m.counter(
+                "passerelle_devicetype_readings_total",
+                "Readings decoded from frames of the devicetype.",
+                &l,
+            ),
+            decode_errors: m.counter(
+                "passerelle_devicetype_decode_errors_total",
+                "Frames of the devicetype the decoder refused (bad data).",
+                &l,
+            ),
+            plugin_errors: m.counter(
+                "passerelle_devicetype_plugin_errors_total",
+                "Frames of the devicetype lost to a plugin failure (trap, deadline, memory or readings cap).",
+                &l,
+            ),
+            decode: m.histogram(
+                "passerelle_devicetype_decode_seconds",
+                "Decode time per frame of the devicetype (a batched call's time shared by its frames).",
+                &l,
+            ),
+        }
+    }
 }
 
 impl DecoderMetrics {
+    /// Per devicetype: frames, readings, errors and mean decode time, by devicetype.
+    pub(crate) fn devicetype_status(&self) -> Vec<DevicetypeStatus> {
+        let mut out: Vec<DevicetypeStatus> = self
+            .devicetypes
+            .iter()
+            .map(|e| {
+                let m = e.value();
+                let count = m.decode.count();
+                DevicetypeStatus {
+                    devicetype: e.key().to_string(),
+                    frames: m.frames.get(),
+                    readings: m.readings.get(),
+                    decode_errors: m.decode_errors.get(),
+                    plugin_errors: m.plugin_errors.get(),
+                    mean_decode_us: m.decode.sum_us().checked_div(count).unwrap_or(0),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.devicetype.cmp(&b.devicetype));
+        out
+    }
+
+    fn devicetype(&self, devicetype: &Arc<str>) -> DevicetypeMetrics {
+        if let Some(m) = self.devicetypes.get(devicetype) {
+            return m.value().clone();
+        }
+        self.devicetypes
+            .entry(Arc::clone(devicetype))
+            .or_insert_with(|| DevicetypeMetrics::new(&self.registry, &self.decoder, devicetype))
+            .value()
+            .clone()
+    }
+
     pub(crate) fn new(m: &Metrics, decoder: &str) -> Self {
         let l = [("decoder", decoder)];
         let trap = |kind: &str| {
@@ -67,6 +148,9 @@ impl DecoderMetrics {
                 "Frames sent to the dead letter without a call while the decoder was quarantined.",
                 &l,
             ),
+            devicetypes: Arc::default(),
+            registry: m.clone(),
+            decoder: Arc::from(decoder),
         }
     }
 }
@@ -75,6 +159,8 @@ impl DecoderMetrics {
 #[derive(Debug)]
 pub(crate) struct DecodeCall<'a> {
     pub(crate) metrics: &'a DecoderMetrics,
+    /// The frames of the call, in the order of `results`.
+    pub(crate) frames: &'a [(Frame, Arc<str>)],
     pub(crate) results: &'a [Result<Vec<Reading>, PluginError>],
     pub(crate) elapsed: Duration,
 }
@@ -84,18 +170,39 @@ impl DecodeCall<'_> {
         let m = self.metrics;
         m.call.observe(self.elapsed);
         m.frames.add(self.results.len() as u64);
+        let share = self.elapsed / u32::try_from(self.results.len().max(1)).unwrap_or(u32::MAX);
         let mut readings = 0;
-        for r in self.results {
+        let mut last: Option<(&Arc<str>, DevicetypeMetrics)> = None;
+        for ((frame, _), r) in self.frames.iter().zip(self.results) {
+            // A batch is mostly of one devicetype: look it up again only when it changes.
+            if !matches!(&last, Some((t, _)) if **t == frame.devicetype) {
+                last = Some((&frame.devicetype, m.devicetype(&frame.devicetype)));
+            }
+            let Some((_, d)) = &last else { continue };
+            d.frames.add(1);
+            d.decode.observe(share);
             match r {
-                Ok(v) => readings += v.len() as u64,
-                Err(PluginError::Decode(_)) => m.decode_errors.add(1),
-                Err(PluginError::Trap { kind, .. }) => match kind {
-                    crate::plugin::TrapKind::Deadline => m.deadline.add(1),
-                    crate::plugin::TrapKind::Memory => m.memory.add(1),
-                    crate::plugin::TrapKind::Trap => m.trap.add(1),
-                },
-                Err(PluginError::TooManyReadings { .. }) => m.too_many.add(1),
-                Err(_) => {}
+                Ok(v) => {
+                    readings += v.len() as u64;
+                    d.readings.add(v.len() as u64);
+                }
+                Err(PluginError::Decode(_)) => {
+                    m.decode_errors.add(1);
+                    d.decode_errors.add(1);
+                }
+                Err(PluginError::Trap { kind, .. }) => {
+                    d.plugin_errors.add(1);
+                    match kind {
+                        crate::plugin::TrapKind::Deadline => m.deadline.add(1),
+                        crate::plugin::TrapKind::Memory => m.memory.add(1),
+                        crate::plugin::TrapKind::Trap => m.trap.add(1),
+                    }
+                }
+                Err(PluginError::TooManyReadings { .. }) => {
+                    d.plugin_errors.add(1);
+                    m.too_many.add(1);
+                }
+                Err(_) => d.plugin_errors.add(1),
             }
         }
         m.readings.add(readings);

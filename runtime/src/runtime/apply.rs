@@ -51,7 +51,7 @@ fn report(plan: &Plan, routes: usize) -> ConfigReloadReport {
 impl Inner {
     /// Takes the runtime from its running config to `new`.
     pub(crate) async fn apply(&self, new: Config) -> Result<ConfigReloadReport, Error> {
-        new.validate()?;
+        let new = new.validated()?;
         let _one_change_at_a_time = self.decoders.exclusive().await;
         let old = self.config();
         let mut plan = diff(&old, &new);
@@ -107,7 +107,7 @@ impl Inner {
                 // 3. Swap, in one step.
                 parts.router.swap(new_table);
                 let changed: Vec<String> = plan.decoders.starting().cloned().collect();
-                self.decoders.replace_all(entries, &changed, &parts.metrics);
+                self.decoders.replace_all(entries, &changed);
                 self.set_config(new.clone());
                 close(retired.into_iter()).await;
                 // 4. Connectors: stop the removed and changed, start the added and changed.
@@ -146,11 +146,11 @@ impl Inner {
         let mut decoders = Vec::new();
         let mut entries = Vec::new();
         for (index, (name, d)) in new.decoders.iter().enumerate() {
+            let metrics = self.decoders.metrics_of(name, &parts.metrics);
             let (plugin, slot, path) = match fresh.remove(name) {
                 Some(Fresh { plugin, path }) => {
-                    let metrics = self.decoders.metrics_of(name, &parts.metrics);
                     let metrics_of_breaker = metrics.clone();
-                    let pool = decoder_pool(&parts.system, &plugin, d.instances, metrics)
+                    let pool = decoder_pool(&parts.system, &plugin, d.instances, metrics.clone())
                         .await
                         .map_err(|e| Error::Runtime(e.to_string()))?;
                     let label = Arc::clone(plugin.label());
@@ -181,6 +181,7 @@ impl Inner {
                 instances: d.instances,
                 check_vectors: d.check_vectors,
                 plugin,
+                metrics,
             });
             decoders.push((slot, models));
         }

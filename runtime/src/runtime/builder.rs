@@ -106,7 +106,7 @@ impl Builder {
                 config.admin = None;
             }
         }
-        config.validate()?;
+        let config = config.validated()?;
         let cache = config.compile_cache.as_ref().map(|p| config.resolve(p));
         let engine = tokio::task::spawn_blocking(move || Engine::new(cache.as_deref()))
             .await

@@ -42,7 +42,7 @@ impl Entry {
         std::iter::once(self.path.as_path()).chain(self.codec.as_deref()).chain(codec)
     }
 
-    fn new(l: &Loaded, metrics: &Metrics) -> Self {
+    fn new(l: &Loaded) -> Self {
         Self {
             index: l.index,
             path: l.path.clone(),
@@ -55,7 +55,7 @@ impl Entry {
             reloads: 0,
             refused: 0,
             last_error: None,
-            metrics: DecoderMetrics::new(metrics, &l.name),
+            metrics: l.metrics.clone(),
         }
     }
 }
@@ -80,6 +80,8 @@ pub(crate) struct Loaded {
     pub(crate) instances: usize,
     pub(crate) check_vectors: bool,
     pub(crate) plugin: DecoderPlugin,
+    /// The metrics handles its pool reports to (the entry shows the same in the status).
+    pub(crate) metrics: DecoderMetrics,
 }
 
 impl Decoders {
@@ -108,6 +110,7 @@ impl Decoders {
                 shadow: table.decoders.get(e.index).and_then(|s| s.shadow.as_ref()).map(|s| s.status()),
                 quarantined_ms: table.decoders.get(e.index).and_then(|s| s.breaker.status().0),
                 quarantines: table.decoders.get(e.index).map_or(0, |s| s.breaker.status().1),
+                devicetypes: e.metrics.devicetype_status(),
             })
             .collect()
     }
@@ -124,7 +127,7 @@ impl Decoders {
 
     /// After a config reload: the decoders now loaded, at their new table positions. Entries
     /// whose plugin changed keep their old version for rollback; removed ones are dropped.
-    pub(crate) fn replace_all(&self, loaded: Vec<Loaded>, changed: &[String], metrics: &Metrics) {
+    pub(crate) fn replace_all(&self, loaded: Vec<Loaded>, changed: &[String]) {
         let mut entries = self.lock();
         let mut next = BTreeMap::new();
         for l in loaded {
@@ -134,7 +137,7 @@ impl Decoders {
                     e
                 }
                 old => {
-                    let mut entry = Entry::new(&l, metrics);
+                    let mut entry = Entry::new(&l);
                     if let Some(old) = old {
                         entry.previous = old.previous;
                         entry.previous.push(old.live);
@@ -269,7 +272,7 @@ impl Decoders {
         let mut missing: Vec<String> = table
             .routes
             .values()
-            .filter(|r| Some(r.decoder) == index)
+            .filter(|r| Some(r.decoder) == index && !r.catch_all)
             .map(|r| r.model.to_string())
             .filter(|m| !models.is_empty() && !models.contains(m))
             .collect();
@@ -300,7 +303,11 @@ impl Decoders {
             slot.pool = pool;
             slot.breaker.reset();
         }
+        let added = table.catch_models(index, &plugin.metadata().models);
         self.parts.router.swap(table);
+        if !added.is_empty() {
+            tracing::info!(decoder = name, models = ?added, "New models routed (devicetypes: all).");
+        }
         let outcome =
             ReloadOutcome::Swapped { plugin: plugin.label().to_string(), hash: plugin.hash().to_string() };
         let mut entries = self.lock();

@@ -11,9 +11,11 @@
 //!   `watch.rs` reloads a decoder when its file changes.
 //! - `connectors.rs`: the running connectors, each with its own stop signal.
 //! - `replay.rs`: dead-letter replay.
+//! - `check.rs`: a config's plugins loaded and checked without running anything.
 
 mod apply;
 mod builder;
+mod check;
 mod connectors;
 mod decoders;
 mod handle;
@@ -23,6 +25,7 @@ mod watch;
 mod wiring;
 
 pub use builder::Builder;
+pub use check::check_plugins;
 pub use handle::Handle;
 pub use replay::ReplayReport;
 

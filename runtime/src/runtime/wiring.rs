@@ -15,11 +15,11 @@ use crate::actor::driver::{Driver, DriverSettings, HttpClient};
 use crate::actor::pool::{Pool, Stopped};
 use crate::actor::system::ActorSystem;
 use crate::actor::{
-    COMMAND_CAPACITY, ConnectorActor, ConnectorState, DecoderActor, DecoderSlot, Ingest, RouteEntry,
-    RouteTable, Router, SinkSlot,
+    COMMAND_CAPACITY, CatchAll, ConnectorActor, ConnectorState, DecoderActor, DecoderSlot, Ingest,
+    RouteEntry, RouteTable, Router, SinkSlot,
 };
 use crate::component::{BuildContext, Clock, MissingSecret, Secrets};
-use crate::config::{Config, ConnectorConfig};
+use crate::config::{Config, ConnectorConfig, Devicetypes};
 use crate::events::{DecoderMetrics, DriverMetrics, InboundMetrics, Metrics, SinkMetrics, TransportMetrics};
 use crate::plugin::bindings::{Command, Event};
 use crate::plugin::{Codec, ConnectorPlugin, DecoderPlugin, Engine, Limits, PluginError};
@@ -281,47 +281,86 @@ pub(crate) async fn open_sink(
     })
 }
 
-/// Builds the route table of `config` from its decoder slots and sinks (both in config order):
-/// every route's model must be one its decoder handles.
-///
-/// # Errors
-/// [`Error::Routes`] naming every route whose model its decoder does not handle.
-pub(crate) fn route_table(
-    config: &Config,
-    decoders: Vec<(DecoderSlot, Vec<String>)>,
-    sinks: Vec<SinkSlot>,
-) -> Result<RouteTable, Error> {
-    let decoder_index: HashMap<&str, usize> =
-        config.decoders.keys().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-    let sink_index: HashMap<&str, usize> = sinks.iter().enumerate().map(|(i, s)| (&*s.name, i)).collect();
-    let mut routes = HashMap::new();
-    let mut unknown = Vec::new();
+/// What is wrong with the routes of `config`, given the models each decoder's plugin declares
+/// (by decoder name; an empty list takes any model; a decoder missing from `models` is not
+/// checked): a named route's model its decoder does not handle, and a `devicetypes: all` route
+/// whose plugin declares no models.
+pub(crate) fn route_problems(config: &Config, models: &HashMap<&str, &[String]>) -> Vec<String> {
+    let mut problems = Vec::new();
     for r in &config.routes {
-        let Some(&decoder) = decoder_index.get(r.decoder.as_str()) else { continue };
-        let model = r.model.clone().unwrap_or_else(|| r.devicetype.clone());
-        let models = decoders.get(decoder).map(|(_, m)| m.as_slice()).unwrap_or_default();
-        if !models.is_empty() && !models.contains(&model) {
-            unknown.push(format!(
+        let Some(models) = models.get(r.decoder.as_str()) else { continue };
+        if matches!(r.devicetypes, Some(Devicetypes::All(_))) {
+            if models.is_empty() {
+                problems.push(format!(
+                    "route of decoder {} with `devicetypes: all`: its plugin declares no models (it takes any): route its devicetypes by name",
+                    r.decoder
+                ));
+            }
+            continue;
+        }
+        let model = r.model.as_deref().unwrap_or(&r.devicetype);
+        if !models.is_empty() && !models.iter().any(|m| m == model) {
+            problems.push(format!(
                 "route {:?}: decoder {} does not handle model {model:?} (it handles {})",
                 r.devicetype,
                 r.decoder,
                 models.join(", ")
             ));
         }
-        let sinks: Vec<usize> = r.sinks.iter().filter_map(|s| sink_index.get(s.as_str()).copied()).collect();
+    }
+    problems
+}
+
+/// Builds the route table of `config` from its decoder slots and sinks (both in config order):
+/// every route's model must be one its decoder handles. Routes that name their devicetype come
+/// first, then the models of each `devicetypes: all` route's decoder, in config order.
+///
+/// # Errors
+/// [`Error::Routes`] with every [`route_problems`].
+pub(crate) fn route_table(
+    config: &Config,
+    decoders: Vec<(DecoderSlot, Vec<String>)>,
+    sinks: Vec<SinkSlot>,
+) -> Result<RouteTable, Error> {
+    let models: HashMap<&str, &[String]> =
+        config.decoders.keys().zip(&decoders).map(|(n, (_, m))| (n.as_str(), m.as_slice())).collect();
+    let problems = route_problems(config, &models);
+    if !problems.is_empty() {
+        return Err(Error::Routes(problems));
+    }
+    let decoder_index: HashMap<&str, usize> =
+        config.decoders.keys().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let sink_index: HashMap<&str, usize> = sinks.iter().enumerate().map(|(i, s)| (&*s.name, i)).collect();
+    let mut routes = HashMap::new();
+    let mut catch_all = Vec::new();
+    for r in &config.routes {
+        let Some(&decoder) = decoder_index.get(r.decoder.as_str()) else { continue };
+        let sinks: Arc<[usize]> =
+            r.sinks.iter().filter_map(|s| sink_index.get(s.as_str()).copied()).collect::<Vec<_>>().into();
+        if matches!(r.devicetypes, Some(Devicetypes::All(_))) {
+            catch_all.push(CatchAll { decoder, sinks, ordered: r.ordered });
+            continue;
+        }
+        let model = r.model.as_deref().unwrap_or(&r.devicetype);
         routes.insert(
             Arc::from(r.devicetype.as_str()),
-            RouteEntry {
-                decoder,
-                model: Arc::from(model.as_str()),
-                sinks: Arc::from(sinks),
-                ordered: r.ordered,
-            },
+            RouteEntry { decoder, model: Arc::from(model), sinks, ordered: r.ordered, catch_all: false },
         );
     }
-    if !unknown.is_empty() {
-        return Err(Error::Routes(unknown));
-    }
+    let declared: Vec<Vec<String>> = decoders.iter().map(|(_, m)| m.clone()).collect();
     let dead_letter = sink_index.get(config.dead_letter.as_str()).copied();
-    Ok(RouteTable { routes, decoders: decoders.into_iter().map(|(d, _)| d).collect(), sinks, dead_letter })
+    let mut table = RouteTable {
+        routes,
+        decoders: decoders.into_iter().map(|(d, _)| d).collect(),
+        sinks,
+        dead_letter,
+        catch_all,
+    };
+    let all: Vec<usize> = table.catch_all.iter().map(|c| c.decoder).collect();
+    for decoder in all {
+        if let Some(models) = declared.get(decoder) {
+            table.catch_models(decoder, models);
+        }
+    }
+    Ok(table)
 }

@@ -34,10 +34,15 @@ enum Command {
         #[arg(long, default_value = "all")]
         role: String,
     },
-    /// Checks a config file and prints every error with line:column (exit 1 on error).
+    /// Checks a config file and prints every error with line:column, then loads every plugin
+    /// it names as a start would (file, world, codec, own vectors, route models) and prints
+    /// each that fails (exit 1 on any error).
     Check {
         /// The config file (RON).
         config: PathBuf,
+        /// Only the config text: parse and validate, without loading the plugins.
+        #[arg(long)]
+        no_plugins: bool,
     },
     /// Decodes one hex frame with a decoder plugin and prints its readings as JSON.
     Decode(decode::Args),
@@ -77,7 +82,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { config, role } => run::run(&config, &role),
-        Command::Check { config } => check::check(&config),
+        Command::Check { config, no_plugins } => check::check(&config, !no_plugins),
         Command::Decode(args) => decode::decode(&args),
         Command::Readings(args) => show::readings(&args),
         Command::Deadletter { command } => show::dead_letter(&command),

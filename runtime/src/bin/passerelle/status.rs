@@ -103,6 +103,31 @@ pub(crate) fn status(config: &Path, as_json: bool) -> anyhow::Result<ExitCode> {
             println!("    differs: {}", diff.as_str().unwrap_or_default());
         }
     }
+    let per_devicetype: Vec<_> = v["decoders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|d| d["devicetypes"].as_array().into_iter().flatten().map(move |t| (d, t)))
+        .collect();
+    if !per_devicetype.is_empty() {
+        println!();
+        println!(
+            "{:<20} {:<14} {:>9} {:>9} {:>10} {:>10} {:>8}",
+            "DEVICETYPE", "DECODER", "FRAMES", "READINGS", "BAD DATA", "PLUGIN ERR", "MEAN µs"
+        );
+        for (d, t) in per_devicetype {
+            println!(
+                "{:<20} {:<14} {:>9} {:>9} {:>10} {:>10} {:>8}",
+                t["devicetype"].as_str().unwrap_or_default(),
+                d["name"].as_str().unwrap_or_default(),
+                t["frames"].as_u64().unwrap_or(0),
+                t["readings"].as_u64().unwrap_or(0),
+                t["decode_errors"].as_u64().unwrap_or(0),
+                t["plugin_errors"].as_u64().unwrap_or(0),
+                t["mean_decode_us"].as_u64().unwrap_or(0)
+            );
+        }
+    }
     println!();
     println!("{:<14} {:<12} {:<10} {:<22} LAST ERROR", "CONNECTOR", "TRANSPORT", "STATE", "LISTEN");
     for c in v["connectors"].as_array().into_iter().flatten() {
