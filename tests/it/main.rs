@@ -23,6 +23,7 @@ mod js_codec;
 mod kit;
 mod mqtt;
 mod network_servers;
+mod package;
 mod quoalise;
 mod reload;
 mod remote_files;
