@@ -7,8 +7,9 @@ use super::wiring::{load_connector, load_decoder, route_problems};
 use crate::config::Config;
 use crate::plugin::Engine;
 
-/// Loads every plugin `config` names as a start would, and starts nothing: each file is read,
-/// compiled (into the config's `compile_cache`, if any) and linked to its world (a decoder, a
+/// Loads every plugin `config` names as a start would, and starts nothing and writes nothing:
+/// each file is read, compiled (in memory: a check run by another user, such as root beside a
+/// service, must not leave files in the service's compile cache) and linked to its world (a decoder, a
 /// script decoder with its codec, a connector); a decoder runs its own vectors (unless its
 /// `check_vectors` is off) and a connector its `start` with its settings; then each route's
 /// model is checked against what its decoder declares. Give it the [`Config::validated`] form.
@@ -16,8 +17,7 @@ use crate::plugin::Engine;
 ///
 /// Returns every failure, in config order (connectors, decoders, then the routes).
 pub fn check_plugins(config: &Config) -> Vec<Error> {
-    let cache = config.compile_cache.as_ref().map(|p| config.resolve(p));
-    let engine = match Engine::new(cache.as_deref()) {
+    let engine = match Engine::new(None) {
         Ok(engine) => engine,
         Err(source) => return vec![Error::Plugin { name: "engine".into(), path: String::new(), source }],
     };
