@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use passerelle::plugin::kit::{fuzz, load_vectors, run_vectors, scaffold_decoder};
+use passerelle::plugin::kit::{KIT_VERSION, KitSource, fuzz, load_vectors, run_vectors, scaffold_decoder};
 use passerelle::plugin::{DecoderPlugin, Engine, Limits};
 
 use crate::harness::root;
@@ -141,9 +141,10 @@ fn build_scaffold(crate_dir: &Path, lib: &str) -> PathBuf {
 fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
     let dir = tempfile::tempdir().unwrap();
     let crate_dir = dir.path().join("acme-sensors");
-    let s = scaffold_decoder("acme-sensors", &crate_dir, &root().join("plugins")).unwrap();
+    let kit = KitSource::Path(root().join("plugins"));
+    let s = scaffold_decoder("acme-sensors", &crate_dir, &kit).unwrap();
     assert!(!s.member);
-    assert!(scaffold_decoder("Bad Name", &dir.path().join("x"), &root().join("plugins")).is_err());
+    assert!(scaffold_decoder("Bad Name", &dir.path().join("x"), &kit).is_err());
     let wasm = build_scaffold(&crate_dir, "acme_sensors");
     // Its native tests too (passerelle-pdk-test: the one vector rule), as plugins/README promises.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
@@ -170,7 +171,7 @@ fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
 async fn a_scaffolded_decoder_goes_live_on_a_route() {
     let dir = tempfile::tempdir().unwrap();
     let crate_dir = dir.path().join("acme-live");
-    scaffold_decoder("acme-live", &crate_dir, &root().join("plugins")).unwrap();
+    scaffold_decoder("acme-live", &crate_dir, &KitSource::Path(root().join("plugins"))).unwrap();
     let crate_dir2 = crate_dir.clone();
     let wasm = tokio::task::spawn_blocking(move || build_scaffold(&crate_dir2, "acme_live")).await.unwrap();
     let text = crate::harness::config(
@@ -184,4 +185,92 @@ async fn a_scaffolded_decoder_goes_live_on_a_route() {
     let rows = rt.readings();
     assert!(rows.iter().any(|r| r.name == "temperature" && r.unit.as_deref() == Some("Cel")), "{rows:?}");
     rt.handle.shutdown().await.unwrap();
+}
+
+/// The `version = "..."` line of a manifest's `[package]`.
+fn package_version(manifest: &Path) -> String {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("version = "))
+        .unwrap_or_else(|| panic!("{}", manifest.display()));
+    line.trim_start_matches("version = ").trim_matches('"').to_string()
+}
+
+#[test]
+fn the_kit_crates_are_publishable_at_the_version_of_the_wit_they_bind() {
+    let wit = std::fs::read_to_string(root().join("wit/decoder.wit")).unwrap();
+    let wit_version = wit
+        .lines()
+        .find_map(|l| l.strip_prefix("package passerelle:plugin@"))
+        .map(|v| v.trim_end_matches(';').to_string())
+        .unwrap();
+    assert_eq!(KIT_VERSION, wit_version, "KIT_VERSION follows wit/decoder.wit");
+    for manifest in ["plugins/pdk", "plugins/pdk-build", "plugins/pdk-test", "crates/vectors"] {
+        let path = root().join(manifest).join("Cargo.toml");
+        assert_eq!(package_version(&path), wit_version, "{}", path.display());
+        let text = std::fs::read_to_string(&path).unwrap();
+        for field in ["description = ", "license", "repository", "publish = true"] {
+            assert!(text.contains(field), "{}: no {field}", path.display());
+        }
+    }
+    // The WIT travels with the guest kit (`plugins/pdk/wit` links to `wit/`): a packaged or
+    // git-fetched pdk binds the same contract.
+    let listed = std::process::Command::new(env!("CARGO"))
+        .args(["package", "--list", "--allow-dirty", "--offline", "-p", "passerelle-pdk", "--manifest-path"])
+        .arg(root().join("plugins/Cargo.toml"))
+        .output()
+        .unwrap();
+    let files = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    for file in ["wit/decoder.wit", "wit/connector.wit", "wit/types.wit", "src/lib.rs"] {
+        assert!(files.lines().any(|l| l == file), "{file} not packaged: {files}");
+    }
+    // A path dependency is published by version: each kit dependency carries one.
+    let workspace = std::fs::read_to_string(root().join("plugins/Cargo.toml")).unwrap();
+    for dep in ["passerelle-pdk = ", "passerelle-pdk-test = ", "passerelle-vectors = "] {
+        let line = workspace.lines().find(|l| l.starts_with(dep)).unwrap();
+        assert!(line.contains(&format!("version = \"{wit_version}\"")), "{line}");
+    }
+}
+
+#[test]
+fn a_decoder_made_outside_a_checkout_takes_the_kit_by_version_or_from_git() {
+    let dir = tempfile::tempdir().unwrap();
+    // By version, from a registry: what `plugin new --path` writes outside a checkout.
+    let by_version = dir.path().join("acme-registry");
+    scaffold_decoder("acme-registry", &by_version, &KitSource::registry()).unwrap();
+    let manifest = std::fs::read_to_string(by_version.join("Cargo.toml")).unwrap();
+    let pinned = format!("passerelle-pdk = {{ version = \"={KIT_VERSION}\" }}");
+    assert!(manifest.contains(&pinned), "{manifest}");
+    assert!(!manifest.contains("path ="), "{manifest}");
+
+    // From git: a clone of this repository stands for the vendor's remote; the crate builds
+    // and passes its own tests with nothing of the checkout but what git gives it.
+    let repo = dir.path().join("passerelle.git");
+    let cloned = std::process::Command::new("git")
+        .args(["clone", "--quiet", "--bare"])
+        .arg(root())
+        .arg(&repo)
+        .status()
+        .expect("git (Debian package git)");
+    assert!(cloned.success(), "git clone of {}", root().display());
+    let by_git = dir.path().join("acme-git");
+    let url = format!("file://{}", repo.display());
+    scaffold_decoder("acme-git", &by_git, &KitSource::Git { url: url.clone(), rev: None }).unwrap();
+    let manifest = std::fs::read_to_string(by_git.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains(&format!("passerelle-pdk-build = {{ git = {url:?} }}")), "{manifest}");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
+    let tests = std::process::Command::new(env!("CARGO"))
+        .args(["test", "--quiet", "--manifest-path"])
+        .arg(by_git.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let said =
+        format!("{}{}", String::from_utf8_lossy(&tests.stdout), String::from_utf8_lossy(&tests.stderr));
+    assert!(tests.status.success(), "the crate with the kit from git fails its tests:\n{said}");
+    assert!(said.contains("3 passed"), "{said}");
 }

@@ -21,7 +21,7 @@
 #[allow(missing_docs, unsafe_code)]
 pub mod decoder {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "passerelle:plugin/decoder",
         pub_export_macro: true,
         export_macro_name: "export_decoder",
@@ -37,7 +37,7 @@ pub mod decoder {
 #[allow(missing_docs, unsafe_code)]
 pub mod connector {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "passerelle:plugin/connector",
         pub_export_macro: true,
         export_macro_name: "export_connector",

@@ -13,5 +13,5 @@ mod vectors;
 
 pub use bench::{BenchReport, bench};
 pub use fuzz::{FuzzReport, fuzz};
-pub use scaffold::{Scaffold, ScaffoldError, scaffold_decoder};
+pub use scaffold::{KIT_VERSION, KitSource, Scaffold, ScaffoldError, scaffold_decoder};
 pub use vectors::{VectorFileError, VectorOutcome, decoder_for, load_vectors, run_vectors, test_vector};

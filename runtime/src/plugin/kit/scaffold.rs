@@ -25,6 +25,55 @@ pub enum ScaffoldError {
     },
 }
 
+/// The version of the plugin kit crates (`passerelle-pdk`, `passerelle-pdk-build`,
+/// `passerelle-pdk-test` and `passerelle-vectors`): the version of the WIT package
+/// `passerelle:plugin` they bind (a test ties the three together).
+pub const KIT_VERSION: &str = "0.3.0";
+
+/// Where a scaffolded crate takes the plugin kit crates from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KitSource {
+    /// A Passerelle checkout's `plugins/` folder, as path dependencies. A crate made inside its
+    /// `decoders/` folder joins the plugins workspace.
+    Path(PathBuf),
+    /// A git repository holding Passerelle (cargo finds the kit crates in it): its default
+    /// branch, or `rev` (a commit, or a named reference such as `refs/tags/v0.3.0`).
+    Git {
+        /// The repository URL (`https://...`, `ssh://...`, `file:///...`).
+        url: String,
+        /// The revision; none: the default branch.
+        rev: Option<String>,
+    },
+    /// A registry (crates.io, or one named in the vendor's `.cargo/config.toml`), at exactly
+    /// this version (default [`KIT_VERSION`]: the WIT the running host links).
+    Registry {
+        /// The version, such as `0.3.0`.
+        version: String,
+        /// The registry's name in `.cargo/config.toml`; none: crates.io.
+        registry: Option<String>,
+    },
+}
+
+impl KitSource {
+    /// The crates.io release of the kit this host was built with.
+    pub fn registry() -> Self {
+        Self::Registry { version: KIT_VERSION.to_string(), registry: None }
+    }
+
+    /// The dependency spec of one kit crate (`pdk`, `pdk-build` or `pdk-test`), as TOML.
+    fn dependency(&self, folder: &str) -> String {
+        match self {
+            Self::Path(plugins) => format!("{{ path = {:?} }}", plugins.join(folder).display().to_string()),
+            Self::Git { url, rev: None } => format!("{{ git = {url:?} }}"),
+            Self::Git { url, rev: Some(rev) } => format!("{{ git = {url:?}, rev = {rev:?} }}"),
+            Self::Registry { version, registry: None } => format!("{{ version = \"={version}\" }}"),
+            Self::Registry { version, registry: Some(r) } => {
+                format!("{{ version = \"={version}\", registry = {r:?} }}")
+            }
+        }
+    }
+}
+
 /// A scaffolded crate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scaffold {
@@ -39,14 +88,14 @@ pub struct Scaffold {
 }
 
 /// Writes a decoder crate named `name` at `dest` that builds and passes its own vectors as is:
-/// an example type-value format to replace, two vectors, native tests. `plugins` is the
-/// Passerelle `plugins/` folder (holding `pdk`, `pdk-build` and `pdk-test`). Inside
-/// `plugins/decoders` the crate joins the plugins workspace; anywhere else it is a workspace of
-/// its own.
+/// an example type-value format to replace, two vectors, native tests. `kit` says where the
+/// plugin kit crates come from: a checkout's `plugins/` folder (inside its `decoders/` the
+/// crate joins the plugins workspace), a git repository or a registry; anywhere but inside a
+/// checkout the crate is a workspace of its own, so a vendor keeps it in its own repository.
 ///
 /// # Errors
 /// [`ScaffoldError`].
-pub fn scaffold_decoder(name: &str, dest: &Path, plugins: &Path) -> Result<Scaffold, ScaffoldError> {
+pub fn scaffold_decoder(name: &str, dest: &Path, kit: &KitSource) -> Result<Scaffold, ScaffoldError> {
     let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid {
@@ -59,9 +108,17 @@ pub fn scaffold_decoder(name: &str, dest: &Path, plugins: &Path) -> Result<Scaff
         let path = path.to_path_buf();
         move |source| ScaffoldError::Io { path, source }
     };
-    let plugins = plugins.canonicalize().map_err(io(plugins))?;
+    let kit = match kit {
+        KitSource::Path(plugins) => KitSource::Path(plugins.canonicalize().map_err(io(plugins))?),
+        other => other.clone(),
+    };
     let lib = name.replace('-', "_");
-    let member = dest.parent().and_then(|p| p.canonicalize().ok()) == Some(plugins.join("decoders"));
+    let member = match &kit {
+        KitSource::Path(plugins) => {
+            dest.parent().and_then(|p| p.canonicalize().ok()) == Some(plugins.join("decoders"))
+        }
+        _ => false,
+    };
     let manifest = if member {
         format!(
             "[package]\nname = \"decoder-{name}\"\ndescription = \"Passerelle decoder plugin for {name} devices.\"\n\
@@ -76,14 +133,14 @@ pub fn scaffold_decoder(name: &str, dest: &Path, plugins: &Path) -> Result<Scaff
             "[package]\nname = \"decoder-{name}\"\ndescription = \"Passerelle decoder plugin for {name} devices.\"\n\
              version = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
              [lib]\nname = \"{lib}\"\ncrate-type = [\"cdylib\", \"rlib\"]\n\n\
-             [dependencies]\npasserelle-pdk = {{ path = {:?} }}\n\n\
-             [dev-dependencies]\npasserelle-pdk-test = {{ path = {:?} }}\n\n\
-             [build-dependencies]\npasserelle-pdk-build = {{ path = {:?} }}\n\n\
+             [dependencies]\npasserelle-pdk = {}\n\n\
+             [dev-dependencies]\npasserelle-pdk-test = {}\n\n\
+             [build-dependencies]\npasserelle-pdk-build = {}\n\n\
              # A workspace of its own, with the release profile plugins are built with.\n[workspace]\n\n\
              [profile.release]\nopt-level = 3\nlto = true\ncodegen-units = 1\npanic = \"abort\"\nstrip = true\n",
-            plugins.join("pdk").display().to_string(),
-            plugins.join("pdk-test").display().to_string(),
-            plugins.join("pdk-build").display().to_string()
+            kit.dependency("pdk"),
+            kit.dependency("pdk-test"),
+            kit.dependency("pdk-build")
         )
     };
     let fill = |t: &str| t.replace("{{NAME}}", name).replace("{{LIB}}", &lib);
