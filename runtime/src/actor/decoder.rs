@@ -35,6 +35,8 @@ impl Handler<DecodeBatch> for DecoderActor {
     fn handle(&mut self, msg: DecodeBatch, _: &mut SyncContext<Self>) -> Self::Result {
         let started = Instant::now();
         let mut results = self.instance.decode_batch(&msg.0);
+        // The call's time is the plugin's alone: tagging comes after.
+        let elapsed = started.elapsed();
         if let Some(tagger) = &mut self.quantities {
             for ((_, model), result) in msg.0.iter().zip(results.iter_mut()) {
                 if let Ok(readings) = result {
@@ -42,8 +44,7 @@ impl Handler<DecodeBatch> for DecoderActor {
                 }
             }
         }
-        DecodeCall { metrics: &self.metrics, frames: &msg.0, results: &results, elapsed: started.elapsed() }
-            .emit();
+        DecodeCall { metrics: &self.metrics, frames: &msg.0, results: &results, elapsed }.emit();
         msg.0.into_iter().map(|(f, _)| f).zip(results).collect()
     }
 }
