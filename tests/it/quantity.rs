@@ -352,20 +352,34 @@ async fn a_pushed_frame_is_stored_with_its_quantities() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn quantities_off_stores_no_tag() {
+async fn quantities_off_stores_no_tag_and_a_reload_turns_them_on() {
     let dir = tempfile::tempdir().unwrap();
-    let config = harness::config(
+    let route = r#"(devicetype: "em300-th", decoder: "milesight", sinks: ["db"]),"#;
+    let off = harness::config(
         &format!(r#""milesight": (plugin: "{}", quantities: false)"#, plugin("milesight")),
-        r#"(devicetype: "em300-th", decoder: "milesight", sinks: ["db"]),"#,
+        route,
     );
-    let rt = harness::start_in(&config, dir.path()).await;
-    let (status, body) =
-        post(&rt.url, &envelope("th", "em300-th", "0175320367c80004683c", 85, "2026-11-22T08:00:00.000Z"))
-            .await;
+    let rt = harness::start_in(&off, dir.path()).await;
+    let frame = |ts| envelope("th", "em300-th", "0175320367c80004683c", 85, ts);
+    let (status, body) = post(&rt.url, &frame("2026-11-22T08:00:00.000Z")).await;
     assert_eq!(status, 200, "{body}");
     let rows = rt.readings();
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert!(rows.iter().all(|r| r.tags.is_empty()), "{rows:?}");
+
+    // The default (on), applied by a config reload: the decoder's pool is replaced.
+    let on = harness::config(&format!(r#""milesight": (plugin: "{}")"#, plugin("milesight")), route);
+    let mut config =
+        passerelle::config::Config::parse(&on, &dir.path().join("config.ron").display().to_string()).unwrap();
+    config.set_base_dir(dir.path());
+    let report = rt.handle.reload_config(config).await.unwrap();
+    assert_eq!(report.decoders_changed, vec!["milesight".to_string()], "{report:?}");
+    let (status, body) = post(&rt.url, &frame("2026-11-22T09:00:00.000Z")).await;
+    assert_eq!(status, 200, "{body}");
+    let rows = rt.readings();
+    let later: Vec<_> = rows.iter().filter(|r| r.time_ms > 1_795_334_400_000).cloned().collect();
+    assert_eq!(later.len(), 3, "{rows:?}");
+    assert_eq!(tags_by_name(&later).get("temperature"), Some(&quantity("air_temperature")), "{rows:?}");
     rt.handle.shutdown().await.unwrap();
 }
 
