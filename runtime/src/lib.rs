@@ -12,6 +12,7 @@
 //! - [`plugin`]: the wasmtime host: engine with named limits, compile cache, decoder and
 //!   connector instances, and the error type that keeps bad data, bad plugins and host bugs apart.
 //! - [`message`]: the typed messages that travel between actors.
+//! - [`quantity`]: vendor-neutral quantity tags (`air_temperature`, `co2`) on decoded readings.
 //! - [`transport`] and [`sink`]: the native edges, one folder each, one table each.
 //! - [`actor`]: plugin pools, each connector's driver (start, ticks, requests), the router.
 //! - [`events`]: typed internal events and the Prometheus metrics they count.
@@ -49,6 +50,7 @@ pub mod message;
 pub mod net;
 pub mod operator;
 pub mod plugin;
+pub mod quantity;
 mod runtime;
 pub mod sink;
 pub mod transport;

@@ -24,6 +24,7 @@ mod kit;
 mod mqtt;
 mod network_servers;
 mod package;
+mod quantity;
 mod quoalise;
 mod reload;
 mod remote_files;

@@ -76,7 +76,7 @@ async fn postgres_stores_a_stream_once_and_dead_letters_bad_frames() {
             "SELECT device, name, value_num, unit, (extract(epoch FROM time) * 1000)::bigint, tags::text
              FROM {s}.readings WHERE name = 'temperature'"
         )),
-        format!("pg-1|temperature|20|Cel|{TS_MS}|{{}}")
+        format!(r#"pg-1|temperature|20|Cel|{TS_MS}|{{"quantity": "air_temperature"}}"#)
     );
     // The bad frame is in the dead letter once, with its original bytes, readable by the runtime.
     assert_eq!(

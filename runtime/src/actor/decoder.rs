@@ -6,6 +6,7 @@ use actix::{Actor, Handler, Message, SyncContext};
 use crate::events::{DecodeCall, DecoderMetrics};
 use crate::message::{Frame, Reading};
 use crate::plugin::{DecoderInstance, PluginError};
+use crate::quantity::Tagger;
 
 /// Frames to decode, each with the vendor model its route maps it to.
 #[derive(Debug)]
@@ -20,6 +21,8 @@ impl Message for DecodeBatch {
 pub(crate) struct DecoderActor {
     pub(crate) instance: DecoderInstance,
     pub(crate) metrics: DecoderMetrics,
+    /// Adds the `quantity` tag to decoded readings; `None` when the decoder's `quantities` is off.
+    pub(crate) quantities: Option<Tagger>,
 }
 
 impl Actor for DecoderActor {
@@ -31,9 +34,17 @@ impl Handler<DecodeBatch> for DecoderActor {
 
     fn handle(&mut self, msg: DecodeBatch, _: &mut SyncContext<Self>) -> Self::Result {
         let started = Instant::now();
-        let results = self.instance.decode_batch(&msg.0);
-        DecodeCall { metrics: &self.metrics, frames: &msg.0, results: &results, elapsed: started.elapsed() }
-            .emit();
+        let mut results = self.instance.decode_batch(&msg.0);
+        // The call's time is the plugin's alone: tagging comes after.
+        let elapsed = started.elapsed();
+        if let Some(tagger) = &mut self.quantities {
+            for ((_, model), result) in msg.0.iter().zip(results.iter_mut()) {
+                if let Ok(readings) = result {
+                    tagger.tag(model, readings);
+                }
+            }
+        }
+        DecodeCall { metrics: &self.metrics, frames: &msg.0, results: &results, elapsed }.emit();
         msg.0.into_iter().map(|(f, _)| f).zip(results).collect()
     }
 }

@@ -95,6 +95,11 @@ pub struct DecoderConfig {
     /// Run the plugin's own vectors before it goes live and refuse it if one fails (default true).
     #[serde(default = "yes")]
     pub check_vectors: bool,
+    /// Tag each decoded reading that measures a known quantity with `quantity`
+    /// (`air_temperature`, `co2`: see [`crate::quantity`]), so that every sink stores it
+    /// (default true).
+    #[serde(default = "yes")]
+    pub quantities: bool,
     /// When a plugin that keeps failing is quarantined (its frames go straight to the dead
     /// letter for a while), and for how long.
     #[serde(default)]

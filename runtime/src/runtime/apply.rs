@@ -150,9 +150,15 @@ impl Inner {
             let (plugin, slot, path) = match fresh.remove(name) {
                 Some(Fresh { plugin, path }) => {
                     let metrics_of_breaker = metrics.clone();
-                    let pool = decoder_pool(&parts.system, &plugin, d.instances, metrics.clone())
-                        .await
-                        .map_err(|e| Error::Runtime(e.to_string()))?;
+                    let pool = decoder_pool(
+                        &parts.system,
+                        &plugin,
+                        d.instances,
+                        metrics.clone(),
+                        parts.quantities(d.quantities),
+                    )
+                    .await
+                    .map_err(|e| Error::Runtime(e.to_string()))?;
                     let label = Arc::clone(plugin.label());
                     let breaker = Arc::new(crate::actor::Breaker::new(d.quarantine, metrics_of_breaker));
                     let slot =
@@ -180,6 +186,7 @@ impl Inner {
                 limits: d.limits,
                 instances: d.instances,
                 check_vectors: d.check_vectors,
+                quantities: d.quantities,
                 plugin,
                 metrics,
             });

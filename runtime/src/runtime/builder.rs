@@ -131,6 +131,7 @@ impl Builder {
             secrets,
             runtime: tokio::runtime::Handle::current(),
             http: http_client().await,
+            quantities: Arc::new(crate::quantity::QuantityTable::standard()),
         };
         #[cfg(feature = "fabric")]
         let inner = Arc::new(Inner::new(parts, offline || role == crate::fabric::Role::Worker));

@@ -26,6 +26,8 @@ struct Entry {
     limits: Limits,
     instances: usize,
     check_vectors: bool,
+    /// Whether its pools tag readings with their quantity.
+    quantities: bool,
     live: DecoderPlugin,
     previous: Vec<DecoderPlugin>,
     reloads: u64,
@@ -50,6 +52,7 @@ impl Entry {
             limits: l.limits,
             instances: l.instances,
             check_vectors: l.check_vectors,
+            quantities: l.quantities,
             live: l.plugin.clone(),
             previous: Vec::new(),
             reloads: 0,
@@ -79,6 +82,8 @@ pub(crate) struct Loaded {
     pub(crate) limits: Limits,
     pub(crate) instances: usize,
     pub(crate) check_vectors: bool,
+    /// Whether its pools tag readings with their quantity.
+    pub(crate) quantities: bool,
     pub(crate) plugin: DecoderPlugin,
     /// The metrics handles its pool reports to (the entry shows the same in the status).
     pub(crate) metrics: DecoderMetrics,
@@ -199,10 +204,10 @@ impl Decoders {
     /// never stored, until promoted or stopped. A new shadow replaces the previous one.
     pub(crate) async fn shadow(&self, name: &str, path: &Path) -> Result<ShadowStatus, ReloadError> {
         let _one_at_a_time = self.serial.lock().await;
-        let (index, limits, check) = {
+        let (index, limits, check, quantities) = {
             let entries = self.lock();
             let e = entries.get(name).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
-            (e.index, e.limits, e.check_vectors)
+            (e.index, e.limits, e.check_vectors, e.quantities)
         };
         let (engine, owned, path) = (self.parts.engine.clone(), name.to_string(), path.to_path_buf());
         let candidate =
@@ -212,7 +217,7 @@ impl Decoders {
                 .ok_or(ReloadError::Stopping)?;
         self.check_models(name, &candidate)?;
         let quiet = DecoderMetrics::new(&Metrics::default(), name);
-        let pool = self.start_pool(&candidate, 1, quiet).await?;
+        let pool = self.start_pool(&candidate, 1, quiet, quantities).await?;
         let shadow = Arc::new(Shadow::new(candidate, pool));
         let status = shadow.status();
         self.set_shadow(index, Some(shadow));
@@ -291,12 +296,12 @@ impl Decoders {
         plugin: DecoderPlugin,
         rollback: bool,
     ) -> Result<ReloadOutcome, ReloadError> {
-        let (index, instances, metrics) = {
+        let (index, instances, metrics, quantities) = {
             let entries = self.lock();
             let e = entries.get(name).ok_or_else(|| ReloadError::Unknown(name.to_string()))?;
-            (e.index, e.instances, e.metrics.clone())
+            (e.index, e.instances, e.metrics.clone(), e.quantities)
         };
-        let pool = self.start_pool(&plugin, instances, metrics).await?;
+        let pool = self.start_pool(&plugin, instances, metrics, quantities).await?;
         let mut table = (*self.parts.router.snapshot()).clone();
         if let Some(slot) = table.decoders.get_mut(index) {
             slot.label = Arc::clone(plugin.label());
@@ -325,14 +330,17 @@ impl Decoders {
         Ok(outcome)
     }
 
-    /// Starts a decoder pool on the actor system.
+    /// Starts a decoder pool on the actor system; with `quantities`, it tags readings.
     pub(crate) async fn start_pool(
         &self,
         plugin: &DecoderPlugin,
         instances: usize,
         metrics: DecoderMetrics,
+        quantities: bool,
     ) -> Result<Pool<DecoderActor>, ReloadError> {
-        decoder_pool(&self.parts.system, plugin, instances, metrics).await.map_err(|_| ReloadError::Stopping)
+        decoder_pool(&self.parts.system, plugin, instances, metrics, self.parts.quantities(quantities))
+            .await
+            .map_err(|_| ReloadError::Stopping)
     }
 }
 

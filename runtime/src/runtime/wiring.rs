@@ -23,6 +23,7 @@ use crate::config::{Config, ConnectorConfig, Devicetypes};
 use crate::events::{DecoderMetrics, DriverMetrics, InboundMetrics, Metrics, SinkMetrics, TransportMetrics};
 use crate::plugin::bindings::{Command, Event};
 use crate::plugin::{Codec, ConnectorPlugin, DecoderPlugin, Engine, Limits, PluginError};
+use crate::quantity::{QuantityTable, Tagger};
 use crate::sink::SinkConfig;
 use crate::transport::{Transport, TransportContext};
 
@@ -37,9 +38,16 @@ pub(crate) struct Parts {
     pub(crate) secrets: Secrets,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) http: Option<HttpClient>,
+    /// The quantity table decoders tag readings from (built once, shared by every pool).
+    pub(crate) quantities: Arc<QuantityTable>,
 }
 
 impl Parts {
+    /// The table a decoder's pool tags with, or none when its `quantities` is off.
+    pub(crate) fn quantities(&self, on: bool) -> Option<Arc<QuantityTable>> {
+        on.then(|| Arc::clone(&self.quantities))
+    }
+
     /// The build context of component `name` of `config`.
     pub(crate) fn context(&self, config: &Config, name: &str) -> BuildContext {
         BuildContext::new(name, self.secrets.clone(), config.base_dir(), self.runtime.clone())
@@ -127,16 +135,22 @@ pub(crate) fn load_decoder(
     Ok(Some(plugin))
 }
 
-/// Starts a decoder pool: `instances` actors, one `Store` each.
+/// Starts a decoder pool: `instances` actors, one `Store` each; with `quantities`, each tags
+/// the readings it decodes with their quantity (its own cache over the shared table).
 pub(crate) async fn decoder_pool(
     system: &ActorSystem,
     plugin: &DecoderPlugin,
     instances: usize,
     metrics: DecoderMetrics,
+    quantities: Option<Arc<QuantityTable>>,
 ) -> Result<Pool<DecoderActor>, Stopped> {
     let plugin = plugin.clone();
     system
-        .pool(instances, move || DecoderActor { instance: plugin.instance(), metrics: metrics.clone() })
+        .pool(instances, move || DecoderActor {
+            instance: plugin.instance(),
+            metrics: metrics.clone(),
+            quantities: quantities.as_ref().map(|t| Tagger::new(Arc::clone(t), &plugin.metadata().name)),
+        })
         .await
 }
 

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use passerelle::config::Config;
+use passerelle::quantity::{QUANTITY_TAG, Quantity};
 use passerelle::sink::SinkConfig;
 use passerelle::sink::sqlite::{read_dead_letters, read_readings};
 
@@ -16,6 +17,10 @@ pub(crate) struct Args {
     /// The sink name (default: the first SQLite sink).
     #[arg(long)]
     sink: Option<String>,
+    /// Only the readings whose `quantity` tag is this (`air_temperature`, `co2`, ...: the
+    /// labels of `passerelle::quantity::Quantity`, or a source's own).
+    #[arg(long)]
+    quantity: Option<String>,
 }
 
 /// `passerelle deadletter ...`
@@ -113,7 +118,10 @@ fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) {
 
 pub(crate) fn readings(args: &Args) -> anyhow::Result<ExitCode> {
     let path = sqlite_path(&args.config, args.sink.as_deref())?;
-    let rows = read_readings(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut rows = read_readings(&path).with_context(|| format!("reading {}", path.display()))?;
+    if let Some(want) = &args.quantity {
+        rows.retain(|r| r.tags.get(QUANTITY_TAG) == Some(want));
+    }
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -123,11 +131,22 @@ pub(crate) fn readings(args: &Args) -> anyhow::Result<ExitCode> {
                 r.name.clone(),
                 show_value(&r.value),
                 r.unit.clone().unwrap_or_default(),
+                r.tags.get(QUANTITY_TAG).cloned().unwrap_or_default(),
             ]
         })
         .collect();
-    table(&["DEVICE", "TIME", "NAME", "VALUE", "UNIT"], &cells, &[3]);
-    println!("{} readings in {}", rows.len(), path.display());
+    table(&["DEVICE", "TIME", "NAME", "VALUE", "UNIT", "QUANTITY"], &cells, &[3]);
+    match &args.quantity {
+        Some(q) => {
+            println!("{} readings of quantity {q} in {}", rows.len(), path.display());
+            if rows.is_empty()
+                && let Err(e) = q.parse::<Quantity>()
+            {
+                println!("note: {e}");
+            }
+        }
+        None => println!("{} readings in {}", rows.len(), path.display()),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,169 @@
+//! The data of [`super::QuantityTable`]: generic rules on a reading name's key, and the
+//! per-plugin overrides the nine vendor decoders need. Keys are lower-cased (see `super::key`);
+//! the unit is always checked against the quantity ([`super::Quantity::units`]).
+
+use super::Models::{All, Only};
+use super::Override;
+use super::Quantity::{self, *};
+
+/// Generic rules: a name's key -> the quantity, the first whose units accept the reading's
+/// (`battery` in `V` is a battery voltage, in `%` a battery level).
+pub(super) const RULES: &[(&str, Quantity)] = &[
+    ("temperature", AirTemperature),
+    ("temp", AirTemperature),
+    ("air_temperature", AirTemperature),
+    ("ambient_temperature", AirTemperature),
+    ("humidity", RelativeHumidity),
+    ("humi", RelativeHumidity),
+    ("relativehumidity", RelativeHumidity),
+    ("relative_humidity", RelativeHumidity),
+    ("air_humidity", RelativeHumidity),
+    ("co2", Co2),
+    ("co2_ppm", Co2),
+    ("co2_concentration", Co2),
+    ("tvoc", Tvoc),
+    ("tvoc_ppb", Tvoc),
+    ("total_voc", Tvoc),
+    ("voc", Tvoc),
+    ("pm1", Pm1),
+    ("pm1_0", Pm1),
+    ("pm1_0_mass_concentration", Pm1),
+    ("pm2_5", Pm25),
+    ("pm25", Pm25),
+    ("pm2_5_mass_concentration", Pm25),
+    ("pm10", Pm10),
+    ("pm10_mass_concentration", Pm10),
+    ("pressure", BarometricPressure),
+    ("barometric_pressure", BarometricPressure),
+    ("air_pressure", BarometricPressure),
+    ("deltapressure", DifferentialPressure),
+    ("differential_pressure", DifferentialPressure),
+    ("illuminance", Illuminance),
+    ("illumination", Illuminance),
+    ("lux", Illuminance),
+    ("light", Illuminance),
+    ("sound_level", SoundLevel),
+    ("soundavg", SoundLevel),
+    ("decibel", SoundLevel),
+    ("laeq", SoundLevel),
+    ("occupancy", Occupancy),
+    ("presence", Occupancy),
+    ("motion", MotionCount),
+    ("motion_count", MotionCount),
+    ("door", DoorOpen),
+    ("door_open", DoorOpen),
+    ("door_open_status", DoorOpen),
+    ("water_leak", WaterLeak),
+    ("water_leak_status", WaterLeak),
+    ("waterleakagedetected", WaterLeak),
+    ("leak", WaterLeak),
+    ("flood", WaterLeak),
+    ("pulse", PulseCount),
+    ("pulse1", PulseCount),
+    ("pulse2", PulseCount),
+    ("pulse_count", PulseCount),
+    ("pulsecount", PulseCount),
+    ("pulsecount1", PulseCount),
+    ("pulsecount2", PulseCount),
+    ("energy", ActiveEnergy),
+    ("active_energy", ActiveEnergy),
+    ("reactive_energy", ReactiveEnergy),
+    ("power", ActivePower),
+    ("active_power", ActivePower),
+    ("apparent_power", ApparentPower),
+    ("voltage", Voltage),
+    ("current", Current),
+    ("water_volume", WaterVolume),
+    ("battery", BatteryVoltage),
+    ("battery", BatteryLevel),
+    ("battery_voltage", BatteryVoltage),
+    ("batteryvoltage", BatteryVoltage),
+    ("bat", BatteryVoltage),
+    ("batv", BatteryVoltage),
+    ("bat_v", BatteryVoltage),
+    ("bat_mv", BatteryVoltage),
+    ("battery_level", BatteryLevel),
+    ("wind_speed", WindSpeed),
+    ("wind_direction", WindDirection),
+];
+
+const fn tag(plugin: &'static str, key: &'static str, quantity: Quantity) -> Override {
+    Override { plugin, key, models: All, quantity: Some(quantity) }
+}
+
+const fn only(
+    plugin: &'static str,
+    key: &'static str,
+    models: &'static [&'static str],
+    quantity: Quantity,
+) -> Override {
+    Override { plugin, key, models: Only(models), quantity: Some(quantity) }
+}
+
+const fn never(plugin: &'static str, key: &'static str) -> Override {
+    Override { plugin, key, models: All, quantity: None }
+}
+
+/// Dragino models whose SHT sensor is inside the case (the others take an external probe).
+const DRAGINO_SHT_INSIDE: &[&str] = &["laq4", "lht52", "lht65", "lht65n", "lht65n-pir", "lht65n-e31f"];
+
+/// Netvox models measuring the room (the other `Temp` models read a probe or a thermocouple).
+const NETVOX_ROOM: &[&str] = &["r711", "r718a", "r718ab", "r720a"];
+
+/// Milesight models whose `temperature` is not the air's: a PT100 probe, soil, the inside of a
+/// current transformer.
+const MILESIGHT_NOT_AIR: &[&str] =
+    &["em500-pt100", "em500-smt", "em500-smtc", "ct101", "ct103", "ct105", "ct303", "ct305", "ct310"];
+
+/// Per-plugin decisions, taken before the generic rules; the first that applies wins.
+pub(super) const OVERRIDES: &[Override] = &[
+    // Adeunis: Linky TIC registers (French meter labels) and the pulse counters.
+    tag("adeunis", "base", ActiveEnergy),
+    tag("adeunis", "hchc", ActiveEnergy),
+    tag("adeunis", "hchp", ActiveEnergy),
+    tag("adeunis", "ea_s", ActiveEnergy),
+    tag("adeunis", "er+_s", ReactiveEnergy),
+    tag("adeunis", "er-_s", ReactiveEnergy),
+    tag("adeunis", "papp", ApparentPower),
+    tag("adeunis", "iinst", Current),
+    tag("adeunis", "iinst1", Current),
+    tag("adeunis", "iinst2", Current),
+    tag("adeunis", "iinst3", Current),
+    only("adeunis", "countervalues", &["pulse", "pulse-4"], PulseCount),
+    // Browan: a tracker's temperature is its own; a motion sensor's count is motions.
+    Override { plugin: "browan", key: "temp", models: Only(&["objectlocator", "tbol100"]), quantity: None },
+    only("browan", "count", &["motionsensor", "tbms100"], MotionCount),
+    // Decentlab: `temperature` is a probe, a thermistor or a pressure sensor's; `current` and
+    // `voltage` are analog inputs (4-20 mA, 0-10 V), not a circuit's.
+    never("decentlab", "temperature"),
+    never("decentlab", "current"),
+    never("decentlab", "voltage"),
+    // Dragino: the SHT sensor in the case; `TempC_DS`, `TempC1`, `Temp.N` (LHT65N's probes)
+    // and `EXT_*` are probes.
+    only("dragino", "tempc_sht", DRAGINO_SHT_INSIDE, AirTemperature),
+    only("dragino", "hum_sht", DRAGINO_SHT_INSIDE, RelativeHumidity),
+    never("dragino", "temp"),
+    tag("dragino", "ill_lx", Illuminance),
+    tag("dragino", "illum", Illuminance),
+    // Elsys: `vdd` is the battery's voltage; `waterleak` is a raw level, not a detection.
+    tag("elsys", "vdd", BatteryVoltage),
+    never("elsys", "waterleak"),
+    // MClimate: the CO2 display's `ppm`; the Vicki valve reads at the radiator.
+    only("mclimate", "ppm", &["co2-display"], Co2),
+    only("mclimate", "sensortemperature", &["co2-display", "co2-display-lite", "ht-sensor"], AirTemperature),
+    // Milesight: `pm2.5` splits on its dot; EM300-MCS's `magnet` is the door contact; AM10x's
+    // PIR `activity` counts motions; a few `temperature`s are not the air's.
+    tag("milesight", "pm2", Pm25),
+    tag("milesight", "magnet", DoorOpen),
+    tag("milesight", "activity", MotionCount),
+    tag("milesight", "current_chn1", Current),
+    tag("milesight", "current_chn2", Current),
+    tag("milesight", "current_chn3", Current),
+    Override { plugin: "milesight", key: "temperature", models: Only(MILESIGHT_NOT_AIR), quantity: None },
+    // Netvox: `Temp` of the room sensors only; `Volt` is the battery's.
+    only("netvox", "temp", NETVOX_ROOM, AirTemperature),
+    never("netvox", "temp"),
+    tag("netvox", "volt", BatteryVoltage),
+    // Sensative Strips: the drip sensor's flood detection.
+    tag("sensative", "floodalarm", WaterLeak),
+];
