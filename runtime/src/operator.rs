@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use futures::future::BoxFuture;
 
 use crate::actor::ShadowStatus;
+use crate::message::Reading;
 use crate::plugin::PluginError;
 
 /// What an operator sees of one decoder.
@@ -169,6 +170,45 @@ pub struct ConfigReloadReport {
     pub connectors_removed: Vec<String>,
 }
 
+/// One route: where frames of a devicetype go.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RouteInfo {
+    /// The devicetype, as sources name it.
+    pub devicetype: String,
+    /// The decoder it goes to.
+    pub decoder: String,
+    /// The model the decoder is given.
+    pub model: String,
+}
+
+/// Why a frame could not be tried against the live decoders.
+#[derive(Debug, thiserror::Error)]
+pub enum TryError {
+    /// No route for the devicetype.
+    #[error("no route for devicetype {0:?}")]
+    NoRoute(String),
+    /// The decoder refused the frame as bad data.
+    #[error("decoder {decoder} refused the frame: {text}")]
+    Decode {
+        /// Decoder name.
+        decoder: String,
+        /// The decode error in words.
+        text: String,
+    },
+    /// The plugin failed on the frame (trap, deadline, memory or readings cap), or the host did.
+    #[error("decoder {decoder}: the plugin failed")]
+    Plugin {
+        /// Decoder name.
+        decoder: String,
+        /// Cause.
+        #[source]
+        source: PluginError,
+    },
+    /// The runtime is stopping.
+    #[error("the runtime is stopping")]
+    Stopping,
+}
+
 /// What the operator endpoint asks of a running runtime.
 pub trait Operator: Send + Sync + 'static {
     /// Decoders with their versions, and connectors.
@@ -189,4 +229,14 @@ pub trait Operator: Send + Sync + 'static {
     fn promote_decoder<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<ReloadOutcome, ReloadError>>;
     /// Reads the runtime's own config file again and applies the difference; the error in words.
     fn reload_config_file(&self) -> BoxFuture<'_, Result<ConfigReloadReport, String>>;
+    /// The routes in force, by devicetype.
+    fn routes(&self) -> Vec<RouteInfo>;
+    /// Decodes `payload` as the route of `devicetype` would (its decoder and model), on a fresh
+    /// instance of the live plugin, on a blocking thread; nothing is stored or counted.
+    fn try_frame(
+        &self,
+        devicetype: &str,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<Reading>, TryError>>;
 }

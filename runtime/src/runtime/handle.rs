@@ -13,8 +13,10 @@ use super::decoders::Decoders;
 use super::wiring::Parts;
 use crate::actor::{Ingest, Route, ShadowStatus};
 use crate::config::Config;
-use crate::message::{Frame, FrameOutcome, ReadingBatch};
-use crate::operator::{ConfigReloadReport, DecoderStatus, Operator, ReloadError, ReloadOutcome, Status};
+use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch};
+use crate::operator::{
+    ConfigReloadReport, DecoderStatus, Operator, ReloadError, ReloadOutcome, RouteInfo, Status, TryError,
+};
 
 /// What a running runtime is made of; shared by the handle and the operator endpoint.
 #[derive(Debug)]
@@ -111,6 +113,20 @@ impl Operator for Inner {
         Box::pin(
             async move { Inner::reload_config_file(self).await.map_err(|e| crate::actor::error_chain(&e)) },
         )
+    }
+
+    fn routes(&self) -> Vec<RouteInfo> {
+        Inner::routes(self)
+    }
+
+    fn try_frame(
+        &self,
+        devicetype: &str,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<Reading>, TryError>> {
+        let devicetype = devicetype.to_string();
+        Box::pin(async move { Inner::try_frame(self, &devicetype, port, payload).await })
     }
 }
 
@@ -218,6 +234,21 @@ impl Handle {
     /// from a file.
     pub async fn reload_config_file(&self) -> Result<ConfigReloadReport, Error> {
         self.inner.reload_config_file().await
+    }
+
+    /// Decodes a frame as the route of `devicetype` would (its decoder and model), on a fresh
+    /// instance of the live plugin: the `passerelle decode` contract against the running
+    /// config. Nothing is stored, counted or dead-lettered.
+    ///
+    /// # Errors
+    /// [`TryError`]: no route, a decode error, or a plugin failure.
+    pub async fn try_frame(
+        &self,
+        devicetype: &str,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> Result<Vec<Reading>, TryError> {
+        self.inner.try_frame(devicetype, port, payload).await
     }
 
     /// The address the operator endpoint listens on, when the config has one.

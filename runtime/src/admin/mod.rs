@@ -9,8 +9,13 @@
 //! - `POST /config/reload`: the runtime reads its own config file again and applies the
 //!   difference.
 //!
-//! Every request needs `Authorization: Bearer <token>`, the token read from the environment
+//! - The operator console's data routes (`console.rs`): `GET /routes`; `POST /try` (a frame
+//!   tried against the live decoders, nothing stored).
+//!
+//! Every data request needs `Authorization: Bearer <token>`, the token read from the environment
 //! variable the config names.
+
+mod console;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -95,6 +100,7 @@ pub(crate) async fn start(
         .route("/decoders/{name}/shadow", post(shadow))
         .route("/decoders/{name}/promote", post(promote))
         .route("/config/reload", post(reload_config))
+        .merge(console::routes())
         .with_state(shared);
     tracing::info!(%addr, "Operator endpoint listening.");
     let task = tokio::spawn(async move {

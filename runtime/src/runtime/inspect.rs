@@ -1,0 +1,67 @@
+//! What the operator console reads of a running runtime without changing it: the routes and a
+//! frame tried against the live decoders.
+
+use std::sync::Arc;
+
+use super::handle::Inner;
+use crate::message::{Frame, Reading, now_ms};
+use crate::operator::{RouteInfo, TryError};
+use crate::plugin::PluginError;
+
+impl Inner {
+    /// The routes in force, sorted by devicetype.
+    pub(crate) fn routes(&self) -> Vec<RouteInfo> {
+        let table = self.parts.router.snapshot();
+        let mut routes: Vec<RouteInfo> = table
+            .routes
+            .iter()
+            .filter_map(|(devicetype, r)| {
+                let decoder = table.decoders.get(r.decoder)?;
+                Some(RouteInfo {
+                    devicetype: devicetype.to_string(),
+                    decoder: decoder.name.to_string(),
+                    model: r.model.to_string(),
+                })
+            })
+            .collect();
+        routes.sort_by(|a, b| a.devicetype.cmp(&b.devicetype));
+        routes
+    }
+
+    /// Decodes a frame as the route of `devicetype` would, on a fresh instance of the live
+    /// plugin on a blocking thread; nothing is stored, counted or dead-lettered.
+    pub(crate) async fn try_frame(
+        &self,
+        devicetype: &str,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> Result<Vec<Reading>, TryError> {
+        let (decoder, model) = {
+            let table = self.parts.router.snapshot();
+            let route =
+                table.routes.get(devicetype).ok_or_else(|| TryError::NoRoute(devicetype.to_string()))?;
+            let slot =
+                table.decoders.get(route.decoder).ok_or_else(|| TryError::NoRoute(devicetype.to_string()))?;
+            (slot.name.to_string(), Arc::clone(&route.model))
+        };
+        let plugin =
+            self.decoders.plugin_of(&decoder).ok_or_else(|| TryError::NoRoute(devicetype.to_string()))?;
+        let frame = Frame {
+            device: Arc::from("console"),
+            devicetype: Arc::from(devicetype),
+            port,
+            payload: payload.into(),
+            received_ms: now_ms(),
+            connector: Arc::from("console"),
+        };
+        let decoded = tokio::task::spawn_blocking(move || plugin.instance().decode(&frame, &model))
+            .await
+            .map_err(|_| TryError::Stopping)?;
+        decoded.map_err(|e| match e {
+            PluginError::Decode(d) => {
+                TryError::Decode { decoder, text: crate::plugin::describe_decode_error(&d) }
+            }
+            source => TryError::Plugin { decoder, source },
+        })
+    }
+}
