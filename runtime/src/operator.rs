@@ -8,6 +8,8 @@ use futures::future::BoxFuture;
 use crate::actor::ShadowStatus;
 use crate::message::Reading;
 use crate::plugin::PluginError;
+use crate::runtime::ReplayReport;
+use crate::sink::{DeadLetter, SinkError};
 
 /// What an operator sees of one decoder.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -209,6 +211,54 @@ pub enum TryError {
     Stopping,
 }
 
+/// Which dead-letter entries to list; every field set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct DeadLetterFilter {
+    /// The stage that failed (`connector`, `route`, `decode`, `plugin`), exactly.
+    pub stage: Option<String>,
+    /// The connector, exactly.
+    pub connector: Option<String>,
+    /// Part of the plugin's `name@version`.
+    pub plugin: Option<String>,
+    /// Part of the error text, in any case.
+    pub error: Option<String>,
+    /// At most this many entries (default and cap [`DeadLetterFilter::MAX_LIMIT`]).
+    pub limit: Option<usize>,
+}
+
+impl DeadLetterFilter {
+    /// The most entries one listing returns.
+    pub const MAX_LIMIT: usize = 500;
+
+    /// Whether `entry` passes the filter.
+    pub fn matches(&self, entry: &DeadLetter) -> bool {
+        let exact =
+            |want: &Option<String>, got: &str| want.as_deref().is_none_or(|w| w.is_empty() || w == got);
+        let error = self.error.as_deref().filter(|e| !e.is_empty()).map(str::to_lowercase);
+        exact(&self.stage, &entry.stage)
+            && exact(&self.connector, &entry.connector)
+            && self.plugin.as_deref().is_none_or(|p| entry.plugin.as_deref().unwrap_or("").contains(p))
+            && error.is_none_or(|e| entry.error.to_lowercase().contains(&e))
+    }
+
+    /// The number of entries to return.
+    pub fn limit(&self) -> usize {
+        self.limit.unwrap_or(Self::MAX_LIMIT).min(Self::MAX_LIMIT)
+    }
+}
+
+/// Which dead-letter entries to replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplaySelection {
+    /// Every replayable entry.
+    All,
+    /// Those whose devicetype routes to this decoder.
+    Decoder(String),
+    /// These entries, by id.
+    Ids(Vec<i64>),
+}
+
 /// What the operator endpoint asks of a running runtime.
 pub trait Operator: Send + Sync + 'static {
     /// Decoders with their versions, and connectors.
@@ -239,4 +289,12 @@ pub trait Operator: Send + Sync + 'static {
         port: u8,
         payload: Vec<u8>,
     ) -> BoxFuture<'_, Result<Vec<Reading>, TryError>>;
+    /// Dead-letter entries that pass `filter`, newest first, at most its limit; empty when the
+    /// runtime has no dead-letter sink.
+    fn dead_letters(&self, filter: DeadLetterFilter) -> BoxFuture<'_, Result<Vec<DeadLetter>, SinkError>>;
+    /// Runs the selected dead-letter entries through the current decoders again.
+    fn replay(
+        &self,
+        selection: ReplaySelection,
+    ) -> BoxFuture<'_, Result<ReplayReport, crate::runtime::Error>>;
 }

@@ -1,7 +1,8 @@
 //! The operator console's data routes (each token protected).
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -10,11 +11,16 @@ use serde::Deserialize;
 use super::{Shared, authorized, denied, json};
 use crate::actor::error_chain;
 use crate::message::{Reading, Value};
-use crate::operator::TryError;
+use crate::operator::{DeadLetterFilter, ReplaySelection, TryError};
+use crate::sink::DeadLetter;
 
 /// The console's routes, merged into the operator endpoint.
 pub(super) fn routes() -> Router<Shared> {
-    Router::new().route("/routes", get(routes_of)).route("/try", post(try_frame))
+    Router::new()
+        .route("/routes", get(routes_of))
+        .route("/deadletters", get(dead_letters))
+        .route("/deadletters/replay", post(replay))
+        .route("/try", post(try_frame))
 }
 
 /// A value as plain JSON (bytes as hex), as `passerelle decode` prints it.
@@ -104,6 +110,69 @@ async fn try_frame(State(s): State<Shared>, headers: HeaderMap, body: axum::body
             };
             json(status, &serde_json::json!({"error": error_chain(&e), "kind": kind}))
         }
+    }
+}
+
+fn dead_letter_json(e: &DeadLetter) -> serde_json::Value {
+    serde_json::json!({
+        "id": e.id, "received_ms": e.received_ms, "connector": e.connector, "device": e.device,
+        "devicetype": e.devicetype, "port": e.port, "stage": e.stage, "error": e.error,
+        "plugin": e.plugin, "hex": hex(&e.payload),
+    })
+}
+
+async fn dead_letters(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    filter: Result<Query<DeadLetterFilter>, QueryRejection>,
+) -> Response {
+    if !authorized(&s, &headers) {
+        return denied();
+    }
+    let Query(filter) = match filter {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e.body_text()),
+    };
+    match s.operator.dead_letters(filter).await {
+        Ok(entries) => json(StatusCode::OK, &entries.iter().map(dead_letter_json).collect::<Vec<_>>()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &error_chain(&e)),
+    }
+}
+
+/// The most entries one `POST /deadletters/replay` names by id.
+const MAX_REPLAY_IDS: usize = 10_000;
+
+/// Body of `POST /deadletters/replay`: `{"ids": [..]}` or `{"all": true}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayRequest {
+    #[serde(default)]
+    ids: Option<Vec<i64>>,
+    #[serde(default)]
+    all: bool,
+}
+
+async fn replay(State(s): State<Shared>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if !authorized(&s, &headers) {
+        return denied();
+    }
+    let selection = match serde_json::from_slice::<ReplayRequest>(&body) {
+        Ok(ReplayRequest { ids: None, all: true }) => ReplaySelection::All,
+        Ok(ReplayRequest { ids: Some(ids), all: false }) if ids.len() <= MAX_REPLAY_IDS => {
+            ReplaySelection::Ids(ids)
+        }
+        Ok(ReplayRequest { ids: Some(ids), all: false }) => {
+            let text = format!("{} ids: at most {MAX_REPLAY_IDS} at once (or {{\"all\": true}})", ids.len());
+            return error(StatusCode::BAD_REQUEST, &text);
+        }
+        Ok(_) => {
+            return error(StatusCode::BAD_REQUEST, "body: give either {\"ids\": [..]} or {\"all\": true}");
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("body: {e}")),
+    };
+    match s.operator.replay(selection).await {
+        Ok(report) => json(StatusCode::OK, &report),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &error_chain(&e)),
     }
 }
 

@@ -9,8 +9,9 @@
 //! - `POST /config/reload`: the runtime reads its own config file again and applies the
 //!   difference.
 //!
-//! - The operator console's data routes (`console.rs`): `GET /routes`; `POST /try` (a frame
-//!   tried against the live decoders, nothing stored).
+//! - The operator console's data routes (`console.rs`): `GET /routes`; `GET /deadletters`,
+//!   `POST /deadletters/replay`; `POST /try` (a frame tried against the live decoders, nothing
+//!   stored).
 //!
 //! Every data request needs `Authorization: Bearer <token>`, the token read from the environment
 //! variable the config names.

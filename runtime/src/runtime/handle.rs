@@ -15,8 +15,10 @@ use crate::actor::{Ingest, Route, ShadowStatus};
 use crate::config::Config;
 use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch};
 use crate::operator::{
-    ConfigReloadReport, DecoderStatus, Operator, ReloadError, ReloadOutcome, RouteInfo, Status, TryError,
+    ConfigReloadReport, DeadLetterFilter, DecoderStatus, Operator, ReloadError, ReloadOutcome,
+    ReplaySelection, RouteInfo, Status, TryError,
 };
+use crate::sink::{DeadLetter, SinkError};
 
 /// What a running runtime is made of; shared by the handle and the operator endpoint.
 #[derive(Debug)]
@@ -127,6 +129,14 @@ impl Operator for Inner {
     ) -> BoxFuture<'_, Result<Vec<Reading>, TryError>> {
         let devicetype = devicetype.to_string();
         Box::pin(async move { Inner::try_frame(self, &devicetype, port, payload).await })
+    }
+
+    fn dead_letters(&self, filter: DeadLetterFilter) -> BoxFuture<'_, Result<Vec<DeadLetter>, SinkError>> {
+        Box::pin(async move { Inner::dead_letters(self, &filter).await })
+    }
+
+    fn replay(&self, selection: ReplaySelection) -> BoxFuture<'_, Result<super::ReplayReport, Error>> {
+        Box::pin(async move { Inner::replay(self, &selection).await })
     }
 }
 
@@ -249,6 +259,14 @@ impl Handle {
         payload: Vec<u8>,
     ) -> Result<Vec<Reading>, TryError> {
         self.inner.try_frame(devicetype, port, payload).await
+    }
+
+    /// Dead-letter entries that pass `filter`, newest first, at most its limit.
+    ///
+    /// # Errors
+    /// The dead-letter sink cannot be read.
+    pub async fn dead_letters(&self, filter: &DeadLetterFilter) -> Result<Vec<DeadLetter>, SinkError> {
+        self.inner.dead_letters(filter).await
     }
 
     /// The address the operator endpoint listens on, when the config has one.

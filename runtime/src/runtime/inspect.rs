@@ -1,12 +1,13 @@
-//! What the operator console reads of a running runtime without changing it: the routes and a
-//! frame tried against the live decoders.
+//! What the operator console reads of a running runtime without changing it: the routes, a
+//! frame tried against the live decoders, the dead-letter entries.
 
 use std::sync::Arc;
 
 use super::handle::Inner;
 use crate::message::{Frame, Reading, now_ms};
-use crate::operator::{RouteInfo, TryError};
+use crate::operator::{DeadLetterFilter, RouteInfo, TryError};
 use crate::plugin::PluginError;
+use crate::sink::{DeadLetter, SinkError};
 
 impl Inner {
     /// The routes in force, sorted by devicetype.
@@ -63,5 +64,15 @@ impl Inner {
             }
             source => TryError::Plugin { decoder, source },
         })
+    }
+
+    /// Dead-letter entries that pass `filter`, newest first, at most its limit.
+    pub(crate) async fn dead_letters(&self, filter: &DeadLetterFilter) -> Result<Vec<DeadLetter>, SinkError> {
+        let table = self.parts.router.snapshot();
+        let Some(slot) = table.dead_letter.and_then(|d| table.sinks.get(d)) else {
+            return Ok(Vec::new());
+        };
+        let entries = slot.sink.dead_letters().await?;
+        Ok(entries.into_iter().rev().filter(|e| filter.matches(e)).take(filter.limit()).collect())
     }
 }

@@ -11,7 +11,7 @@
 //!   `watch.rs` reloads a decoder when its file changes.
 //! - `connectors.rs`: the running connectors, each with its own stop signal.
 //! - `replay.rs`: dead-letter replay; `inspect.rs`: what the operator console reads (routes, a
-//!   frame tried against the live decoders).
+//!   frame tried against the live decoders, dead-letter entries).
 //! - `check.rs`: a config's plugins loaded and checked without running anything.
 
 mod apply;
