@@ -259,6 +259,19 @@ pub enum ReplaySelection {
     Ids(Vec<i64>),
 }
 
+/// The counters the flows view turns into rates, by connector, decoder or stage.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FlowCounters {
+    /// Frames each connector emitted, by connector.
+    pub frames_in: std::collections::BTreeMap<String, u64>,
+    /// Frames given to each decoder, by decoder.
+    pub decoder_frames: std::collections::BTreeMap<String, u64>,
+    /// Readings each decoder produced, by decoder.
+    pub readings_out: std::collections::BTreeMap<String, u64>,
+    /// Frames dead-lettered, by stage.
+    pub dead_letters: std::collections::BTreeMap<String, u64>,
+}
+
 /// What the operator endpoint asks of a running runtime.
 pub trait Operator: Send + Sync + 'static {
     /// Decoders with their versions, and connectors.
@@ -281,6 +294,8 @@ pub trait Operator: Send + Sync + 'static {
     fn reload_config_file(&self) -> BoxFuture<'_, Result<ConfigReloadReport, String>>;
     /// The routes in force, by devicetype.
     fn routes(&self) -> Vec<RouteInfo>;
+    /// The flow counters (frames in, readings out, dead letters) since start.
+    fn counters(&self) -> FlowCounters;
     /// Decodes `payload` as the route of `devicetype` would (its decoder and model), on a fresh
     /// instance of the live plugin, on a blocking thread; nothing is stored or counted.
     fn try_frame(

@@ -1,5 +1,5 @@
-//! The operator console over real HTTP: the dead letter (filters, replay) and a frame tried
-//! against the live decoders.
+//! The operator console over real HTTP: the page and its assets, the token on every data route,
+//! live events, the dead letter (filters, replay) and a frame tried against the live decoders.
 
 use crate::harness::{self, ADMIN_TOKEN, Running, envelope, post};
 
@@ -98,6 +98,154 @@ async fn try_a_frame_decodes_with_the_live_decoder_and_stores_nothing() {
     assert_eq!(rt.readings().len(), readings_before, "a tried frame is never stored");
     assert_eq!(rt.dead_letters().len(), dead_before, "a refused tried frame is never dead-lettered");
     rt.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_is_served_without_data_and_every_data_route_needs_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = harness::start_in(&with_admin(&harness::standard_config()), dir.path()).await;
+    let base = admin(&rt);
+    let mut weight = 0;
+    for (path, kind) in [
+        ("/console", "text/html; charset=utf-8"),
+        ("/console/app.js", "text/javascript; charset=utf-8"),
+        ("/console/app.css", "text/css; charset=utf-8"),
+    ] {
+        let res = client().get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], kind, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-cache", "{path}");
+        let body = res.text().await.unwrap();
+        assert!(!body.contains("milesight") && !body.contains("energisme"), "{path} holds no data");
+        weight += body.len();
+    }
+    let page = client().get(format!("{base}/console")).send().await.unwrap().text().await.unwrap();
+    for id in ["token", "t-flows", "t-dead", "t-try", "dl-stage", "try-dt", "try-port", "try-hex"] {
+        assert!(page.contains(&format!("id=\"{id}\"")), "the page has #{id}");
+    }
+    assert!(weight < 20_000, "the console stays light: {weight} bytes");
+
+    for token in [None, Some("wrong")] {
+        for path in ["/events", "/routes", "/deadletters", "/deadletters?stage=decode", "/status"] {
+            assert_eq!(get_json(&format!("{base}{path}"), token).await.0, 401, "GET {path} with {token:?}");
+        }
+        let all = serde_json::json!({"all": true});
+        assert_eq!(post_json(&format!("{base}/deadletters/replay"), &all, token).await.0, 401);
+        let frame = serde_json::json!({"devicetype": "em300-th", "port": 85, "hex": "00"});
+        assert_eq!(post_json(&format!("{base}/try"), &frame, token).await.0, 401);
+    }
+    rt.handle.shutdown().await.unwrap();
+}
+
+/// The next server-sent event's data, within a few seconds.
+async fn next_event(res: &mut reqwest::Response, buffer: &mut String) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            assert!(block.contains("event: status"), "{block}");
+            let data: String = block
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join("\n");
+            return serde_json::from_str(&data).unwrap_or_else(|e| panic!("{e}: {data}"));
+        }
+        let chunk = tokio::time::timeout_at(deadline, res.chunk()).await.expect("an event within 10 s");
+        let chunk = chunk.unwrap().expect("the stream stays open");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_stream_the_status_with_the_frames_pushed_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = harness::start_in(&with_admin(&harness::standard_config()), dir.path()).await;
+    let body = serde_json::json!([
+        envelope("a", "em300-th", "0175320367c80004683c", 85, "2026-11-22T12:00:00Z"),
+        envelope("b", "em300-th", "0175320367c80004683c", 85, "2026-11-22T12:00:01Z"),
+        envelope("c", "em300-th", "0175", 85, "2026-11-22T12:00:02Z"),
+    ]);
+    assert_eq!(post(&rt.url, &body).await.0, 200);
+
+    let url = format!("{}/events", admin(&rt));
+    let mut res = bearer(client().get(&url), Some(ADMIN_TOKEN)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let mut buffer = String::new();
+    let ev = next_event(&mut res, &mut buffer).await;
+    let energisme = ev["connectors"].as_array().unwrap().iter().find(|c| c["name"] == "energisme").unwrap();
+    assert_eq!(energisme["frames_in"], 3, "{ev}");
+    assert_eq!(energisme["state"], "listening", "{ev}");
+    let milesight = ev["decoders"].as_array().unwrap().iter().find(|d| d["name"] == "milesight").unwrap();
+    assert_eq!(milesight["frames"], 3, "{ev}");
+    assert_eq!(milesight["readings"], 6, "{ev}");
+    assert_eq!(milesight["state"], "live", "{ev}");
+    assert_eq!(milesight["devicetypes"][0]["decode_errors"], 1, "{ev}");
+    assert_eq!(ev["dead_letters"]["decode"], 1, "{ev}");
+    assert_eq!(ev["status"]["decoders"].as_array().map(Vec::len), Some(2), "the status itself: {ev}");
+
+    // The next events carry what happened since, with the rates over the stream's window.
+    assert_eq!(
+        post(
+            &rt.url,
+            &serde_json::json!([envelope(
+                "d",
+                "em300-th",
+                "0175320367c80004683c",
+                85,
+                "2026-11-22T12:00:03Z"
+            )])
+        )
+        .await
+        .0,
+        200
+    );
+    let mut later = next_event(&mut res, &mut buffer).await;
+    for _ in 0..3 {
+        if later["decoders"][1]["frames"] == 4 {
+            break;
+        }
+        later = next_event(&mut res, &mut buffer).await;
+    }
+    let milesight = later["decoders"].as_array().unwrap().iter().find(|d| d["name"] == "milesight").unwrap();
+    assert_eq!(milesight["frames"], 4, "{later}");
+    assert!(milesight["frames_per_min"].as_f64().unwrap() > 0.0, "{later}");
+
+    // A bounded number of streams: the one open and three more, then 503.
+    let mut others = Vec::new();
+    for _ in 0..3 {
+        let r = bearer(client().get(&url), Some(ADMIN_TOKEN)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        others.push(r);
+    }
+    let refused = bearer(client().get(&url), Some(ADMIN_TOKEN)).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 503);
+    // A closed stream frees its place once the runtime notices (at its next event).
+    drop(others.pop());
+    let mut reopened = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let r = bearer(client().get(&url), Some(ADMIN_TOKEN)).send().await.unwrap();
+        if r.status().as_u16() == 200 {
+            reopened = true;
+            others.push(r);
+            break;
+        }
+    }
+    assert!(reopened, "a closed stream's place is given back");
+
+    // Shutdown ends the open streams instead of waiting on them.
+    tokio::time::timeout(std::time::Duration::from_secs(20), rt.handle.shutdown())
+        .await
+        .expect("shutdown with event streams open")
+        .unwrap();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Ok(Some(_)) = res.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended with the runtime");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

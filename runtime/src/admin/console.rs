@@ -1,26 +1,49 @@
-//! The operator console's data routes (each token protected).
+//! The operator console: a page with its assets embedded in the binary, and the data routes it
+//! calls (each token protected; the page itself holds no data).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{Shared, authorized, denied, json};
 use crate::actor::error_chain;
 use crate::message::{Reading, Value};
-use crate::operator::{DeadLetterFilter, ReplaySelection, TryError};
+use crate::operator::{DeadLetterFilter, FlowCounters, Operator, ReplaySelection, Status, TryError};
 use crate::sink::DeadLetter;
+
+const PAGE: &str = include_str!("console/index.html");
+const SCRIPT: &str = include_str!("console/app.js");
+const STYLE: &str = include_str!("console/app.css");
+
+/// The most `/events` streams open at once; one more is answered 503.
+pub(super) const MAX_STREAMS: usize = 4;
 
 /// The console's routes, merged into the operator endpoint.
 pub(super) fn routes() -> Router<Shared> {
     Router::new()
+        .route("/console", get(|| asset("text/html; charset=utf-8", PAGE)))
+        .route("/console/app.js", get(|| asset("text/javascript; charset=utf-8", SCRIPT)))
+        .route("/console/app.css", get(|| asset("text/css; charset=utf-8", STYLE)))
+        .route("/events", get(events))
         .route("/routes", get(routes_of))
         .route("/deadletters", get(dead_letters))
         .route("/deadletters/replay", post(replay))
         .route("/try", post(try_frame))
+}
+
+/// An embedded asset: no data in it, so no token; always revalidated.
+async fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
 }
 
 /// A value as plain JSON (bytes as hex), as `passerelle decode` prints it.
@@ -176,6 +199,175 @@ async fn replay(State(s): State<Shared>, headers: HeaderMap, body: axum::body::B
     }
 }
 
+/// How far back the rates look.
+const RATE_WINDOW: Duration = Duration::from_secs(60);
+
+/// One sample of the counters, and when it was taken.
+#[derive(Debug)]
+struct Sample {
+    at: Instant,
+    counters: FlowCounters,
+}
+
+/// The last minute of samples of one event stream, to turn counters into rates.
+#[derive(Debug, Default)]
+struct Window {
+    samples: VecDeque<Sample>,
+}
+
+impl Window {
+    /// Adds a sample and forgets those older than the window (the oldest kept is at least a
+    /// window old, once there is one, so a minute's rate covers a whole minute).
+    fn push(&mut self, sample: Sample) {
+        let at = sample.at;
+        self.samples.push_back(sample);
+        while self.samples.get(1).is_some_and(|s| at.duration_since(s.at) >= RATE_WINDOW) {
+            self.samples.pop_front();
+        }
+    }
+
+    /// Seconds between the oldest and the newest sample.
+    fn span(&self) -> f64 {
+        match (self.samples.front(), self.samples.back()) {
+            (Some(a), Some(b)) => b.at.duration_since(a.at).as_secs_f64(),
+            _ => 0.0,
+        }
+    }
+
+    /// Per minute over the window: how much `pick` of the counters grew for `key`.
+    fn per_minute(&self, key: &str, pick: fn(&FlowCounters) -> &BTreeMap<String, u64>) -> f64 {
+        let (Some(a), Some(b)) = (self.samples.front(), self.samples.back()) else { return 0.0 };
+        let span = self.span();
+        if span <= 0.0 {
+            return 0.0;
+        }
+        let at = |s: &Sample| pick(&s.counters).get(key).copied().unwrap_or(0);
+        at(b).saturating_sub(at(a)) as f64 * 60.0 / span
+    }
+
+    /// The growth over the window of `pick` for `key`.
+    fn delta(&self, key: &str, pick: fn(&FlowCounters) -> &BTreeMap<String, u64>) -> u64 {
+        let (Some(a), Some(b)) = (self.samples.front(), self.samples.back()) else { return 0 };
+        let at = |s: &Sample| pick(&s.counters).get(key).copied().unwrap_or(0);
+        at(b).saturating_sub(at(a))
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// The event the console shows: the status, and per connector and decoder its state and
+/// rates per minute over the last minute (or since the stream opened).
+fn flows(status: &Status, window: &Window) -> serde_json::Value {
+    let Some(now) = window.samples.back() else { return serde_json::Value::Null };
+    let totals = &now.counters;
+    let full = window.span() >= RATE_WINDOW.as_secs_f64() - 1.0;
+    let connectors: Vec<serde_json::Value> = status
+        .connectors
+        .iter()
+        .map(|c| {
+            let total = totals.frames_in.get(&c.name).copied().unwrap_or(0);
+            // Stalled: frames came before, none in the last whole minute.
+            let stalled = c.connected && full && total > 0 && window.delta(&c.name, |t| &t.frames_in) == 0;
+            let state = match (c.connected, stalled, c.listen.is_some()) {
+                (false, _, _) => "disconnected",
+                (true, true, _) => "stalled",
+                (true, false, true) => "listening",
+                (true, false, false) => "connected",
+            };
+            serde_json::json!({
+                "name": c.name, "transport": c.transport, "listen": c.listen, "state": state,
+                "frames_in": total,
+                "frames_in_per_min": round1(window.per_minute(&c.name, |t| &t.frames_in)),
+                "last_error": c.last_error, "notes": c.notes,
+            })
+        })
+        .collect();
+    let decoders: Vec<serde_json::Value> = status
+        .decoders
+        .iter()
+        .map(|d| {
+            let state = match (&d.quarantined_ms, &d.shadow) {
+                (Some(_), _) => "quarantined",
+                (None, Some(_)) => "shadow",
+                (None, None) => "live",
+            };
+            serde_json::json!({
+                "name": d.name, "plugin": d.plugin, "state": state, "quarantined_ms": d.quarantined_ms,
+                "frames": totals.decoder_frames.get(&d.name).copied().unwrap_or(0),
+                "readings": totals.readings_out.get(&d.name).copied().unwrap_or(0),
+                "frames_per_min": round1(window.per_minute(&d.name, |t| &t.decoder_frames)),
+                "readings_per_min": round1(window.per_minute(&d.name, |t| &t.readings_out)),
+                "last_error": d.last_error, "devicetypes": d.devicetypes,
+            })
+        })
+        .collect();
+    let dead_per_min: f64 =
+        totals.dead_letters.keys().map(|k| window.per_minute(k, |t| &t.dead_letters)).sum();
+    serde_json::json!({
+        "status": status,
+        "connectors": connectors,
+        "decoders": decoders,
+        "dead_letters": totals.dead_letters,
+        "dead_letters_per_min": round1(dead_per_min),
+        "window_s": round1(window.span()),
+    })
+}
+
+/// What one `/events` stream carries between ticks.
+struct Stream {
+    operator: Arc<dyn Operator>,
+    window: Window,
+    tick: tokio::time::Interval,
+    stop: tokio::sync::watch::Receiver<bool>,
+    /// Held while the stream lives: one of [`MAX_STREAMS`].
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Stream {
+    /// The next event, a second after the last one; `None` once the endpoint stops.
+    async fn next(&mut self) -> Option<Event> {
+        tokio::select! {
+            _ = self.tick.tick() => {}
+            _ = self.stop.wait_for(|stop| *stop) => return None,
+        }
+        if *self.stop.borrow() {
+            return None;
+        }
+        let status = self.operator.status();
+        self.window.push(Sample { at: Instant::now(), counters: self.operator.counters() });
+        let data = flows(&status, &self.window);
+        Some(Event::default().event("status").data(data.to_string()))
+    }
+}
+
+async fn events(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    if !authorized(&s, &headers) {
+        return denied();
+    }
+    let Ok(permit) = Arc::clone(&s.streams).try_acquire_owned() else {
+        let text = format!("{MAX_STREAMS} event streams are open already: close a console");
+        return error(StatusCode::SERVICE_UNAVAILABLE, &text);
+    };
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stream = Stream {
+        operator: Arc::clone(&s.operator),
+        window: Window::default(),
+        tick,
+        stop: s.stop.clone(),
+        _permit: permit,
+    };
+    let events = futures::stream::unfold(stream, |mut st| async move {
+        let event = st.next().await?;
+        Some((Ok::<Event, Infallible>(event), st))
+    });
+    let mut response = Sse::new(events).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +380,46 @@ mod tests {
         assert!(parse_hex("01zz").unwrap_err().contains("position 2"));
         assert!(parse_hex("  ").unwrap_err().contains("empty"));
         assert!(parse_hex("é1").is_err());
+    }
+
+    fn sample(secs: u64, base: Instant, frames: u64, dead: u64) -> Sample {
+        let mut counters = FlowCounters::default();
+        counters.frames_in.insert("c".into(), frames);
+        counters.dead_letters.insert("decode".into(), dead);
+        Sample { at: base + Duration::from_secs(secs), counters }
+    }
+
+    fn status(connected: bool) -> Status {
+        let connector = crate::operator::ConnectorStatus {
+            name: "c".into(),
+            transport: "mqtt".into(),
+            listen: None,
+            connected,
+            last_error: None,
+            notes: BTreeMap::new(),
+        };
+        Status { decoders: Vec::new(), connectors: vec![connector] }
+    }
+
+    #[test]
+    fn rates_are_per_minute_over_the_last_minute_and_a_quiet_minute_is_stalled() {
+        let base = Instant::now();
+        let mut w = Window::default();
+        w.push(sample(0, base, 0, 0));
+        w.push(sample(10, base, 20, 1));
+        let f = flows(&status(true), &w);
+        assert_eq!(f["connectors"][0]["frames_in_per_min"], 120.0, "{f}");
+        assert_eq!(f["dead_letters_per_min"], 6.0, "{f}");
+        assert_eq!(f["connectors"][0]["state"], "connected", "{f}");
+        // A minute with no frames after some: stalled; the old samples are forgotten.
+        for t in 11..=80 {
+            w.push(sample(t, base, 20, 1));
+        }
+        assert!(w.samples.len() <= 62, "{}", w.samples.len());
+        let f = flows(&status(true), &w);
+        assert_eq!(f["connectors"][0]["frames_in_per_min"], 0.0, "{f}");
+        assert_eq!(f["connectors"][0]["state"], "stalled", "{f}");
+        assert_eq!(f["connectors"][0]["frames_in"], 20, "{f}");
+        assert_eq!(flows(&status(false), &w)["connectors"][0]["state"], "disconnected");
     }
 }

@@ -9,9 +9,10 @@
 //! - `POST /config/reload`: the runtime reads its own config file again and applies the
 //!   difference.
 //!
-//! - The operator console's data routes (`console.rs`): `GET /routes`; `GET /deadletters`,
-//!   `POST /deadletters/replay`; `POST /try` (a frame tried against the live decoders, nothing
-//!   stored).
+//! - The operator console (`console.rs`): `GET /console` (the page, which holds no data) and its
+//!   assets; `GET /events` (server-sent events: status and rates, one a second); `GET /routes`;
+//!   `GET /deadletters`, `POST /deadletters/replay`; `POST /try` (a frame tried against the
+//!   live decoders, nothing stored).
 //!
 //! Every data request needs `Authorization: Bearer <token>`, the token read from the environment
 //! variable the config names.
@@ -74,6 +75,10 @@ impl AdminConfig {
 struct Shared {
     operator: Arc<dyn Operator>,
     expected: Arc<str>,
+    /// One permit per live `/events` stream.
+    streams: Arc<tokio::sync::Semaphore>,
+    /// Turns true when the endpoint stops: the event streams end with it.
+    stop: watch::Receiver<bool>,
 }
 
 /// The running operator endpoint.
@@ -92,7 +97,12 @@ pub(crate) async fn start(
 ) -> std::io::Result<Started> {
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
-    let shared = Shared { operator, expected: Arc::from(format!("Bearer {token}")) };
+    let shared = Shared {
+        operator,
+        expected: Arc::from(format!("Bearer {token}")),
+        streams: Arc::new(tokio::sync::Semaphore::new(console::MAX_STREAMS)),
+        stop: shutdown.clone(),
+    };
     let app = Router::new()
         .route("/status", get(status))
         .route("/metrics", get(metrics_text))

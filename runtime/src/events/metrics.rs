@@ -86,6 +86,26 @@ fn label_text(labels: &[(&str, &str)]) -> String {
     inner.join(",")
 }
 
+/// The value of a one-label text (`connector="a\"b"` -> `a"b`).
+fn label_value(labels: &str) -> String {
+    let quoted = labels.split_once('=').map_or(labels, |(_, v)| v);
+    let inner = quoted.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(quoted);
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 impl Metrics {
     fn series(
         &self,
@@ -118,6 +138,21 @@ impl Metrics {
             Series::Histogram(h) => h,
             Series::Counter(_) => Arc::default(),
         }
+    }
+
+    /// The values of counter `name` by label value, for a family with one label (`connector`,
+    /// `decoder`, `stage`); empty when no such counter exists.
+    pub fn counter_values(&self, name: &str) -> std::collections::BTreeMap<String, u64> {
+        let families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(family) = families.get(name) else { return Default::default() };
+        family
+            .series
+            .iter()
+            .filter_map(|(labels, series)| match series {
+                Series::Counter(c) => Some((label_value(labels), c.get())),
+                Series::Histogram(_) => None,
+            })
+            .collect()
     }
 
     /// Every series in the Prometheus text exposition format.
@@ -176,5 +211,8 @@ mod tests {
         assert!(text.contains("passerelle_call_seconds_bucket{decoder=\"m\",le=\"0.00005\"} 1"), "{text}");
         assert!(text.contains("passerelle_call_seconds_bucket{decoder=\"m\",le=\"+Inf\"} 2"), "{text}");
         assert!(text.contains("passerelle_call_seconds_count{decoder=\"m\"} 2"), "{text}");
+        let values = m.counter_values("passerelle_frames_total");
+        assert_eq!(values.get("a\"b"), Some(&4), "{values:?}");
+        assert!(m.counter_values("passerelle_call_seconds").is_empty());
     }
 }

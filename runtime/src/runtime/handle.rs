@@ -15,7 +15,7 @@ use crate::actor::{Ingest, Route, ShadowStatus};
 use crate::config::Config;
 use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch};
 use crate::operator::{
-    ConfigReloadReport, DeadLetterFilter, DecoderStatus, Operator, ReloadError, ReloadOutcome,
+    ConfigReloadReport, DeadLetterFilter, DecoderStatus, FlowCounters, Operator, ReloadError, ReloadOutcome,
     ReplaySelection, RouteInfo, Status, TryError,
 };
 use crate::sink::{DeadLetter, SinkError};
@@ -119,6 +119,10 @@ impl Operator for Inner {
 
     fn routes(&self) -> Vec<RouteInfo> {
         Inner::routes(self)
+    }
+
+    fn counters(&self) -> FlowCounters {
+        Inner::counters(self)
     }
 
     fn try_frame(

@@ -1,11 +1,11 @@
-//! What the operator console reads of a running runtime without changing it: the routes, a
-//! frame tried against the live decoders, the dead-letter entries.
+//! What the operator console reads of a running runtime without changing it: the routes, the
+//! flow counters, a frame tried against the live decoders, the dead-letter entries.
 
 use std::sync::Arc;
 
 use super::handle::Inner;
 use crate::message::{Frame, Reading, now_ms};
-use crate::operator::{DeadLetterFilter, RouteInfo, TryError};
+use crate::operator::{DeadLetterFilter, FlowCounters, RouteInfo, TryError};
 use crate::plugin::PluginError;
 use crate::sink::{DeadLetter, SinkError};
 
@@ -27,6 +27,17 @@ impl Inner {
             .collect();
         routes.sort_by(|a, b| a.devicetype.cmp(&b.devicetype));
         routes
+    }
+
+    /// The flow counters since start.
+    pub(crate) fn counters(&self) -> FlowCounters {
+        let m = &self.parts.metrics;
+        FlowCounters {
+            frames_in: m.counter_values("passerelle_frames_in_total"),
+            decoder_frames: m.counter_values("passerelle_decoder_frames_total"),
+            readings_out: m.counter_values("passerelle_decoder_readings_total"),
+            dead_letters: m.counter_values("passerelle_dead_letters_total"),
+        }
     }
 
     /// Decodes a frame as the route of `devicetype` would, on a fresh instance of the live

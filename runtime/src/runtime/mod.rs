@@ -10,8 +10,8 @@
 //! - `decoders.rs`: each decoder's versions (hot reload, shadow, promotion, rollback);
 //!   `watch.rs` reloads a decoder when its file changes.
 //! - `connectors.rs`: the running connectors, each with its own stop signal.
-//! - `replay.rs`: dead-letter replay; `inspect.rs`: what the operator console reads (routes, a
-//!   frame tried against the live decoders, dead-letter entries).
+//! - `replay.rs`: dead-letter replay; `inspect.rs`: what the operator console reads (routes,
+//!   flow counters, a frame tried against the live decoders, dead-letter entries).
 //! - `check.rs`: a config's plugins loaded and checked without running anything.
 
 mod apply;
