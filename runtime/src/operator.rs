@@ -259,7 +259,7 @@ pub enum ReplaySelection {
     Ids(Vec<i64>),
 }
 
-/// The counters the flows view turns into rates, by connector, decoder or stage.
+/// The counters the flows view turns into rates, by connector, decoder, stage or sink.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct FlowCounters {
     /// Frames each connector emitted, by connector.
@@ -270,6 +270,12 @@ pub struct FlowCounters {
     pub readings_out: std::collections::BTreeMap<String, u64>,
     /// Frames dead-lettered, by stage.
     pub dead_letters: std::collections::BTreeMap<String, u64>,
+    /// Batches each sink committed, by sink.
+    pub sink_commits: std::collections::BTreeMap<String, u64>,
+    /// Batches each sink failed to commit, by sink.
+    pub sink_failures: std::collections::BTreeMap<String, u64>,
+    /// Batches each sink turned away because its queue was full, by sink.
+    pub sink_full: std::collections::BTreeMap<String, u64>,
 }
 
 /// What the operator endpoint asks of a running runtime.

@@ -184,6 +184,9 @@ async fn events_stream_the_status_with_the_frames_pushed_before() {
     assert_eq!(milesight["state"], "live", "{ev}");
     assert_eq!(milesight["devicetypes"][0]["decode_errors"], 1, "{ev}");
     assert_eq!(ev["dead_letters"]["decode"], 1, "{ev}");
+    let db = ev["sinks"].as_array().unwrap().iter().find(|s| s["name"] == "db").unwrap();
+    assert!(db["commits"].as_u64() >= Some(1), "{ev}");
+    assert_eq!((&db["state"], &db["failures"]), (&"ok".into(), &0.into()), "{ev}");
     assert_eq!(ev["status"]["decoders"].as_array().map(Vec::len), Some(2), "the status itself: {ev}");
 
     // The next events carry what happened since, with the rates over the stream's window.

@@ -257,7 +257,7 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// The event the console shows: the status, and per connector and decoder its state and
+/// The event the console shows: the status, and per connector, decoder and sink its state and
 /// rates per minute over the last minute (or since the stream opened).
 fn flows(status: &Status, window: &Window) -> serde_json::Value {
     let Some(now) = window.samples.back() else { return serde_json::Value::Null };
@@ -303,12 +303,41 @@ fn flows(status: &Status, window: &Window) -> serde_json::Value {
             })
         })
         .collect();
+    let mut sink_names: Vec<&String> = totals
+        .sink_commits
+        .keys()
+        .chain(totals.sink_failures.keys())
+        .chain(totals.sink_full.keys())
+        .collect();
+    sink_names.sort();
+    sink_names.dedup();
+    let sinks: Vec<serde_json::Value> = sink_names
+        .into_iter()
+        .map(|name| {
+            // Over the window: turned away because full, or failing to commit, or fine.
+            let state = if window.delta(name, |t| &t.sink_full) > 0 {
+                "full"
+            } else if window.delta(name, |t| &t.sink_failures) > 0 {
+                "failing"
+            } else {
+                "ok"
+            };
+            serde_json::json!({
+                "name": name, "state": state,
+                "commits": totals.sink_commits.get(name).copied().unwrap_or(0),
+                "commits_per_min": round1(window.per_minute(name, |t| &t.sink_commits)),
+                "failures": totals.sink_failures.get(name).copied().unwrap_or(0),
+                "full": totals.sink_full.get(name).copied().unwrap_or(0),
+            })
+        })
+        .collect();
     let dead_per_min: f64 =
         totals.dead_letters.keys().map(|k| window.per_minute(k, |t| &t.dead_letters)).sum();
     serde_json::json!({
         "status": status,
         "connectors": connectors,
         "decoders": decoders,
+        "sinks": sinks,
         "dead_letters": totals.dead_letters,
         "dead_letters_per_min": round1(dead_per_min),
         "window_s": round1(window.span()),
@@ -386,6 +415,8 @@ mod tests {
         let mut counters = FlowCounters::default();
         counters.frames_in.insert("c".into(), frames);
         counters.dead_letters.insert("decode".into(), dead);
+        counters.sink_commits.insert("db".into(), frames);
+        counters.sink_failures.insert("db".into(), if secs > 70 { 1 } else { 0 });
         Sample { at: base + Duration::from_secs(secs), counters }
     }
 
@@ -411,6 +442,8 @@ mod tests {
         assert_eq!(f["connectors"][0]["frames_in_per_min"], 120.0, "{f}");
         assert_eq!(f["dead_letters_per_min"], 6.0, "{f}");
         assert_eq!(f["connectors"][0]["state"], "connected", "{f}");
+        assert_eq!((&f["sinks"][0]["name"], &f["sinks"][0]["state"]), (&"db".into(), &"ok".into()), "{f}");
+        assert_eq!(f["sinks"][0]["commits_per_min"], 120.0, "{f}");
         // A minute with no frames after some: stalled; the old samples are forgotten.
         for t in 11..=80 {
             w.push(sample(t, base, 20, 1));
@@ -420,6 +453,7 @@ mod tests {
         assert_eq!(f["connectors"][0]["frames_in_per_min"], 0.0, "{f}");
         assert_eq!(f["connectors"][0]["state"], "stalled", "{f}");
         assert_eq!(f["connectors"][0]["frames_in"], 20, "{f}");
+        assert_eq!(f["sinks"][0]["state"], "failing", "a failure in the last minute: {f}");
         assert_eq!(flows(&status(false), &w)["connectors"][0]["state"], "disconnected");
     }
 }

@@ -33,10 +33,13 @@ impl Inner {
     pub(crate) fn counters(&self) -> FlowCounters {
         let m = &self.parts.metrics;
         FlowCounters {
-            frames_in: m.counter_values("passerelle_frames_in_total"),
-            decoder_frames: m.counter_values("passerelle_decoder_frames_total"),
-            readings_out: m.counter_values("passerelle_decoder_readings_total"),
-            dead_letters: m.counter_values("passerelle_dead_letters_total"),
+            frames_in: m.counter_values("passerelle_frames_in_total", "connector"),
+            decoder_frames: m.counter_values("passerelle_decoder_frames_total", "decoder"),
+            readings_out: m.counter_values("passerelle_decoder_readings_total", "decoder"),
+            dead_letters: m.counter_values("passerelle_dead_letters_total", "stage"),
+            sink_commits: m.counter_values("passerelle_sink_commits_total", "sink"),
+            sink_failures: m.counter_values("passerelle_sink_commit_failures_total", "sink"),
+            sink_full: m.counter_values("passerelle_sink_full_total", "sink"),
         }
     }
 

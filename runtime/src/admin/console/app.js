@@ -46,6 +46,7 @@ function fill(id, rows, cols) {
 function render(ev) {
   fill("#connectors", ev.connectors, ["name", "transport", "state", "frames_in", "frames_in_per_min", "last_error"]);
   fill("#decoders", ev.decoders, ["name", "plugin", "state", "frames_per_min", "readings_per_min", "readings", "last_error"]);
+  fill("#sinks", ev.sinks, ["name", "state", "commits_per_min", "commits", "failures", "full"]);
   const types = ev.decoders.flatMap((d) => d.devicetypes.map((t) => Object.assign({ decoder: d.name }, t)));
   fill("#devicetypes", types, ["decoder", "devicetype", "frames", "readings", "decode_errors", "plugin_errors", "mean_decode_us"]);
   const dead = Object.entries(ev.dead_letters).map(([k, v]) => k + " " + v).join(", ");
