@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use futures::future::BoxFuture;
 
 use crate::actor::ShadowStatus;
+use crate::message::Reading;
 use crate::plugin::PluginError;
+use crate::runtime::ReplayReport;
+use crate::sink::{DeadLetter, SinkError};
 
 /// What an operator sees of one decoder.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -169,6 +172,112 @@ pub struct ConfigReloadReport {
     pub connectors_removed: Vec<String>,
 }
 
+/// One route: where frames of a devicetype go.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RouteInfo {
+    /// The devicetype, as sources name it.
+    pub devicetype: String,
+    /// The decoder it goes to.
+    pub decoder: String,
+    /// The model the decoder is given.
+    pub model: String,
+}
+
+/// Why a frame could not be tried against the live decoders.
+#[derive(Debug, thiserror::Error)]
+pub enum TryError {
+    /// No route for the devicetype.
+    #[error("no route for devicetype {0:?}")]
+    NoRoute(String),
+    /// The decoder refused the frame as bad data.
+    #[error("decoder {decoder} refused the frame: {text}")]
+    Decode {
+        /// Decoder name.
+        decoder: String,
+        /// The decode error in words.
+        text: String,
+    },
+    /// The plugin failed on the frame (trap, deadline, memory or readings cap), or the host did.
+    #[error("decoder {decoder}: the plugin failed")]
+    Plugin {
+        /// Decoder name.
+        decoder: String,
+        /// Cause.
+        #[source]
+        source: PluginError,
+    },
+    /// The runtime is stopping.
+    #[error("the runtime is stopping")]
+    Stopping,
+}
+
+/// Which dead-letter entries to list; every field set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct DeadLetterFilter {
+    /// The stage that failed (`connector`, `route`, `decode`, `plugin`), exactly.
+    pub stage: Option<String>,
+    /// The connector, exactly.
+    pub connector: Option<String>,
+    /// Part of the plugin's `name@version`.
+    pub plugin: Option<String>,
+    /// Part of the error text, in any case.
+    pub error: Option<String>,
+    /// At most this many entries (default and cap [`DeadLetterFilter::MAX_LIMIT`]).
+    pub limit: Option<usize>,
+}
+
+impl DeadLetterFilter {
+    /// The most entries one listing returns.
+    pub const MAX_LIMIT: usize = 500;
+
+    /// Whether `entry` passes the filter.
+    pub fn matches(&self, entry: &DeadLetter) -> bool {
+        let exact =
+            |want: &Option<String>, got: &str| want.as_deref().is_none_or(|w| w.is_empty() || w == got);
+        let error = self.error.as_deref().filter(|e| !e.is_empty()).map(str::to_lowercase);
+        exact(&self.stage, &entry.stage)
+            && exact(&self.connector, &entry.connector)
+            && self.plugin.as_deref().is_none_or(|p| entry.plugin.as_deref().unwrap_or("").contains(p))
+            && error.is_none_or(|e| entry.error.to_lowercase().contains(&e))
+    }
+
+    /// The number of entries to return.
+    pub fn limit(&self) -> usize {
+        self.limit.unwrap_or(Self::MAX_LIMIT).min(Self::MAX_LIMIT)
+    }
+}
+
+/// Which dead-letter entries to replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplaySelection {
+    /// Every replayable entry.
+    All,
+    /// Those whose devicetype routes to this decoder.
+    Decoder(String),
+    /// These entries, by id.
+    Ids(Vec<i64>),
+}
+
+/// The counters the flows view turns into rates, by connector, decoder, stage or sink.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FlowCounters {
+    /// Frames each connector emitted, by connector.
+    pub frames_in: std::collections::BTreeMap<String, u64>,
+    /// Frames given to each decoder, by decoder.
+    pub decoder_frames: std::collections::BTreeMap<String, u64>,
+    /// Readings each decoder produced, by decoder.
+    pub readings_out: std::collections::BTreeMap<String, u64>,
+    /// Frames dead-lettered, by stage.
+    pub dead_letters: std::collections::BTreeMap<String, u64>,
+    /// Batches each sink committed, by sink.
+    pub sink_commits: std::collections::BTreeMap<String, u64>,
+    /// Batches each sink failed to commit, by sink.
+    pub sink_failures: std::collections::BTreeMap<String, u64>,
+    /// Batches each sink turned away because its queue was full, by sink.
+    pub sink_full: std::collections::BTreeMap<String, u64>,
+}
+
 /// What the operator endpoint asks of a running runtime.
 pub trait Operator: Send + Sync + 'static {
     /// Decoders with their versions, and connectors.
@@ -189,4 +298,24 @@ pub trait Operator: Send + Sync + 'static {
     fn promote_decoder<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<ReloadOutcome, ReloadError>>;
     /// Reads the runtime's own config file again and applies the difference; the error in words.
     fn reload_config_file(&self) -> BoxFuture<'_, Result<ConfigReloadReport, String>>;
+    /// The routes in force, by devicetype.
+    fn routes(&self) -> Vec<RouteInfo>;
+    /// The flow counters (frames in, readings out, dead letters) since start.
+    fn counters(&self) -> FlowCounters;
+    /// Decodes `payload` as the route of `devicetype` would (its decoder and model), on a fresh
+    /// instance of the live plugin, on a blocking thread; nothing is stored or counted.
+    fn try_frame(
+        &self,
+        devicetype: &str,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<Reading>, TryError>>;
+    /// Dead-letter entries that pass `filter`, newest first, at most its limit; empty when the
+    /// runtime has no dead-letter sink.
+    fn dead_letters(&self, filter: DeadLetterFilter) -> BoxFuture<'_, Result<Vec<DeadLetter>, SinkError>>;
+    /// Runs the selected dead-letter entries through the current decoders again.
+    fn replay(
+        &self,
+        selection: ReplaySelection,
+    ) -> BoxFuture<'_, Result<ReplayReport, crate::runtime::Error>>;
 }

@@ -10,6 +10,7 @@ mod backpressure;
 mod catalog;
 mod config;
 mod config_reload;
+mod console;
 mod driver;
 mod embed;
 mod files;

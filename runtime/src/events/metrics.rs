@@ -86,6 +86,31 @@ fn label_text(labels: &[(&str, &str)]) -> String {
     inner.join(",")
 }
 
+/// The value of label `key` in a label text (`sink="a\"b",kind="sqlite"`, `sink` -> `a"b`).
+fn label_value(labels: &str, key: &str) -> Option<String> {
+    let mut rest = labels;
+    while !rest.is_empty() {
+        let (name, after) = rest.split_once("=\"")?;
+        let mut value = String::new();
+        let mut chars = after.char_indices();
+        let end = loop {
+            match chars.next()? {
+                (at, '"') => break at,
+                (_, '\\') => match chars.next()?.1 {
+                    'n' => value.push('\n'),
+                    other => value.push(other),
+                },
+                (_, c) => value.push(c),
+            }
+        };
+        if name == key {
+            return Some(value);
+        }
+        rest = after.get(end + 1..)?.strip_prefix(',').unwrap_or("");
+    }
+    None
+}
+
 impl Metrics {
     fn series(
         &self,
@@ -118,6 +143,20 @@ impl Metrics {
             Series::Histogram(h) => h,
             Series::Counter(_) => Arc::default(),
         }
+    }
+
+    /// The values of counter `name` summed by the value of its label `label` (`connector`,
+    /// `decoder`, `stage`, `sink`); empty when no such counter exists.
+    pub fn counter_values(&self, name: &str, label: &str) -> std::collections::BTreeMap<String, u64> {
+        let families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut out = std::collections::BTreeMap::new();
+        let Some(family) = families.get(name) else { return out };
+        for (labels, series) in &family.series {
+            if let (Series::Counter(c), Some(value)) = (series, label_value(labels, label)) {
+                *out.entry(value).or_insert(0) += c.get();
+            }
+        }
+        out
     }
 
     /// Every series in the Prometheus text exposition format.
@@ -176,5 +215,19 @@ mod tests {
         assert!(text.contains("passerelle_call_seconds_bucket{decoder=\"m\",le=\"0.00005\"} 1"), "{text}");
         assert!(text.contains("passerelle_call_seconds_bucket{decoder=\"m\",le=\"+Inf\"} 2"), "{text}");
         assert!(text.contains("passerelle_call_seconds_count{decoder=\"m\"} 2"), "{text}");
+        let values = m.counter_values("passerelle_frames_total", "connector");
+        assert_eq!(values.get("a\"b"), Some(&4), "{values:?}");
+        assert!(m.counter_values("passerelle_call_seconds", "decoder").is_empty());
+        let l = |sink, kind| [("sink", sink), ("kind", kind)];
+        m.counter("passerelle_sink_commits_total", "Commits.", &l("db,\"x\"", "sqlite")).add(2);
+        m.counter("passerelle_sink_commits_total", "Commits.", &l("q", "mqtt")).add(5);
+        let by_sink = m.counter_values("passerelle_sink_commits_total", "sink");
+        assert_eq!(
+            by_sink.into_iter().collect::<Vec<_>>(),
+            [("db,\"x\"".to_string(), 2), ("q".to_string(), 5)]
+        );
+        let by_kind = m.counter_values("passerelle_sink_commits_total", "kind");
+        assert_eq!(by_kind.get("mqtt"), Some(&5), "{by_kind:?}");
+        assert!(m.counter_values("passerelle_sink_commits_total", "nope").is_empty());
     }
 }

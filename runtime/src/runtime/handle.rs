@@ -13,8 +13,12 @@ use super::decoders::Decoders;
 use super::wiring::Parts;
 use crate::actor::{Ingest, Route, ShadowStatus};
 use crate::config::Config;
-use crate::message::{Frame, FrameOutcome, ReadingBatch};
-use crate::operator::{ConfigReloadReport, DecoderStatus, Operator, ReloadError, ReloadOutcome, Status};
+use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch};
+use crate::operator::{
+    ConfigReloadReport, DeadLetterFilter, DecoderStatus, FlowCounters, Operator, ReloadError, ReloadOutcome,
+    ReplaySelection, RouteInfo, Status, TryError,
+};
+use crate::sink::{DeadLetter, SinkError};
 
 /// What a running runtime is made of; shared by the handle and the operator endpoint.
 #[derive(Debug)]
@@ -111,6 +115,32 @@ impl Operator for Inner {
         Box::pin(
             async move { Inner::reload_config_file(self).await.map_err(|e| crate::actor::error_chain(&e)) },
         )
+    }
+
+    fn routes(&self) -> Vec<RouteInfo> {
+        Inner::routes(self)
+    }
+
+    fn counters(&self) -> FlowCounters {
+        Inner::counters(self)
+    }
+
+    fn try_frame(
+        &self,
+        devicetype: &str,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> BoxFuture<'_, Result<Vec<Reading>, TryError>> {
+        let devicetype = devicetype.to_string();
+        Box::pin(async move { Inner::try_frame(self, &devicetype, port, payload).await })
+    }
+
+    fn dead_letters(&self, filter: DeadLetterFilter) -> BoxFuture<'_, Result<Vec<DeadLetter>, SinkError>> {
+        Box::pin(async move { Inner::dead_letters(self, &filter).await })
+    }
+
+    fn replay(&self, selection: ReplaySelection) -> BoxFuture<'_, Result<super::ReplayReport, Error>> {
+        Box::pin(async move { Inner::replay(self, &selection).await })
     }
 }
 
@@ -218,6 +248,29 @@ impl Handle {
     /// from a file.
     pub async fn reload_config_file(&self) -> Result<ConfigReloadReport, Error> {
         self.inner.reload_config_file().await
+    }
+
+    /// Decodes a frame as the route of `devicetype` would (its decoder and model), on a fresh
+    /// instance of the live plugin: the `passerelle decode` contract against the running
+    /// config. Nothing is stored, counted or dead-lettered.
+    ///
+    /// # Errors
+    /// [`TryError`]: no route, a decode error, or a plugin failure.
+    pub async fn try_frame(
+        &self,
+        devicetype: &str,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> Result<Vec<Reading>, TryError> {
+        self.inner.try_frame(devicetype, port, payload).await
+    }
+
+    /// Dead-letter entries that pass `filter`, newest first, at most its limit.
+    ///
+    /// # Errors
+    /// The dead-letter sink cannot be read.
+    pub async fn dead_letters(&self, filter: &DeadLetterFilter) -> Result<Vec<DeadLetter>, SinkError> {
+        self.inner.dead_letters(filter).await
     }
 
     /// The address the operator endpoint listens on, when the config has one.

@@ -10,7 +10,8 @@
 //! - `decoders.rs`: each decoder's versions (hot reload, shadow, promotion, rollback);
 //!   `watch.rs` reloads a decoder when its file changes.
 //! - `connectors.rs`: the running connectors, each with its own stop signal.
-//! - `replay.rs`: dead-letter replay.
+//! - `replay.rs`: dead-letter replay; `inspect.rs`: what the operator console reads (routes,
+//!   flow counters, a frame tried against the live decoders, dead-letter entries).
 //! - `check.rs`: a config's plugins loaded and checked without running anything.
 
 mod apply;
@@ -19,6 +20,7 @@ mod check;
 mod connectors;
 mod decoders;
 mod handle;
+mod inspect;
 mod reconfigure;
 mod replay;
 mod watch;

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
+use super::handle::Inner;
 use super::{Error, Handle};
 use crate::actor::Route;
 use crate::message::{Bytes, Frame, FrameOutcome, Stage};
+use crate::operator::ReplaySelection;
 
 /// What a dead-letter replay did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -17,6 +19,8 @@ pub struct ReplayReport {
     pub still_failing: usize,
     /// Inbound units refused whole by a connector, not replayable (the sender must fix them).
     pub skipped: usize,
+    /// Entries asked for by id that are not in the dead letter (replayed already, or never were).
+    pub missing: usize,
 }
 
 impl Handle {
@@ -28,12 +32,27 @@ impl Handle {
     /// # Errors
     /// A sink that cannot be read or written.
     pub async fn replay_dead_letters(&self, decoder: Option<&str>) -> Result<ReplayReport, Error> {
-        let router = &self.inner.parts.router;
+        let selection = decoder.map_or(ReplaySelection::All, |d| ReplaySelection::Decoder(d.to_string()));
+        self.inner.replay(&selection).await
+    }
+}
+
+impl Inner {
+    /// Runs the selected dead-letter entries through the current decoders again (see
+    /// [`Handle::replay_dead_letters`]).
+    pub(crate) async fn replay(&self, selection: &ReplaySelection) -> Result<ReplayReport, Error> {
+        let router = &self.parts.router;
         let table = router.snapshot();
         let Some(slot) = table.dead_letter.and_then(|d| table.sinks.get(d)) else {
             return Ok(ReplayReport::default());
         };
-        let entries = slot.sink.dead_letters().await?;
+        let mut entries = slot.sink.dead_letters().await?;
+        let mut report = ReplayReport::default();
+        if let ReplaySelection::Ids(ids) = selection {
+            let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+            entries.retain(|e| wanted.contains(&e.id));
+            report.missing = wanted.len().saturating_sub(entries.len());
+        }
         let decoder_of = |devicetype: &str| {
             table
                 .routes
@@ -41,7 +60,6 @@ impl Handle {
                 .and_then(|r| table.decoders.get(r.decoder))
                 .map(|d| d.name.to_string())
         };
-        let mut report = ReplayReport::default();
         let mut todo = Vec::new();
         for e in entries {
             // A whole inbound unit (refused by the connector, or its plugin failed on it) has no
@@ -50,7 +68,9 @@ impl Handle {
                 report.skipped += 1;
                 continue;
             }
-            if decoder.is_some_and(|d| decoder_of(&e.devicetype).as_deref() != Some(d)) {
+            if let ReplaySelection::Decoder(d) = selection
+                && decoder_of(&e.devicetype).as_deref() != Some(d.as_str())
+            {
                 continue;
             }
             todo.push(e);

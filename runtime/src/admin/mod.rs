@@ -9,8 +9,15 @@
 //! - `POST /config/reload`: the runtime reads its own config file again and applies the
 //!   difference.
 //!
-//! Every request needs `Authorization: Bearer <token>`, the token read from the environment
+//! - The operator console (`console.rs`): `GET /console` (the page, which holds no data) and its
+//!   assets; `GET /events` (server-sent events: status and rates, one a second); `GET /routes`;
+//!   `GET /deadletters`, `POST /deadletters/replay`; `POST /try` (a frame tried against the
+//!   live decoders, nothing stored).
+//!
+//! Every data request needs `Authorization: Bearer <token>`, the token read from the environment
 //! variable the config names.
+
+mod console;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -68,6 +75,10 @@ impl AdminConfig {
 struct Shared {
     operator: Arc<dyn Operator>,
     expected: Arc<str>,
+    /// One permit per live `/events` stream.
+    streams: Arc<tokio::sync::Semaphore>,
+    /// Turns true when the endpoint stops: the event streams end with it.
+    stop: watch::Receiver<bool>,
 }
 
 /// The running operator endpoint.
@@ -86,7 +97,12 @@ pub(crate) async fn start(
 ) -> std::io::Result<Started> {
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
-    let shared = Shared { operator, expected: Arc::from(format!("Bearer {token}")) };
+    let shared = Shared {
+        operator,
+        expected: Arc::from(format!("Bearer {token}")),
+        streams: Arc::new(tokio::sync::Semaphore::new(console::MAX_STREAMS)),
+        stop: shutdown.clone(),
+    };
     let app = Router::new()
         .route("/status", get(status))
         .route("/metrics", get(metrics_text))
@@ -95,6 +111,7 @@ pub(crate) async fn start(
         .route("/decoders/{name}/shadow", post(shadow))
         .route("/decoders/{name}/promote", post(promote))
         .route("/config/reload", post(reload_config))
+        .merge(console::routes())
         .with_state(shared);
     tracing::info!(%addr, "Operator endpoint listening.");
     let task = tokio::spawn(async move {

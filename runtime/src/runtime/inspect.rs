@@ -1,0 +1,92 @@
+//! What the operator console reads of a running runtime without changing it: the routes, the
+//! flow counters, a frame tried against the live decoders, the dead-letter entries.
+
+use std::sync::Arc;
+
+use super::handle::Inner;
+use crate::message::{Frame, Reading, now_ms};
+use crate::operator::{DeadLetterFilter, FlowCounters, RouteInfo, TryError};
+use crate::plugin::PluginError;
+use crate::sink::{DeadLetter, SinkError};
+
+impl Inner {
+    /// The routes in force, sorted by devicetype.
+    pub(crate) fn routes(&self) -> Vec<RouteInfo> {
+        let table = self.parts.router.snapshot();
+        let mut routes: Vec<RouteInfo> = table
+            .routes
+            .iter()
+            .filter_map(|(devicetype, r)| {
+                let decoder = table.decoders.get(r.decoder)?;
+                Some(RouteInfo {
+                    devicetype: devicetype.to_string(),
+                    decoder: decoder.name.to_string(),
+                    model: r.model.to_string(),
+                })
+            })
+            .collect();
+        routes.sort_by(|a, b| a.devicetype.cmp(&b.devicetype));
+        routes
+    }
+
+    /// The flow counters since start.
+    pub(crate) fn counters(&self) -> FlowCounters {
+        let m = &self.parts.metrics;
+        FlowCounters {
+            frames_in: m.counter_values("passerelle_frames_in_total", "connector"),
+            decoder_frames: m.counter_values("passerelle_decoder_frames_total", "decoder"),
+            readings_out: m.counter_values("passerelle_decoder_readings_total", "decoder"),
+            dead_letters: m.counter_values("passerelle_dead_letters_total", "stage"),
+            sink_commits: m.counter_values("passerelle_sink_commits_total", "sink"),
+            sink_failures: m.counter_values("passerelle_sink_commit_failures_total", "sink"),
+            sink_full: m.counter_values("passerelle_sink_full_total", "sink"),
+        }
+    }
+
+    /// Decodes a frame as the route of `devicetype` would, on a fresh instance of the live
+    /// plugin on a blocking thread; nothing is stored, counted or dead-lettered.
+    pub(crate) async fn try_frame(
+        &self,
+        devicetype: &str,
+        port: u8,
+        payload: Vec<u8>,
+    ) -> Result<Vec<Reading>, TryError> {
+        let (decoder, model) = {
+            let table = self.parts.router.snapshot();
+            let route =
+                table.routes.get(devicetype).ok_or_else(|| TryError::NoRoute(devicetype.to_string()))?;
+            let slot =
+                table.decoders.get(route.decoder).ok_or_else(|| TryError::NoRoute(devicetype.to_string()))?;
+            (slot.name.to_string(), Arc::clone(&route.model))
+        };
+        let plugin =
+            self.decoders.plugin_of(&decoder).ok_or_else(|| TryError::NoRoute(devicetype.to_string()))?;
+        let frame = Frame {
+            device: Arc::from("console"),
+            devicetype: Arc::from(devicetype),
+            port,
+            payload: payload.into(),
+            received_ms: now_ms(),
+            connector: Arc::from("console"),
+        };
+        let decoded = tokio::task::spawn_blocking(move || plugin.instance().decode(&frame, &model))
+            .await
+            .map_err(|_| TryError::Stopping)?;
+        decoded.map_err(|e| match e {
+            PluginError::Decode(d) => {
+                TryError::Decode { decoder, text: crate::plugin::describe_decode_error(&d) }
+            }
+            source => TryError::Plugin { decoder, source },
+        })
+    }
+
+    /// Dead-letter entries that pass `filter`, newest first, at most its limit.
+    pub(crate) async fn dead_letters(&self, filter: &DeadLetterFilter) -> Result<Vec<DeadLetter>, SinkError> {
+        let table = self.parts.router.snapshot();
+        let Some(slot) = table.dead_letter.and_then(|d| table.sinks.get(d)) else {
+            return Ok(Vec::new());
+        };
+        let entries = slot.sink.dead_letters().await?;
+        Ok(entries.into_iter().rev().filter(|e| filter.matches(e)).take(filter.limit()).collect())
+    }
+}
