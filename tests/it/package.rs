@@ -497,7 +497,7 @@ async fn the_debian_package_installs_runs_as_its_unit_and_purges() {
     let stored = readings();
     assert!(
         stored.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
-            == ["pkg-1", "2026-11-22", "08:00:00Z", "temperature", "20", "Cel"]),
+            == ["pkg-1", "2026-11-22", "08:00:00Z", "temperature", "20", "Cel", "air_temperature"]),
         "{stored}"
     );
     assert_eq!(fs::metadata(ns.path(DB)).unwrap().uid(), uid, "the database is the service user's");

@@ -262,10 +262,11 @@ pub(crate) async fn worker(
         let wanted = consumer_config(&config, k);
         let name = wanted.durable_name.clone().unwrap_or_default();
         let consumer: jetstream::consumer::PullConsumer = stream
-            .get_or_create_consumer(&name, wanted)
+            .get_or_create_consumer(&name, wanted.clone())
             .await
             .map_err(|e| FabricError::Setup { what: format!("consumer {name}"), reason: e.to_string() })?;
-        loops.push(fetch_loop(consumer, name, config.batch, router.clone(), stop.clone()));
+        let source = Source { stream: stream.clone(), wanted };
+        loops.push(fetch_loop(consumer, source, name, config.batch, router.clone(), stop.clone()));
     }
     Ok(tokio::spawn(async move {
         tracing::info!(
@@ -279,15 +280,64 @@ pub(crate) async fn worker(
     }))
 }
 
+/// Where a consumer comes from, to make it again.
+struct Source {
+    stream: jetstream::stream::Stream,
+    wanted: pull::Config,
+}
+
+/// How often an idle consumer checks that its stream's sequence did not go back.
+const RESET_CHECK: Duration = Duration::from_secs(1);
+
+/// A work-queue stream that was empty when its server was killed can come back with its
+/// sequence reset to 0 (nats-server #2068, #6881, seen here with 2.9.10 under the ten-kill
+/// test): the durable consumer still waits for sequences past the ones it delivered, so new
+/// frames would sit in the stream unseen until the sequence caught up. When the stream's last
+/// sequence is below what the consumer delivered, the consumer is made again: it delivers what
+/// the stream holds (all unacknowledged: nothing committed is stored twice, and the sinks are
+/// idempotent anyway). Returns the consumer to fetch from.
+async fn after_a_stream_reset(
+    consumer: jetstream::consumer::PullConsumer,
+    source: &Source,
+    name: &str,
+) -> jetstream::consumer::PullConsumer {
+    let (Ok(delivered), Ok(stream)) = (consumer.get_info().await, source.stream.get_info().await) else {
+        return consumer;
+    };
+    let (last, delivered) = (stream.state.last_sequence, delivered.delivered.stream_sequence);
+    if last >= delivered {
+        return consumer;
+    }
+    tracing::warn!(
+        consumer = name,
+        stream_last_sequence = last,
+        consumer_delivered = delivered,
+        "Fabric stream sequence went back (its server lost it in a crash); making the consumer again."
+    );
+    if let Err(e) = source.stream.delete_consumer(name).await {
+        tracing::warn!(consumer = name, error = %e, "Deleting the stale fabric consumer failed.");
+        return consumer;
+    }
+    match source.stream.get_or_create_consumer(name, source.wanted.clone()).await {
+        Ok(fresh) => fresh,
+        Err(e) => {
+            tracing::warn!(consumer = name, error = %e, "Making the fabric consumer again failed; retrying.");
+            consumer
+        }
+    }
+}
+
 /// Takes batches of one consumer until `stop` turns true.
 async fn fetch_loop(
-    consumer: jetstream::consumer::PullConsumer,
+    mut consumer: jetstream::consumer::PullConsumer,
+    source: Source,
     name: String,
     batch: usize,
     router: Router,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Backoff::default().with_key(&name);
+    let mut checked = tokio::time::Instant::now();
     while !*stop.borrow() {
         let fetch = consumer.fetch().max_messages(batch).expires(Duration::from_millis(500)).messages();
         let fetched = tokio::select! {
@@ -314,6 +364,10 @@ async fn fetch_loop(
             }
         }
         if taken.is_empty() {
+            if checked.elapsed() >= RESET_CHECK {
+                checked = tokio::time::Instant::now();
+                consumer = after_a_stream_reset(consumer, &source, &name).await;
+            }
             continue;
         }
         backoff.reset();
