@@ -78,7 +78,30 @@ enum Command {
     },
 }
 
+/// Exit status of a process ended by SIGPIPE, as a shell reports it (128 + 13).
+const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// `passerelle readings CONFIG | head`: once the reader is gone, the CLI stops quietly as a
+/// program killed by SIGPIPE would, instead of a panic message (Rust ignores SIGPIPE, so
+/// `println!` panics on the closed pipe). Any other panic keeps the default report.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.starts_with("failed printing to std") && text.contains("Broken pipe") {
+            std::process::exit(BROKEN_PIPE_EXIT);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { config, role } => run::run(&config, &role),
