@@ -109,6 +109,19 @@ impl Running {
     pub fn dead_letters(&self) -> Vec<DeadLetterRow> {
         read_dead_letters(&self.db).unwrap()
     }
+
+    /// The shadow run of the first decoder once it has compared `frames` frames (10 s at most).
+    pub async fn shadow_after(&self, frames: u64) -> passerelle::actor::ShadowStatus {
+        let started = std::time::Instant::now();
+        loop {
+            let s = self.handle.decoders()[0].shadow.clone().unwrap();
+            if s.compared == frames {
+                return s;
+            }
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "{s:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
 }
 
 /// Starts a runtime on `text` in directory `dir`.

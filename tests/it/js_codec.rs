@@ -342,15 +342,7 @@ async fn the_native_plugin_shadowing_a_js_codec_agrees_on_their_vectors() {
     assert_eq!(frames.len(), 3);
     let outcomes = rt.handle.push(frames).await.unwrap();
     assert!(outcomes.iter().all(|o| matches!(o, FrameOutcome::Stored { .. })), "{outcomes:?}");
-    let started = Instant::now();
-    let shadow = loop {
-        let s = rt.handle.decoders()[0].shadow.clone().unwrap();
-        if s.compared == 3 {
-            break s;
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "{s:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+    let shadow = rt.shadow_after(3).await;
     assert_eq!((shadow.agreed, shadow.differences.len()), (3, 0), "{shadow:?}");
     rt.handle.shutdown().await.unwrap();
 }

@@ -269,11 +269,10 @@ async fn a_silent_proxy_times_out_and_the_same_window_is_tried_again() {
     assert!(!saved(dir.path()).keys().any(|k| k.starts_with("cursor/")), "{:?}", saved(dir.path()));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restart_resumes_from_the_cursor_with_nothing_fetched_twice_and_no_gap() {
-    let prosody = Prosody::start(&[(MANAGER, PASSWORD)]);
-    // Answers `limit` windows, then nothing.
-    let limit = Arc::new(AtomicUsize::new(3));
+/// Answers the seed requests and the first `limit` window requests (kept in `answered`, in
+/// order), then leaves window requests unanswered until `limit` is raised.
+fn limited_answers(limit: usize) -> (quoalise::Answers, Arc<AtomicUsize>, Arc<Mutex<Vec<Window>>>) {
+    let limit = Arc::new(AtomicUsize::new(limit));
     let answered: Arc<Mutex<Vec<Window>>> = Arc::new(Mutex::new(Vec::new()));
     let answers: quoalise::Answers = {
         let (limit, answered) = (Arc::clone(&limit), Arc::clone(&answered));
@@ -289,6 +288,14 @@ async fn a_restart_resumes_from_the_cursor_with_nothing_fetched_twice_and_no_gap
             None => quoalise::seed_answer(r),
         })
     };
+    (answers, limit, answered)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_resumes_from_the_cursor_with_nothing_fetched_twice_and_no_gap() {
+    let prosody = Prosody::start(&[(MANAGER, PASSWORD)]);
+    // Answers 3 windows, then nothing.
+    let (answers, limit, answered) = limited_answers(3);
     let bot = Bot::start_with(&prosody, answers).await;
     let dir = tempfile::tempdir().unwrap();
     let settings = r#""series": "load_curve/consumption", "history_days": "35", "timeout_ms": "60000","#;
@@ -370,23 +377,8 @@ async fn a_year_of_back_fill_per_usage_point() {
 async fn ten_server_kills_mid_back_fill_lose_nothing_and_store_nothing_twice() {
     const ROUNDS: i64 = 10;
     let mut prosody = Prosody::start(&[(MANAGER, PASSWORD)]);
-    // Answers `limit` windows, then leaves the next request in flight.
-    let limit = Arc::new(AtomicUsize::new(2));
-    let answered: Arc<Mutex<Vec<Window>>> = Arc::new(Mutex::new(Vec::new()));
-    let answers: quoalise::Answers = {
-        let (limit, answered) = (Arc::clone(&limit), Arc::clone(&answered));
-        Arc::new(move |r: &Element| match quoalise::window(r) {
-            Some(w) => {
-                let mut done = answered.lock().unwrap();
-                if done.len() >= limit.load(Ordering::SeqCst) {
-                    return None;
-                }
-                done.push(w.clone());
-                Some(quoalise::window_answer(&w))
-            }
-            None => quoalise::seed_answer(r),
-        })
-    };
+    // Answers 2 windows, then leaves the next request in flight.
+    let (answers, limit, answered) = limited_answers(2);
     let mut bot = Bot::start_with(&prosody, Arc::clone(&answers)).await;
     let dir = tempfile::tempdir().unwrap();
     // Two 7-day windows per round, two more after the last kill.

@@ -1,8 +1,6 @@
 //! Shadow runs: a candidate decodes live traffic beside the live version; differences are
 //! counted, nothing of the candidate is stored; promotion makes it live.
 
-use std::time::{Duration, Instant};
-
 use passerelle::message::FrameOutcome;
 
 use crate::harness::{self, hostile_frame as frame, plugin};
@@ -26,15 +24,7 @@ async fn shadow_differences_are_counted_and_promotion_makes_the_candidate_live()
         .await
         .unwrap();
     assert!(matches!(outcomes[1], FrameOutcome::DeadLettered { .. }));
-    let started = Instant::now();
-    let shadow = loop {
-        let s = rt.handle.decoders()[0].shadow.clone().unwrap();
-        if s.compared == 3 {
-            break s;
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "{s:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+    let shadow = rt.shadow_after(3).await;
     assert_eq!(shadow.agreed, 2, "{shadow:?}");
     assert_eq!(shadow.differences.len(), 1, "{shadow:?}");
     assert!(

@@ -126,7 +126,7 @@ pub fn replay<H: Harness>(mutations: usize, seed: u64) -> Replayed {
 fn run_named<H: Harness>(harness: &mut H, input: &[u8], what: &str) {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| harness.run(input)));
     if let Err(e) = outcome {
-        let hex: String = input.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = passerelle_vectors::to_hex(input);
         let msg = e
             .downcast_ref::<String>()
             .cloned()

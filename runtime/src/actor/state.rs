@@ -204,7 +204,7 @@ fn encode(entries: &BTreeMap<String, Vec<u8>>) -> String {
         .map(|(k, v)| {
             let stored = match std::str::from_utf8(v) {
                 Ok(t) => Stored::Text(t.to_string()),
-                Err(_) => Stored::Hex(v.iter().map(|b| format!("{b:02x}")).collect()),
+                Err(_) => Stored::Hex(passerelle_vectors::to_hex(v)),
             };
             (k.clone(), stored)
         })

@@ -54,32 +54,24 @@ fn json_value(v: &Value) -> serde_json::Value {
         }
         Value::Text(s) => serde_json::Value::String(s.clone()),
         Value::Boolean(b) => serde_json::Value::Bool(*b),
-        Value::Bytes(b) => serde_json::Value::String(hex(b)),
+        Value::Bytes(b) => serde_json::Value::String(passerelle_vectors::to_hex(b)),
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Bytes from hex digits (whitespace ignored); the reason in words otherwise.
+/// Bytes from hex digits (whitespace ignored: `passerelle_vectors::hex`, the one reader); the
+/// reason in words otherwise.
 fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
-    if digits.is_empty() {
+    if text.trim().is_empty() {
         return Err("hex is empty".into());
     }
-    if !digits.len().is_multiple_of(2) {
-        return Err(format!("hex has an odd number of digits ({})", digits.len()));
-    }
-    digits
-        .chunks(2)
-        .enumerate()
-        .map(|(i, pair)| {
-            std::str::from_utf8(pair).ok().and_then(|p| u8::from_str_radix(p, 16).ok()).ok_or_else(|| {
-                format!("hex: {:?} at position {} is not a hex byte", String::from_utf8_lossy(pair), i * 2)
-            })
-        })
-        .collect()
+    passerelle_vectors::hex(text).map_err(|e| match e {
+        passerelle_vectors::HexError::OddLength { digits } => {
+            format!("hex has an odd number of digits ({digits})")
+        }
+        passerelle_vectors::HexError::NotHex { position } => {
+            format!("hex: not a hex byte at position {position}")
+        }
+    })
 }
 
 fn readings_json(readings: &[Reading]) -> serde_json::Value {
@@ -140,7 +132,7 @@ fn dead_letter_json(e: &DeadLetter) -> serde_json::Value {
     serde_json::json!({
         "id": e.id, "received_ms": e.received_ms, "connector": e.connector, "device": e.device,
         "devicetype": e.devicetype, "port": e.port, "stage": e.stage, "error": e.error,
-        "plugin": e.plugin, "hex": hex(&e.payload),
+        "plugin": e.plugin, "hex": passerelle_vectors::to_hex(&e.payload),
     })
 }
 

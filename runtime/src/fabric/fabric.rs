@@ -148,7 +148,7 @@ pub fn message_id(frame: &Frame) -> String {
     h.update([frame.port]);
     h.update(frame.received_ms.to_be_bytes());
     h.update(&frame.payload);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    passerelle_vectors::to_hex(&h.finalize())
 }
 
 /// Connects to the fabric's server and creates its stream if missing.
@@ -265,7 +265,7 @@ pub(crate) async fn worker(
             .get_or_create_consumer(&name, wanted.clone())
             .await
             .map_err(|e| FabricError::Setup { what: format!("consumer {name}"), reason: e.to_string() })?;
-        let source = Source { stream: stream.clone(), wanted };
+        let source = Source { stream: stream.clone(), wanted, connection: js.client().statistics() };
         loops.push(fetch_loop(consumer, source, name, config.batch, router.clone(), stop.clone()));
     }
     Ok(tokio::spawn(async move {
@@ -280,14 +280,12 @@ pub(crate) async fn worker(
     }))
 }
 
-/// Where a consumer comes from, to make it again.
+/// Where a consumer comes from, to make it again, and its client's connection counts.
 struct Source {
     stream: jetstream::stream::Stream,
     wanted: pull::Config,
+    connection: Arc<async_nats::Statistics>,
 }
-
-/// How often an idle consumer checks that its stream's sequence did not go back.
-const RESET_CHECK: Duration = Duration::from_secs(1);
 
 /// A work-queue stream that was empty when its server was killed can come back with its
 /// sequence reset to 0 (nats-server #2068, #6881, seen here with 2.9.10 under the ten-kill
@@ -295,18 +293,20 @@ const RESET_CHECK: Duration = Duration::from_secs(1);
 /// frames would sit in the stream unseen until the sequence caught up. When the stream's last
 /// sequence is below what the consumer delivered, the consumer is made again: it delivers what
 /// the stream holds (all unacknowledged: nothing committed is stored twice, and the sinks are
-/// idempotent anyway). Returns the consumer to fetch from.
+/// idempotent anyway). Checked once per connection (a reset needs a server restart, which
+/// the client sees as a new connection), when the consumer is idle. Returns the consumer to
+/// fetch from, and whether the check was made (the server may not answer yet).
 async fn after_a_stream_reset(
     consumer: jetstream::consumer::PullConsumer,
     source: &Source,
     name: &str,
-) -> jetstream::consumer::PullConsumer {
+) -> (jetstream::consumer::PullConsumer, bool) {
     let (Ok(delivered), Ok(stream)) = (consumer.get_info().await, source.stream.get_info().await) else {
-        return consumer;
+        return (consumer, false);
     };
     let (last, delivered) = (stream.state.last_sequence, delivered.delivered.stream_sequence);
     if last >= delivered {
-        return consumer;
+        return (consumer, true);
     }
     tracing::warn!(
         consumer = name,
@@ -316,13 +316,13 @@ async fn after_a_stream_reset(
     );
     if let Err(e) = source.stream.delete_consumer(name).await {
         tracing::warn!(consumer = name, error = %e, "Deleting the stale fabric consumer failed.");
-        return consumer;
+        return (consumer, false);
     }
     match source.stream.get_or_create_consumer(name, source.wanted.clone()).await {
-        Ok(fresh) => fresh,
+        Ok(fresh) => (fresh, true),
         Err(e) => {
             tracing::warn!(consumer = name, error = %e, "Making the fabric consumer again failed; retrying.");
-            consumer
+            (consumer, false)
         }
     }
 }
@@ -337,7 +337,8 @@ async fn fetch_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Backoff::default().with_key(&name);
-    let mut checked = tokio::time::Instant::now();
+    // The connection the stream was last checked on (0: none yet, connections count from 1).
+    let mut checked_on = 0;
     while !*stop.borrow() {
         let fetch = consumer.fetch().max_messages(batch).expires(Duration::from_millis(500)).messages();
         let fetched = tokio::select! {
@@ -364,9 +365,13 @@ async fn fetch_loop(
             }
         }
         if taken.is_empty() {
-            if checked.elapsed() >= RESET_CHECK {
-                checked = tokio::time::Instant::now();
-                consumer = after_a_stream_reset(consumer, &source, &name).await;
+            let connection = source.connection.connects.load(std::sync::atomic::Ordering::Relaxed);
+            if connection != checked_on {
+                let (current, checked) = after_a_stream_reset(consumer, &source, &name).await;
+                consumer = current;
+                if checked {
+                    checked_on = connection;
+                }
             }
             continue;
         }

@@ -151,7 +151,7 @@ impl Engine {
     /// # Errors
     /// [`PluginError::Invalid`] when the bytes are not a valid component.
     pub fn compile(&self, bytes: &[u8]) -> Result<Compiled, PluginError> {
-        let hash = hex(&Sha256::digest(bytes));
+        let hash = passerelle_vectors::to_hex(&Sha256::digest(bytes));
         if let Some(component) = self.compiled.get(&hash) {
             return Ok(Compiled { component: component.clone(), hash });
         }
@@ -171,12 +171,4 @@ impl Engine {
             std::fs::read(path).map_err(|source| PluginError::Io { path: PathBuf::from(path), source })?;
         self.compile(&bytes)
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }

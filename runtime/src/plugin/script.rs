@@ -133,7 +133,7 @@ impl Codec {
         h.update(component_hash.as_bytes());
         h.update([0]);
         h.update(self.source.as_bytes());
-        super::engine::hex(&h.finalize())
+        passerelle_vectors::to_hex(&h.finalize())
     }
 }
 

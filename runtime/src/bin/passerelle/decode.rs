@@ -34,19 +34,6 @@ enum Format {
     Readings,
 }
 
-fn parse_hex(hex: &str) -> anyhow::Result<Vec<u8>> {
-    let hex: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
-    anyhow::ensure!(hex.len().is_multiple_of(2), "HEX has an odd number of digits");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| {
-            let pair = hex.get(i..i + 2).context("HEX is not ASCII")?;
-            u8::from_str_radix(pair, 16)
-                .with_context(|| format!("HEX: {pair:?} at position {i} is not a hex byte"))
-        })
-        .collect()
-}
-
 /// The per-user compile cache, so repeated decodes skip Cranelift.
 pub(crate) fn cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
@@ -58,7 +45,7 @@ pub(crate) fn cache_dir() -> Option<PathBuf> {
 }
 
 pub(crate) fn decode(args: &Args) -> anyhow::Result<ExitCode> {
-    let payload = parse_hex(&args.hex)?;
+    let payload = passerelle_vectors::hex(&args.hex).map_err(|e| anyhow::anyhow!("HEX: {e}"))?;
     let engine = Engine::new(cache_dir().as_deref())?;
     let compiled = engine.compile_file(&args.plugin)?;
     let plugin = DecoderPlugin::new(&engine, &compiled, Limits::default())

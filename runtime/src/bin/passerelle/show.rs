@@ -176,7 +176,7 @@ pub(crate) fn dead_letter(command: &DeadLetterCommand) -> anyhow::Result<ExitCod
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let hex: String = r.payload.iter().take(12).map(|b| format!("{b:02x}")).collect();
+            let hex = passerelle_vectors::to_hex(r.payload.get(..12).unwrap_or(&r.payload));
             let hex =
                 if r.payload.len() > 12 { format!("{hex}… ({} bytes)", r.payload.len()) } else { hex };
             vec![

@@ -149,7 +149,7 @@ pub fn fuzz(
                 };
                 *report.traps.entry(kind).or_default() += 1;
                 if report.first_trap.is_none() {
-                    let hex: String = frame.payload.iter().map(|b| format!("{b:02x}")).collect();
+                    let hex = passerelle_vectors::to_hex(&frame.payload);
                     report.first_trap = Some(format!("model {model} port {port} payload {hex}: {e}"));
                 }
             }

@@ -89,7 +89,7 @@ pub fn message_id(reading: &Reading) -> String {
     h.update(reading.name.as_bytes());
     h.update([0]);
     h.update(reading.time_ms.to_be_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    passerelle_vectors::to_hex(&h.finalize())
 }
 
 impl NatsSink {

@@ -76,7 +76,7 @@ pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
         }
         hasher.update(buf.get(..n).unwrap_or_default());
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(passerelle_vectors::to_hex(&hasher.finalize()))
 }
 
 fn io_error(e: tokio::task::JoinError) -> TransportError {
