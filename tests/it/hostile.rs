@@ -197,3 +197,40 @@ async fn a_plugin_that_keeps_failing_is_quarantined_then_probed_and_released() {
     assert_eq!(dead.len(), 3 + 5 + 1);
     rt.handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_past_its_deadline_three_times_in_a_row_is_quarantined_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // The default quarantine: 20 failures, or 3 deadlines in a row.
+    let text = harness::config(
+        &format!(r#""loop": (plugin: "{}", limits: (deadline_ms: 50)),"#, plugin("hostile_loop")),
+        r#"(devicetype: "loop", decoder: "loop", model: "hostile", sinks: ["db"]),"#,
+    );
+    let rt = harness::start_in(&text, dir.path()).await;
+    let send = |device: String, hex: &'static str| {
+        let url = rt.url.clone();
+        async move {
+            let (status, body) = post(&url, &envelope(&device, "loop", hex, 1, TS)).await;
+            assert_eq!(status, 200, "{body}");
+            body["outcomes"][0].clone()
+        }
+    };
+    // A decoded frame between deadlines resets the count.
+    for (device, hex) in [("spin-0", "ff01"), ("spin-1", "ff01"), ("fine-0", "0001"), ("spin-2", "ff01")] {
+        let o = send(device.into(), hex).await;
+        assert_ne!(o["error"].as_str().map(|e| e.contains("quarantined")), Some(true), "{device}: {o}");
+    }
+    for i in 3..5 {
+        let o = send(format!("spin-{i}"), "ff01").await;
+        assert!(o["error"].as_str().unwrap().contains("deadline"), "{o}");
+    }
+    // The third deadline in a row: quarantined, long before 20 failures.
+    let o = send("fine-1".into(), "0001").await;
+    assert_eq!(o["stage"], "plugin", "{o}");
+    let error = o["error"].as_str().unwrap();
+    assert!(error.contains("quarantined") && error.contains("past its deadline 3 times"), "{error}");
+    let s = rt.handle.status();
+    let d = s.decoders.iter().find(|d| d.name == "loop").unwrap();
+    assert!(d.quarantined_ms.is_some() && d.quarantines == 1, "{d:?}");
+    rt.handle.shutdown().await.unwrap();
+}

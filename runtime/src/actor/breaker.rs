@@ -1,6 +1,7 @@
 //! The circuit breaker of a decoder: a plugin that keeps failing (traps, deadlines, the memory
 //! or readings cap: its own faults, not the device's bad frames) is quarantined instead of
-//! burning its pool. While quarantined, its frames go straight to the dead letter (stage
+//! burning its pool. Deadlines count apart: each one held a pool thread for the whole deadline,
+//! so a few in a row quarantine the decoder where cheap failures (a trap) take more. While quarantined, its frames go straight to the dead letter (stage
 //! `plugin`, replayable once it is fixed); when the quarantine ends, one batch probes it: a
 //! frame decoded closes the breaker, a batch failing again quarantines it for twice as long
 //! (up to `max_ms`). A hot reload closes it (the new version gets a fresh start).
@@ -14,6 +15,9 @@ use crate::events::DecoderMetrics;
 
 /// Default plugin failures in a row that quarantine a decoder: 20.
 pub const DEFAULT_QUARANTINE_AFTER: u32 = 20;
+/// Default deadlines in a row that quarantine a decoder: 3 (each held a thread for the whole
+/// call deadline).
+pub const DEFAULT_QUARANTINE_AFTER_DEADLINES: u32 = 3;
 /// Default first quarantine: 30 s.
 pub const DEFAULT_QUARANTINE_MS: u64 = 30_000;
 /// Default longest quarantine: 10 min.
@@ -21,6 +25,9 @@ pub const DEFAULT_QUARANTINE_MAX_MS: u64 = 600_000;
 
 const fn default_after() -> u32 {
     DEFAULT_QUARANTINE_AFTER
+}
+const fn default_after_deadlines() -> u32 {
+    DEFAULT_QUARANTINE_AFTER_DEADLINES
 }
 const fn default_first() -> u64 {
     DEFAULT_QUARANTINE_MS
@@ -34,9 +41,15 @@ const fn default_max() -> u64 {
 #[serde(deny_unknown_fields)]
 pub struct QuarantineConfig {
     /// Plugin failures in a row that quarantine the decoder (default
-    /// [`DEFAULT_QUARANTINE_AFTER`]; 0 never quarantines it).
+    /// [`DEFAULT_QUARANTINE_AFTER`]; 0: failures alone never quarantine it, and with
+    /// `after_deadlines: 0` too the breaker is off).
     #[serde(default = "default_after")]
     pub after_failures: u32,
+    /// Calls past their deadline in a row that quarantine the decoder sooner (default
+    /// [`DEFAULT_QUARANTINE_AFTER_DEADLINES`]; 0 leaves them to `after_failures`). They count
+    /// as failures too.
+    #[serde(default = "default_after_deadlines")]
+    pub after_deadlines: u32,
     /// First quarantine in milliseconds (default [`DEFAULT_QUARANTINE_MS`]).
     #[serde(default = "default_first")]
     pub first_ms: u64,
@@ -49,6 +62,7 @@ impl Default for QuarantineConfig {
     fn default() -> Self {
         Self {
             after_failures: DEFAULT_QUARANTINE_AFTER,
+            after_deadlines: DEFAULT_QUARANTINE_AFTER_DEADLINES,
             first_ms: DEFAULT_QUARANTINE_MS,
             max_ms: DEFAULT_QUARANTINE_MAX_MS,
         }
@@ -69,6 +83,17 @@ impl QuarantineConfig {
     }
 }
 
+/// How one frame of a batch went, as the breaker counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// Decoded, or refused as bad data: the plugin works.
+    None,
+    /// A trap, the memory cap or the readings cap: the plugin's own fault.
+    Plugin,
+    /// The call ran past its deadline: the plugin's fault, and a thread held that long.
+    Deadline,
+}
+
 /// What the router does with a decoder's frames now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Admit {
@@ -82,6 +107,10 @@ pub(crate) enum Admit {
 struct State {
     /// Plugin failures in a row.
     failures: u32,
+    /// Deadlines in a row (a decoded frame resets it, other failures do not).
+    deadlines: u32,
+    /// Why the quarantine in force began.
+    why: String,
     /// Quarantined until then.
     until: Option<Instant>,
     /// The quarantine in force or the next one.
@@ -104,6 +133,8 @@ impl Breaker {
     pub(crate) fn new(config: QuarantineConfig, metrics: DecoderMetrics) -> Self {
         let state = Mutex::new(State {
             failures: 0,
+            deadlines: 0,
+            why: String::new(),
             until: None,
             length: Duration::from_millis(config.first_ms),
             probing: false,
@@ -127,28 +158,39 @@ impl Breaker {
             return Admit::Call;
         }
         let left = until.saturating_duration_since(now).as_millis().div_ceil(1000);
-        Admit::Quarantined(format!(
-            "decoder {decoder} quarantined: its plugin failed {} times in a row (trap, deadline or a cap); next try in {left} s",
-            self.config.after_failures
-        ))
+        Admit::Quarantined(format!("decoder {decoder} quarantined: {}; next try in {left} s", s.why))
     }
 
-    /// After a batch: `failed` per frame, in order (a plugin failure, not a decode error).
-    pub(crate) fn record(&self, decoder: &str, failed: impl IntoIterator<Item = bool>) {
-        if self.config.after_failures == 0 {
+    /// After a batch: how each frame went, in order.
+    pub(crate) fn record(&self, decoder: &str, faults: impl IntoIterator<Item = Fault>) {
+        let (after, after_deadlines) = (self.config.after_failures, self.config.after_deadlines);
+        if after == 0 && after_deadlines == 0 {
             return;
         }
         let mut s = self.lock();
         let probe = std::mem::take(&mut s.probing);
         let mut decoded_one = false;
-        for f in failed {
-            if f {
-                s.failures = s.failures.saturating_add(1);
-            } else {
-                s.failures = 0;
-                decoded_one = true;
+        for f in faults {
+            match f {
+                Fault::None => {
+                    s.failures = 0;
+                    s.deadlines = 0;
+                    decoded_one = true;
+                }
+                Fault::Plugin => s.failures = s.failures.saturating_add(1),
+                Fault::Deadline => {
+                    s.failures = s.failures.saturating_add(1);
+                    s.deadlines = s.deadlines.saturating_add(1);
+                }
             }
         }
+        let tripped = if after_deadlines > 0 && s.deadlines >= after_deadlines {
+            Some(format!("its plugin ran past its deadline {} times in a row", s.deadlines))
+        } else if after > 0 && s.failures >= after {
+            Some(format!("its plugin failed {} times in a row (trap, deadline or a cap)", s.failures))
+        } else {
+            None
+        };
         if decoded_one && s.until.is_some() {
             s.until = None;
             s.length = Duration::from_millis(self.config.first_ms);
@@ -161,7 +203,8 @@ impl Breaker {
                 quarantine_ms = s.length.as_millis() as u64,
                 "Decoder still failing after its quarantine; quarantined again."
             );
-        } else if s.until.is_none() && s.failures >= self.config.after_failures {
+        } else if let (None, Some(why)) = (s.until, tripped) {
+            s.why = why;
             s.until = Some(Instant::now() + s.length);
             s.times += 1;
             self.metrics.quarantines.add(1);
@@ -185,6 +228,7 @@ impl Breaker {
     pub(crate) fn reset(&self) {
         let mut s = self.lock();
         s.failures = 0;
+        s.deadlines = 0;
         s.until = None;
         s.probing = false;
         s.length = Duration::from_millis(self.config.first_ms);
@@ -198,20 +242,42 @@ impl Breaker {
 
 #[cfg(test)]
 mod tests {
-    use super::{Admit, Breaker, QuarantineConfig};
+    use super::{Admit, Breaker, Fault, QuarantineConfig};
     use crate::events::{DecoderMetrics, Metrics};
 
     fn breaker(after: u32, first_ms: u64) -> Breaker {
-        let config = QuarantineConfig { after_failures: after, first_ms, max_ms: first_ms * 3 };
+        let config =
+            QuarantineConfig { after_failures: after, after_deadlines: 0, first_ms, max_ms: first_ms * 3 };
         Breaker::new(config, DecoderMetrics::new(&Metrics::default(), "d"))
+    }
+
+    fn faults<const N: usize>(failed: [bool; N]) -> Vec<Fault> {
+        failed.into_iter().map(|f| if f { Fault::Plugin } else { Fault::None }).collect()
+    }
+
+    #[test]
+    fn deadlines_in_a_row_quarantine_sooner_and_a_decoded_frame_resets_them() {
+        let config =
+            QuarantineConfig { after_failures: 20, after_deadlines: 3, first_ms: 60_000, max_ms: 60_000 };
+        let b = Breaker::new(config, DecoderMetrics::new(&Metrics::default(), "d"));
+        b.record("d", [Fault::Deadline, Fault::Plugin, Fault::Deadline, Fault::None, Fault::Deadline]);
+        assert_eq!(b.admit("d"), Admit::Call, "a decoded frame resets the deadlines");
+        b.record("d", [Fault::Plugin, Fault::Deadline]);
+        assert_eq!(b.admit("d"), Admit::Call, "two deadlines in a row, four failures: not yet");
+        b.record("d", [Fault::Deadline]);
+        assert!(
+            matches!(b.admit("d"), Admit::Quarantined(r) if r.contains("past its deadline 3 times")),
+            "three deadlines in a row quarantine it long before 20 failures"
+        );
+        assert_eq!(b.status().1, 1);
     }
 
     #[test]
     fn failures_in_a_row_quarantine_and_a_decoded_frame_resets_the_count() {
         let b = breaker(3, 60_000);
-        b.record("d", [true, true, false, true, true]);
+        b.record("d", faults([true, true, false, true, true]));
         assert_eq!(b.admit("d"), Admit::Call, "a success in between resets the count");
-        b.record("d", [true]);
+        b.record("d", faults([true]));
         assert!(matches!(b.admit("d"), Admit::Quarantined(r) if r.contains("failed 3 times")));
         assert_eq!(b.status().1, 1);
         b.reset();
@@ -221,18 +287,18 @@ mod tests {
     #[test]
     fn one_probe_after_the_quarantine_then_twice_as_long_up_to_the_max() {
         let b = breaker(1, 30);
-        b.record("d", [true]);
+        b.record("d", faults([true]));
         assert!(matches!(b.admit("d"), Admit::Quarantined(_)));
         std::thread::sleep(std::time::Duration::from_millis(40));
         assert_eq!(b.admit("d"), Admit::Call, "the probe");
         assert!(matches!(b.admit("d"), Admit::Quarantined(_)), "one probe at a time");
-        b.record("d", [true, true]);
+        b.record("d", faults([true, true]));
         let (left, times) = b.status();
         assert!(left.is_some_and(|l| l > 30), "doubled: {left:?}");
         assert_eq!(times, 1, "still the same quarantine");
         std::thread::sleep(std::time::Duration::from_millis(70));
         assert_eq!(b.admit("d"), Admit::Call);
-        b.record("d", [true, false]);
+        b.record("d", faults([true, false]));
         assert_eq!(b.status().0, None, "a decoded frame closes it");
         assert_eq!(b.admit("d"), Admit::Call);
     }
@@ -240,8 +306,9 @@ mod tests {
     #[test]
     fn zero_never_quarantines() {
         let b = breaker(0, 10);
-        b.record("d", vec![true; 1000]);
+        b.record("d", vec![Fault::Plugin; 1000]);
         assert_eq!(b.admit("d"), Admit::Call);
-        assert!(!QuarantineConfig { after_failures: 1, first_ms: 10, max_ms: 5 }.validate().is_empty());
+        let bad = QuarantineConfig { after_failures: 1, after_deadlines: 0, first_ms: 10, max_ms: 5 };
+        assert!(!bad.validate().is_empty());
     }
 }

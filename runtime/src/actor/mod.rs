@@ -23,9 +23,10 @@ pub mod state;
 pub(crate) mod system;
 
 pub(crate) use crate::events::error_chain;
-pub(crate) use breaker::{Admit, Breaker};
+pub(crate) use breaker::{Admit, Breaker, Fault};
 pub use breaker::{
-    DEFAULT_QUARANTINE_AFTER, DEFAULT_QUARANTINE_MAX_MS, DEFAULT_QUARANTINE_MS, QuarantineConfig,
+    DEFAULT_QUARANTINE_AFTER, DEFAULT_QUARANTINE_AFTER_DEADLINES, DEFAULT_QUARANTINE_MAX_MS,
+    DEFAULT_QUARANTINE_MS, QuarantineConfig,
 };
 pub(crate) use connector::ConnectorActor;
 pub(crate) use decoder::{DecodeBatch, DecoderActor};

@@ -7,12 +7,12 @@ use tokio::sync::broadcast;
 
 use super::pool::{Pool, Stopped};
 use super::shadow::{Shadow, summarize};
-use super::{Admit, DecodeBatch, DecoderActor};
+use super::{Admit, DecodeBatch, DecoderActor, Fault};
 use crate::events::{
     DeliveryMetrics, FrameDeadLettered, SinkCommitFailed, SinkCommitted, SinkMetrics, error_chain,
 };
 use crate::message::{DEFAULT_RETRY_AFTER, Frame, FrameOutcome, Reading, ReadingBatch, Rejected, Stage};
-use crate::plugin::PluginError;
+use crate::plugin::{PluginError, TrapKind};
 use crate::sink::{Batch, Sink, SinkError};
 
 /// Where one devicetype goes.
@@ -304,7 +304,7 @@ impl Router {
         }
         for (idx, result, shadow, breaker, name) in join_all(calls).await {
             let results = result.map_err(|e| RouteError::Stopped("decoder", e))?;
-            breaker.record(&name, results.iter().map(|(_, r)| r.as_ref().is_err_and(|e| !e.is_data_error())));
+            breaker.record(&name, results.iter().map(|(_, r)| fault(r)));
             if let Some((shadow, frames)) = shadow {
                 shadow.compare(frames, results.iter().map(|(_, r)| summarize(r)).collect());
             }
@@ -383,6 +383,15 @@ impl Router {
                 })
             })
             .collect())
+    }
+}
+
+/// How a frame's decode counts for the breaker: bad data is not the plugin's fault.
+fn fault<T>(decoded: &Result<T, PluginError>) -> Fault {
+    match decoded {
+        Err(PluginError::Trap { kind: TrapKind::Deadline, .. }) => Fault::Deadline,
+        Err(e) if !e.is_data_error() => Fault::Plugin,
+        _ => Fault::None,
     }
 }
 
