@@ -146,7 +146,7 @@ fn a_scaffolded_decoder_builds_and_passes_its_own_vectors() {
     assert!(!s.member);
     assert!(scaffold_decoder("Bad Name", &dir.path().join("x"), &kit).is_err());
     let wasm = build_scaffold(&crate_dir, "acme_sensors");
-    // Its native tests too (passerelle-pdk-test: the one vector rule), as plugins/README promises.
+    // Its native tests too (passerelle-pdk-host: the one vector rule), as plugins/README promises.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
     let tests = std::process::Command::new(env!("CARGO"))
         .args(["test", "--quiet", "--manifest-path"])
@@ -206,7 +206,7 @@ fn the_kit_crates_are_publishable_at_the_version_of_the_wit_they_bind() {
         .map(|v| v.trim_end_matches(';').to_string())
         .unwrap();
     assert_eq!(KIT_VERSION, wit_version, "KIT_VERSION follows wit/decoder.wit");
-    for manifest in ["plugins/pdk", "plugins/pdk-build", "plugins/pdk-test", "crates/vectors"] {
+    for manifest in ["plugins/pdk", "plugins/pdk-host", "crates/vectors"] {
         let path = root().join(manifest).join("Cargo.toml");
         assert_eq!(package_version(&path), wit_version, "{}", path.display());
         let text = std::fs::read_to_string(&path).unwrap();
@@ -228,7 +228,7 @@ fn the_kit_crates_are_publishable_at_the_version_of_the_wit_they_bind() {
     }
     // A path dependency is published by version: each kit dependency carries one.
     let workspace = std::fs::read_to_string(root().join("plugins/Cargo.toml")).unwrap();
-    for dep in ["passerelle-pdk = ", "passerelle-pdk-test = ", "passerelle-vectors = "] {
+    for dep in ["passerelle-pdk = ", "passerelle-pdk-host = ", "passerelle-vectors = "] {
         let line = workspace.lines().find(|l| l.starts_with(dep)).unwrap();
         assert!(line.contains(&format!("version = \"{wit_version}\"")), "{line}");
     }
@@ -259,7 +259,11 @@ fn a_decoder_made_outside_a_checkout_takes_the_kit_by_version_or_from_git() {
     let url = format!("file://{}", repo.display());
     scaffold_decoder("acme-git", &by_git, &KitSource::Git { url: url.clone(), rev: None }).unwrap();
     let manifest = std::fs::read_to_string(by_git.join("Cargo.toml")).unwrap();
-    assert!(manifest.contains(&format!("passerelle-pdk-build = {{ git = {url:?} }}")), "{manifest}");
+    // One host-side kit crate, taken once per side with the feature that side needs.
+    for feature in ["build", "test"] {
+        let line = format!("passerelle-pdk-host = {{ git = {url:?}, features = [{feature:?}] }}");
+        assert!(manifest.contains(&line), "{line} in {manifest}");
+    }
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold");
     let tests = std::process::Command::new(env!("CARGO"))
         .args(["test", "--quiet", "--manifest-path"])

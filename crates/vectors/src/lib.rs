@@ -2,7 +2,7 @@
 //!
 //! Passerelle's decoder test vectors in one place: the file formats, and **the one rule** that
 //! says whether what a decoder gave meets what a vector expects. Every caller uses it: the
-//! guest kit (`pdk-build` turns a plugin's vectors into code, `pdk-test` runs them natively),
+//! guest kit (`pdk-host`: its build side turns a plugin's vectors into code, its test side runs them natively),
 //! the host (a decoder passes its own vectors before it goes live), the `passerelle plugin`
 //! kit, and shadow runs (the candidate's readings against the live ones). Plain Rust and
 //! `serde_json`: no wasmtime, no wit-bindgen, so both workspaces depend on it by path.

@@ -14,7 +14,7 @@
 //! Helpers: [`Reader`] walks a payload and reports a too-short payload with the offset reached;
 //! [`FixedBytes`] reads a payload at fixed offsets, as JavaScript vendor decoders do;
 //! [`Readings`] collects readings with units. Test vectors are compared with a decode result
-//! by `passerelle-vectors` (the one rule), through `passerelle-pdk-test` in native tests: a
+//! by `passerelle-vectors` (the one rule), through `passerelle-pdk-host` in native tests: a
 //! guest never carries the comparison.
 
 /// Bindings of the `decoder` world.

@@ -14,7 +14,7 @@ pub(crate) struct Args {
     /// found from the current directory; with --kit-git or --kit-version, `./NAME`).
     #[arg(long)]
     path: Option<PathBuf>,
-    /// The Passerelle `plugins/` folder holding `pdk` and `pdk-build`, taken as path
+    /// The Passerelle `plugins/` folder holding `pdk` and `pdk-host`, taken as path
     /// dependencies (default: found upward from the current directory; outside a checkout the
     /// kit comes from crates.io at the version this binary links).
     #[arg(long, conflicts_with_all = ["kit_git", "kit_version"])]

@@ -25,9 +25,9 @@ pub enum ScaffoldError {
     },
 }
 
-/// The version of the plugin kit crates (`passerelle-pdk`, `passerelle-pdk-build`,
-/// `passerelle-pdk-test` and `passerelle-vectors`): the version of the WIT package
-/// `passerelle:plugin` they bind (a test ties the three together).
+/// The version of the plugin kit crates (`passerelle-pdk`, `passerelle-pdk-host` and
+/// `passerelle-vectors`): the version of the WIT package `passerelle:plugin` they bind (a test
+/// ties them together).
 pub const KIT_VERSION: &str = "0.3.0";
 
 /// Where a scaffolded crate takes the plugin kit crates from.
@@ -60,16 +60,21 @@ impl KitSource {
         Self::Registry { version: KIT_VERSION.to_string(), registry: None }
     }
 
-    /// The dependency spec of one kit crate (`pdk`, `pdk-build` or `pdk-test`), as TOML.
-    fn dependency(&self, folder: &str) -> String {
-        match self {
-            Self::Path(plugins) => format!("{{ path = {:?} }}", plugins.join(folder).display().to_string()),
-            Self::Git { url, rev: None } => format!("{{ git = {url:?} }}"),
-            Self::Git { url, rev: Some(rev) } => format!("{{ git = {url:?}, rev = {rev:?} }}"),
-            Self::Registry { version, registry: None } => format!("{{ version = \"={version}\" }}"),
+    /// The dependency spec of one kit crate (`pdk` or `pdk-host`), with its one feature, as
+    /// TOML.
+    fn dependency(&self, folder: &str, feature: Option<&str>) -> String {
+        let source = match self {
+            Self::Path(plugins) => format!("path = {:?}", plugins.join(folder).display().to_string()),
+            Self::Git { url, rev: None } => format!("git = {url:?}"),
+            Self::Git { url, rev: Some(rev) } => format!("git = {url:?}, rev = {rev:?}"),
+            Self::Registry { version, registry: None } => format!("version = \"={version}\""),
             Self::Registry { version, registry: Some(r) } => {
-                format!("{{ version = \"={version}\", registry = {r:?} }}")
+                format!("version = \"={version}\", registry = {r:?}")
             }
+        };
+        match feature {
+            Some(f) => format!("{{ {source}, features = [{f:?}] }}"),
+            None => format!("{{ {source} }}"),
         }
     }
 }
@@ -125,8 +130,9 @@ pub fn scaffold_decoder(name: &str, dest: &Path, kit: &KitSource) -> Result<Scaf
              version.workspace = true\nedition.workspace = true\nlicense.workspace = true\npublish.workspace = true\n\n\
              [lib]\nname = \"{lib}\"\ncrate-type = [\"cdylib\", \"rlib\"]\n\n\
              [dependencies]\npasserelle-pdk.workspace = true\n\n\
-             [dev-dependencies]\npasserelle-pdk-test.workspace = true\n\n\
-             [build-dependencies]\npasserelle-pdk-build = {{ path = \"../../pdk-build\" }}\n\n[lints]\nworkspace = true\n"
+             [dev-dependencies]\npasserelle-pdk-host = {{ workspace = true, features = [\"test\"] }}\n\n\
+             [build-dependencies]\npasserelle-pdk-host = {{ workspace = true, features = [\"build\"] }}\n\n\
+             [lints]\nworkspace = true\n"
         )
     } else {
         format!(
@@ -134,13 +140,13 @@ pub fn scaffold_decoder(name: &str, dest: &Path, kit: &KitSource) -> Result<Scaf
              version = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
              [lib]\nname = \"{lib}\"\ncrate-type = [\"cdylib\", \"rlib\"]\n\n\
              [dependencies]\npasserelle-pdk = {}\n\n\
-             [dev-dependencies]\npasserelle-pdk-test = {}\n\n\
-             [build-dependencies]\npasserelle-pdk-build = {}\n\n\
+             [dev-dependencies]\npasserelle-pdk-host = {}\n\n\
+             [build-dependencies]\npasserelle-pdk-host = {}\n\n\
              # A workspace of its own, with the release profile plugins are built with.\n[workspace]\n\n\
              [profile.release]\nopt-level = 3\nlto = true\ncodegen-units = 1\npanic = \"abort\"\nstrip = true\n",
-            kit.dependency("pdk"),
-            kit.dependency("pdk-test"),
-            kit.dependency("pdk-build")
+            kit.dependency("pdk", None),
+            kit.dependency("pdk-host", Some("test")),
+            kit.dependency("pdk-host", Some("build"))
         )
     };
     let fill = |t: &str| t.replace("{{NAME}}", name).replace("{{LIB}}", &lib);

@@ -1,4 +1,4 @@
-//! Host-side test helpers for Passerelle decoder plugins.
+//! Native test helpers for Passerelle decoder plugins (feature `test`).
 //!
 //! A decoder crate's `tests/vectors.rs` runs its plugin natively, through the generated
 //! [`Guest`] trait, under the one vector rule of `passerelle-vectors` ([`check`] converts the
@@ -9,7 +9,7 @@
 //! [`decoder_tests!`] writes the standard suite, one `#[test]` per helper:
 //!
 //! ```ignore
-//! passerelle_pdk_test::decoder_tests!(
+//! passerelle_pdk_host::decoder_tests!(
 //!     adeunis::Plugin,
 //!     vendor: "adeunis",
 //!     unsupported_model: (1, &[0x01, 0x75, 0x10]),
