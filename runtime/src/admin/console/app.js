@@ -261,11 +261,11 @@ function chart(s) {
   if (!p.length) return set(svg, { "aria-label": `${s.name} of ${s.device}: no numeric readings in the window` });
   const lo = Math.min(...p.map((q) => q.min)), hi = Math.max(...p.map((q) => q.max));
   const x = (t) => (((t - s.from_ms) / (s.to_ms - s.from_ms || 1)) * W).toFixed(1);
-  const y = (v) => (H - 2 - ((v - lo) / (hi - lo || 1)) * (H - 4)).toFixed(1);
+  const y = (v) => (hi > lo ? H - 2 - ((v - lo) / (hi - lo)) * (H - 4) : H / 2).toFixed(1);
   const line = (pts, f) => pts.map((q) => x(q.time_ms) + "," + y(f(q))).join(" ");
   const path = (tag, a) => svg.appendChild(set(document.createElementNS(svg.namespaceURI, tag), a));
   if (s.downsampled) path("polygon", { class: "band", points: line(p, (q) => q.max) + " " + line([...p].reverse(), (q) => q.min) });
-  path("polyline", { class: "line", points: p.length > 1 ? line(p, (q) => q.value) : `${x(p[0].time_ms)},${y(p[0].value)} ${W},${y(p[0].value)}` });
+  path("polyline", { class: "line", points: p.length > 1 ? line(p, (q) => q.value) : `0,${y(p[0].value)} ${W},${y(p[0].value)}` });
   return set(svg, { "aria-label": `${s.name} of ${s.device}: ${p.length} points` + (s.downsampled ? ` summarising ${s.stored} readings` : "") + `, from ${lo} to ${hi}${unit}` });
 }
 
@@ -294,6 +294,14 @@ $("#auth").onsubmit = (ev) => {
   connect();
 };
 for (const t of document.querySelectorAll("[role=tab]")) t.onclick = () => show(t);
+// Arrow keys move between the tabs, as in a tab list.
+$("nav").onkeydown = (e) => {
+  const tabs = [...document.querySelectorAll("[role=tab]")], i = tabs.indexOf(document.activeElement), d = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+  if (i < 0 || !d) return;
+  const next = tabs[(i + d + tabs.length) % tabs.length];
+  next.focus();
+  show(next);
+};
 $("#dl-filter").onsubmit = loadDead;
 $("#dl-all").onclick = () => replay({ all: true }, "every entry");
 $("#try-form").onsubmit = tryFrame;
