@@ -9,7 +9,7 @@ use crate::actor::ShadowStatus;
 use crate::message::Reading;
 use crate::plugin::PluginError;
 use crate::runtime::ReplayReport;
-use crate::sink::{DeadLetter, LatestReading, Series, SeriesQuery, SinkError};
+use crate::sink::{DeadLetter, DeadLetterQuery, LatestReading, Series, SeriesQuery, SinkError};
 
 /// What an operator sees of one decoder.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -316,6 +316,19 @@ impl DeadLetterFilter {
     /// The number of entries to return.
     pub fn limit(&self) -> usize {
         self.limit.unwrap_or(Self::MAX_LIMIT).min(Self::MAX_LIMIT)
+    }
+
+    /// The sink query of this filter, newest first (an empty field matches everything).
+    pub fn query(&self) -> DeadLetterQuery {
+        let set = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+        DeadLetterQuery {
+            stage: set(&self.stage),
+            connector: set(&self.connector),
+            plugin: set(&self.plugin),
+            error: set(&self.error),
+            limit: self.limit(),
+            ..DeadLetterQuery::default()
+        }
     }
 }
 

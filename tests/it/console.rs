@@ -615,3 +615,49 @@ async fn a_sink_without_a_read_path_answers_the_clear_error() {
     assert_eq!((code, &got["sink"]), (200, &"db".into()), "{got}");
     rt.handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_all_reads_the_dead_letter_a_page_at_a_time_and_takes_each_entry_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("h.wasm");
+    std::fs::copy(harness::plugin("hostile_trap"), &file).unwrap();
+    let text = harness::config(
+        &format!(r#""h": (plugin: "{}", check_vectors: false)"#, file.display()),
+        r#"(devicetype: "hostile", decoder: "h", sinks: ["db"])"#,
+    )
+    .replace("compile_cache:", "watch_plugins: false, compile_cache:");
+    let rt = harness::start_in(&with_admin(&text), dir.path()).await;
+    // More entries than one replay page (512) holds.
+    let n = 700;
+    for chunk in (0..n).collect::<Vec<u32>>().chunks(100) {
+        let frames =
+            chunk.iter().map(|i| harness::hostile_frame(&format!("d{i}"), &[0xff, (i >> 8) as u8, *i as u8]));
+        rt.handle.push(frames.collect()).await.unwrap();
+    }
+    assert_eq!(rt.dead_letters().len(), n as usize);
+    let url = format!("{}/deadletters/replay", admin(&rt));
+    let all = serde_json::json!({"all": true});
+
+    // Still failing: each entry replayed once (not again under its new id), all kept.
+    let (code, report) = post_json(&url, &all, Some(ADMIN_TOKEN)).await;
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(
+        (report["replayed"].as_u64(), report["still_failing"].as_u64()),
+        (Some(700), Some(700)),
+        "{report}"
+    );
+    assert_eq!(rt.dead_letters().len(), n as usize);
+    // The listing is bounded and filtered in the sink.
+    let (_, listed) = get_json(&format!("{}/deadletters?limit=5", admin(&rt)), Some(ADMIN_TOKEN)).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(5), "{listed}");
+
+    // After the fix: every page stored, the dead letter empty.
+    std::fs::copy(harness::plugin("bad_vectors"), &file).unwrap();
+    rt.handle.reload_decoder("h").await.unwrap();
+    let (code, report) = post_json(&url, &all, Some(ADMIN_TOKEN)).await;
+    assert_eq!(code, 200, "{report}");
+    assert_eq!((report["replayed"].as_u64(), report["stored"].as_u64()), (Some(700), Some(700)), "{report}");
+    assert!(rt.dead_letters().is_empty());
+    assert_eq!(rt.readings().len(), n as usize);
+    rt.handle.shutdown().await.unwrap();
+}

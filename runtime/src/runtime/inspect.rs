@@ -87,8 +87,7 @@ impl Inner {
         let Some(slot) = table.dead_letter.and_then(|d| table.sinks.get(d)) else {
             return Ok(Vec::new());
         };
-        let entries = slot.sink.dead_letters().await?;
-        Ok(entries.into_iter().rev().filter(|e| filter.matches(e)).take(filter.limit()).collect())
+        slot.sink.find_dead_letters(filter.query()).await
     }
 
     /// The sinks, and which of them read readings back.

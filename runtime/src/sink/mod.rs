@@ -16,8 +16,10 @@ pub mod postgres;
 #[cfg(feature = "sink-sqlite")]
 pub mod sqlite;
 
+mod dead_letters;
 mod read;
 
+pub use dead_letters::{DeadLetterQuery, MAX_DEAD_LETTER_PAGE};
 pub use read::{
     Downsampler, LatestReading, MAX_LATEST, MAX_POINTS, MAX_WINDOW_MS, Series, SeriesPoint, SeriesQuery,
 };
@@ -170,6 +172,16 @@ pub trait Sink: Send + Sync + std::fmt::Debug + 'static {
     /// The stored dead-letter entries, oldest first; default: this sink keeps none.
     fn dead_letters(&self) -> BoxFuture<'static, Result<Vec<DeadLetter>, SinkError>> {
         Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// The stored dead-letter entries that pass `query`, in its order, at most its limit;
+    /// default: every entry read with [`Sink::dead_letters`], then filtered.
+    fn find_dead_letters(
+        &self,
+        query: DeadLetterQuery,
+    ) -> BoxFuture<'static, Result<Vec<DeadLetter>, SinkError>> {
+        let all = self.dead_letters();
+        Box::pin(async move { Ok(query.apply(all.await?)) })
     }
 
     /// Whether [`Sink::latest`] and [`Sink::series`] answer; default: no.

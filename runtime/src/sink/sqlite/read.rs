@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::message::Value;
-use crate::sink::{Downsampler, LatestReading, MAX_LATEST, Series, SeriesQuery};
+use crate::sink::{DeadLetter, DeadLetterQuery, Downsampler, LatestReading, MAX_LATEST, Series, SeriesQuery};
 
 /// The latest reading of each series, by device and name: the series in index order, each
 /// reading found by a primary-key search for the series' greatest time.
@@ -32,6 +32,18 @@ const WINDOW: &str = "
 SELECT time_ms, value_num, value_bool FROM readings
 WHERE series = ?1 AND time_ms BETWEEN ?2 AND ?3
 ORDER BY time_ms";
+
+/// Dead-letter entries that pass a filter, newest first: the rows walked by id (the primary
+/// key) within the bounds, until the limit.
+const DEAD_NEWEST: &str = "
+SELECT id, connector, device, devicetype, port, received_ms, payload, stage, error, plugin
+FROM dead_letter
+WHERE (?1 IS NULL OR stage = ?1) AND (?2 IS NULL OR connector = ?2)
+  AND (?3 IS NULL OR instr(coalesce(plugin, ''), ?3) > 0)
+  AND (?4 IS NULL OR instr(lower(error), lower(?4)) > 0)
+  AND (?5 IS NULL OR id IN (SELECT value FROM json_each(?5)))
+  AND id > ?6 AND id < ?7
+ORDER BY id DESC LIMIT ?8";
 
 /// A read-only connection, opened on first use and kept; dropped after an error so that the
 /// next read opens it again.
@@ -104,6 +116,40 @@ impl Reader {
                 }
             }
             Ok(points.finish(query, unit))
+        })
+    }
+}
+
+impl Reader {
+    /// Dead-letter entries that pass `query`, in its order, at most its limit. Blocking.
+    pub(super) fn dead_letters(&self, query: &DeadLetterQuery) -> rusqlite::Result<Vec<DeadLetter>> {
+        let sql = if query.oldest_first {
+            DEAD_NEWEST.replace("ORDER BY id DESC", "ORDER BY id ASC")
+        } else {
+            DEAD_NEWEST.to_string()
+        };
+        let ids = query.ids.as_ref().map(|ids| serde_json::Value::from(ids.clone()).to_string());
+        let limit = i64::try_from(query.limit()).unwrap_or(0);
+        let (after, before) = (query.after_id.unwrap_or(i64::MIN), query.before_id.unwrap_or(i64::MAX));
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let args =
+                params![query.stage, query.connector, query.plugin, query.error, ids, after, before, limit];
+            let rows = stmt.query_map(args, |row| {
+                Ok(DeadLetter {
+                    id: row.get(0)?,
+                    connector: row.get(1)?,
+                    device: row.get(2)?,
+                    devicetype: row.get(3)?,
+                    port: row.get(4)?,
+                    received_ms: row.get(5)?,
+                    payload: row.get(6)?,
+                    stage: row.get(7)?,
+                    error: row.get(8)?,
+                    plugin: row.get(9)?,
+                })
+            })?;
+            rows.collect()
         })
     }
 }
@@ -197,6 +243,50 @@ mod tests {
         assert_eq!((none.stored, none.points.len(), none.unit), (0, 0, None));
     }
 
+    #[test]
+    fn dead_letters_are_found_by_filter_and_bounds_a_page_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _sink) = filled(dir.path(), 1, 1);
+        let conn = Connection::open(&path).unwrap();
+        for i in 1..=20_i64 {
+            let (stage, plugin) =
+                if i % 2 == 0 { ("decode", Some("milesight@0.1.0")) } else { ("route", None) };
+            conn.execute(
+                "INSERT INTO dead_letter (connector, device, devicetype, port, received_ms, payload, stage, error, plugin)
+                 VALUES ('energisme', ?1, 't', 1, ?2, x'00', ?3, ?4, ?5)",
+                params![format!("d{i}"), i, stage, format!("Error number {i}"), plugin],
+            )
+            .unwrap();
+        }
+        let reader = Reader::new(&path);
+        let ids =
+            |q: DeadLetterQuery| reader.dead_letters(&q).unwrap().iter().map(|e| e.id).collect::<Vec<_>>();
+        let q = |limit| DeadLetterQuery { limit, ..DeadLetterQuery::default() };
+        assert_eq!(ids(q(3)), [20, 19, 18], "newest first");
+        assert_eq!(ids(DeadLetterQuery { stage: Some("decode".into()), ..q(2) }), [20, 18]);
+        assert_eq!(ids(DeadLetterQuery { plugin: Some("milesight@".into()), ..q(100) }).len(), 10);
+        assert_eq!(
+            ids(DeadLetterQuery { error: Some("NUMBER 1".into()), ..q(100) }),
+            [19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 1]
+        );
+        assert_eq!(ids(DeadLetterQuery { connector: Some("other".into()), ..q(100) }), Vec::<i64>::new());
+        assert_eq!(ids(DeadLetterQuery { ids: Some(vec![3, 5, 99]), oldest_first: true, ..q(100) }), [3, 5]);
+        // Pages, oldest first, up to a bound: what a replay of every entry reads.
+        let page =
+            |after| ids(DeadLetterQuery { after_id: after, before_id: Some(16), oldest_first: true, ..q(6) });
+        assert_eq!(page(None), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(page(Some(12)), [13, 14, 15]);
+        assert_eq!(page(Some(15)), Vec::<i64>::new());
+        // The same as the in-memory rule of the other sinks.
+        let all = crate::sink::sqlite::read_dead_letters(&path).unwrap();
+        for query in [
+            DeadLetterQuery { stage: Some("route".into()), error: Some("error NUMBER".into()), ..q(4) },
+            DeadLetterQuery { plugin: Some("0.1".into()), after_id: Some(4), oldest_first: true, ..q(100) },
+        ] {
+            assert_eq!(reader.dead_letters(&query).unwrap(), query.apply(all.clone()), "{query:?}");
+        }
+    }
+
     /// The query plans search the keys: no full scan of `readings` (the outer loop over
     /// `series` walks its unique index in order and stops at the limit).
     #[test]
@@ -204,7 +294,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, _sink) = filled(dir.path(), 3, 10);
         let conn = Connection::open(&path).unwrap();
-        for (sql, args) in [(LATEST, 1), (SERIES, 2), (WINDOW, 3)] {
+        for (sql, args) in [(LATEST, 1), (SERIES, 2), (WINDOW, 3), (DEAD_NEWEST, 8)] {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let values: Vec<rusqlite::types::Value> =
                 (0..args).map(rusqlite::types::Value::Integer).collect();

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use super::SqliteConfig;
 use super::read::{Reader, value_at};
 use crate::message::{Reading, Rejected, Value, tags_json};
-use crate::sink::{Batch, LatestReading, Series, SeriesQuery, Sink, SinkError};
+use crate::sink::{Batch, DeadLetterQuery, LatestReading, Series, SeriesQuery, Sink, SinkError};
 
 /// Connection settings: write-ahead log; a 64 MiB page cache; the log checkpointed into the
 /// database once it holds 16384 pages (64 MiB, rather than SQLite's 1000): a batch of readings
@@ -257,6 +257,13 @@ impl SqliteSink {
 }
 
 impl Sink for SqliteSink {
+    fn find_dead_letters(
+        &self,
+        query: DeadLetterQuery,
+    ) -> BoxFuture<'static, Result<Vec<crate::sink::DeadLetter>, SinkError>> {
+        self.read(move |r| r.dead_letters(&query))
+    }
+
     fn reads_readings(&self) -> bool {
         true
     }
