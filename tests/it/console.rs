@@ -661,3 +661,64 @@ async fn replay_all_reads_the_dead_letter_a_page_at_a_time_and_takes_each_entry_
     assert_eq!(rt.readings().len(), n as usize);
     rt.handle.shutdown().await.unwrap();
 }
+
+/// Twenty rejected frames: even ones refused by the decoder (a plugin label), odd ones unrouted.
+fn rejected_batch() -> passerelle::sink::Batch {
+    use passerelle::message::{Rejected, Stage};
+    let rejected = (1..=20_u8)
+        .map(|i| {
+            let (stage, plugin) = if i % 2 == 0 {
+                (Stage::Decode, Some("milesight@0.1.0".to_string()))
+            } else {
+                (Stage::Route, None)
+            };
+            let mut frame = harness::hostile_frame(&format!("d{i}"), &[i]);
+            frame.connector = std::sync::Arc::from(if i <= 10 { "energisme" } else { "other" });
+            Rejected { frame, stage, error: format!("Error number {i}"), plugin }
+        })
+        .collect();
+    passerelle::sink::Batch { rejected, ..Default::default() }
+}
+
+/// The sink's dead-letter query agrees with the rule applied to every entry read at once.
+async fn agrees_with_the_rule(sink: &dyn passerelle::sink::Sink) {
+    use passerelle::sink::DeadLetterQuery;
+    sink.write(rejected_batch()).await.unwrap();
+    let all = sink.dead_letters().await.unwrap();
+    assert_eq!(all.len(), 20);
+    let (first, last) = (all[0].id, all[19].id);
+    let q = |limit| DeadLetterQuery { limit, ..DeadLetterQuery::default() };
+    let queries = [
+        q(3),
+        DeadLetterQuery { stage: Some("decode".into()), ..q(4) },
+        DeadLetterQuery { connector: Some("other".into()), oldest_first: true, ..q(100) },
+        DeadLetterQuery { plugin: Some("milesight@".into()), ..q(100) },
+        DeadLetterQuery { error: Some("NUMBER 1".into()), ..q(100) },
+        DeadLetterQuery { ids: Some(vec![first + 2, first + 5, last + 100]), oldest_first: true, ..q(100) },
+        DeadLetterQuery { after_id: Some(first + 4), before_id: Some(last - 4), oldest_first: true, ..q(6) },
+        DeadLetterQuery { stage: Some("nope".into()), ..q(100) },
+    ];
+    for query in queries {
+        let got = sink.find_dead_letters(query.clone()).await.unwrap();
+        assert_eq!(got, query.apply(all.clone()), "{query:?}");
+    }
+    let decode =
+        sink.find_dead_letters(DeadLetterQuery { stage: Some("decode".into()), ..q(4) }).await.unwrap();
+    assert_eq!(decode.iter().map(|e| e.device.as_str()).collect::<Vec<_>>(), ["d20", "d18", "d16", "d14"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dead_letter_query_of_sqlite_and_postgres_filters_in_the_sink() {
+    let dir = tempfile::tempdir().unwrap();
+    let config: passerelle::sink::sqlite::SqliteConfig = ron::from_str(r#"(path: "d.db")"#).unwrap();
+    let sqlite = passerelle::sink::sqlite::SqliteSink::open("db", &dir.path().join("d.db"), &config).unwrap();
+    agrees_with_the_rule(&sqlite).await;
+
+    let schema = crate::harness::postgres::Schema::new("deadq");
+    let config: passerelle::sink::postgres::PostgresConfig =
+        ron::from_str(&format!(r#"(url_env: "IT_PG", schema: "{}", pool_size: 2)"#, schema.name)).unwrap();
+    let rt = tokio::runtime::Handle::current();
+    let postgres =
+        passerelle::sink::postgres::PostgresSink::open("pg", &schema.url, &config, &rt).await.unwrap();
+    agrees_with_the_rule(&postgres).await;
+}
