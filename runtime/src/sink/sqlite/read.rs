@@ -1,6 +1,6 @@
-//! The SQLite sink's read path for the console: the latest reading of each series and one
-//! series over a window, on a read-only connection of its own (the writer thread is never
-//! held up: the database is in WAL mode), called on a blocking thread.
+//! The SQLite sink's read path for the console: the latest reading of each series, one series
+//! over a window, dead-letter entries by filter, on read-only connections of its own (the
+//! writer thread is never held up: the database is in WAL mode), called on a blocking thread.
 //!
 //! Both queries go through the keys: `series` by its unique (device, name) index, `readings`
 //! by its primary key (series, time_ms); a unit test checks the query plans.
@@ -45,23 +45,27 @@ WHERE (?1 IS NULL OR stage = ?1) AND (?2 IS NULL OR connector = ?2)
   AND id > ?6 AND id < ?7
 ORDER BY id DESC LIMIT ?8";
 
-/// A read-only connection, opened on first use and kept; dropped after an error so that the
-/// next read opens it again.
+/// Read-only connections kept between reads (reads beyond these open one more each, closed
+/// after).
+const KEPT_CONNECTIONS: usize = 2;
+
+/// Read-only connections, opened on first use and kept (at most [`KEPT_CONNECTIONS`]), so that
+/// reads run side by side; one that met an error is dropped.
 #[derive(Debug, Clone)]
 pub(super) struct Reader {
     path: PathBuf,
-    conn: Arc<Mutex<Option<Connection>>>,
+    idle: Arc<Mutex<Vec<Connection>>>,
 }
 
 impl Reader {
     pub(super) fn new(path: &Path) -> Self {
-        Self { path: path.to_path_buf(), conn: Arc::default() }
+        Self { path: path.to_path_buf(), idle: Arc::default() }
     }
 
-    /// Runs `f` on the connection. Blocking.
+    /// Runs `f` on a connection of its own. Blocking.
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
-        let mut kept = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        let conn = match kept.take() {
+        let kept = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let conn = match kept {
             Some(conn) => conn,
             None => {
                 let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -70,8 +74,9 @@ impl Reader {
             }
         };
         let result = f(&conn);
-        if result.is_ok() {
-            *kept = Some(conn);
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if result.is_ok() && idle.len() < KEPT_CONNECTIONS {
+            idle.push(conn);
         }
         result
     }
