@@ -302,15 +302,9 @@ impl DeadLetterFilter {
     /// The most entries one listing returns.
     pub const MAX_LIMIT: usize = 500;
 
-    /// Whether `entry` passes the filter.
+    /// Whether `entry` passes the filter (the rule of [`DeadLetterQuery::matches`]).
     pub fn matches(&self, entry: &DeadLetter) -> bool {
-        let exact =
-            |want: &Option<String>, got: &str| want.as_deref().is_none_or(|w| w.is_empty() || w == got);
-        let error = self.error.as_deref().filter(|e| !e.is_empty()).map(str::to_lowercase);
-        exact(&self.stage, &entry.stage)
-            && exact(&self.connector, &entry.connector)
-            && self.plugin.as_deref().is_none_or(|p| entry.plugin.as_deref().unwrap_or("").contains(p))
-            && error.is_none_or(|e| entry.error.to_lowercase().contains(&e))
+        self.query().matches(entry)
     }
 
     /// The number of entries to return.
