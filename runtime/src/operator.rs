@@ -110,7 +110,7 @@ pub enum ReadingsError {
     #[error("no sink named {0:?}")]
     UnknownSink(String),
     /// No sink of the runtime reads readings back.
-    #[error("no sink of this runtime reads readings back (a SQLite sink does)")]
+    #[error("no sink of this runtime reads readings back (SQLite and PostgreSQL sinks do)")]
     NoReader,
     /// The sink failed, or does not read readings back ([`SinkError::Unsupported`]).
     #[error("sink {sink}")]

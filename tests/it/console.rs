@@ -722,3 +722,79 @@ async fn the_dead_letter_query_of_sqlite_and_postgres_filters_in_the_sink() {
         passerelle::sink::postgres::PostgresSink::open("pg", &schema.url, &config, &rt).await.unwrap();
     agrees_with_the_rule(&postgres).await;
 }
+
+/// Stores 3 devices x 2 readings x 50 values, one a second, then reads them back.
+async fn reads_readings_back(sink: &dyn passerelle::sink::Sink) {
+    use passerelle::message::{Reading, Value};
+    use passerelle::sink::SeriesQuery;
+    let t0 = 1_795_334_400_000_i64;
+    let tags = |last: bool| -> passerelle::message::Tags {
+        if last {
+            std::sync::Arc::from(vec![("quantity".to_string(), "power".to_string())])
+        } else {
+            std::sync::Arc::from(Vec::new())
+        }
+    };
+    let mut readings = Vec::new();
+    for d in 1..=3 {
+        for name in ["power", "energy"] {
+            for i in 0..50_i64 {
+                readings.push(Reading {
+                    device: std::sync::Arc::from(format!("d{d}").as_str()),
+                    name: name.to_string(),
+                    value: Value::Number((d * 100 + i) as f64),
+                    unit: Some(if name == "power" { "W" } else { "Wh" }.to_string()),
+                    time_ms: t0 + i * 1000,
+                    tags: tags(i == 49),
+                });
+            }
+        }
+    }
+    sink.write(passerelle::sink::Batch { readings, ..Default::default() }).await.unwrap();
+    assert!(sink.reads_readings());
+
+    let latest = sink.latest(4).await.unwrap();
+    let keys: Vec<(&str, &str)> = latest.iter().map(|r| (r.device.as_str(), r.name.as_str())).collect();
+    assert_eq!(keys, [("d1", "energy"), ("d1", "power"), ("d2", "energy"), ("d2", "power")]);
+    let d1 = &latest[1];
+    assert_eq!((d1.time_ms, &d1.value, d1.unit.as_deref()), (t0 + 49_000, &Value::Number(149.0), Some("W")));
+    assert_eq!(d1.quantity.as_deref(), Some("power"));
+    assert_eq!(sink.latest(100).await.unwrap().len(), 6);
+
+    let query = |from_ms, to_ms, max_points| SeriesQuery {
+        device: "d2".into(),
+        name: "power".into(),
+        from_ms,
+        to_ms,
+        max_points,
+    };
+    let s = sink.series(query(t0 + 10_000, t0 + 19_000, 100)).await.unwrap();
+    assert_eq!(
+        (s.stored, s.downsampled, s.points.len(), s.unit.as_deref()),
+        (10, false, 10, Some("W")),
+        "{s:?}"
+    );
+    assert_eq!((s.points[0].time_ms, s.points[0].value), (t0 + 10_000, 210.0));
+    let s = sink.series(query(t0, t0 + 49_999, 10)).await.unwrap();
+    assert_eq!((s.stored, s.downsampled, s.points.len()), (50, true, 10), "{s:?}");
+    assert_eq!(s.points.iter().map(|p| p.count).sum::<u64>(), 50);
+    assert_eq!((s.points[0].min, s.points[0].max, s.points[0].value), (200.0, 204.0, 202.0), "{s:?}");
+    let none = sink.series(SeriesQuery { device: "nobody".into(), ..query(t0, t0 + 1, 5) }).await.unwrap();
+    assert_eq!((none.stored, none.points.len()), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_and_postgres_read_readings_back_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let config: passerelle::sink::sqlite::SqliteConfig = ron::from_str(r#"(path: "r.db")"#).unwrap();
+    let sqlite = passerelle::sink::sqlite::SqliteSink::open("db", &dir.path().join("r.db"), &config).unwrap();
+    reads_readings_back(&sqlite).await;
+
+    let schema = crate::harness::postgres::Schema::new("reads");
+    let config: passerelle::sink::postgres::PostgresConfig =
+        ron::from_str(&format!(r#"(url_env: "IT_PG", schema: "{}", pool_size: 2)"#, schema.name)).unwrap();
+    let rt = tokio::runtime::Handle::current();
+    let postgres =
+        passerelle::sink::postgres::PostgresSink::open("pg", &schema.url, &config, &rt).await.unwrap();
+    reads_readings_back(&postgres).await;
+}

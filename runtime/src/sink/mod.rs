@@ -146,7 +146,7 @@ pub enum SinkError {
     },
     /// This kind of sink does not read back what is asked (it publishes and keeps nothing, or
     /// its read path is not written).
-    #[error("this kind of sink does not read {0} back (a SQLite sink does)")]
+    #[error("this kind of sink does not read {0} back (SQLite and PostgreSQL sinks do)")]
     Unsupported(&'static str),
     /// A secret the sink's config names is not set.
     #[error(transparent)]

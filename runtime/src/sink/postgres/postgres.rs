@@ -7,9 +7,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::NoTls;
 
 use super::PostgresConfig;
+use super::read::{self, ReadStatements};
 use crate::message::{DEFAULT_RETRY_AFTER, Value, tags_json};
 use crate::net::Backoff;
-use crate::sink::{Batch, DeadLetter, DeadLetterQuery, Sink, SinkError};
+use crate::sink::{Batch, DeadLetter, DeadLetterQuery, LatestReading, Series, SeriesQuery, Sink, SinkError};
 
 /// The schema version this build creates or migrates to (rows of `MIGRATIONS`).
 pub const SCHEMA_VERSION: i32 = 2;
@@ -167,6 +168,8 @@ pub struct PostgresSink {
     tx: mpsc::Sender<Job>,
     capacity: usize,
     runtime: tokio::runtime::Handle,
+    /// The console's read path.
+    reads: std::sync::Arc<ReadStatements>,
 }
 
 impl PostgresSink {
@@ -208,7 +211,23 @@ impl PostgresSink {
         };
         runtime.spawn(writer.run(rx));
         tracing::debug!(sink = name, schema = config.schema, "PostgreSQL sink open.");
-        Ok(Self { name: name.to_string(), pool, statements, tx, capacity, runtime: runtime.clone() })
+        let reads = std::sync::Arc::new(ReadStatements::new(&config.schema));
+        Ok(Self { name: name.to_string(), pool, statements, tx, capacity, runtime: runtime.clone(), reads })
+    }
+}
+
+impl PostgresSink {
+    /// Runs a read on the sink's runtime (where its pool's connections live).
+    fn read<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, PostgresError>> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T, SinkError>> {
+        let (read, name) = (self.runtime.spawn(work), self.name.clone());
+        Box::pin(async move {
+            read.await
+                .map_err(|e| SinkError::Closed(format!("{name}: {e}")))?
+                .map_err(|e| SinkError::Read { sink: name, source: e.into() })
+        })
     }
 }
 
@@ -438,6 +457,20 @@ impl Sink for PostgresSink {
                 .map_err(|e| SinkError::Closed(format!("{name}: {e}")))?
                 .map_err(|e| SinkError::Write { sink: name, source: e.into() })
         })
+    }
+
+    fn reads_readings(&self) -> bool {
+        true
+    }
+
+    fn latest(&self, limit: usize) -> BoxFuture<'static, Result<Vec<LatestReading>, SinkError>> {
+        let (pool, reads) = (self.pool.clone(), std::sync::Arc::clone(&self.reads));
+        self.read(async move { read::latest(&pool, &reads, limit).await })
+    }
+
+    fn series(&self, query: SeriesQuery) -> BoxFuture<'static, Result<Series, SinkError>> {
+        let (pool, reads) = (self.pool.clone(), std::sync::Arc::clone(&self.reads));
+        self.read(async move { read::series(&pool, &reads, &query).await })
     }
 
     fn find_dead_letters(
