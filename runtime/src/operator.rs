@@ -9,7 +9,7 @@ use crate::actor::ShadowStatus;
 use crate::message::Reading;
 use crate::plugin::PluginError;
 use crate::runtime::ReplayReport;
-use crate::sink::{DeadLetter, SinkError};
+use crate::sink::{DeadLetter, DeadLetterQuery, LatestReading, Series, SeriesQuery, SinkError};
 
 /// What an operator sees of one decoder.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -57,6 +57,77 @@ pub struct DevicetypeStatus {
     pub plugin_errors: u64,
     /// Mean decode time per frame, in microseconds (a batched call's time shared by its frames).
     pub mean_decode_us: u64,
+}
+
+/// One version of a decoder's plugin.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PluginVersion {
+    /// `name@version`.
+    pub plugin: String,
+    /// Content hash (SHA-256, hex).
+    pub hash: String,
+    /// Its own vectors it passed when it was loaded (all: a version failing one is refused);
+    /// `None` when the decoder skips the check (`check_vectors: false`).
+    pub vectors_passed: Option<usize>,
+}
+
+/// A decoder's plugin versions, as the console's plugins page shows them (`GET /plugins`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DecoderVersions {
+    /// Decoder name in the config.
+    pub name: String,
+    /// The plugin file it is loaded from.
+    pub path: PathBuf,
+    /// The live version.
+    pub live: PluginVersion,
+    /// A candidate decoding beside it, and how they compare.
+    pub shadow: Option<ShadowStatus>,
+    /// Earlier versions kept for rollback, newest last (a rollback goes to the last one).
+    pub kept: Vec<PluginVersion>,
+    /// Versions swapped in since start.
+    pub reloads: u64,
+    /// Candidate versions refused since start.
+    pub refused: u64,
+    /// Why the last refused candidate was refused (kept after a later success).
+    pub last_refusal: Option<String>,
+    /// Milliseconds of quarantine left, while the plugin is quarantined.
+    pub quarantined_ms: Option<u64>,
+}
+
+/// A sink, and whether the console can read readings back from it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SinkInfo {
+    /// Sink name in the config.
+    pub name: String,
+    /// Whether it reads readings back (latest values, series).
+    pub reads_readings: bool,
+}
+
+/// Why stored readings could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadingsError {
+    /// No sink of that name.
+    #[error("no sink named {0:?}")]
+    UnknownSink(String),
+    /// No sink of the runtime reads readings back.
+    #[error("no sink of this runtime reads readings back (SQLite and PostgreSQL sinks do)")]
+    NoReader,
+    /// The sink failed, or does not read readings back ([`SinkError::Unsupported`]).
+    #[error("sink {sink}")]
+    Sink {
+        /// Sink name.
+        sink: String,
+        /// Cause.
+        #[source]
+        source: SinkError,
+    },
+}
+
+impl ReadingsError {
+    /// Whether the sink asked for cannot read readings back at all (rather than failed).
+    pub fn unsupported(&self) -> bool {
+        matches!(self, Self::NoReader | Self::Sink { source: SinkError::Unsupported(_), .. })
+    }
 }
 
 /// What the status endpoint shows of a connector.
@@ -231,20 +302,27 @@ impl DeadLetterFilter {
     /// The most entries one listing returns.
     pub const MAX_LIMIT: usize = 500;
 
-    /// Whether `entry` passes the filter.
+    /// Whether `entry` passes the filter (the rule of [`DeadLetterQuery::matches`]).
     pub fn matches(&self, entry: &DeadLetter) -> bool {
-        let exact =
-            |want: &Option<String>, got: &str| want.as_deref().is_none_or(|w| w.is_empty() || w == got);
-        let error = self.error.as_deref().filter(|e| !e.is_empty()).map(str::to_lowercase);
-        exact(&self.stage, &entry.stage)
-            && exact(&self.connector, &entry.connector)
-            && self.plugin.as_deref().is_none_or(|p| entry.plugin.as_deref().unwrap_or("").contains(p))
-            && error.is_none_or(|e| entry.error.to_lowercase().contains(&e))
+        self.query().matches(entry)
     }
 
     /// The number of entries to return.
     pub fn limit(&self) -> usize {
         self.limit.unwrap_or(Self::MAX_LIMIT).min(Self::MAX_LIMIT)
+    }
+
+    /// The sink query of this filter, newest first (an empty field matches everything).
+    pub fn query(&self) -> DeadLetterQuery {
+        let set = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+        DeadLetterQuery {
+            stage: set(&self.stage),
+            connector: set(&self.connector),
+            plugin: set(&self.plugin),
+            error: set(&self.error),
+            limit: self.limit(),
+            ..DeadLetterQuery::default()
+        }
     }
 }
 
@@ -313,6 +391,24 @@ pub trait Operator: Send + Sync + 'static {
     /// Dead-letter entries that pass `filter`, newest first, at most its limit; empty when the
     /// runtime has no dead-letter sink.
     fn dead_letters(&self, filter: DeadLetterFilter) -> BoxFuture<'_, Result<Vec<DeadLetter>, SinkError>>;
+    /// Every decoder's plugin versions: live, shadow, kept for rollback, refusals.
+    fn plugins(&self) -> Vec<DecoderVersions>;
+    /// The sinks, and which of them read readings back.
+    fn sinks(&self) -> Vec<SinkInfo>;
+    /// The latest reading of each series (at most `limit`) from the sink named, or from the
+    /// first that reads readings back; with that sink's name.
+    fn latest_readings(
+        &self,
+        sink: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<(String, Vec<LatestReading>), ReadingsError>>;
+    /// One series over a window, down-sampled in the sink, from the sink named or the first that
+    /// reads readings back; with that sink's name.
+    fn series(
+        &self,
+        sink: Option<String>,
+        query: SeriesQuery,
+    ) -> BoxFuture<'_, Result<(String, Series), ReadingsError>>;
     /// Runs the selected dead-letter entries through the current decoders again.
     fn replay(
         &self,

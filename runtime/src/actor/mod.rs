@@ -38,5 +38,8 @@ pub use pool::{MAILBOX_CAPACITY, Stopped};
 pub use router::RouteError;
 pub(crate) use router::{CatchAll, DecoderSlot, Route, RouteEntry, RouteTable, Router, SinkSlot};
 pub(crate) use shadow::Shadow;
-pub use shadow::{MAX_DIFFERENCES, ShadowStatus};
+pub use shadow::{
+    DifferingFrame, MAX_DIFFERENCES, MAX_SHOWN_BYTES, MAX_SHOWN_READINGS, ShadowStatus, ShownOutput,
+    ShownReading,
+};
 pub(crate) use state::ConnectorState;

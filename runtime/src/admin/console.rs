@@ -47,7 +47,7 @@ async fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 /// A value as plain JSON (bytes as hex), as `passerelle decode` prints it.
-fn json_value(v: &Value) -> serde_json::Value {
+pub(super) fn json_value(v: &Value) -> serde_json::Value {
     match v {
         Value::Number(n) => {
             serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number)
@@ -81,7 +81,8 @@ fn readings_json(readings: &[Reading]) -> serde_json::Value {
         .collect()
 }
 
-fn error(status: StatusCode, text: &str) -> Response {
+/// An error as JSON: `{"error": text}`.
+pub(super) fn error(status: StatusCode, text: &str) -> Response {
     json(status, &serde_json::json!({"error": text}))
 }
 

@@ -13,11 +13,16 @@
 //!   assets; `GET /events` (server-sent events: status and rates, one a second); `GET /routes`;
 //!   `GET /deadletters`, `POST /deadletters/replay`; `POST /try` (a frame tried against the
 //!   live decoders, nothing stored).
+//! - The console's plugins page (`plugins.rs`): `GET /plugins` (every decoder's versions).
+//! - Its readings page (`readings.rs`): `GET /readings` (the latest value of each series) and
+//!   `GET /readings/series` (one series over a window, down-sampled), read back from a sink.
 //!
 //! Every data request needs `Authorization: Bearer <token>`, the token read from the environment
 //! variable the config names.
 
 mod console;
+mod plugins;
+mod readings;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -112,6 +117,8 @@ pub(crate) async fn start(
         .route("/decoders/{name}/promote", post(promote))
         .route("/config/reload", post(reload_config))
         .merge(console::routes())
+        .merge(plugins::routes())
+        .merge(readings::routes())
         .with_state(shared);
     tracing::info!(%addr, "Operator endpoint listening.");
     let task = tokio::spawn(async move {

@@ -132,6 +132,8 @@ pub struct DecoderPlugin {
     metadata: Arc<Metadata>,
     label: Arc<str>,
     hash: Arc<str>,
+    /// How many of its own vectors it passed when it was loaded; `None`: not checked.
+    vectors_passed: Option<usize>,
 }
 
 impl std::fmt::Debug for DecoderPlugin {
@@ -217,6 +219,7 @@ impl DecoderPlugin {
             metadata: Arc::new(Metadata { name: String::new(), version: String::new(), models: vec![] }),
             label: Arc::from("unknown"),
             hash: Arc::from(hash.as_str()),
+            vectors_passed: None,
         };
         let mut instance = plugin.instance();
         let metadata = instance.call(|d, s| d.describe(s))?;
@@ -249,6 +252,17 @@ impl DecoderPlugin {
     /// Hex SHA-256 of the component.
     pub fn hash(&self) -> &str {
         &self.hash
+    }
+
+    /// How many of its own vectors it passed when it was loaded (all of them: a version that
+    /// fails one is refused); `None` when they were not checked (`check_vectors: false`).
+    pub fn vectors_passed(&self) -> Option<usize> {
+        self.vectors_passed
+    }
+
+    /// Records that it passed `count` vectors of its own (set by the loader after the check).
+    pub(crate) fn set_vectors_passed(&mut self, count: usize) {
+        self.vectors_passed = Some(count);
     }
 
     /// The limits every call runs under.

@@ -13,7 +13,7 @@ use super::wiring::{LoadError, Parts, decoder_pool, load_decoder};
 use crate::actor::pool::Pool;
 use crate::actor::{DecoderActor, Shadow, ShadowStatus};
 use crate::events::{DecoderMetrics, Metrics, PluginRefused, PluginSwapped};
-use crate::operator::{DecoderStatus, ReloadError, ReloadOutcome};
+use crate::operator::{DecoderStatus, DecoderVersions, PluginVersion, ReloadError, ReloadOutcome};
 use crate::plugin::{DecoderPlugin, Limits};
 
 /// How one decoder is loaded, and its history.
@@ -33,6 +33,8 @@ struct Entry {
     reloads: u64,
     refused: u64,
     last_error: Option<String>,
+    /// Why the last refused candidate was refused; kept after a later success.
+    last_refusal: Option<String>,
     metrics: DecoderMetrics,
 }
 
@@ -58,6 +60,7 @@ impl Entry {
             reloads: 0,
             refused: 0,
             last_error: None,
+            last_refusal: None,
             metrics: l.metrics.clone(),
         }
     }
@@ -120,6 +123,33 @@ impl Decoders {
             .collect()
     }
 
+    /// Every decoder's versions, for the console's plugins page.
+    pub(crate) fn versions(&self) -> Vec<DecoderVersions> {
+        let table = self.parts.router.snapshot();
+        let version = |p: &DecoderPlugin| PluginVersion {
+            plugin: p.label().to_string(),
+            hash: p.hash().to_string(),
+            vectors_passed: p.vectors_passed(),
+        };
+        self.lock()
+            .iter()
+            .map(|(name, e)| {
+                let slot = table.decoders.get(e.index);
+                DecoderVersions {
+                    name: name.clone(),
+                    path: e.path.clone(),
+                    live: version(&e.live),
+                    shadow: slot.and_then(|s| s.shadow.as_ref()).map(|s| s.status()),
+                    kept: e.previous.iter().map(version).collect(),
+                    reloads: e.reloads,
+                    refused: e.refused,
+                    last_refusal: e.last_refusal.clone(),
+                    quarantined_ms: slot.and_then(|s| s.breaker.status().0),
+                }
+            })
+            .collect()
+    }
+
     /// Holds off every plugin reload while the caller (a config reload) rebuilds the table.
     pub(crate) async fn exclusive(&self) -> tokio::sync::OwnedMutexGuard<()> {
         Arc::clone(&self.serial).lock_owned().await
@@ -148,6 +178,7 @@ impl Decoders {
                         entry.previous.push(old.live);
                         entry.reloads = old.reloads + 1;
                         entry.refused = old.refused;
+                        entry.last_refusal = old.last_refusal;
                     }
                     entry
                 }
@@ -265,6 +296,7 @@ impl Decoders {
         if let Some(entry) = self.lock().get_mut(name) {
             PluginRefused { metrics: &entry.metrics, decoder: name, error: &text }.emit();
             entry.refused += 1;
+            entry.last_refusal = Some(text.clone());
             entry.last_error = Some(text);
         }
         e

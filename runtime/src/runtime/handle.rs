@@ -15,10 +15,10 @@ use crate::actor::{Ingest, Route, ShadowStatus};
 use crate::config::Config;
 use crate::message::{Frame, FrameOutcome, Reading, ReadingBatch};
 use crate::operator::{
-    ConfigReloadReport, DeadLetterFilter, DecoderStatus, FlowCounters, Operator, ReloadError, ReloadOutcome,
-    ReplaySelection, RouteInfo, Status, TryError,
+    ConfigReloadReport, DeadLetterFilter, DecoderStatus, DecoderVersions, FlowCounters, Operator,
+    ReadingsError, ReloadError, ReloadOutcome, ReplaySelection, RouteInfo, SinkInfo, Status, TryError,
 };
-use crate::sink::{DeadLetter, SinkError};
+use crate::sink::{DeadLetter, LatestReading, Series, SeriesQuery, SinkError};
 
 /// What a running runtime is made of; shared by the handle and the operator endpoint.
 #[derive(Debug)]
@@ -137,6 +137,30 @@ impl Operator for Inner {
 
     fn dead_letters(&self, filter: DeadLetterFilter) -> BoxFuture<'_, Result<Vec<DeadLetter>, SinkError>> {
         Box::pin(async move { Inner::dead_letters(self, &filter).await })
+    }
+
+    fn plugins(&self) -> Vec<DecoderVersions> {
+        self.decoders.versions()
+    }
+
+    fn sinks(&self) -> Vec<SinkInfo> {
+        Inner::sinks(self)
+    }
+
+    fn latest_readings(
+        &self,
+        sink: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<(String, Vec<LatestReading>), ReadingsError>> {
+        Box::pin(async move { Inner::latest_readings(self, sink.as_deref(), limit).await })
+    }
+
+    fn series(
+        &self,
+        sink: Option<String>,
+        query: SeriesQuery,
+    ) -> BoxFuture<'_, Result<(String, Series), ReadingsError>> {
+        Box::pin(async move { Inner::series(self, sink.as_deref(), query).await })
     }
 
     fn replay(&self, selection: ReplaySelection) -> BoxFuture<'_, Result<super::ReplayReport, Error>> {

@@ -1,13 +1,14 @@
 //! What the operator console reads of a running runtime without changing it: the routes, the
-//! flow counters, a frame tried against the live decoders, the dead-letter entries.
+//! flow counters, a frame tried against the live decoders, the dead-letter entries, the stored
+//! readings.
 
 use std::sync::Arc;
 
 use super::handle::Inner;
 use crate::message::{Frame, Reading, now_ms};
-use crate::operator::{DeadLetterFilter, FlowCounters, RouteInfo, TryError};
+use crate::operator::{DeadLetterFilter, FlowCounters, ReadingsError, RouteInfo, SinkInfo, TryError};
 use crate::plugin::PluginError;
-use crate::sink::{DeadLetter, SinkError};
+use crate::sink::{DeadLetter, LatestReading, Series, SeriesQuery, Sink, SinkError};
 
 impl Inner {
     /// The routes in force, sorted by devicetype.
@@ -86,7 +87,56 @@ impl Inner {
         let Some(slot) = table.dead_letter.and_then(|d| table.sinks.get(d)) else {
             return Ok(Vec::new());
         };
-        let entries = slot.sink.dead_letters().await?;
-        Ok(entries.into_iter().rev().filter(|e| filter.matches(e)).take(filter.limit()).collect())
+        slot.sink.find_dead_letters(filter.query()).await
+    }
+
+    /// The sinks, and which of them read readings back.
+    pub(crate) fn sinks(&self) -> Vec<SinkInfo> {
+        let table = self.parts.router.snapshot();
+        table
+            .sinks
+            .iter()
+            .map(|s| SinkInfo { name: s.name.to_string(), reads_readings: s.sink.reads_readings() })
+            .collect()
+    }
+
+    /// The sink named, or the first that reads readings back.
+    fn reading_sink(&self, name: Option<&str>) -> Result<(String, Arc<dyn Sink>), ReadingsError> {
+        let table = self.parts.router.snapshot();
+        let slot = match name.filter(|n| !n.is_empty()) {
+            Some(n) => table
+                .sinks
+                .iter()
+                .find(|s| &*s.name == n)
+                .ok_or_else(|| ReadingsError::UnknownSink(n.into()))?,
+            None => table.sinks.iter().find(|s| s.sink.reads_readings()).ok_or(ReadingsError::NoReader)?,
+        };
+        Ok((slot.name.to_string(), Arc::clone(&slot.sink)))
+    }
+
+    /// The latest reading of each series, from the sink named or the first that reads them.
+    pub(crate) async fn latest_readings(
+        &self,
+        sink: Option<&str>,
+        limit: usize,
+    ) -> Result<(String, Vec<LatestReading>), ReadingsError> {
+        let (name, sink) = self.reading_sink(sink)?;
+        match sink.latest(limit).await {
+            Ok(readings) => Ok((name, readings)),
+            Err(source) => Err(ReadingsError::Sink { sink: name, source }),
+        }
+    }
+
+    /// One series over a window, from the sink named or the first that reads readings back.
+    pub(crate) async fn series(
+        &self,
+        sink: Option<&str>,
+        query: SeriesQuery,
+    ) -> Result<(String, Series), ReadingsError> {
+        let (name, sink) = self.reading_sink(sink)?;
+        match sink.series(query).await {
+            Ok(series) => Ok((name, series)),
+            Err(source) => Err(ReadingsError::Sink { sink: name, source }),
+        }
     }
 }

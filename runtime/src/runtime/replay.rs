@@ -4,9 +4,13 @@ use std::sync::Arc;
 
 use super::handle::Inner;
 use super::{Error, Handle};
-use crate::actor::Route;
+use crate::actor::{Route, RouteTable};
 use crate::message::{Bytes, Frame, FrameOutcome, Stage};
 use crate::operator::ReplaySelection;
+use crate::sink::{DeadLetter, DeadLetterQuery};
+
+/// Dead-letter entries read at a time by a replay.
+const REPLAY_PAGE: usize = 512;
 
 /// What a dead-letter replay did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -39,20 +43,62 @@ impl Handle {
 
 impl Inner {
     /// Runs the selected dead-letter entries through the current decoders again (see
-    /// [`Handle::replay_dead_letters`]).
+    /// [`Handle::replay_dead_letters`]), reading them a bounded page at a time.
     pub(crate) async fn replay(&self, selection: &ReplaySelection) -> Result<ReplayReport, Error> {
-        let router = &self.parts.router;
-        let table = router.snapshot();
+        let table = self.parts.router.snapshot();
         let Some(slot) = table.dead_letter.and_then(|d| table.sinks.get(d)) else {
             return Ok(ReplayReport::default());
         };
-        let mut entries = slot.sink.dead_letters().await?;
+        let sink = Arc::clone(&slot.sink);
         let mut report = ReplayReport::default();
+        let page = |after_id, before_id| DeadLetterQuery {
+            after_id,
+            before_id,
+            oldest_first: true,
+            limit: REPLAY_PAGE,
+            ..DeadLetterQuery::default()
+        };
         if let ReplaySelection::Ids(ids) = selection {
-            let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
-            entries.retain(|e| wanted.contains(&e.id));
-            report.missing = wanted.len().saturating_sub(entries.len());
+            let mut wanted = ids.clone();
+            wanted.sort_unstable();
+            wanted.dedup();
+            for chunk in wanted.chunks(REPLAY_PAGE) {
+                let (Some(&first), Some(&last)) = (chunk.first(), chunk.last()) else { continue };
+                // The id range bounds the rows the sink walks.
+                let query = DeadLetterQuery {
+                    ids: Some(chunk.to_vec()),
+                    ..page(Some(first.saturating_sub(1)), Some(last.saturating_add(1)))
+                };
+                let entries = sink.find_dead_letters(query).await?;
+                report.missing += chunk.len().saturating_sub(entries.len());
+                self.replay_page(&table, entries, selection, &mut report).await?;
+            }
+            return Ok(report);
         }
+        // Up to the newest entry now: an entry stored again during the replay (still failing,
+        // under another stage) comes after it and is not taken twice.
+        let newest =
+            sink.find_dead_letters(DeadLetterQuery { limit: 1, ..DeadLetterQuery::default() }).await?;
+        let Some(bound) = newest.first().map(|e| e.id.saturating_add(1)) else { return Ok(report) };
+        let mut after = None;
+        loop {
+            let entries = sink.find_dead_letters(page(after, Some(bound))).await?;
+            let Some(last) = entries.last().map(|e| e.id) else { break };
+            after = Some(last);
+            self.replay_page(&table, entries, selection, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    /// Replays one page of entries (oldest first), adding to `report`.
+    async fn replay_page(
+        &self,
+        table: &RouteTable,
+        entries: Vec<DeadLetter>,
+        selection: &ReplaySelection,
+        report: &mut ReplayReport,
+    ) -> Result<(), Error> {
+        let router = &self.parts.router;
         let decoder_of = |devicetype: &str| {
             table
                 .routes
@@ -101,6 +147,6 @@ impl Inner {
                 }
             }
         }
-        Ok(report)
+        Ok(())
     }
 }

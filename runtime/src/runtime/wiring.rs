@@ -113,7 +113,7 @@ pub(crate) fn load_decoder(
     let bytes = std::fs::read(path)
         .map_err(|source| LoadError::Plugin(PluginError::Io { path: path.to_path_buf(), source }))?;
     let compiled = engine.compile(&bytes).map_err(LoadError::Plugin)?;
-    let plugin = match codec {
+    let mut plugin = match codec {
         None if unless == Some(compiled.hash.as_str()) => return Ok(None),
         None => DecoderPlugin::new(engine, &compiled, limits).map_err(LoadError::Plugin)?,
         Some(codec_path) => {
@@ -127,10 +127,11 @@ pub(crate) fn load_decoder(
         }
     };
     if check_vectors {
-        let (_, failures) = plugin.check_vectors().map_err(LoadError::Plugin)?;
+        let (vectors, failures) = plugin.check_vectors().map_err(LoadError::Plugin)?;
         if !failures.is_empty() {
             return Err(LoadError::Vectors(failures.iter().map(ToString::to_string).collect()));
         }
+        plugin.set_vectors_passed(vectors.len());
     }
     Ok(Some(plugin))
 }

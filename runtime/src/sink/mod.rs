@@ -16,6 +16,14 @@ pub mod postgres;
 #[cfg(feature = "sink-sqlite")]
 pub mod sqlite;
 
+mod dead_letters;
+mod read;
+
+pub use dead_letters::{DeadLetterQuery, MAX_DEAD_LETTER_PAGE};
+pub use read::{
+    Downsampler, LatestReading, MAX_LATEST, MAX_POINTS, MAX_WINDOW_MS, Series, SeriesPoint, SeriesQuery,
+};
+
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -127,6 +135,19 @@ pub enum SinkError {
     /// The sink is stopped.
     #[error("sink {0} is closed")]
     Closed(String),
+    /// Reading stored data back failed.
+    #[error("sink {sink} failed to read back what it stored")]
+    Read {
+        /// Sink name.
+        sink: String,
+        /// Cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// This kind of sink does not read back what is asked (it publishes and keeps nothing, or
+    /// its read path is not written).
+    #[error("this kind of sink does not read {0} back (SQLite and PostgreSQL sinks do)")]
+    Unsupported(&'static str),
     /// A secret the sink's config names is not set.
     #[error(transparent)]
     Secret(#[from] MissingSecret),
@@ -151,6 +172,35 @@ pub trait Sink: Send + Sync + std::fmt::Debug + 'static {
     /// The stored dead-letter entries, oldest first; default: this sink keeps none.
     fn dead_letters(&self) -> BoxFuture<'static, Result<Vec<DeadLetter>, SinkError>> {
         Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// The stored dead-letter entries that pass `query`, in its order, at most its limit;
+    /// default: every entry read with [`Sink::dead_letters`], then filtered.
+    fn find_dead_letters(
+        &self,
+        query: DeadLetterQuery,
+    ) -> BoxFuture<'static, Result<Vec<DeadLetter>, SinkError>> {
+        let all = self.dead_letters();
+        Box::pin(async move { Ok(query.apply(all.await?)) })
+    }
+
+    /// Whether [`Sink::latest`] and [`Sink::series`] answer; default: no.
+    fn reads_readings(&self) -> bool {
+        false
+    }
+
+    /// The latest reading of each series (at most `limit`, itself at most [`MAX_LATEST`]),
+    /// ordered by device and name; default: [`SinkError::Unsupported`].
+    fn latest(&self, limit: usize) -> BoxFuture<'static, Result<Vec<LatestReading>, SinkError>> {
+        let _ = limit;
+        Box::pin(async { Err(SinkError::Unsupported("readings")) })
+    }
+
+    /// One series over a window, down-sampled to the query's points; default:
+    /// [`SinkError::Unsupported`].
+    fn series(&self, query: SeriesQuery) -> BoxFuture<'static, Result<Series, SinkError>> {
+        let _ = query;
+        Box::pin(async { Err(SinkError::Unsupported("readings")) })
     }
 
     /// Flushes and closes; default: nothing to do.

@@ -12,10 +12,12 @@
 //! (`SELECT create_hypertable('passerelle.readings', 'time', migrate_data => true);`), and the
 //! latest value of every series is a backward scan of that key:
 //! `SELECT DISTINCT ON (device, name) * FROM passerelle.readings ORDER BY device DESC, name DESC, time DESC`
-//! (one series: `WHERE device = $1 AND name = $2 ORDER BY time DESC LIMIT 1`).
+//! (one series: `WHERE device = $1 AND name = $2 ORDER BY time DESC LIMIT 1`). The console's read
+//! path (`read.rs`) skips along that key from series to series.
 
 mod config;
 mod postgres;
+mod read;
 
 pub use config::{
     DEFAULT_COMMIT_TIMEOUT_MS, DEFAULT_MAX_GROUP, DEFAULT_POOL_SIZE, DEFAULT_QUEUE_BATCHES, DEFAULT_SCHEMA,

@@ -7,9 +7,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::NoTls;
 
 use super::PostgresConfig;
+use super::read::{self, ReadStatements};
 use crate::message::{DEFAULT_RETRY_AFTER, Value, tags_json};
 use crate::net::Backoff;
-use crate::sink::{Batch, DeadLetter, Sink, SinkError};
+use crate::sink::{Batch, DeadLetter, DeadLetterQuery, LatestReading, Series, SeriesQuery, Sink, SinkError};
 
 /// The schema version this build creates or migrates to (rows of `MIGRATIONS`).
 pub const SCHEMA_VERSION: i32 = 2;
@@ -50,6 +51,17 @@ const MIGRATIONS: [&str; 2] = [
     "ALTER TABLE {s}.readings ADD COLUMN IF NOT EXISTS tags jsonb NOT NULL DEFAULT '{}';",
 ];
 
+/// Dead-letter entries that pass a filter ([`DeadLetterQuery`]); `{s}` is the schema.
+const FIND_DEAD: &str =
+    "SELECT id, connector, device, devicetype, port, received_ms, payload, stage, error, plugin
+    FROM {s}.dead_letter
+    WHERE ($1::text IS NULL OR stage = $1) AND ($2::text IS NULL OR connector = $2)
+      AND ($3::text IS NULL OR strpos(coalesce(plugin, ''), $3) > 0)
+      AND ($4::text IS NULL OR strpos(lower(error), lower($4)) > 0)
+      AND ($5::bigint[] IS NULL OR id = ANY($5))
+      AND id > $6 AND id < $7
+    ORDER BY id DESC LIMIT $8";
+
 /// The statements of one schema.
 #[derive(Debug)]
 struct Statements {
@@ -57,6 +69,10 @@ struct Statements {
     dead: String,
     forget: String,
     read_dead: String,
+    /// Dead-letter entries that pass a filter, newest first (`find_newest`) or oldest first:
+    /// walked by the primary key within the id bounds, until the limit.
+    find_newest: String,
+    find_oldest: String,
 }
 
 impl Statements {
@@ -74,6 +90,8 @@ impl Statements {
             forget: s("DELETE FROM {s}.dead_letter WHERE id = ANY($1)"),
             read_dead: s("SELECT id, connector, device, devicetype, port, received_ms, payload, stage, error, plugin
                  FROM {s}.dead_letter ORDER BY id"),
+            find_newest: s(FIND_DEAD),
+            find_oldest: s(FIND_DEAD).replace("ORDER BY id DESC", "ORDER BY id ASC"),
         }
     }
 }
@@ -150,6 +168,8 @@ pub struct PostgresSink {
     tx: mpsc::Sender<Job>,
     capacity: usize,
     runtime: tokio::runtime::Handle,
+    /// The console's read path.
+    reads: std::sync::Arc<ReadStatements>,
 }
 
 impl PostgresSink {
@@ -191,7 +211,23 @@ impl PostgresSink {
         };
         runtime.spawn(writer.run(rx));
         tracing::debug!(sink = name, schema = config.schema, "PostgreSQL sink open.");
-        Ok(Self { name: name.to_string(), pool, statements, tx, capacity, runtime: runtime.clone() })
+        let reads = std::sync::Arc::new(ReadStatements::new(&config.schema));
+        Ok(Self { name: name.to_string(), pool, statements, tx, capacity, runtime: runtime.clone(), reads })
+    }
+}
+
+impl PostgresSink {
+    /// Runs a read on the sink's runtime (where its pool's connections live).
+    fn read<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, PostgresError>> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T, SinkError>> {
+        let (read, name) = (self.runtime.spawn(work), self.name.clone());
+        Box::pin(async move {
+            read.await
+                .map_err(|e| SinkError::Closed(format!("{name}: {e}")))?
+                .map_err(|e| SinkError::Read { sink: name, source: e.into() })
+        })
     }
 }
 
@@ -414,22 +450,7 @@ impl Sink for PostgresSink {
         let read = self.runtime.spawn(async move {
             let client = pool.get().await.map_err(PostgresError::Connect)?;
             let rows = client.query(statements.read_dead.as_str(), &[]).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(DeadLetter {
-                        id: row.try_get(0)?,
-                        connector: row.try_get(1)?,
-                        device: row.try_get(2)?,
-                        devicetype: row.try_get(3)?,
-                        port: u8::try_from(row.try_get::<_, i16>(4)?).unwrap_or(0),
-                        received_ms: row.try_get(5)?,
-                        payload: row.try_get(6)?,
-                        stage: row.try_get(7)?,
-                        error: row.try_get(8)?,
-                        plugin: row.try_get(9)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, PostgresError>>()
+            rows.iter().map(dead_letter).collect::<Result<Vec<_>, PostgresError>>()
         });
         Box::pin(async move {
             read.await
@@ -437,4 +458,69 @@ impl Sink for PostgresSink {
                 .map_err(|e| SinkError::Write { sink: name, source: e.into() })
         })
     }
+
+    fn reads_readings(&self) -> bool {
+        true
+    }
+
+    fn latest(&self, limit: usize) -> BoxFuture<'static, Result<Vec<LatestReading>, SinkError>> {
+        let (pool, reads) = (self.pool.clone(), std::sync::Arc::clone(&self.reads));
+        self.read(async move { read::latest(&pool, &reads, limit).await })
+    }
+
+    fn series(&self, query: SeriesQuery) -> BoxFuture<'static, Result<Series, SinkError>> {
+        let (pool, reads) = (self.pool.clone(), std::sync::Arc::clone(&self.reads));
+        self.read(async move { read::series(&pool, &reads, &query).await })
+    }
+
+    fn find_dead_letters(
+        &self,
+        query: DeadLetterQuery,
+    ) -> BoxFuture<'static, Result<Vec<DeadLetter>, SinkError>> {
+        let (pool, statements, name) =
+            (self.pool.clone(), std::sync::Arc::clone(&self.statements), self.name.clone());
+        let read = self.runtime.spawn(async move {
+            let client = pool.get().await.map_err(PostgresError::Connect)?;
+            let sql = if query.oldest_first { &statements.find_oldest } else { &statements.find_newest };
+            let (after, before) = (query.after_id.unwrap_or(i64::MIN), query.before_id.unwrap_or(i64::MAX));
+            let limit = i64::try_from(query.limit()).unwrap_or(0);
+            let rows = client
+                .query(
+                    sql.as_str(),
+                    &[
+                        &query.stage,
+                        &query.connector,
+                        &query.plugin,
+                        &query.error,
+                        &query.ids,
+                        &after,
+                        &before,
+                        &limit,
+                    ],
+                )
+                .await?;
+            rows.iter().map(dead_letter).collect::<Result<Vec<_>, PostgresError>>()
+        });
+        Box::pin(async move {
+            read.await
+                .map_err(|e| SinkError::Closed(format!("{name}: {e}")))?
+                .map_err(|e| SinkError::Read { sink: name, source: e.into() })
+        })
+    }
+}
+
+/// A dead-letter row as an entry.
+fn dead_letter(row: &tokio_postgres::Row) -> Result<DeadLetter, PostgresError> {
+    Ok(DeadLetter {
+        id: row.try_get(0)?,
+        connector: row.try_get(1)?,
+        device: row.try_get(2)?,
+        devicetype: row.try_get(3)?,
+        port: u8::try_from(row.try_get::<_, i16>(4)?).unwrap_or(0),
+        received_ms: row.try_get(5)?,
+        payload: row.try_get(6)?,
+        stage: row.try_get(7)?,
+        error: row.try_get(8)?,
+        plugin: row.try_get(9)?,
+    })
 }

@@ -2,6 +2,7 @@
 //! group commit (every batch waiting when a transaction starts joins it).
 
 mod config;
+mod read;
 mod sqlite;
 
 pub use config::{DEFAULT_MAX_GROUP, DEFAULT_QUEUE_BATCHES, SqliteConfig, Synchronous};

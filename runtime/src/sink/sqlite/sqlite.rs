@@ -7,8 +7,9 @@ use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
 
 use super::SqliteConfig;
+use super::read::{Reader, value_at};
 use crate::message::{Reading, Rejected, Value, tags_json};
-use crate::sink::{Batch, Sink, SinkError};
+use crate::sink::{Batch, DeadLetterQuery, LatestReading, Series, SeriesQuery, Sink, SinkError};
 
 /// Connection settings: write-ahead log; a 64 MiB page cache; the log checkpointed into the
 /// database once it holds 16384 pages (64 MiB, rather than SQLite's 1000): a batch of readings
@@ -96,6 +97,8 @@ pub struct SqliteSink {
     path: PathBuf,
     tx: mpsc::SyncSender<Job>,
     capacity: usize,
+    /// The console's read path: its own read-only connection.
+    reader: Reader,
 }
 
 impl SqliteSink {
@@ -128,7 +131,8 @@ impl SqliteSink {
             .name(format!("sink-sqlite-{name}"))
             .spawn(move || writer(conn, rx, max_group.max(1), &label, &writer_path))
             .map_err(|e| open_err(e.into()))?;
-        Ok(Self { name: name.to_string(), path, tx, capacity })
+        let reader = Reader::new(&path);
+        Ok(Self { name: name.to_string(), path, tx, capacity, reader })
     }
 }
 
@@ -236,7 +240,42 @@ fn put_rejected(stmt: &mut rusqlite::CachedStatement<'_>, d: &Rejected) -> rusql
     Ok(())
 }
 
+impl SqliteSink {
+    /// Runs a read on a blocking thread (never on the async executor).
+    fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Reader) -> rusqlite::Result<T> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T, SinkError>> {
+        let (reader, name) = (self.reader.clone(), self.name.clone());
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || f(&reader))
+                .await
+                .map_err(|e| SinkError::Closed(format!("{name}: {e}")))?
+                .map_err(|e| SinkError::Read { sink: name, source: e.into() })
+        })
+    }
+}
+
 impl Sink for SqliteSink {
+    fn find_dead_letters(
+        &self,
+        query: DeadLetterQuery,
+    ) -> BoxFuture<'static, Result<Vec<crate::sink::DeadLetter>, SinkError>> {
+        self.read(move |r| r.dead_letters(&query))
+    }
+
+    fn reads_readings(&self) -> bool {
+        true
+    }
+
+    fn latest(&self, limit: usize) -> BoxFuture<'static, Result<Vec<LatestReading>, SinkError>> {
+        self.read(move |r| r.latest(limit))
+    }
+
+    fn series(&self, query: SeriesQuery) -> BoxFuture<'static, Result<Series, SinkError>> {
+        self.read(move |r| r.series(&query))
+    }
+
     fn dead_letters(&self) -> BoxFuture<'static, Result<Vec<crate::sink::DeadLetter>, SinkError>> {
         let (path, name) = (self.path.clone(), self.name.clone());
         Box::pin(async move {
@@ -301,15 +340,7 @@ pub fn read_readings(path: &Path) -> rusqlite::Result<Vec<ReadingRow>> {
          FROM reading_view ORDER BY device, time_ms, name",
     )?;
     let rows = stmt.query_map([], |row| {
-        let value = if let Some(n) = row.get::<_, Option<f64>>(3)? {
-            Value::Number(n)
-        } else if let Some(t) = row.get::<_, Option<String>>(4)? {
-            Value::Text(t)
-        } else if let Some(b) = row.get::<_, Option<bool>>(5)? {
-            Value::Boolean(b)
-        } else {
-            Value::Bytes(row.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default())
-        };
+        let value = value_at(row, 3)?;
         Ok(ReadingRow {
             device: row.get(0)?,
             name: row.get(1)?,
