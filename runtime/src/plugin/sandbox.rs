@@ -78,8 +78,10 @@ impl<W: World> Sandbox<W> {
                     State::new(Arc::clone(&self.label), self.limits.memory_bytes()),
                 );
                 store.limiter(|s| &mut s.limiter);
-                // Instantiation runs guest code: the deadline must be set before it.
-                store.set_epoch_deadline(ticks);
+                // Instantiation runs guest code (its start-up: memory set-up, static data), once
+                // per instance: a deadline must be set before it, a few calls' worth, so that a
+                // busy machine at start-up does not refuse a plugin that a call would not trip.
+                store.set_epoch_deadline(ticks.saturating_mul(INSTANTIATE_DEADLINES));
                 let world = W::instantiate(&self.pre, &mut store)
                     .map_err(|e| classify(&self.label, store.data().limiter.hit, e))?;
                 live.insert((store, world))
@@ -96,6 +98,9 @@ impl<W: World> Sandbox<W> {
         }
     }
 }
+
+/// Instantiating may take this many call deadlines.
+const INSTANTIATE_DEADLINES: u64 = 10;
 
 fn classify(label: &str, memory_hit: bool, e: wasmtime::Error) -> PluginError {
     let kind = if memory_hit {
