@@ -316,5 +316,9 @@ $("#try-form").onsubmit = tryFrame;
 $("#pl-refresh").onclick = loadPlugins;
 $("#rd-form").onsubmit = loadReadings;
 for (const r of document.querySelectorAll("[name=rd-window]")) r.onchange = () => loadReadings();
+// A page left for another (kept in the back-forward cache) would hold its event stream, one of
+// the runtime's few: close it, and open one again if the page is shown again.
+addEventListener("pagehide", () => { if (live) live.abort(); });
+addEventListener("pageshow", (ev) => { if (ev.persisted) connect(); });
 $("#token").value = token;
 connect();
