@@ -172,10 +172,13 @@ async fn a_pushed_frame_appears_on_the_flows_view_without_a_reload() {
 
     let body = json!([envelope("a", "em300-th", "0175320367c80004683c", 85, "2026-11-22T12:00:00Z")]);
     assert_eq!(post(&rt.url, &body).await.0, 200);
+    // The connector's and the decoder's counters may move in different events: both, in time.
     b.wait_until(
-        "readings counted",
+        "frame and readings counted",
         "[...document.querySelector('#decoders').tBodies[0].rows]\
-           .some((tr) => tr.cells[0].textContent === 'milesight' && tr.cells[5].textContent === '3')",
+           .some((tr) => tr.cells[0].textContent === 'milesight' && tr.cells[5].textContent === '3') && \
+         [...document.querySelector('#connectors').tBodies[0].rows]\
+           .some((tr) => tr.cells[0].textContent === 'energisme' && tr.cells[3].textContent === '1')",
     )
     .await;
     let after = row(&b, "#decoders", "milesight").await;
