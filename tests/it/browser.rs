@@ -1,6 +1,7 @@
 //! The operator console in a real browser (headless Chromium over WebDriver,
 //! `harness/chromium.rs`), against a runtime with real HTTP push and real SQLite: the token,
-//! live flows, the dead letter and its replay, a tried frame, a phone's width, the keyboard.
+//! live flows, the dead letter and its replay, a tried frame, a shadow plugin promoted, the
+//! readings page, a phone's width, the keyboard.
 //! Each step leaves a screenshot in `<target dir>/artefacts/console/`.
 //!
 //! `PASSERELLE_BLESS=1` on `the_readme_screenshot_is_the_flows_view_with_traffic` writes
@@ -577,6 +578,131 @@ async fn measure_weight_and_time_to_first_render() {
              median {median:.0} ms (min {min:.0}, max {max:.0}, {rounds} loads)"
         );
     }
+    b.close().await;
+    rt.handle.shutdown().await.unwrap();
+}
+
+/// The decoder `name` in the runtime's `GET /status`.
+async fn status_of(rt: &Running, name: &str) -> Value {
+    let url = format!("http://{}/status", rt.handle.admin_addr().unwrap());
+    let res = reqwest::Client::new().get(url).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let status: Value = res.json().await.unwrap();
+    status["decoders"].as_array().unwrap().iter().find(|d| d["name"] == name).cloned().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shadow_plugin_is_promoted_from_the_plugins_page_after_a_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    // hostile-trap live without its vectors checked, so that bad-vectors (a failing vector on
+    // purpose) can shadow it and go live (as in console.rs).
+    let text = harness::config(
+        &format!(r#""h": (plugin: "{}", check_vectors: false)"#, harness::plugin("hostile_trap")),
+        r#"(devicetype: "hostile", decoder: "h", sinks: ["db"])"#,
+    )
+    .replace("compile_cache:", "watch_plugins: false, compile_cache:");
+    let rt = harness::start_in(&with_admin(&text), dir.path()).await;
+    let shadow = json!({"plugin": harness::plugin("bad_vectors")});
+    let url = format!("http://{}/decoders/h/shadow", rt.handle.admin_addr().unwrap());
+    let res = reqwest::Client::new().post(url).bearer_auth(ADMIN_TOKEN).json(&shadow).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body = json!([
+        envelope("a", "hostile", "0001", 1, "2026-11-22T12:00:00Z"),
+        envelope("b", "hostile", "ff01", 1, "2026-11-22T12:00:01Z"),
+    ]);
+    assert_eq!(post(&rt.url, &body).await.0, 200);
+    assert_eq!(status_of(&rt, "h").await["plugin"], "hostile-trap@0.1.0");
+
+    let b = Browser::start(DESKTOP).await;
+    log_in_live(&b, &rt).await;
+    open_tab(&b, "t-plugins").await;
+    b.wait_until("shadow shown", "document.querySelector('#pl-h') && document.querySelector('#pl-h').textContent.includes('bad-vectors@0.1.0')")
+        .await;
+    b.wait_until("agreement", "document.querySelector('#pl-agree-h') && document.querySelector('#pl-agree-h').textContent.includes('of 2 frames')")
+        .await;
+    b.screenshot("13-plugins-shadow").await;
+
+    // Promote, then Cancel in the confirmation: nothing changes.
+    b.find("#pl-promote-h").await.click().await.unwrap();
+    let question = b.wait_until("asked", "document.querySelector('#pl-confirm').open && document.querySelector('#pl-confirm-text').textContent").await;
+    assert!(question.as_str().unwrap().contains("Make bad-vectors@0.1.0 live for h"), "{question}");
+    b.screenshot("14-plugins-confirm").await;
+    b.find("#pl-confirm-no").await.click().await.unwrap();
+    b.wait_until("cancelled", "document.querySelector('#pl-result').textContent.includes('cancelled')").await;
+    assert_eq!(status_of(&rt, "h").await["plugin"], "hostile-trap@0.1.0", "cancelled: still the old version");
+
+    // Promote and confirm: the candidate is live.
+    b.find("#pl-promote-h").await.click().await.unwrap();
+    b.wait_until("asked again", "document.querySelector('#pl-confirm').open").await;
+    b.find("#pl-confirm-yes").await.click().await.unwrap();
+    let result = b
+        .wait_until("promoted", "document.querySelector('#pl-result').textContent.includes('promote done') && document.querySelector('#pl-result').textContent")
+        .await;
+    assert!(result.as_str().unwrap().contains("live is bad-vectors@0.1.0"), "{result}");
+    let h = status_of(&rt, "h").await;
+    assert_eq!(h["plugin"], "bad-vectors@0.1.0", "live through /status: {h}");
+    assert!(h["shadow"].is_null(), "no shadow left: {h}");
+    let card = b
+        .wait_until(
+            "card updated",
+            "(() => { const dd = (k) => [...document.querySelectorAll('#pl-h dt')]\
+               .find((dt) => dt.textContent === k).nextElementSibling.textContent;\
+               return dd('Shadow') === 'none' && [dd('Live'), dd('Kept for rollback')]; })()",
+        )
+        .await;
+    assert!(card[0].as_str().unwrap().starts_with("bad-vectors@0.1.0"), "{card}");
+    assert!(card[1].as_str().unwrap().starts_with("hostile-trap@0.1.0"), "the old one kept: {card}");
+    b.screenshot("15-plugins-promoted").await;
+    b.close().await;
+    rt.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pushed_reading_shows_on_the_readings_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = standard(dir.path()).await;
+    let b = Browser::start(DESKTOP).await;
+    log_in_live(&b, &rt).await;
+    // Two frames ten minutes apart: 20.0 then 21.5 degrees.
+    let body = json!([
+        envelope("kitchen", "em300-th", "0175320367c80004683c", 85, "2026-11-22T12:00:00Z"),
+        envelope("kitchen", "em300-th", "0175320367d70004683c", 85, "2026-11-22T12:10:00Z"),
+    ]);
+    assert_eq!(post(&rt.url, &body).await.0, 200);
+    open_tab(&b, "t-readings").await;
+    b.wait_until("readings listed", "document.querySelector('#rd-table').tBodies[0].rows.length === 3").await;
+    // Columns: device, reading, value, unit, quantity, time, chart.
+    let temperature = rows(&b, "#rd-table").await.into_iter().find(|r| r[1] == "temperature").unwrap();
+    assert_eq!(
+        (temperature[0].as_str(), temperature[2].as_str(), temperature[3].as_str()),
+        ("kitchen", "21.5", "Cel"),
+        "the latest: {temperature:?}"
+    );
+    assert_eq!(temperature[5], "2026-11-22 12:10:00", "{temperature:?}");
+    b.wait_until("chart drawn", "document.querySelectorAll('#rd-table svg[aria-label]').length === 3").await;
+    let chart = b
+        .eval(
+            "return [...document.querySelectorAll('#rd-table svg')].map((s) => s.getAttribute('aria-label'))\
+               .find((l) => l.startsWith('temperature'));",
+            Vec::new(),
+        )
+        .await;
+    let chart = chart.as_str().unwrap();
+    assert!(chart.contains("2 points") && chart.contains("from 20 to 21.5"), "{chart}");
+    // A shorter window: the page reads the series again.
+    b.eval(
+        "document.querySelector('#rd-table').tBodies[0].rows[0].dataset.old = '1'; return null;",
+        Vec::new(),
+    )
+    .await;
+    b.find("#rd-w1h").await.click().await.unwrap();
+    b.wait_until(
+        "charts drawn again",
+        "!document.querySelector('#rd-table tr[data-old]') && \
+         document.querySelectorAll('#rd-table svg[aria-label]').length === 3",
+    )
+    .await;
+    b.screenshot("16-readings").await;
     b.close().await;
     rt.handle.shutdown().await.unwrap();
 }
