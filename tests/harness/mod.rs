@@ -5,6 +5,7 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod chromium;
 pub mod mosquitto;
 pub mod nats;
 pub mod postgres;

@@ -7,6 +7,7 @@ mod harness;
 
 mod admin;
 mod backpressure;
+mod browser;
 mod catalog;
 mod config;
 mod config_reload;

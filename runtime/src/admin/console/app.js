@@ -3,6 +3,7 @@
 const $ = (s) => document.querySelector(s);
 let token = sessionStorage.getItem("passerelle-token") || "";
 let live = null;
+let shown = false;
 
 const auth = (extra) => Object.assign({ Authorization: "Bearer " + token }, extra);
 const say = (t) => { $("#conn").textContent = t; };
@@ -56,6 +57,9 @@ function render(ev) {
     const a = document.getElementById("pl-agree-" + d.name);
     if (a && d.shadow) a.textContent = agree(d.shadow);
   }
+  // Time to the first data on screen, for the Performance API (measured by tests/it/browser.rs).
+  if (!shown) performance.mark("console:first-render");
+  shown = true;
 }
 
 // Server-sent events read with fetch, so the Authorization header can be sent.
@@ -312,5 +316,9 @@ $("#try-form").onsubmit = tryFrame;
 $("#pl-refresh").onclick = loadPlugins;
 $("#rd-form").onsubmit = loadReadings;
 for (const r of document.querySelectorAll("[name=rd-window]")) r.onchange = () => loadReadings();
+// A page left for another (kept in the back-forward cache) would hold its event stream, one of
+// the runtime's few: close it, and open one again if the page is shown again.
+addEventListener("pagehide", () => { if (live) live.abort(); });
+addEventListener("pageshow", (ev) => { if (ev.persisted) connect(); });
 $("#token").value = token;
 connect();
