@@ -1,5 +1,5 @@
 //! The data of [`super::QuantityTable`]: generic rules on a reading name's key, and the
-//! per-plugin overrides the nine vendor decoders need. Keys are lower-cased (see `super::key`);
+//! per-plugin overrides the vendor decoders need. Keys are lower-cased (see `super::key`);
 //! the unit is always checked against the quantity ([`super::Quantity::units`]).
 
 use super::Models::{All, Only};
@@ -50,6 +50,8 @@ pub(super) const RULES: &[(&str, Quantity)] = &[
     ("presence", Occupancy),
     ("motion", MotionCount),
     ("motion_count", MotionCount),
+    ("people_count", PeopleCount),
+    ("people_counter", PeopleCount),
     ("door", DoorOpen),
     ("door_open", DoorOpen),
     ("door_open_status", DoorOpen),
@@ -148,6 +150,11 @@ pub(super) const OVERRIDES: &[Override] = &[
     // Elsys: `vdd` is the battery's voltage; `waterleak` is a raw level, not a detection.
     tag("elsys", "vdd", BatteryVoltage),
     never("elsys", "waterleak"),
+    // IMBuildings: the people counters' counts in each direction, per uplink and in total.
+    tag("imbuildings", "counter_a", PeopleCount),
+    tag("imbuildings", "counter_b", PeopleCount),
+    tag("imbuildings", "total_counter_a", PeopleCount),
+    tag("imbuildings", "total_counter_b", PeopleCount),
     // MClimate: the CO2 display's `ppm`; the Vicki valve reads at the radiator.
     only("mclimate", "ppm", &["co2-display"], Co2),
     only("mclimate", "sensortemperature", &["co2-display", "co2-display-lite", "ht-sensor"], AirTemperature),
