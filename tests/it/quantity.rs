@@ -14,7 +14,7 @@ use passerelle::quantity::{QUANTITY_TAG, QuantityTable, Tagger};
 
 use crate::harness::{self, envelope, plugin, post, root};
 
-const PLUGINS: [&str; 10] = [
+const PLUGINS: [&str; 11] = [
     "adeunis",
     "browan",
     "decentlab",
@@ -22,6 +22,7 @@ const PLUGINS: [&str; 10] = [
     "elsys",
     "imbuildings",
     "mclimate",
+    "micropelt",
     "milesight",
     "netvox",
     "sensative",
@@ -162,6 +163,20 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("mclimate", "co2-sensor", "battery", Some("battery_voltage")),
     ("mclimate", "flood-sensor", "flood", Some("water_leak")),
     ("mclimate", "co2-display", "lux", Some("illuminance")),
+    // Micropelt: the MLR003 valve reads at the radiator; the MLRTPS1 room unit measures the room.
+    ("micropelt", "mlr003", "Ambient_Temperature", None),
+    ("micropelt", "mlr003", "Ambient_Sensor_Raw", None),
+    ("micropelt", "mlr003", "Flow_Temperature", None),
+    ("micropelt", "mlr003", "Flow_Sensor_Raw", None),
+    ("micropelt", "mlr003", "Used_Temperature", None),
+    ("micropelt", "mlr003", "User_Value", None),
+    ("micropelt", "mlr003", "flow_offset", None),
+    ("micropelt", "mlr003", "Current_Valve_Position", None),
+    ("micropelt", "*", "Storage_Voltage", Some("battery_voltage")),
+    ("micropelt", "mlrtps1", "Ambient_Temperature", Some("air_temperature")),
+    ("micropelt", "mlrtps01", "Ambient_Temperature", Some("air_temperature")),
+    ("micropelt", "mlrtps1", "PIR_Status", Some("occupancy")),
+    ("micropelt", "mlrtps1", "Set_Point_Temperature_Value", None),
     // Milesight: a PT100 probe, soil and current transformers are not the air.
     ("milesight", "em500-pt100", "temperature", None),
     ("milesight", "em500-smt", "temperature", None),
@@ -272,7 +287,7 @@ fn vendor_vectors() -> BTreeMap<String, Vec<passerelle::plugin::bindings::TestVe
         by_stem.entry(stem).or_default().push(test_vector(v.into_vector()));
         examples += 1;
     }
-    assert_eq!((by_stem.len(), examples), (10, 43), "vendors and examples of vectors/ttn/vectors.jsonl");
+    assert_eq!((by_stem.len(), examples), (11, 45), "vendors and examples of vectors/ttn/vectors.jsonl");
     by_stem
 }
 

@@ -360,6 +360,12 @@ mod tests {
         );
         assert_eq!(t.lookup("decentlab", "dl-ds18", "temperature.value", Some("Cel")), None);
         assert_eq!(t.lookup("dragino", "lht65", "TempC_DS", Some("Cel")), None);
+        assert_eq!(t.lookup("micropelt", "mlr003", "Ambient_Temperature", Some("Cel")), None);
+        assert_eq!(t.lookup("micropelt", "mlr003", "Flow_Temperature", Some("Cel")), None);
+        assert_eq!(
+            t.lookup("micropelt", "mlrtps1", "Ambient_Temperature", Some("Cel")),
+            Some(Quantity::AirTemperature)
+        );
     }
 
     #[test]

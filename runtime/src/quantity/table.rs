@@ -117,6 +117,9 @@ const NETVOX_ROOM: &[&str] = &["r711", "r718a", "r718ab", "r720a"];
 const MILESIGHT_NOT_AIR: &[&str] =
     &["em500-pt100", "em500-smt", "em500-smtc", "ct101", "ct103", "ct105", "ct303", "ct305", "ct310"];
 
+/// Micropelt's wall room units (the MLR003 valve reads at the radiator).
+const MICROPELT_ROOM: &[&str] = &["mlrtps1", "mlrtps01"];
+
 /// Per-plugin decisions, taken before the generic rules; the first that applies wins.
 pub(super) const OVERRIDES: &[Override] = &[
     // Adeunis: Linky TIC registers (French meter labels) and the pulse counters.
@@ -158,6 +161,12 @@ pub(super) const OVERRIDES: &[Override] = &[
     // MClimate: the CO2 display's `ppm`; the Vicki valve reads at the radiator.
     only("mclimate", "ppm", &["co2-display"], Co2),
     only("mclimate", "sensortemperature", &["co2-display", "co2-display-lite", "ht-sensor"], AirTemperature),
+    // Micropelt: the MLR003 valve's `Ambient_Temperature` is its estimate of the room from the
+    // radiator (like the Vicki's), its `Flow_*` the radiator's water; the room unit measures the
+    // room and its PIR the presence; `Storage_Voltage` is the energy store's.
+    Override { plugin: "micropelt", key: "ambient_temperature", models: Only(&["mlr003"]), quantity: None },
+    only("micropelt", "pir_status", MICROPELT_ROOM, Occupancy),
+    tag("micropelt", "storage_voltage", BatteryVoltage),
     // Milesight: `pm2.5` splits on its dot; EM300-MCS's `magnet` is the door contact; AM10x's
     // PIR `activity` counts motions; a few `temperature`s are not the air's.
     tag("milesight", "pm2", Pm25),
