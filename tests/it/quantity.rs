@@ -14,8 +14,19 @@ use passerelle::quantity::{QUANTITY_TAG, QuantityTable, Tagger};
 
 use crate::harness::{self, envelope, plugin, post, root};
 
-const PLUGINS: [&str; 9] =
-    ["adeunis", "browan", "decentlab", "dragino", "elsys", "mclimate", "milesight", "netvox", "sensative"];
+const PLUGINS: [&str; 11] = [
+    "adeunis",
+    "browan",
+    "decentlab",
+    "dragino",
+    "elsys",
+    "imbuildings",
+    "mclimate",
+    "micropelt",
+    "milesight",
+    "netvox",
+    "sensative",
+];
 
 /// What a reading must get: (plugin, model or `*`, name with indexes as `#`, quantity label or
 /// `None` for no tag). The first entry matching a reading applies. Written from the vendors'
@@ -121,6 +132,19 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("elsys", "ems", "pulse1", Some("pulse_count")),
     ("elsys", "elt-lite", "vdd", Some("battery_voltage")),
     ("elsys", "elt-2", "pressure", Some("barometric_pressure")),
+    // IMBuildings: people counted at a door; the comfort sensor measures the room.
+    ("imbuildings", "*", "counter_a", Some("people_count")),
+    ("imbuildings", "*", "counter_b", Some("people_count")),
+    ("imbuildings", "*", "total_counter_a", Some("people_count")),
+    ("imbuildings", "*", "total_counter_b", Some("people_count")),
+    ("imbuildings", "*", "payload_counter", None),
+    ("imbuildings", "*", "sensor_status", None),
+    ("imbuildings", "*", "battery_voltage", Some("battery_voltage")),
+    ("imbuildings", "*", "temperature", Some("air_temperature")),
+    ("imbuildings", "*", "humidity", Some("relative_humidity")),
+    ("imbuildings", "*", "co2", Some("co2")),
+    ("imbuildings", "*", "presence", Some("occupancy")),
+    ("imbuildings", "*", "interval", None),
     // MClimate: the Vicki valve reads at the radiator; settings are not measurements.
     ("mclimate", "co2-sensor", "co2", Some("co2")),
     ("mclimate", "co2-display-lite", "CO2", Some("co2")),
@@ -139,6 +163,20 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("mclimate", "co2-sensor", "battery", Some("battery_voltage")),
     ("mclimate", "flood-sensor", "flood", Some("water_leak")),
     ("mclimate", "co2-display", "lux", Some("illuminance")),
+    // Micropelt: the MLR003 valve reads at the radiator; the MLRTPS1 room unit measures the room.
+    ("micropelt", "mlr003", "Ambient_Temperature", None),
+    ("micropelt", "mlr003", "Ambient_Sensor_Raw", None),
+    ("micropelt", "mlr003", "Flow_Temperature", None),
+    ("micropelt", "mlr003", "Flow_Sensor_Raw", None),
+    ("micropelt", "mlr003", "Used_Temperature", None),
+    ("micropelt", "mlr003", "User_Value", None),
+    ("micropelt", "mlr003", "flow_offset", None),
+    ("micropelt", "mlr003", "Current_Valve_Position", None),
+    ("micropelt", "*", "Storage_Voltage", Some("battery_voltage")),
+    ("micropelt", "mlrtps1", "Ambient_Temperature", Some("air_temperature")),
+    ("micropelt", "mlrtps01", "Ambient_Temperature", Some("air_temperature")),
+    ("micropelt", "mlrtps1", "PIR_Status", Some("occupancy")),
+    ("micropelt", "mlrtps1", "Set_Point_Temperature_Value", None),
     // Milesight: a PT100 probe, soil and current transformers are not the air.
     ("milesight", "em500-pt100", "temperature", None),
     ("milesight", "em500-smt", "temperature", None),
@@ -249,7 +287,7 @@ fn vendor_vectors() -> BTreeMap<String, Vec<passerelle::plugin::bindings::TestVe
         by_stem.entry(stem).or_default().push(test_vector(v.into_vector()));
         examples += 1;
     }
-    assert_eq!((by_stem.len(), examples), (9, 42), "vendors and examples of vectors/ttn/vectors.jsonl");
+    assert_eq!((by_stem.len(), examples), (11, 45), "vendors and examples of vectors/ttn/vectors.jsonl");
     by_stem
 }
 

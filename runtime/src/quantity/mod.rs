@@ -82,6 +82,8 @@ quantities! {
     Occupancy = "occupancy" [None];
     /// Motions detected (TTN `action.motion.count`), in `count`.
     MotionCount = "motion_count" [Some("count")];
+    /// People counted passing a line (a door, an entrance), in `count`.
+    PeopleCount = "people_count" [Some("count")];
     /// Whether a door or window is open (TTN `action.contactState`), without a unit.
     DoorOpen = "door_open" [None];
     /// Whether water is detected (TTN `water.leak`), without a unit.
@@ -177,7 +179,7 @@ impl Default for QuantityTable {
 }
 
 impl QuantityTable {
-    /// The table of the nine vendor decoders this repository ships, and the generic rules.
+    /// The table of the vendor decoders this repository ships, and the generic rules.
     pub fn standard() -> Self {
         let tags = Quantity::ALL
             .iter()
@@ -358,6 +360,28 @@ mod tests {
         );
         assert_eq!(t.lookup("decentlab", "dl-ds18", "temperature.value", Some("Cel")), None);
         assert_eq!(t.lookup("dragino", "lht65", "TempC_DS", Some("Cel")), None);
+        assert_eq!(t.lookup("micropelt", "mlr003", "Ambient_Temperature", Some("Cel")), None);
+        assert_eq!(t.lookup("micropelt", "mlr003", "Flow_Temperature", Some("Cel")), None);
+        assert_eq!(
+            t.lookup("micropelt", "mlrtps1", "Ambient_Temperature", Some("Cel")),
+            Some(Quantity::AirTemperature)
+        );
+    }
+
+    #[test]
+    fn people_counts_are_their_own_quantity() {
+        let t = QuantityTable::standard();
+        assert_eq!("people_count".parse::<Quantity>(), Ok(Quantity::PeopleCount));
+        let pc = "imbuildings-people-counter";
+        assert_eq!(t.lookup("imbuildings", pc, "counter_a", Some("count")), Some(Quantity::PeopleCount));
+        assert_eq!(
+            t.lookup("imbuildings", pc, "total_counter_b", Some("count")),
+            Some(Quantity::PeopleCount)
+        );
+        assert_eq!(t.lookup("imbuildings", pc, "counter_a", None), None, "a count has its unit");
+        assert_eq!(t.lookup("imbuildings", pc, "payload_counter", None), None);
+        assert_eq!(t.lookup("any", "m", "people_count", Some("count")), Some(Quantity::PeopleCount));
+        assert_eq!(t.lookup("any", "m", "counter_a", Some("count")), None, "only where a vendor says so");
     }
 
     #[test]

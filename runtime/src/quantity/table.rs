@@ -1,5 +1,5 @@
 //! The data of [`super::QuantityTable`]: generic rules on a reading name's key, and the
-//! per-plugin overrides the nine vendor decoders need. Keys are lower-cased (see `super::key`);
+//! per-plugin overrides the vendor decoders need. Keys are lower-cased (see `super::key`);
 //! the unit is always checked against the quantity ([`super::Quantity::units`]).
 
 use super::Models::{All, Only};
@@ -50,6 +50,8 @@ pub(super) const RULES: &[(&str, Quantity)] = &[
     ("presence", Occupancy),
     ("motion", MotionCount),
     ("motion_count", MotionCount),
+    ("people_count", PeopleCount),
+    ("people_counter", PeopleCount),
     ("door", DoorOpen),
     ("door_open", DoorOpen),
     ("door_open_status", DoorOpen),
@@ -115,6 +117,9 @@ const NETVOX_ROOM: &[&str] = &["r711", "r718a", "r718ab", "r720a"];
 const MILESIGHT_NOT_AIR: &[&str] =
     &["em500-pt100", "em500-smt", "em500-smtc", "ct101", "ct103", "ct105", "ct303", "ct305", "ct310"];
 
+/// Micropelt's wall room units (the MLR003 valve reads at the radiator).
+const MICROPELT_ROOM: &[&str] = &["mlrtps1", "mlrtps01"];
+
 /// Per-plugin decisions, taken before the generic rules; the first that applies wins.
 pub(super) const OVERRIDES: &[Override] = &[
     // Adeunis: Linky TIC registers (French meter labels) and the pulse counters.
@@ -148,9 +153,20 @@ pub(super) const OVERRIDES: &[Override] = &[
     // Elsys: `vdd` is the battery's voltage; `waterleak` is a raw level, not a detection.
     tag("elsys", "vdd", BatteryVoltage),
     never("elsys", "waterleak"),
+    // IMBuildings: the people counters' counts in each direction, per uplink and in total.
+    tag("imbuildings", "counter_a", PeopleCount),
+    tag("imbuildings", "counter_b", PeopleCount),
+    tag("imbuildings", "total_counter_a", PeopleCount),
+    tag("imbuildings", "total_counter_b", PeopleCount),
     // MClimate: the CO2 display's `ppm`; the Vicki valve reads at the radiator.
     only("mclimate", "ppm", &["co2-display"], Co2),
     only("mclimate", "sensortemperature", &["co2-display", "co2-display-lite", "ht-sensor"], AirTemperature),
+    // Micropelt: the MLR003 valve's `Ambient_Temperature` is its estimate of the room from the
+    // radiator (like the Vicki's), its `Flow_*` the radiator's water; the room unit measures the
+    // room and its PIR the presence; `Storage_Voltage` is the energy store's.
+    Override { plugin: "micropelt", key: "ambient_temperature", models: Only(&["mlr003"]), quantity: None },
+    only("micropelt", "pir_status", MICROPELT_ROOM, Occupancy),
+    tag("micropelt", "storage_voltage", BatteryVoltage),
     // Milesight: `pm2.5` splits on its dot; EM300-MCS's `magnet` is the door contact; AM10x's
     // PIR `activity` counts motions; a few `temperature`s are not the air's.
     tag("milesight", "pm2", Pm25),
