@@ -1,10 +1,10 @@
 //! Runs the plugin's own vectors (`vectors/vectors.jsonl`, compiled in by `build.rs`) and the
 //! vendor's vectors (`vectors/ttn/vectors.jsonl`) through the decoder natively, under the one rule (the
-//! standard suite of `passerelle-pdk-test`), then the frames the vendor format refuses.
+//! standard suite of `passerelle-pdk-host`), then the frames the vendor format refuses.
 
 use imbuildings::{DecodeError, decode_payload};
 
-passerelle_pdk_test::decoder_tests!(
+passerelle_pdk_host::decoder_tests!(
     imbuildings::Plugin,
     vendor: "imbuildings",
     unsupported_model: (26, &[0, 0x01, 0x0e, 0, 1, 0, 2, 0x20, 0, 3, 0, 4, 5]),

@@ -1,10 +1,10 @@
 //! Runs the plugin's own vectors (`vectors/vectors.jsonl`, compiled in by `build.rs`) and the
 //! vendor's vectors (`vectors/ttn/vectors.jsonl`) through the decoder natively, under the one rule (the
-//! standard suite of `passerelle-pdk-test`), then the frames the vendor format refuses.
+//! standard suite of `passerelle-pdk-host`), then the frames the vendor format refuses.
 
 use micropelt::{DecodeError, decode_payload};
 
-passerelle_pdk_test::decoder_tests!(
+passerelle_pdk_host::decoder_tests!(
     micropelt::Plugin,
     vendor: "micropelt",
     unsupported_model: (1, &[0x6d, 0x20, 0xb5, 0x03]),
