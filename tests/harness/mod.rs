@@ -164,6 +164,21 @@ pub async fn post_raw(url: &str, body: Vec<u8>, token: Option<&str>) -> (u16, se
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
 
+/// A config with one decoder `h` running a copy of the trap plugin at `<dir>/h.wasm` for
+/// devicetype `hostile`, and that file: a test swaps a fixed version in place and reloads. The
+/// fixed versions the tests use decode everything but carry a failing vector on purpose, so the
+/// decoder goes live without its vectors checked; the folder is not watched (the test reloads).
+pub fn swappable_trap(dir: &Path) -> (PathBuf, String) {
+    let file = dir.join("h.wasm");
+    std::fs::copy(plugin("hostile_trap"), &file).unwrap();
+    let text = config(
+        &format!(r#""h": (plugin: "{}", check_vectors: false)"#, file.display()),
+        r#"(devicetype: "hostile", decoder: "h", sinks: ["db"])"#,
+    )
+    .replace("compile_cache:", "watch_plugins: false, compile_cache:");
+    (file, text)
+}
+
 /// A frame of devicetype `hostile` (routed to the test plugins), port 1, a fixed receive time.
 pub fn hostile_frame(device: &str, payload: &[u8]) -> passerelle::message::Frame {
     passerelle::message::Frame {

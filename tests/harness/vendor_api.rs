@@ -101,7 +101,8 @@ impl VendorApi {
 
 type Shared = Arc<Mutex<Api>>;
 
-fn rfc3339(ms: i64) -> String {
+/// `ms` since the epoch as an RFC 3339 UTC time to the second (`2026-11-22T08:00:00Z`).
+pub fn rfc3339(ms: i64) -> String {
     // Days from the epoch to civil (Howard Hinnant's algorithm).
     let (days, rest) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
     let z = days + 719_468;

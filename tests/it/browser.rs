@@ -206,15 +206,7 @@ async fn a_pushed_frame_appears_on_the_flows_view_without_a_reload() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_letter_shows_its_hex_and_is_replayed_from_the_page_after_a_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("h.wasm");
-    std::fs::copy(harness::plugin("hostile_trap"), &file).unwrap();
-    // The fix is a decoder that decodes everything, with a failing vector on purpose: it goes
-    // live without its vectors checked (as in console.rs and replay.rs).
-    let text = harness::config(
-        &format!(r#""h": (plugin: "{}", check_vectors: false)"#, file.display()),
-        r#"(devicetype: "hostile", decoder: "h", sinks: ["db"])"#,
-    )
-    .replace("compile_cache:", "watch_plugins: false, compile_cache:");
+    let (file, text) = harness::swappable_trap(dir.path());
     let rt = harness::start_in(&with_admin(&text), dir.path()).await;
     // 0xFF first: the hostile decoder traps on it.
     let body = json!([envelope("bad", "hostile", "ff01a2", 1, "2026-11-22T12:00:00Z")]);

@@ -327,15 +327,7 @@ async fn dead_letters_are_listed_newest_first_and_filtered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_of_one_entry_after_a_fix_stores_it() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("h.wasm");
-    std::fs::copy(harness::plugin("hostile_trap"), &file).unwrap();
-    // The "fixed" version decodes everything but carries a failing vector on purpose (see
-    // replay.rs), so this decoder goes live without its vectors checked.
-    let text = harness::config(
-        &format!(r#""h": (plugin: "{}", check_vectors: false)"#, file.display()),
-        r#"(devicetype: "hostile", decoder: "h", sinks: ["db"])"#,
-    )
-    .replace("compile_cache:", "watch_plugins: false, compile_cache:");
+    let (file, text) = harness::swappable_trap(dir.path());
     let rt = harness::start_in(&with_admin(&text), dir.path()).await;
     let frames = vec![harness::hostile_frame("a", &[0xff, 1]), harness::hostile_frame("b", &[0xff, 2])];
     rt.handle.push(frames).await.unwrap();
@@ -507,7 +499,7 @@ async fn pushed_frames_show_up_as_latest_readings_and_series_read_back_from_sqli
     let base = admin(&rt);
     // 30 frames of device a, ten seconds apart, 20.0 to 22.9 degrees; one of device b.
     let start_ms = 1_795_334_400_000_i64; // 2026-11-22T08:00:00Z
-    let iso = |ms: i64| chrono_like(ms);
+    let iso = harness::vendor_api::rfc3339;
     let mut frames: Vec<serde_json::Value> = (0..30)
         .map(|i| envelope("a", "em300-th", &em300(200 + i), 85, &iso(start_ms + i64::from(i) * 10_000)))
         .collect();
@@ -571,23 +563,6 @@ async fn pushed_frames_show_up_as_latest_readings_and_series_read_back_from_sqli
     rt.handle.shutdown().await.unwrap();
 }
 
-/// `ms` since the epoch as an RFC 3339 UTC time, as the push envelope carries it.
-fn chrono_like(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sink_without_a_read_path_answers_the_clear_error() {
     let broker = crate::harness::mosquitto::Mosquitto::start();
@@ -619,13 +594,7 @@ async fn a_sink_without_a_read_path_answers_the_clear_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_all_reads_the_dead_letter_a_page_at_a_time_and_takes_each_entry_once() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("h.wasm");
-    std::fs::copy(harness::plugin("hostile_trap"), &file).unwrap();
-    let text = harness::config(
-        &format!(r#""h": (plugin: "{}", check_vectors: false)"#, file.display()),
-        r#"(devicetype: "hostile", decoder: "h", sinks: ["db"])"#,
-    )
-    .replace("compile_cache:", "watch_plugins: false, compile_cache:");
+    let (file, text) = harness::swappable_trap(dir.path());
     let rt = harness::start_in(&with_admin(&text), dir.path()).await;
     // More entries than one replay page (512) holds.
     let n = 700;

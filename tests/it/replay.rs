@@ -7,15 +7,7 @@ use crate::harness::{self, hostile_frame as frame, plugin};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replay_after_a_fix_stores_the_frames_once() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("h.wasm");
-    std::fs::copy(plugin("hostile_trap"), &file).unwrap();
-    // The "fixed" version below decodes everything but carries a failing vector on purpose,
-    // so this decoder goes live without its vectors checked.
-    let text = harness::config(
-        &format!(r#""h": (plugin: "{}", check_vectors: false)"#, file.display()),
-        r#"(devicetype: "hostile", decoder: "h", sinks: ["db"])"#,
-    )
-    .replace("compile_cache:", "watch_plugins: false, compile_cache:");
+    let (file, text) = harness::swappable_trap(dir.path());
     let rt = harness::start_in(&text, dir.path()).await;
 
     let outcomes = rt

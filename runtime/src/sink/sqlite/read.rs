@@ -140,20 +140,7 @@ impl Reader {
             let mut stmt = conn.prepare_cached(&sql)?;
             let args =
                 params![query.stage, query.connector, query.plugin, query.error, ids, after, before, limit];
-            let rows = stmt.query_map(args, |row| {
-                Ok(DeadLetter {
-                    id: row.get(0)?,
-                    connector: row.get(1)?,
-                    device: row.get(2)?,
-                    devicetype: row.get(3)?,
-                    port: row.get(4)?,
-                    received_ms: row.get(5)?,
-                    payload: row.get(6)?,
-                    stage: row.get(7)?,
-                    error: row.get(8)?,
-                    plugin: row.get(9)?,
-                })
-            })?;
+            let rows = stmt.query_map(args, dead_letter)?;
             rows.collect()
         })
     }
@@ -179,6 +166,23 @@ fn quantity_of(tags: &str) -> Option<String> {
         serde_json::Value::String(q) => Some(q),
         _ => None,
     }
+}
+
+/// A dead-letter row selected as `id, connector, device, devicetype, port, received_ms,
+/// payload, stage, error, plugin` (every dead-letter query of this sink).
+pub(super) fn dead_letter(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeadLetter> {
+    Ok(DeadLetter {
+        id: row.get(0)?,
+        connector: row.get(1)?,
+        device: row.get(2)?,
+        devicetype: row.get(3)?,
+        port: row.get(4)?,
+        received_ms: row.get(5)?,
+        payload: row.get(6)?,
+        stage: row.get(7)?,
+        error: row.get(8)?,
+        plugin: row.get(9)?,
+    })
 }
 
 #[cfg(test)]

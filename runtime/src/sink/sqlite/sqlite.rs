@@ -447,19 +447,6 @@ pub fn read_dead_letters(path: &Path) -> rusqlite::Result<Vec<DeadLetterRow>> {
         "SELECT id, connector, device, devicetype, port, received_ms, payload, stage, error, plugin
          FROM dead_letter ORDER BY id",
     )?;
-    let rows = stmt.query_map([], |row| {
-        Ok(DeadLetterRow {
-            id: row.get(0)?,
-            connector: row.get(1)?,
-            device: row.get(2)?,
-            devicetype: row.get(3)?,
-            port: row.get(4)?,
-            received_ms: row.get(5)?,
-            payload: row.get(6)?,
-            stage: row.get(7)?,
-            error: row.get(8)?,
-            plugin: row.get(9)?,
-        })
-    })?;
+    let rows = stmt.query_map([], super::read::dead_letter)?;
     rows.collect()
 }
