@@ -9,8 +9,9 @@
 //! again for twice as long (up to `max_ms`). A hot reload closes it (the new version gets a
 //! fresh start).
 //!
-//! A connector counts each inbound unit once, by its last call: a call past its deadline that
-//! succeeds on its retry is a success, one that overruns its retry too is a deadline.
+//! A connector counts only deadlines, each inbound unit once, by its last call: a call past its
+//! deadline that succeeds on its retry is a success, one that overruns its retry too is a
+//! deadline (a trap costs little and dead-letters its unit: it counts neither way).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

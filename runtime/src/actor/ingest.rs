@@ -272,10 +272,13 @@ impl Ingest {
             }
             other => other,
         };
+        // Only deadlines count against a connector: each held its pool thread for the whole
+        // (longer) deadline. A trap costs little and dead-letters its unit: it counts neither
+        // way, so a sender cannot quarantine the connector with units that make it trap.
         let fault = match &result {
             Ok(Err(e)) if e.is_deadline() => Some(Fault::Deadline),
-            Ok(Err(PluginError::Host { .. })) | Err(_) => None,
-            Ok(Err(e)) if !e.is_data_error() => Some(Fault::Plugin),
+            Ok(Err(e)) if !e.is_data_error() => None,
+            Err(_) => None,
             Ok(_) => Some(Fault::None),
         };
         self.breaker.record(&self.connector, fault);

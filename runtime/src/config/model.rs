@@ -48,10 +48,10 @@ pub struct ConnectorConfig {
     /// bounded by [`crate::plugin::DEADLINE_RETRY_MAX_MS`]); a file chunk is split instead.
     #[serde(default)]
     pub limits: Limits,
-    /// When a connector whose plugin keeps failing (calls on inbound units past their deadline
-    /// even on their retry, traps) is quarantined: its inbound units are then answered "retry
-    /// later" without a call (HTTP 503 with `Retry-After`, MQTT not acknowledged) until one
-    /// probes it.
+    /// When a connector whose plugin keeps running past its deadline (calls on inbound units
+    /// that overran their retry too, in a row; traps do not count) is quarantined: its inbound
+    /// units are then answered "retry later" without a call (HTTP 503 with `Retry-After`, MQTT
+    /// not acknowledged) until one probes it.
     #[serde(default)]
     pub quarantine: crate::actor::QuarantineConfig,
     /// Secrets the connector's requests may carry, by name (an environment variable, or supplied
