@@ -354,8 +354,8 @@ fn splits(first: usize, records: usize, stall: usize, max: usize) -> u64 {
 async fn a_chunk_past_its_plugin_deadline_is_split_and_only_a_record_that_always_overruns_is_dead_lettered() {
     let dir = tempfile::tempdir().unwrap();
     let inbox = inbox(dir.path());
-    // `hostile_stall` overruns its 20 ms deadline on a unit of more than 100 lines and on a line
-    // `stall`; the file is one chunk of 1000 lines, line 500 is `stall`.
+    // `hostile_stall` overruns its deadline (the default 100 ms) on a unit of more than 100
+    // lines and on a line `stall`; the file is one chunk of 1000 lines, line 500 is `stall`.
     const LINES: usize = 1000;
     const STALL: usize = 499;
     let body: String =
@@ -365,7 +365,7 @@ async fn a_chunk_past_its_plugin_deadline_is_split_and_only_a_record_that_always
         r#"(
     connectors: {{
         "files": (transport: drop_folder(path: "inbox", poll_ms: 50, chunk_records: {LINES}, on_done: mark),
-                  plugin: "{plugin}", settings: {{ "max_lines": "100" }}, limits: (deadline_ms: 20),
+                  plugin: "{plugin}", settings: {{ "max_lines": "100" }},
                   sinks: ["db"], tick_ms: 0),
     }},
     sinks: {{ "db": sqlite(path: "passerelle.db") }},

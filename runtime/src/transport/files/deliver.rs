@@ -110,7 +110,10 @@ async fn record(ledger: &Arc<Mutex<Ledger>>, entry: Entry) -> Result<(), Transpo
 /// Hands one file to the connector chunk after chunk, resuming after the chunks the ledger
 /// says are committed, and records each chunk in the ledger once its disposition is committed
 /// or refused. A chunk that cannot be committed is submitted again after its `retry_after`
-/// (at least the backoff's delay) until it is, or until shutdown.
+/// (at least the backoff's delay) until it is, or until shutdown. A chunk whose plugin call
+/// runs past its deadline is split in halves at record ends, each handed over again, down to
+/// one record, which alone is retried with a longer deadline and dead-lettered (`file:line`)
+/// if it overruns that too.
 ///
 /// # Errors
 /// The file cannot be hashed or opened, or the ledger cannot be written.
