@@ -14,7 +14,7 @@ use passerelle::quantity::{QUANTITY_TAG, QuantityTable, Tagger};
 
 use crate::harness::{self, envelope, plugin, post, root};
 
-const PLUGINS: [&str; 11] = [
+const PLUGINS: [&str; 12] = [
     "adeunis",
     "browan",
     "decentlab",
@@ -25,6 +25,7 @@ const PLUGINS: [&str; 11] = [
     "micropelt",
     "milesight",
     "netvox",
+    "nexelec",
     "sensative",
 ];
 
@@ -207,6 +208,37 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("milesight", "ct101", "current_alarm_config.threshold_max", None),
     ("milesight", "ws302", "laeq", Some("sound_level")),
     ("milesight", "em300-di", "pulse", Some("pulse_count")),
+    // Nexelec: the room sensors and smoke detectors measure the room, the FLOW valves read at
+    // the radiator; thresholds, deltas and daily statistics are not tagged.
+    ("nexelec", "flow-core", "temperature.value", None),
+    ("nexelec", "flow-pro", "temperature.value", None),
+    ("nexelec", "*", "temperature.value", Some("air_temperature")),
+    ("nexelec", "*", "temperature.value.#", Some("air_temperature")),
+    ("nexelec", "*", "humidity.value", Some("relative_humidity")),
+    ("nexelec", "*", "co2.value", Some("co2")),
+    ("nexelec", "*", "co2.value.#", Some("co2")),
+    ("nexelec", "*", "covt.value", Some("tvoc")),
+    ("nexelec", "*", "luminosity.value", Some("illuminance")),
+    ("nexelec", "*", "averageNoise.value", Some("sound_level")),
+    ("nexelec", "*", "peakNoise.value", None),
+    ("nexelec", "*", "occupancyRate.value", None),
+    ("nexelec", "*", "batteryVoltage.value", Some("battery_voltage")),
+    ("nexelec", "*", "lowBatterieThreshold.value", None),
+    ("nexelec", "*", "mediumCO2Threshold.value", None),
+    ("nexelec", "*", "deltaTemperature.value", None),
+    ("nexelec", "*", "temperatureAvg.value", None),
+    ("nexelec", "*", "humidityAvg.value", None),
+    ("nexelec", "*", "internalTemperature.value", None),
+    ("nexelec", "*", "regulationTemperature.value", None),
+    ("nexelec", "*", "batteryVoltageSlot1.value", Some("battery_voltage")),
+    ("nexelec", "*", "statusExternalProbeBatteryVoltage.value", None),
+    ("nexelec", "carbon", "CO2_concentration_(ppm)", Some("co2")),
+    ("nexelec", "carbon", "CO2_concentration(ppm)", Some("co2")),
+    ("nexelec", "carbon", "Temperature(°C)", Some("air_temperature")),
+    ("nexelec", "carbon", "Relative_Humidity_(%RH)", Some("relative_humidity")),
+    ("nexelec", "carbon", "Temperature(°C) [n]", None),
+    ("nexelec", "carbon", "CO2_autocalibration_value_(ppm)", None),
+    ("nexelec", "carbon", "Temperature alert threshold 1 (°C)", None),
     // Netvox: R718B/CK/CT read a probe or a thermocouple; `TempChange` is a setting.
     ("netvox", "r711", "Temp", Some("air_temperature")),
     ("netvox", "r718a", "Temp", Some("air_temperature")),
@@ -287,7 +319,7 @@ fn vendor_vectors() -> BTreeMap<String, Vec<passerelle::plugin::bindings::TestVe
         by_stem.entry(stem).or_default().push(test_vector(v.into_vector()));
         examples += 1;
     }
-    assert_eq!((by_stem.len(), examples), (11, 45), "vendors and examples of vectors/ttn/vectors.jsonl");
+    assert_eq!((by_stem.len(), examples), (12, 46), "vendors and examples of vectors/ttn/vectors.jsonl");
     by_stem
 }
 

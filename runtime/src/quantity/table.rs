@@ -120,6 +120,9 @@ const MILESIGHT_NOT_AIR: &[&str] =
 /// Micropelt's wall room units (the MLR003 valve reads at the radiator).
 const MICROPELT_ROOM: &[&str] = &["mlrtps1", "mlrtps01"];
 
+/// Nexelec's thermostatic radiator valves.
+const NEXELEC_FLOW: &[&str] = &["flow-core", "flow-pro"];
+
 /// Per-plugin decisions, taken before the generic rules; the first that applies wins.
 pub(super) const OVERRIDES: &[Override] = &[
     // Adeunis: Linky TIC registers (French meter labels) and the pulse counters.
@@ -180,6 +183,19 @@ pub(super) const OVERRIDES: &[Override] = &[
     only("netvox", "temp", NETVOX_ROOM, AirTemperature),
     never("netvox", "temp"),
     tag("netvox", "volt", BatteryVoltage),
+    // Nexelec: the room sensors' VOC, light and average noise; the FLOW valves' `temperature`
+    // is their estimate of the room from the radiator (as Micropelt's), their batteries sit in
+    // two slots; the Carbon's names carry their unit.
+    tag("nexelec", "covt", Tvoc),
+    tag("nexelec", "luminosity", Illuminance),
+    tag("nexelec", "averagenoise", SoundLevel),
+    Override { plugin: "nexelec", key: "temperature", models: Only(NEXELEC_FLOW), quantity: None },
+    tag("nexelec", "batteryvoltageslot1", BatteryVoltage),
+    tag("nexelec", "batteryvoltageslot2", BatteryVoltage),
+    only("nexelec", "co2_concentration_(ppm)", &["carbon"], Co2),
+    only("nexelec", "co2_concentration(ppm)", &["carbon"], Co2),
+    only("nexelec", "temperature(°c)", &["carbon"], AirTemperature),
+    only("nexelec", "relative_humidity_(%rh)", &["carbon"], RelativeHumidity),
     // Sensative Strips: the drip sensor's flood detection.
     tag("sensative", "floodalarm", WaterLeak),
 ];
