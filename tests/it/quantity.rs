@@ -14,12 +14,13 @@ use passerelle::quantity::{QUANTITY_TAG, QuantityTable, Tagger};
 
 use crate::harness::{self, envelope, plugin, post, root};
 
-const PLUGINS: [&str; 12] = [
+const PLUGINS: [&str; 13] = [
     "adeunis",
     "browan",
     "decentlab",
     "dragino",
     "elsys",
+    "elvaco",
     "imbuildings",
     "mclimate",
     "micropelt",
@@ -133,6 +134,18 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("elsys", "ems", "pulse1", Some("pulse_count")),
     ("elsys", "elt-lite", "vdd", Some("battery_voltage")),
     ("elsys", "elt-2", "pressure", Some("barometric_pressure")),
+    // Elvaco: heat meters: heat energy, the water volume; thermal power, water temperatures
+    // and flow are not tagged.
+    ("elvaco", "*", "energy", Some("heat_energy")),
+    ("elvaco", "*", "energy_tariff_1", Some("heat_energy")),
+    ("elvaco", "*", "volume", Some("water_volume")),
+    ("elvaco", "*", "power", None),
+    ("elvaco", "*", "flow", None),
+    ("elvaco", "*", "flow_temperature", None),
+    ("elvaco", "*", "forward_temperature", None),
+    ("elvaco", "*", "return_temperature", None),
+    ("elvaco", "*", "serial", None),
+    ("elvaco", "*", "error_flag", None),
     // IMBuildings: people counted at a door; the comfort sensor measures the room.
     ("imbuildings", "*", "counter_a", Some("people_count")),
     ("imbuildings", "*", "counter_b", Some("people_count")),
@@ -319,7 +332,7 @@ fn vendor_vectors() -> BTreeMap<String, Vec<passerelle::plugin::bindings::TestVe
         by_stem.entry(stem).or_default().push(test_vector(v.into_vector()));
         examples += 1;
     }
-    assert_eq!((by_stem.len(), examples), (12, 46), "vendors and examples of vectors/ttn/vectors.jsonl");
+    assert_eq!((by_stem.len(), examples), (13, 47), "vendors and examples of vectors/ttn/vectors.jsonl");
     by_stem
 }
 

@@ -156,6 +156,14 @@ pub(super) const OVERRIDES: &[Override] = &[
     // Elsys: `vdd` is the battery's voltage; `waterleak` is a raw level, not a detection.
     tag("elsys", "vdd", BatteryVoltage),
     never("elsys", "waterleak"),
+    // Elvaco: the CMi41x0 read heat meters: their energy is heat, their power thermal, their
+    // volume the water that went through the meter.
+    tag("elvaco", "energy", HeatEnergy),
+    tag("elvaco", "energy_tariff_1", HeatEnergy),
+    tag("elvaco", "energy_tariff_2", HeatEnergy),
+    tag("elvaco", "energy_tariff_3", HeatEnergy),
+    never("elvaco", "power"),
+    tag("elvaco", "volume", WaterVolume),
     // IMBuildings: the people counters' counts in each direction, per uplink and in total.
     tag("imbuildings", "counter_a", PeopleCount),
     tag("imbuildings", "counter_b", PeopleCount),
