@@ -14,17 +14,19 @@ use passerelle::quantity::{QUANTITY_TAG, QuantityTable, Tagger};
 
 use crate::harness::{self, envelope, plugin, post, root};
 
-const PLUGINS: [&str; 11] = [
+const PLUGINS: [&str; 13] = [
     "adeunis",
     "browan",
     "decentlab",
     "dragino",
     "elsys",
+    "elvaco",
     "imbuildings",
     "mclimate",
     "micropelt",
     "milesight",
     "netvox",
+    "nexelec",
     "sensative",
 ];
 
@@ -132,6 +134,18 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("elsys", "ems", "pulse1", Some("pulse_count")),
     ("elsys", "elt-lite", "vdd", Some("battery_voltage")),
     ("elsys", "elt-2", "pressure", Some("barometric_pressure")),
+    // Elvaco: heat meters: heat energy, the water volume; thermal power, water temperatures
+    // and flow are not tagged.
+    ("elvaco", "*", "energy", Some("heat_energy")),
+    ("elvaco", "*", "energy_tariff_1", Some("heat_energy")),
+    ("elvaco", "*", "volume", Some("water_volume")),
+    ("elvaco", "*", "power", None),
+    ("elvaco", "*", "flow", None),
+    ("elvaco", "*", "flow_temperature", None),
+    ("elvaco", "*", "forward_temperature", None),
+    ("elvaco", "*", "return_temperature", None),
+    ("elvaco", "*", "serial", None),
+    ("elvaco", "*", "error_flag", None),
     // IMBuildings: people counted at a door; the comfort sensor measures the room.
     ("imbuildings", "*", "counter_a", Some("people_count")),
     ("imbuildings", "*", "counter_b", Some("people_count")),
@@ -207,6 +221,37 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("milesight", "ct101", "current_alarm_config.threshold_max", None),
     ("milesight", "ws302", "laeq", Some("sound_level")),
     ("milesight", "em300-di", "pulse", Some("pulse_count")),
+    // Nexelec: the room sensors and smoke detectors measure the room, the FLOW valves read at
+    // the radiator; thresholds, deltas and daily statistics are not tagged.
+    ("nexelec", "flow-core", "temperature.value", None),
+    ("nexelec", "flow-pro", "temperature.value", None),
+    ("nexelec", "*", "temperature.value", Some("air_temperature")),
+    ("nexelec", "*", "temperature.value.#", Some("air_temperature")),
+    ("nexelec", "*", "humidity.value", Some("relative_humidity")),
+    ("nexelec", "*", "co2.value", Some("co2")),
+    ("nexelec", "*", "co2.value.#", Some("co2")),
+    ("nexelec", "*", "covt.value", Some("tvoc")),
+    ("nexelec", "*", "luminosity.value", Some("illuminance")),
+    ("nexelec", "*", "averageNoise.value", Some("sound_level")),
+    ("nexelec", "*", "peakNoise.value", None),
+    ("nexelec", "*", "occupancyRate.value", None),
+    ("nexelec", "*", "batteryVoltage.value", Some("battery_voltage")),
+    ("nexelec", "*", "lowBatterieThreshold.value", None),
+    ("nexelec", "*", "mediumCO2Threshold.value", None),
+    ("nexelec", "*", "deltaTemperature.value", None),
+    ("nexelec", "*", "temperatureAvg.value", None),
+    ("nexelec", "*", "humidityAvg.value", None),
+    ("nexelec", "*", "internalTemperature.value", None),
+    ("nexelec", "*", "regulationTemperature.value", None),
+    ("nexelec", "*", "batteryVoltageSlot1.value", Some("battery_voltage")),
+    ("nexelec", "*", "statusExternalProbeBatteryVoltage.value", None),
+    ("nexelec", "carbon", "CO2_concentration_(ppm)", Some("co2")),
+    ("nexelec", "carbon", "CO2_concentration(ppm)", Some("co2")),
+    ("nexelec", "carbon", "Temperature(°C)", Some("air_temperature")),
+    ("nexelec", "carbon", "Relative_Humidity_(%RH)", Some("relative_humidity")),
+    ("nexelec", "carbon", "Temperature(°C) [n]", None),
+    ("nexelec", "carbon", "CO2_autocalibration_value_(ppm)", None),
+    ("nexelec", "carbon", "Temperature alert threshold 1 (°C)", None),
     // Netvox: R718B/CK/CT read a probe or a thermocouple; `TempChange` is a setting.
     ("netvox", "r711", "Temp", Some("air_temperature")),
     ("netvox", "r718a", "Temp", Some("air_temperature")),
@@ -287,7 +332,7 @@ fn vendor_vectors() -> BTreeMap<String, Vec<passerelle::plugin::bindings::TestVe
         by_stem.entry(stem).or_default().push(test_vector(v.into_vector()));
         examples += 1;
     }
-    assert_eq!((by_stem.len(), examples), (11, 45), "vendors and examples of vectors/ttn/vectors.jsonl");
+    assert_eq!((by_stem.len(), examples), (13, 47), "vendors and examples of vectors/ttn/vectors.jsonl");
     by_stem
 }
 

@@ -94,6 +94,8 @@ quantities! {
     ActiveEnergy = "active_energy" [Some("Wh"), Some("kWh")];
     /// Reactive electrical energy, in `varh` or `kvarh`.
     ReactiveEnergy = "reactive_energy" [Some("varh"), Some("kvarh")];
+    /// Thermal energy a heat (or cooling) meter has counted (an index), in `kWh`, `MWh` or `Wh`.
+    HeatEnergy = "heat_energy" [Some("kWh"), Some("MWh"), Some("Wh")];
     /// Active electrical power, in `W` or `kW`.
     ActivePower = "active_power" [Some("W"), Some("kW")];
     /// Apparent electrical power, in `VA` or `kVA`.
@@ -382,6 +384,17 @@ mod tests {
         assert_eq!(t.lookup("imbuildings", pc, "payload_counter", None), None);
         assert_eq!(t.lookup("any", "m", "people_count", Some("count")), Some(Quantity::PeopleCount));
         assert_eq!(t.lookup("any", "m", "counter_a", Some("count")), None, "only where a vendor says so");
+    }
+
+    #[test]
+    fn heat_meters_count_heat_energy_not_electricity() {
+        let t = QuantityTable::standard();
+        assert_eq!("heat_energy".parse::<Quantity>(), Ok(Quantity::HeatEnergy));
+        assert_eq!(t.lookup("elvaco", "cmi4110", "energy", Some("kWh")), Some(Quantity::HeatEnergy));
+        assert_eq!(t.lookup("elvaco", "cmi4110", "energy_tariff_1", Some("kWh")), Some(Quantity::HeatEnergy));
+        assert_eq!(t.lookup("elvaco", "cmi4111", "power", Some("kW")), None, "thermal power");
+        assert_eq!(t.lookup("elvaco", "cmi4111", "volume", Some("m3")), Some(Quantity::WaterVolume));
+        assert_eq!(t.lookup("any", "m", "energy", Some("kWh")), Some(Quantity::ActiveEnergy));
     }
 
     #[test]

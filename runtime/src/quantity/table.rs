@@ -120,6 +120,9 @@ const MILESIGHT_NOT_AIR: &[&str] =
 /// Micropelt's wall room units (the MLR003 valve reads at the radiator).
 const MICROPELT_ROOM: &[&str] = &["mlrtps1", "mlrtps01"];
 
+/// Nexelec's thermostatic radiator valves.
+const NEXELEC_FLOW: &[&str] = &["flow-core", "flow-pro"];
+
 /// Per-plugin decisions, taken before the generic rules; the first that applies wins.
 pub(super) const OVERRIDES: &[Override] = &[
     // Adeunis: Linky TIC registers (French meter labels) and the pulse counters.
@@ -153,6 +156,14 @@ pub(super) const OVERRIDES: &[Override] = &[
     // Elsys: `vdd` is the battery's voltage; `waterleak` is a raw level, not a detection.
     tag("elsys", "vdd", BatteryVoltage),
     never("elsys", "waterleak"),
+    // Elvaco: the CMi41x0 read heat meters: their energy is heat, their power thermal, their
+    // volume the water that went through the meter.
+    tag("elvaco", "energy", HeatEnergy),
+    tag("elvaco", "energy_tariff_1", HeatEnergy),
+    tag("elvaco", "energy_tariff_2", HeatEnergy),
+    tag("elvaco", "energy_tariff_3", HeatEnergy),
+    never("elvaco", "power"),
+    tag("elvaco", "volume", WaterVolume),
     // IMBuildings: the people counters' counts in each direction, per uplink and in total.
     tag("imbuildings", "counter_a", PeopleCount),
     tag("imbuildings", "counter_b", PeopleCount),
@@ -180,6 +191,19 @@ pub(super) const OVERRIDES: &[Override] = &[
     only("netvox", "temp", NETVOX_ROOM, AirTemperature),
     never("netvox", "temp"),
     tag("netvox", "volt", BatteryVoltage),
+    // Nexelec: the room sensors' VOC, light and average noise; the FLOW valves' `temperature`
+    // is their estimate of the room from the radiator (as Micropelt's), their batteries sit in
+    // two slots; the Carbon's names carry their unit.
+    tag("nexelec", "covt", Tvoc),
+    tag("nexelec", "luminosity", Illuminance),
+    tag("nexelec", "averagenoise", SoundLevel),
+    Override { plugin: "nexelec", key: "temperature", models: Only(NEXELEC_FLOW), quantity: None },
+    tag("nexelec", "batteryvoltageslot1", BatteryVoltage),
+    tag("nexelec", "batteryvoltageslot2", BatteryVoltage),
+    only("nexelec", "co2_concentration_(ppm)", &["carbon"], Co2),
+    only("nexelec", "co2_concentration(ppm)", &["carbon"], Co2),
+    only("nexelec", "temperature(°c)", &["carbon"], AirTemperature),
+    only("nexelec", "relative_humidity_(%rh)", &["carbon"], RelativeHumidity),
     // Sensative Strips: the drip sensor's flood detection.
     tag("sensative", "floodalarm", WaterLeak),
 ];
