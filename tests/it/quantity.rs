@@ -269,6 +269,7 @@ fn decode_all(engine: &Engine, stem: &str, vendor: &[passerelle::plugin::binding
             payload: v.frame.payload.clone().into(),
             received_ms: v.frame.received_ms,
             connector: Arc::from("test"),
+            firmware: None,
         };
         if let Ok(mut readings) = instance.decode(&frame, &v.frame.model) {
             tagger.tag(&v.frame.model, &mut readings);
