@@ -337,3 +337,75 @@ async fn json_and_xml_files_are_cut_into_records_and_a_bad_record_is_dead_letter
         "{errors:?}"
     );
 }
+
+/// Splits a chunk of `records` records, one of them (at `stall`, 0-based) spinning forever, the
+/// way the transport does after deadlines: a part overruns when it holds more than `max` records
+/// or the stalling one; returns how many splits that takes.
+fn splits(first: usize, records: usize, stall: usize, max: usize) -> u64 {
+    let stalls = (first..first + records).contains(&stall);
+    if records <= 1 || (records <= max && !stalls) {
+        return 0;
+    }
+    let half = records / 2;
+    1 + splits(first, half, stall, max) + splits(first + half, records - half, stall, max)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_past_its_plugin_deadline_is_split_and_only_a_record_that_always_overruns_is_dead_lettered() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = inbox(dir.path());
+    // `hostile_stall` overruns its deadline (the default 100 ms) on a unit of more than 100
+    // lines and on a line `stall`; the file is one chunk of 1000 lines, line 500 is `stall`.
+    const LINES: usize = 1000;
+    const STALL: usize = 499;
+    let body: String =
+        (0..LINES).map(|i| if i == STALL { "stall\n".to_string() } else { format!("f{i},{i}\n") }).collect();
+    std::fs::write(inbox.join("big.csv"), body).unwrap();
+    let text = format!(
+        r#"(
+    connectors: {{
+        "files": (transport: drop_folder(path: "inbox", poll_ms: 50, chunk_records: {LINES}, on_done: mark),
+                  plugin: "{plugin}", settings: {{ "max_lines": "100" }},
+                  sinks: ["db"], tick_ms: 0),
+    }},
+    sinks: {{ "db": sqlite(path: "passerelle.db") }},
+    dead_letter: "db",
+    compile_cache: "{cache}",
+)"#,
+        plugin = harness::plugin("hostile_stall"),
+        cache = std::env::temp_dir().join("passerelle-it-compile-cache").display(),
+    );
+    let handle = start(&text, dir.path()).await;
+    wait_until("the whole file", 120, || {
+        std::fs::read(inbox.join(".passerelle/ledger.json")).is_ok_and(|_| ledger(&inbox)[0]["done"] == true)
+    })
+    .await;
+    let metrics = handle.metrics().render();
+    handle.shutdown().await.unwrap();
+
+    // Every other line stored exactly once.
+    let rows = readings(dir.path());
+    assert_eq!(rows.len(), LINES - 1);
+    let mut devices: Vec<&str> = rows.iter().map(|r| r.device.as_str()).collect();
+    devices.sort_unstable();
+    devices.dedup();
+    assert_eq!(devices.len(), LINES - 1);
+    // Only the line that overruns even alone (and on its retry with a longer deadline) is in the
+    // dead letter, with its file, line number, reason and bytes.
+    let dead = read_dead_letters(&dir.path().join("passerelle.db")).unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!((dead[0].device.as_str(), dead[0].payload.as_slice()), ("big.csv:500", &b"stall\n"[..]));
+    assert_eq!(dead[0].stage, "plugin");
+    assert!(dead[0].error.contains("big.csv:500") && dead[0].error.contains("deadline"), "{dead:?}");
+    // The splits show in the metrics: exactly as many as halving down to parts that fit takes.
+    let series =
+        |o: &str| format!(r#"passerelle_inbound_deadlines_total{{connector="files",outcome="{o}"}}"#);
+    assert_eq!(counter(&metrics, &series("split")), splits(0, LINES, STALL, 100), "{metrics}");
+    assert_eq!(counter(&metrics, &series("dead_lettered")), 1, "{metrics}");
+    // The ledger counts the chunk once, whole.
+    let entries = ledger(&inbox);
+    assert_eq!(
+        (entries[0]["chunks"].as_u64(), entries[0]["records"].as_u64()),
+        (Some(1), Some(LINES as u64))
+    );
+}

@@ -258,3 +258,102 @@ async fn a_plugin_past_its_deadline_three_times_in_a_row_is_quarantined_at_once(
     assert!(d.quarantined_ms.is_some() && d.quarantines == 1, "{d:?}");
     rt.handle.shutdown().await.unwrap();
 }
+
+/// The HTTP push listener with the hostile connector `hostile_stall` (one instance, the default
+/// 100 ms deadline, quarantined after 3 deadlines in a row for 1.5 s), readings into SQLite.
+fn stalling_connector_config() -> String {
+    format!(
+        r#"(
+    connectors: {{
+        "energisme": (
+            transport: http_push(listen: "127.0.0.1:0", token_env: "IT_TOKEN"),
+            plugin: "{}",
+            quarantine: (after_deadlines: 3, first_ms: 1500, max_ms: 60000),
+            sinks: ["db"],
+            tick_ms: 0,
+        ),
+    }},
+    sinks: {{ "db": sqlite(path: "passerelle.db") }},
+    dead_letter: "db",
+    compile_cache: "{}",
+)"#,
+        plugin("hostile_stall"),
+        std::env::temp_dir().join("passerelle-it-compile-cache").display(),
+    )
+}
+
+/// Posts `body` (lines for `hostile_stall`); returns status, `Retry-After` and the answer.
+async fn post_lines(url: &str, body: &str) -> (u16, Option<u64>, serde_json::Value) {
+    let res = reqwest::Client::new()
+        .post(url)
+        .header("authorization", format!("Basic {}", harness::TOKEN))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
+    (status, after, res.json().await.unwrap_or_default())
+}
+
+fn deadlines(metrics: &str, outcome: &str) -> u64 {
+    let series =
+        format!(r#"passerelle_inbound_deadlines_total{{connector="energisme",outcome="{outcome}"}}"#);
+    crate::files::counter(metrics, &series)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_call_past_its_deadline_once_is_retried_on_a_fresh_instance_and_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = harness::start_in(&stalling_connector_config(), dir.path()).await;
+    // A first unit warms the instance up; the next one spins on a warm instance only: its first
+    // call overruns, its retry on a fresh instance (with a longer deadline) succeeds.
+    assert_eq!(post_lines(&rt.url, "warm,1\n").await.0, 200);
+    let before = deadlines(&rt.handle.metrics().render(), "retried");
+    let (status, _, answer) = post_lines(&rt.url, "stall-warm\nd1,5\n").await;
+    assert_eq!(status, 200, "a deadline is not the sender's fault: {answer}");
+    let rows = rt.readings();
+    assert_eq!(rows.iter().filter(|r| r.device == "d1").count(), 1, "stored once");
+    assert!(rt.dead_letters().is_empty(), "{:?}", rt.dead_letters());
+    let metrics = rt.handle.metrics().render();
+    assert_eq!(deadlines(&metrics, "retried") - before, 1, "{metrics}");
+    assert_eq!(deadlines(&metrics, "retry_later"), 0, "{metrics}");
+    rt.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_call_always_past_its_deadline_gets_503_and_quarantines_the_connector() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = harness::start_in(&stalling_connector_config(), dir.path()).await;
+    // Each unit overruns its call and its retry: 503 with Retry-After, nothing stored nor
+    // dead-lettered (the sender keeps it); the third deadline in a row quarantines the connector.
+    for i in 0..3 {
+        let (status, after, answer) = post_lines(&rt.url, "stall\nd2,1\n").await;
+        assert_eq!((status, after), (503, Some(1)), "{i}: {answer}");
+        assert!(answer["error"].as_str().unwrap().contains("deadline"), "{answer}");
+    }
+    let metrics = rt.handle.metrics().render();
+    assert_eq!(deadlines(&metrics, "retry_later"), 3, "{metrics}");
+    assert!(
+        metrics.contains(r#"passerelle_connector_quarantines_total{connector="energisme"} 1"#),
+        "{metrics}"
+    );
+    // Quarantined: even a healthy unit is answered 503 without a call, until the quarantine ends.
+    let (status, after, answer) = post_lines(&rt.url, "ok,1\n").await;
+    assert_eq!(status, 503, "{answer}");
+    assert!(after.is_some_and(|s| (1..=2).contains(&s)), "{after:?}");
+    assert!(answer["error"].as_str().unwrap().contains("connector energisme quarantined"), "{answer}");
+    let metrics = rt.handle.metrics().render();
+    assert!(
+        metrics.contains(r#"passerelle_connector_quarantined_units_total{connector="energisme"} 1"#),
+        "{metrics}"
+    );
+    assert_eq!(deadlines(&metrics, "retry_later"), 3, "a quarantined connector is not called");
+    assert!(rt.readings().is_empty() && rt.dead_letters().is_empty(), "a retried unit leaves no copy");
+    // After the quarantine, the healthy unit probes it: stored, and the connector is released.
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    assert_eq!(post_lines(&rt.url, "ok,1\n").await.0, 200);
+    assert_eq!(post_lines(&rt.url, "ok2,2\n").await.0, 200);
+    assert_eq!(rt.readings().len(), 2);
+    rt.handle.shutdown().await.unwrap();
+}

@@ -69,7 +69,13 @@ impl Harness for PushEnvelope {
         match disposition {
             Disposition::Committed { .. } => {}
             Disposition::Refused { reason, .. } => assert!(!reason.is_empty(), "refused without a reason"),
-            Disposition::RetryLater { reason, .. } => panic!("retry later with a healthy sink: {reason}"),
+            // An input that keeps its connector call past the deadline, retry included, is
+            // answered "later" (a deadline is not the sender's fault) and quarantines the
+            // connector after a few: slow, not a crash. Anything else "later" is a host fault.
+            Disposition::RetryLater { reason, .. } => assert!(
+                reason.contains("deadline") || reason.contains("quarantined"),
+                "retry later with a healthy sink: {reason}"
+            ),
         }
     }
 }

@@ -1,21 +1,28 @@
-//! The circuit breaker of a decoder: a plugin that keeps failing (traps, deadlines, the memory
-//! or readings cap: its own faults, not the device's bad frames) is quarantined instead of
-//! burning its pool. Deadlines count apart: each one held a pool thread for the whole deadline,
-//! so a few in a row quarantine the decoder where cheap failures (a trap) take more. While quarantined, its frames go straight to the dead letter (stage
-//! `plugin`, replayable once it is fixed); when the quarantine ends, one batch probes it: a
-//! frame decoded closes the breaker, a batch failing again quarantines it for twice as long
-//! (up to `max_ms`). A hot reload closes it (the new version gets a fresh start).
+//! The circuit breaker of a plugin: a decoder or connector plugin that keeps failing (traps,
+//! deadlines, the memory or readings cap: its own faults, not the device's bad frames) is
+//! quarantined instead of burning its pool. Deadlines count apart: each one held a pool thread
+//! for the whole deadline, so a few in a row quarantine the plugin where cheap failures (a trap)
+//! take more. While a decoder is quarantined its frames go straight to the dead letter (stage
+//! `plugin`, replayable once it is fixed); while a connector is, its inbound units are answered
+//! "retry later" (HTTP 503 with `Retry-After`, MQTT not acknowledged) without a call. When the
+//! quarantine ends, one call probes it: a success closes the breaker, a failure quarantines it
+//! again for twice as long (up to `max_ms`). A hot reload closes it (the new version gets a
+//! fresh start).
+//!
+//! A connector counts only deadlines, each inbound unit once, by its last call: a call past its
+//! deadline that succeeds on its retry is a success, one that overruns its retry too is a
+//! deadline (a trap costs little and dead-letters its unit: it counts neither way).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::events::DecoderMetrics;
+use crate::events::BreakerMetrics;
 
-/// Default plugin failures in a row that quarantine a decoder: 20.
+/// Default plugin failures in a row that quarantine a plugin: 20.
 pub const DEFAULT_QUARANTINE_AFTER: u32 = 20;
-/// Default deadlines in a row that quarantine a decoder: 3 (each held a thread for the whole
+/// Default deadlines in a row that quarantine a plugin: 3 (each held a thread for the whole
 /// call deadline).
 pub const DEFAULT_QUARANTINE_AFTER_DEADLINES: u32 = 3;
 /// Default first quarantine: 30 s.
@@ -36,16 +43,17 @@ const fn default_max() -> u64 {
     DEFAULT_QUARANTINE_MAX_MS
 }
 
-/// When a decoder is quarantined, and for how long (`quarantine: (...)` of a decoder).
+/// When a plugin is quarantined, and for how long (`quarantine: (...)` of a decoder or a
+/// connector).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuarantineConfig {
-    /// Plugin failures in a row that quarantine the decoder (default
+    /// Plugin failures in a row that quarantine the plugin (default
     /// [`DEFAULT_QUARANTINE_AFTER`]; 0: failures alone never quarantine it, and with
     /// `after_deadlines: 0` too the breaker is off).
     #[serde(default = "default_after")]
     pub after_failures: u32,
-    /// Calls past their deadline in a row that quarantine the decoder sooner (default
+    /// Calls past their deadline in a row that quarantine the plugin sooner (default
     /// [`DEFAULT_QUARANTINE_AFTER_DEADLINES`]; 0 leaves them to `after_failures`). They count
     /// as failures too.
     #[serde(default = "default_after_deadlines")]
@@ -83,10 +91,10 @@ impl QuarantineConfig {
     }
 }
 
-/// How one frame of a batch went, as the breaker counts it.
+/// How one frame of a batch (or one inbound unit) went, as the breaker counts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fault {
-    /// Decoded, or refused as bad data: the plugin works.
+    /// Decoded (handled), or refused as bad data: the plugin works.
     None,
     /// A trap, the memory cap or the readings cap: the plugin's own fault.
     Plugin,
@@ -94,13 +102,37 @@ pub(crate) enum Fault {
     Deadline,
 }
 
-/// What the router does with a decoder's frames now.
+/// What the caller does with a plugin's units now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Admit {
     /// Call the plugin.
     Call,
-    /// Quarantined: dead-letter the frames with this reason.
-    Quarantined(String),
+    /// Quarantined: a decoder's frames are dead-lettered with `reason`, a connector's units
+    /// answered "retry later" after `left`.
+    Quarantined {
+        /// Why, naming the plugin and the time left.
+        reason: String,
+        /// Quarantine left (the probe may be out: then zero).
+        left: Duration,
+    },
+}
+
+/// Whose breaker it is: names the plugin in reasons and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// A decoder's: its frames are dead-lettered while quarantined.
+    Decoder,
+    /// A connector's: its inbound units are answered "retry later" while quarantined.
+    Connector,
+}
+
+impl Role {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Self::Decoder => "decoder",
+            Self::Connector => "connector",
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -121,16 +153,18 @@ struct State {
     times: u64,
 }
 
-/// One decoder's breaker. Shared by the route tables that hold the decoder's slot.
+/// One plugin's breaker. A decoder's is shared by the route tables that hold its slot; a
+/// connector's by the clones of its [`crate::actor::Ingest`].
 #[derive(Debug)]
 pub(crate) struct Breaker {
+    role: Role,
     config: QuarantineConfig,
-    metrics: DecoderMetrics,
+    metrics: BreakerMetrics,
     state: Mutex<State>,
 }
 
 impl Breaker {
-    pub(crate) fn new(config: QuarantineConfig, metrics: DecoderMetrics) -> Self {
+    pub(crate) fn new(role: Role, config: QuarantineConfig, metrics: BreakerMetrics) -> Self {
         let state = Mutex::new(State {
             failures: 0,
             deadlines: 0,
@@ -140,7 +174,7 @@ impl Breaker {
             probing: false,
             times: 0,
         });
-        Self { config, metrics, state }
+        Self { role, config, metrics, state }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -149,7 +183,7 @@ impl Breaker {
 
     /// Before a batch: call the plugin, or dead-letter the frames. When a quarantine is over,
     /// one caller gets [`Admit::Call`] (the probe) and the others wait for its outcome.
-    pub(crate) fn admit(&self, decoder: &str) -> Admit {
+    pub(crate) fn admit(&self, name: &str) -> Admit {
         let mut s = self.lock();
         let Some(until) = s.until else { return Admit::Call };
         let now = Instant::now();
@@ -157,12 +191,14 @@ impl Breaker {
             s.probing = true;
             return Admit::Call;
         }
-        let left = until.saturating_duration_since(now).as_millis().div_ceil(1000);
-        Admit::Quarantined(format!("decoder {decoder} quarantined: {}; next try in {left} s", s.why))
+        let left = until.saturating_duration_since(now);
+        let seconds = left.as_millis().div_ceil(1000);
+        let reason = format!("{} {name} quarantined: {}; next try in {seconds} s", self.role.as_str(), s.why);
+        Admit::Quarantined { reason, left }
     }
 
     /// After a batch: how each frame went, in order.
-    pub(crate) fn record(&self, decoder: &str, faults: impl IntoIterator<Item = Fault>) {
+    pub(crate) fn record(&self, name: &str, faults: impl IntoIterator<Item = Fault>) {
         let (after, after_deadlines) = (self.config.after_failures, self.config.after_deadlines);
         if after == 0 && after_deadlines == 0 {
             return;
@@ -191,17 +227,19 @@ impl Breaker {
         } else {
             None
         };
+        let role = self.role.as_str();
         if decoded_one && s.until.is_some() {
             s.until = None;
             s.length = Duration::from_millis(self.config.first_ms);
-            tracing::info!(decoder, "Decoder out of quarantine: its plugin decodes again.");
+            tracing::info!(role, name, "Plugin out of quarantine: it works again.");
         } else if probe && !decoded_one {
             s.length = (s.length * 2).min(Duration::from_millis(self.config.max_ms));
             s.until = Some(Instant::now() + s.length);
             tracing::warn!(
-                decoder,
+                role,
+                name,
                 quarantine_ms = s.length.as_millis() as u64,
-                "Decoder still failing after its quarantine; quarantined again."
+                "Plugin still failing after its quarantine; quarantined again."
             );
         } else if let (None, Some(why)) = (s.until, tripped) {
             s.why = why;
@@ -209,15 +247,17 @@ impl Breaker {
             s.times += 1;
             self.metrics.quarantines.add(1);
             tracing::warn!(
-                decoder,
+                role,
+                name,
                 failures = s.failures,
+                deadlines = s.deadlines,
                 quarantine_ms = s.length.as_millis() as u64,
-                "Decoder quarantined: its frames go to the dead letter until it is retried."
+                "Plugin quarantined: its units are not handed to it until it is probed (a decoder's frames go to the dead letter, a connector's units are answered retry-later)."
             );
         }
     }
 
-    /// The milliseconds of quarantine left (none when it decodes), and the quarantines so far.
+    /// The milliseconds of quarantine left (none when it works), and the quarantines so far.
     pub(crate) fn status(&self) -> (Option<u64>, u64) {
         let s = self.lock();
         let left = s.until.map(|u| u.saturating_duration_since(Instant::now()).as_millis() as u64);
@@ -234,21 +274,26 @@ impl Breaker {
         s.length = Duration::from_millis(self.config.first_ms);
     }
 
-    /// Counts frames dead-lettered by the quarantine.
-    pub(crate) fn short_circuited(&self, frames: usize) {
-        self.metrics.quarantined_frames.add(frames as u64);
+    /// Counts units (a decoder's frames, a connector's inbound units) turned away by the
+    /// quarantine.
+    pub(crate) fn short_circuited(&self, units: usize) {
+        self.metrics.short_circuited.add(units as u64);
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Admit, Breaker, Fault, QuarantineConfig};
-    use crate::events::{DecoderMetrics, Metrics};
+    use super::{Admit, Breaker, Fault, QuarantineConfig, Role};
+    use crate::events::{BreakerMetrics, Metrics};
+
+    fn metrics() -> BreakerMetrics {
+        BreakerMetrics::connector(&Metrics::default(), "c")
+    }
 
     fn breaker(after: u32, first_ms: u64) -> Breaker {
         let config =
             QuarantineConfig { after_failures: after, after_deadlines: 0, first_ms, max_ms: first_ms * 3 };
-        Breaker::new(config, DecoderMetrics::new(&Metrics::default(), "d"))
+        Breaker::new(Role::Decoder, config, metrics())
     }
 
     fn faults<const N: usize>(failed: [bool; N]) -> Vec<Fault> {
@@ -259,14 +304,14 @@ mod tests {
     fn deadlines_in_a_row_quarantine_sooner_and_a_decoded_frame_resets_them() {
         let config =
             QuarantineConfig { after_failures: 20, after_deadlines: 3, first_ms: 60_000, max_ms: 60_000 };
-        let b = Breaker::new(config, DecoderMetrics::new(&Metrics::default(), "d"));
+        let b = Breaker::new(Role::Decoder, config, metrics());
         b.record("d", [Fault::Deadline, Fault::Plugin, Fault::Deadline, Fault::None, Fault::Deadline]);
         assert_eq!(b.admit("d"), Admit::Call, "a decoded frame resets the deadlines");
         b.record("d", [Fault::Plugin, Fault::Deadline]);
         assert_eq!(b.admit("d"), Admit::Call, "two deadlines in a row, four failures: not yet");
         b.record("d", [Fault::Deadline]);
         assert!(
-            matches!(b.admit("d"), Admit::Quarantined(r) if r.contains("past its deadline 3 times")),
+            matches!(b.admit("d"), Admit::Quarantined { reason, .. } if reason.contains("past its deadline 3 times")),
             "three deadlines in a row quarantine it long before 20 failures"
         );
         assert_eq!(b.status().1, 1);
@@ -278,7 +323,9 @@ mod tests {
         b.record("d", faults([true, true, false, true, true]));
         assert_eq!(b.admit("d"), Admit::Call, "a success in between resets the count");
         b.record("d", faults([true]));
-        assert!(matches!(b.admit("d"), Admit::Quarantined(r) if r.contains("failed 3 times")));
+        assert!(
+            matches!(b.admit("d"), Admit::Quarantined { reason, .. } if reason.contains("failed 3 times"))
+        );
         assert_eq!(b.status().1, 1);
         b.reset();
         assert_eq!(b.admit("d"), Admit::Call);
@@ -288,10 +335,10 @@ mod tests {
     fn one_probe_after_the_quarantine_then_twice_as_long_up_to_the_max() {
         let b = breaker(1, 30);
         b.record("d", faults([true]));
-        assert!(matches!(b.admit("d"), Admit::Quarantined(_)));
+        assert!(matches!(b.admit("d"), Admit::Quarantined { .. }));
         std::thread::sleep(std::time::Duration::from_millis(40));
         assert_eq!(b.admit("d"), Admit::Call, "the probe");
-        assert!(matches!(b.admit("d"), Admit::Quarantined(_)), "one probe at a time");
+        assert!(matches!(b.admit("d"), Admit::Quarantined { .. }), "one probe at a time");
         b.record("d", faults([true, true]));
         let (left, times) = b.status();
         assert!(left.is_some_and(|l| l > 30), "doubled: {left:?}");

@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use super::state::ConnectorState;
 use crate::plugin::bindings::{Command, Event, Inbound};
-use crate::plugin::{ConnectorInstance, PluginError};
+use crate::plugin::{CallDeadline, ConnectorInstance, PluginError};
 
 /// One call of the connector plugin.
 #[derive(Debug)]
@@ -22,6 +22,9 @@ pub(crate) enum ConnectorCall {
         body: Bytes,
         /// Receive time, ms since the epoch.
         received_ms: i64,
+        /// The call ran past its deadline once: run it on a fresh instance (started and
+        /// restored first), under the longer deadline of a retry.
+        retry: bool,
     },
     /// Any other event: start, tick, response.
     Event(Event),
@@ -46,9 +49,13 @@ pub(crate) struct ConnectorActor {
 
 impl ConnectorActor {
     /// `start` with `settings`, then `restore`.
-    fn start(&mut self, settings: Vec<(String, String)>) -> Result<Vec<Command>, PluginError> {
-        let mut commands = self.instance.handle(&Event::Start(settings))?;
-        commands.extend(self.instance.handle(&Event::Restore(self.state.snapshot()))?);
+    fn start(
+        &mut self,
+        deadline: CallDeadline,
+        settings: Vec<(String, String)>,
+    ) -> Result<Vec<Command>, PluginError> {
+        let mut commands = self.instance.handle_within(deadline, &Event::Start(settings))?;
+        commands.extend(self.instance.handle_within(deadline, &Event::Restore(self.state.snapshot()))?);
         Ok(commands)
     }
 }
@@ -61,17 +68,22 @@ impl Handler<ConnectorCall> for ConnectorActor {
     type Result = Result<Vec<Command>, PluginError>;
 
     fn handle(&mut self, msg: ConnectorCall, _: &mut SyncContext<Self>) -> Self::Result {
+        let mut deadline = CallDeadline::Normal;
         let event = match msg {
-            ConnectorCall::Event(Event::Start(settings)) => return self.start(settings),
+            ConnectorCall::Event(Event::Start(settings)) => return self.start(deadline, settings),
             ConnectorCall::Event(event) => event,
-            ConnectorCall::Inbound { id, channel, headers, body, received_ms } => {
+            ConnectorCall::Inbound { id, channel, headers, body, received_ms, retry } => {
+                if retry {
+                    self.instance.reset();
+                    deadline = CallDeadline::Retry;
+                }
                 Event::Inbound(Inbound { id, channel, headers, body: body.to_vec(), received_ms })
             }
         };
         if !self.instance.is_live() {
-            let dropped = self.start(self.settings.as_ref().clone())?;
+            let dropped = self.start(deadline, self.settings.as_ref().clone())?;
             tracing::debug!(plugin = %self.instance.label(), commands = dropped.len(), "Connector instance started.");
         }
-        self.instance.handle(&event)
+        self.instance.handle_within(deadline, &event)
     }
 }

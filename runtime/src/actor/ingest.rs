@@ -4,15 +4,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use super::breaker::{Admit, Breaker, Fault};
 use super::connector::{ConnectorActor, ConnectorCall};
-use super::pool::Pool;
+use super::pool::{Pool, Stopped};
 use super::refusals::RecentRefusals;
 use super::state::ConnectorState;
 use super::{Route, RouteError, Router};
 use crate::component::Clock;
 use crate::events::error_chain;
-use crate::events::{FrameDeadLettered, InboundAnswered, InboundMetrics};
-use crate::message::{Disposition, Frame, Reading, RefusedBy, Rejected, Stage, Tags};
+use crate::events::{FrameDeadLettered, InboundAnswered, InboundMetrics, InboundOverran, Overrun};
+use crate::message::{DEFAULT_RETRY_AFTER, Disposition, Frame, Reading, RefusedBy, Rejected, Stage, Tags};
 use crate::plugin::PluginError;
 use crate::plugin::bindings::connector::passerelle::plugin::types::Value as ConnectorValue;
 use crate::plugin::bindings::{Command, Refusal};
@@ -34,6 +35,47 @@ pub struct Ingest {
     pub(crate) state: ConnectorState,
     /// Units refused lately (one dead letter per refused unit, not one per retry).
     pub(crate) refusals: Arc<RecentRefusals>,
+    /// The connector plugin's breaker: counts units whose calls overran even their retry.
+    pub(crate) breaker: Arc<Breaker>,
+}
+
+/// What becomes of an inbound unit whose connector call runs past its deadline. A deadline is
+/// not the sender's fault (a healthy call overruns on a starved machine): the unit is never
+/// refused for it.
+#[derive(Debug, Clone)]
+pub(crate) enum OnOverrun {
+    /// Call it once more on a fresh instance with the longer deadline
+    /// ([`crate::plugin::Limits::retry_deadline_ticks`]); past that too, answer
+    /// [`Disposition::RetryLater`] and count a deadline in the breaker.
+    RetryThenLater,
+    /// Hand it back at once ([`Overran`]): a file chunk of several records, which the caller
+    /// splits.
+    HandBack,
+    /// Retry as [`OnOverrun::RetryThenLater`]; past the longer deadline too, dead-letter it
+    /// (stage `plugin`) under `subject` (a single record of a file: `file:line`) and count a
+    /// deadline in the breaker.
+    RetryThenDeadLetter {
+        /// The dead letter's subject (its device column).
+        subject: String,
+    },
+}
+
+/// One inbound unit as the connector plugin is given it.
+#[derive(Debug)]
+struct Unit {
+    id: u64,
+    channel: String,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+    received_ms: i64,
+}
+
+/// The connector call on a unit ran past its deadline, and the caller asked for the unit back
+/// ([`OnOverrun::HandBack`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Overran {
+    /// The trap, in words.
+    pub(crate) reason: String,
 }
 
 /// What one event of a connector plugin emitted: frames, readings and dead-letter parts to
@@ -158,24 +200,137 @@ impl Ingest {
     /// Hands one inbound unit to the connector plugin, routes what it emits, and answers once
     /// every frame is committed or dead-lettered. A refused unit is dead-lettered whole, with
     /// its original bytes. Never fails: what cannot be committed is
-    /// [`Disposition::RetryLater`], and the transport must not acknowledge it.
+    /// [`Disposition::RetryLater`], and the transport must not acknowledge it. A call past its
+    /// deadline is tried once more on a fresh instance with a longer deadline; past that too,
+    /// or while the connector is quarantined, the unit is answered
+    /// [`Disposition::RetryLater`] (a deadline is not the sender's fault).
     pub async fn submit(&self, channel: String, headers: Vec<(String, String)>, body: Bytes) -> Disposition {
-        let disposition = self.handle(channel, headers, body).await;
-        InboundAnswered { metrics: &self.metrics, disposition: &disposition }.emit();
-        disposition
+        self.submit_with(channel, headers, body, OnOverrun::RetryThenLater).await.unwrap_or_else(|o| {
+            Disposition::RetryLater { reason: o.reason, retry_after: DEFAULT_RETRY_AFTER }
+        })
     }
 
-    async fn handle(&self, channel: String, headers: Vec<(String, String)>, body: Bytes) -> Disposition {
+    /// [`Ingest::submit`], with what becomes of a unit whose call runs past its deadline.
+    ///
+    /// # Errors
+    /// [`Overran`] with [`OnOverrun::HandBack`] only.
+    pub(crate) async fn submit_with(
+        &self,
+        channel: String,
+        headers: Vec<(String, String)>,
+        body: Bytes,
+        on_overrun: OnOverrun,
+    ) -> Result<Disposition, Overran> {
+        let disposition = self.handle(channel, headers, body, on_overrun).await?;
+        InboundAnswered { metrics: &self.metrics, disposition: &disposition }.emit();
+        Ok(disposition)
+    }
+
+    /// Calls the plugin on a unit (once more on a fresh instance with the longer deadline
+    /// when `on_overrun` says so and the call overran), and counts the outcome in the breaker.
+    async fn call(
+        &self,
+        unit: Unit,
+        on_overrun: &OnOverrun,
+    ) -> Result<Result<Result<Vec<Command>, PluginError>, Stopped>, Overran> {
+        let Unit { id, channel, headers, body, received_ms } = unit;
+        let first = ConnectorCall::Inbound {
+            id,
+            channel: channel.clone(),
+            headers: headers.clone(),
+            body: body.clone(),
+            received_ms,
+            retry: false,
+        };
+        let result = match self.pool.call(first).await {
+            Ok(Err(e)) if e.is_deadline() => {
+                let error = error_chain(&e);
+                let overran = |outcome| InboundOverran {
+                    metrics: &self.metrics,
+                    connector: &self.connector,
+                    channel: &channel,
+                    outcome,
+                    error: &error,
+                };
+                if matches!(on_overrun, OnOverrun::HandBack) {
+                    // Not a fault yet: the parts are handed over again (a probe out ends here).
+                    self.breaker.record(&self.connector, []);
+                    overran(Overrun::Split).emit();
+                    return Err(Overran { reason: error });
+                }
+                let retry = ConnectorCall::Inbound {
+                    id,
+                    channel: channel.clone(),
+                    headers,
+                    body,
+                    received_ms,
+                    retry: true,
+                };
+                let result = self.pool.call(retry).await;
+                if !matches!(&result, Ok(Err(e)) if e.is_deadline()) {
+                    overran(Overrun::Retried).emit();
+                }
+                result
+            }
+            other => other,
+        };
+        // Only deadlines count against a connector: each held its pool thread for the whole
+        // (longer) deadline. A trap costs little and dead-letters its unit: it counts neither
+        // way, so a sender cannot quarantine the connector with units that make it trap.
+        let fault = match &result {
+            Ok(Err(e)) if e.is_deadline() => Some(Fault::Deadline),
+            Ok(Err(e)) if !e.is_data_error() => None,
+            Err(_) => None,
+            Ok(_) => Some(Fault::None),
+        };
+        self.breaker.record(&self.connector, fault);
+        Ok(result)
+    }
+
+    async fn handle(
+        &self,
+        channel: String,
+        headers: Vec<(String, String)>,
+        body: Bytes,
+        on_overrun: OnOverrun,
+    ) -> Result<Disposition, Overran> {
+        if let Admit::Quarantined { reason, left } = self.breaker.admit(&self.connector) {
+            self.breaker.short_circuited(1);
+            return Ok(Disposition::RetryLater { reason, retry_after: left.max(DEFAULT_RETRY_AFTER) });
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let received_ms = self.clock.now_ms();
-        let call =
-            ConnectorCall::Inbound { id, channel: channel.clone(), headers, body: body.clone(), received_ms };
-        let commands = match self.pool.call(call).await {
-            Err(e) => return retry(&RouteError::Stopped("connector", e)),
+        let unit = Unit { id, channel: channel.clone(), headers, body: body.clone(), received_ms };
+        let commands = match self.call(unit, &on_overrun).await? {
+            Err(e) => return Ok(retry(&RouteError::Stopped("connector", e))),
             Ok(Ok(commands)) => commands,
             Ok(Err(e @ PluginError::Host { .. })) => {
                 tracing::error!(connector = %self.connector, error = %error_chain(&e), "Connector host failed.");
-                return retry(&RouteError::Host(e));
+                return Ok(retry(&RouteError::Host(e)));
+            }
+            Ok(Err(e)) if e.is_deadline() => {
+                let reason = format!(
+                    "{}; its retry on a fresh instance with a longer deadline overran too",
+                    error_chain(&e)
+                );
+                let overran = |outcome| InboundOverran {
+                    metrics: &self.metrics,
+                    connector: &self.connector,
+                    channel: &channel,
+                    outcome,
+                    error: &reason,
+                };
+                return Ok(match &on_overrun {
+                    OnOverrun::RetryThenDeadLetter { subject } => {
+                        overran(Overrun::DeadLettered).emit();
+                        let reason = format!("{subject}: {reason}");
+                        self.refuse(&channel, subject, body, received_ms, RefusedBy::Plugin, reason).await
+                    }
+                    OnOverrun::RetryThenLater | OnOverrun::HandBack => {
+                        overran(Overrun::RetryLater).emit();
+                        Disposition::RetryLater { reason: reason.clone(), retry_after: DEFAULT_RETRY_AFTER }
+                    }
+                });
             }
             Ok(Err(e)) => {
                 let by = if e.is_data_error() {
@@ -183,7 +338,7 @@ impl Ingest {
                 } else {
                     RefusedBy::Plugin
                 };
-                return self.refuse(&channel, body, received_ms, by, error_chain(&e)).await;
+                return Ok(self.refuse(&channel, "", body, received_ms, by, error_chain(&e)).await);
             }
         };
         let mut emitted = Emitted::default();
@@ -191,9 +346,9 @@ impl Ingest {
             match emitted.take(&self.connector, received_ms, command) {
                 None | Some(Command::Accept(_)) => {}
                 Some(Command::Reject(r)) => {
-                    return self
-                        .refuse(&channel, body, received_ms, RefusedBy::Connector(r.kind), r.reason)
-                        .await;
+                    return Ok(self
+                        .refuse(&channel, "", body, received_ms, RefusedBy::Connector(r.kind), r.reason)
+                        .await);
                 }
                 Some(other) => {
                     if self.driver.send(other).await.is_err() {
@@ -206,19 +361,21 @@ impl Ingest {
             let metrics = &self.router.metrics;
             FrameDeadLettered { metrics, stage: Stage::Connector, plugin: None, error: &r.error }.emit();
         }
-        match self.router.route(emitted.take_route(&self.readings_sinks)).await {
+        Ok(match self.router.route(emitted.take_route(&self.readings_sinks)).await {
             Ok(frames) => {
                 emitted.save(&self.connector, &self.state).await;
                 Disposition::Committed { frames }
             }
             Err(e) => retry(&e),
-        }
+        })
     }
 
-    /// Dead-letters a refused unit whole (original bytes), then answers with the reason.
+    /// Dead-letters a refused unit whole (original bytes) under `subject` (its device column;
+    /// empty for a unit as received), then answers with the reason.
     async fn refuse(
         &self,
         channel: &str,
+        subject: &str,
         body: Bytes,
         received_ms: i64,
         by: RefusedBy,
@@ -234,7 +391,7 @@ impl Ingest {
         }
         FrameDeadLettered { metrics, stage, plugin: None, error: &reason }.emit();
         let frame = Frame {
-            device: Arc::from(""),
+            device: Arc::from(subject),
             devicetype: Arc::from(""),
             port: 0,
             payload: body,

@@ -23,7 +23,7 @@ pub mod state;
 pub(crate) mod system;
 
 pub(crate) use crate::events::error_chain;
-pub(crate) use breaker::{Admit, Breaker, Fault};
+pub(crate) use breaker::{Admit, Breaker, Fault, Role};
 pub use breaker::{
     DEFAULT_QUARANTINE_AFTER, DEFAULT_QUARANTINE_AFTER_DEADLINES, DEFAULT_QUARANTINE_MAX_MS,
     DEFAULT_QUARANTINE_MS, QuarantineConfig,
@@ -34,6 +34,7 @@ pub use driver::{
     COMMAND_CAPACITY, DEFAULT_MAX_REQUESTS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TICK_MS, MAX_ANSWER_BYTES,
 };
 pub use ingest::Ingest;
+pub(crate) use ingest::{OnOverrun, Overran};
 pub use pool::{MAILBOX_CAPACITY, Stopped};
 pub use router::RouteError;
 pub(crate) use router::{CatchAll, DecoderSlot, Route, RouteEntry, RouteTable, Router, SinkSlot};

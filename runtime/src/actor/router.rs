@@ -279,7 +279,7 @@ impl Router {
         for (d, (idx, items)) in per_decoder {
             let Some(slot) = table.decoders.get(d) else { continue };
             // A quarantined decoder's frames go to the dead letter without a call.
-            if let Admit::Quarantined(error) = slot.breaker.admit(&slot.name) {
+            if let Admit::Quarantined { reason: error, .. } = slot.breaker.admit(&slot.name) {
                 slot.breaker.short_circuited(items.len());
                 let plugin = Some(slot.label.to_string());
                 for (i, (frame, _)) in idx.into_iter().zip(items) {

@@ -43,9 +43,17 @@ pub struct ConnectorConfig {
     /// stateless connectors.
     #[serde(default = "default_connector_instances")]
     pub instances: usize,
-    /// Plugin limits.
+    /// Plugin limits. A call on an inbound unit past `deadline_ms` is tried once more on a
+    /// fresh instance with a longer deadline ([`crate::plugin::DEADLINE_RETRY_FACTOR`] times,
+    /// bounded by [`crate::plugin::DEADLINE_RETRY_MAX_MS`]); a file chunk is split instead.
     #[serde(default)]
     pub limits: Limits,
+    /// When a connector whose plugin keeps running past its deadline (calls on inbound units
+    /// that overran their retry too, in a row; traps do not count) is quarantined: its inbound
+    /// units are then answered "retry later" without a call (HTTP 503 with `Retry-After`, MQTT
+    /// not acknowledged) until one probes it.
+    #[serde(default)]
+    pub quarantine: crate::actor::QuarantineConfig,
     /// Secrets the connector's requests may carry, by name (an environment variable, or supplied
     /// by the embedding host): `{secret:NAME}` in a request's target or header values is
     /// replaced by the value when the request leaves, for the names listed here only. The plugin

@@ -102,6 +102,9 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
                 format!("connector {name:?}: instances must be at least 1"),
             );
         }
+        for problem in c.quarantine.validate() {
+            err(locate_key(src, "connectors", name), format!("connector {name:?}: {problem}"));
+        }
         if !is_file_name(name) {
             err(
                 locate_key(src, "connectors", name),

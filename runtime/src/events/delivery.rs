@@ -57,13 +57,15 @@ impl LogBudget {
     }
 }
 
-/// The series of one connector (labels: `connector`, `class`).
+/// The series of one connector (labels: `connector`, `class`; `outcome` for deadlines).
 #[derive(Debug, Clone)]
 pub(crate) struct InboundMetrics {
     frames: Counter,
     ok: Counter,
     refused: Counter,
     failed: Counter,
+    /// Deadlines, by what followed (the order of [`Overrun`]).
+    overruns: [Counter; 4],
 }
 
 impl InboundMetrics {
@@ -84,6 +86,89 @@ impl InboundMetrics {
             ok: answered("ok"),
             refused: answered("refused"),
             failed: answered("failed"),
+            overruns: [Overrun::Retried, Overrun::Split, Overrun::RetryLater, Overrun::DeadLettered].map(|o| {
+                m.counter(
+                    "passerelle_inbound_deadlines_total",
+                    "Inbound units whose connector call ran past its deadline, by what followed: retried (the retry on a fresh instance with a longer deadline answered), split (a file chunk cut in halves, each handed over again), retry_later (the retry overran too: not acknowledged, delivered again later), dead_lettered (a single file record overran its retry too).",
+                    &[("connector", connector), ("outcome", o.as_str())],
+                )
+            }),
+        }
+    }
+}
+
+/// What followed a connector call on an inbound unit that ran past its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Overrun {
+    /// The retry on a fresh instance, with the longer deadline, answered.
+    Retried,
+    /// A file chunk of several records: cut in halves, each handed over again.
+    Split,
+    /// The retry overran too: the unit is not acknowledged (delivered again later).
+    RetryLater,
+    /// A single file record overran its retry too: dead-lettered.
+    DeadLettered,
+}
+
+impl Overrun {
+    /// A stable, lower-case label.
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Retried => "retried",
+            Self::Split => "split",
+            Self::RetryLater => "retry_later",
+            Self::DeadLettered => "dead_lettered",
+        }
+    }
+}
+
+/// A connector call on an inbound unit ran past its deadline.
+#[derive(Debug)]
+pub(crate) struct InboundOverran<'a> {
+    pub(crate) metrics: &'a InboundMetrics,
+    pub(crate) connector: &'a str,
+    pub(crate) channel: &'a str,
+    pub(crate) outcome: Overrun,
+    pub(crate) error: &'a str,
+}
+
+impl InboundOverran<'_> {
+    pub(crate) fn emit(self) {
+        let i = self.outcome as usize;
+        if let Some(c) = self.metrics.overruns.get(i) {
+            c.add(1);
+        }
+        let (connector, channel, outcome, error) =
+            (self.connector, self.channel, self.outcome.as_str(), self.error);
+        match self.outcome {
+            Overrun::Retried => tracing::info!(
+                connector,
+                channel,
+                outcome,
+                error,
+                "Connector call past its deadline; its retry on a fresh instance with a longer deadline answered."
+            ),
+            Overrun::Split => tracing::debug!(
+                connector,
+                channel,
+                outcome,
+                error,
+                "Connector call past its deadline on a file chunk; the chunk is split."
+            ),
+            Overrun::RetryLater => tracing::warn!(
+                connector,
+                channel,
+                outcome,
+                error,
+                "Connector call past its deadline twice (the retry had a longer deadline); the unit is not acknowledged and counts for the connector's breaker."
+            ),
+            Overrun::DeadLettered => tracing::warn!(
+                connector,
+                channel,
+                outcome,
+                error,
+                "Connector call past its deadline twice on a single file record; the record is dead-lettered."
+            ),
         }
     }
 }

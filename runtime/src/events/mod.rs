@@ -10,9 +10,11 @@ mod sink;
 mod transport;
 
 pub(crate) use connector::{ConnectorEventFailed, DriverMetrics, RequestFinished};
-pub(crate) use delivery::{DeliveryMetrics, FrameDeadLettered, InboundAnswered, InboundMetrics};
+pub(crate) use delivery::{
+    DeliveryMetrics, FrameDeadLettered, InboundAnswered, InboundMetrics, InboundOverran, Overrun,
+};
 pub use metrics::{Counter, Histogram, LATENCY_BUCKETS_US, Metrics};
-pub(crate) use plugin::{DecodeCall, DecoderMetrics, PluginRefused, PluginSwapped};
+pub(crate) use plugin::{BreakerMetrics, DecodeCall, DecoderMetrics, PluginRefused, PluginSwapped};
 pub(crate) use sink::{SinkCommitFailed, SinkCommitted, SinkMetrics};
 pub use transport::{
     ChannelsSubscribed, Health, IngressLimit, IngressRefused, TransportConnected, TransportDisconnected,

@@ -155,6 +155,42 @@ impl DecoderMetrics {
     }
 }
 
+/// The series a plugin's breaker counts: a decoder's (`passerelle_decoder_quarantines_total`,
+/// `passerelle_decoder_quarantined_frames_total`, label `decoder`) or a connector's
+/// (`passerelle_connector_quarantines_total`, `passerelle_connector_quarantined_units_total`,
+/// label `connector`).
+#[derive(Debug, Clone)]
+pub(crate) struct BreakerMetrics {
+    /// Quarantines begun.
+    pub(crate) quarantines: Counter,
+    /// Units turned away without a call while quarantined.
+    pub(crate) short_circuited: Counter,
+}
+
+impl BreakerMetrics {
+    /// A decoder's (its series are made with its other series).
+    pub(crate) fn decoder(m: &DecoderMetrics) -> Self {
+        Self { quarantines: m.quarantines.clone(), short_circuited: m.quarantined_frames.clone() }
+    }
+
+    /// A connector's.
+    pub(crate) fn connector(m: &Metrics, connector: &str) -> Self {
+        let l = [("connector", connector)];
+        Self {
+            quarantines: m.counter(
+                "passerelle_connector_quarantines_total",
+                "Times the connector was quarantined after plugin failures (deadlines) in a row.",
+                &l,
+            ),
+            short_circuited: m.counter(
+                "passerelle_connector_quarantined_units_total",
+                "Inbound units answered retry-later without a call while the connector was quarantined.",
+                &l,
+            ),
+        }
+    }
+}
+
 /// One batched decoder call completed.
 #[derive(Debug)]
 pub(crate) struct DecodeCall<'a> {

@@ -9,7 +9,7 @@ use super::PluginError;
 use super::bindings::connector::{Connector, ConnectorPre};
 use super::bindings::{Command, Event};
 use super::engine::{Compiled, Engine, Limits};
-use super::sandbox::{Sandbox, World, link};
+use super::sandbox::{CallDeadline, Sandbox, World, link};
 use super::state::State;
 
 impl World for Connector {
@@ -100,8 +100,25 @@ impl ConnectorInstance {
     /// # Errors
     /// [`PluginError::Connector`] when the plugin refuses the event, a trap, or a host error.
     pub fn handle(&mut self, event: &Event) -> Result<Vec<Command>, PluginError> {
+        self.handle_within(CallDeadline::Normal, event)
+    }
+
+    /// [`ConnectorInstance::handle`] under the deadline `deadline` picks.
+    ///
+    /// # Errors
+    /// As [`ConnectorInstance::handle`].
+    pub fn handle_within(
+        &mut self,
+        deadline: CallDeadline,
+        event: &Event,
+    ) -> Result<Vec<Command>, PluginError> {
         self.sandbox
-            .call(|c, s| c.passerelle_plugin_connect().call_handle(s, event))?
+            .call_within(deadline, |c, s| c.passerelle_plugin_connect().call_handle(s, event))?
             .map_err(PluginError::Connector)
+    }
+
+    /// Drops the instance: the next event is handled by a fresh one (after its `start`).
+    pub fn reset(&mut self) {
+        self.sandbox.reset();
     }
 }

@@ -22,6 +22,13 @@ pub const DEFAULT_MEMORY_MIB: u64 = 64;
 pub const DEFAULT_MAX_READINGS: usize = 1000;
 /// Default cap on the frames given to one batched call: 256.
 pub const DEFAULT_MAX_BATCH: usize = 256;
+/// A connector call on an inbound unit that ran past its deadline is tried once more, on a
+/// fresh instance, with this many times the deadline: 4 (a healthy call on a starved machine
+/// overruns; a deadline is not the sender's fault).
+pub const DEADLINE_RETRY_FACTOR: u64 = 4;
+/// The longer deadline of that retry is at most this, in milliseconds: 5000 (or the deadline
+/// itself when it is longer), so a retry holds a pool thread for a bounded time.
+pub const DEADLINE_RETRY_MAX_MS: u64 = 5_000;
 
 /// Limits applied to every call of one plugin. Each field defaults to its `DEFAULT_*` constant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +60,16 @@ impl Limits {
     pub fn deadline_ticks(&self) -> u64 {
         let tick = u64::try_from(EPOCH_TICK.as_millis()).unwrap_or(1).max(1);
         (self.deadline_ms / tick).max(1)
+    }
+
+    /// The deadline of the retry of a call that ran past its deadline, in epoch ticks:
+    /// [`DEADLINE_RETRY_FACTOR`] times the deadline, at most [`DEADLINE_RETRY_MAX_MS`] (never
+    /// less than the deadline).
+    pub fn retry_deadline_ticks(&self) -> u64 {
+        let ticks = self.deadline_ticks();
+        let tick = u64::try_from(EPOCH_TICK.as_millis()).unwrap_or(1).max(1);
+        let cap = (DEADLINE_RETRY_MAX_MS / tick).max(ticks);
+        ticks.saturating_mul(DEADLINE_RETRY_FACTOR).min(cap)
     }
 
     /// The memory cap in bytes.
@@ -170,5 +187,19 @@ impl Engine {
         let bytes =
             std::fs::read(path).map_err(|source| PluginError::Io { path: PathBuf::from(path), source })?;
         self.compile(&bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEADLINE_RETRY_MAX_MS, Limits};
+
+    #[test]
+    fn the_retry_deadline_is_four_times_the_deadline_within_its_bound() {
+        let with = |deadline_ms| Limits { deadline_ms, ..Limits::default() }.retry_deadline_ticks();
+        assert_eq!(with(100), 400);
+        assert_eq!(with(1), 4);
+        assert_eq!(with(2_000), DEADLINE_RETRY_MAX_MS, "bounded");
+        assert_eq!(with(60_000), 60_000, "never shorter than the deadline itself");
     }
 }

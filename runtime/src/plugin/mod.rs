@@ -29,9 +29,10 @@ use std::path::PathBuf;
 pub use connector::{ConnectorInstance, ConnectorPlugin};
 pub use decoder::{DecoderInstance, DecoderPlugin, VectorFailure};
 pub use engine::{
-    Compiled, DEFAULT_DEADLINE_MS, DEFAULT_MAX_BATCH, DEFAULT_MAX_READINGS, DEFAULT_MEMORY_MIB, EPOCH_TICK,
-    Engine, Limits,
+    Compiled, DEADLINE_RETRY_FACTOR, DEADLINE_RETRY_MAX_MS, DEFAULT_DEADLINE_MS, DEFAULT_MAX_BATCH,
+    DEFAULT_MAX_READINGS, DEFAULT_MEMORY_MIB, EPOCH_TICK, Engine, Limits,
 };
+pub use sandbox::CallDeadline;
 pub use script::{Codec, CodecError};
 
 use bindings::{ConnectorError, DecodeError};
@@ -147,6 +148,11 @@ impl PluginError {
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
         Self::Host { context, source: source.into() }
+    }
+
+    /// True when the call ran past its deadline.
+    pub fn is_deadline(&self) -> bool {
+        matches!(self, Self::Trap { kind: TrapKind::Deadline, .. })
     }
 
     /// True for errors caused by the data (the frame is at fault, not the plugin).

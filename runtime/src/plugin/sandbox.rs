@@ -58,6 +58,15 @@ fn contract_version(engine: &Engine, component: &wasmtime::component::Component)
     })
 }
 
+/// Which deadline a call runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallDeadline {
+    /// The plugin's `limits.deadline_ms`.
+    Normal,
+    /// The retry of a call that ran past its deadline: [`super::Limits::retry_deadline_ticks`].
+    Retry,
+}
+
 /// A lazily instantiated plugin instance. A trap drops it; the next call rebuilds it.
 pub(crate) struct Sandbox<W: World> {
     engine: Engine,
@@ -80,12 +89,29 @@ impl<W: World> Sandbox<W> {
         self.live.is_some()
     }
 
+    /// Drops the instance (if any): the next call runs on a fresh one.
+    pub(crate) fn reset(&mut self) {
+        self.live = None;
+    }
+
     /// Runs `f` on the instance under the deadline; a trap is classified and drops the instance.
     pub(crate) fn call<R>(
         &mut self,
         f: impl FnOnce(&W, &mut Store<State>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
-        let ticks = self.limits.deadline_ticks();
+        self.call_within(CallDeadline::Normal, f)
+    }
+
+    /// [`Sandbox::call`] under the deadline `deadline` picks.
+    pub(crate) fn call_within<R>(
+        &mut self,
+        deadline: CallDeadline,
+        f: impl FnOnce(&W, &mut Store<State>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let ticks = match deadline {
+            CallDeadline::Normal => self.limits.deadline_ticks(),
+            CallDeadline::Retry => self.limits.retry_deadline_ticks(),
+        };
         let (store, world) = match &mut self.live {
             Some(live) => live,
             live @ None => {

@@ -149,7 +149,7 @@ impl Inner {
             let metrics = self.decoders.metrics_of(name, &parts.metrics);
             let (plugin, slot, path) = match fresh.remove(name) {
                 Some(Fresh { plugin, path }) => {
-                    let metrics_of_breaker = metrics.clone();
+                    let metrics_of_breaker = crate::events::BreakerMetrics::decoder(&metrics);
                     let pool = decoder_pool(
                         &parts.system,
                         &plugin,
@@ -160,7 +160,11 @@ impl Inner {
                     .await
                     .map_err(|e| Error::Runtime(e.to_string()))?;
                     let label = Arc::clone(plugin.label());
-                    let breaker = Arc::new(crate::actor::Breaker::new(d.quarantine, metrics_of_breaker));
+                    let breaker = Arc::new(crate::actor::Breaker::new(
+                        crate::actor::Role::Decoder,
+                        d.quarantine,
+                        metrics_of_breaker,
+                    ));
                     let slot =
                         DecoderSlot { name: Arc::from(name.as_str()), label, pool, shadow: None, breaker };
                     (plugin, slot, path)

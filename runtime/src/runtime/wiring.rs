@@ -235,6 +235,11 @@ pub(crate) async fn start_connector(
         driver: commands_tx,
         state: state.clone(),
         refusals: Arc::default(),
+        breaker: Arc::new(crate::actor::Breaker::new(
+            crate::actor::Role::Connector,
+            c.quarantine,
+            crate::events::BreakerMetrics::connector(&parts.metrics, name),
+        )),
     };
     let kind = c.transport.kind();
     let metrics = TransportMetrics::new(&parts.metrics, name, kind);

@@ -211,6 +211,69 @@ impl<R: BufRead> Chunker<R> {
     }
 }
 
+/// One half of a chunk's records (see [`halve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Half {
+    /// The 1-based line of its first record in the file.
+    pub(crate) first_line: u64,
+    /// How many records it holds.
+    pub(crate) records: u64,
+    /// Its records, as a chunk holds them.
+    pub(crate) body: Vec<u8>,
+}
+
+/// Cuts the body of a chunk (or of a part of one) that starts on line `first_line` and holds
+/// `records` records into two halves of whole records, cut where the [`Chunker`] (lines, with
+/// `quote`) or the plugin's splitter (`json`, `xml` records: the body is
+/// [`passerelle_records::join`]ed) sees a record end, each numbered from its first line; none
+/// when it holds fewer than two records. CPU work over the whole body: off the executor.
+pub(crate) fn halve(
+    body: &[u8],
+    first_line: u64,
+    records: u64,
+    quote: Option<u8>,
+    split: &Records,
+) -> Option<[Half; 2]> {
+    let cap = body.len().saturating_add(1);
+    let whole = |rs: &[passerelle_records::Record]| {
+        let first_line = rs.first().map_or(first_line, |r| r.line);
+        Half { first_line, records: rs.len() as u64, body: passerelle_records::join(rs) }
+    };
+    let mut input = body;
+    let mut rs = Vec::new();
+    match split {
+        Records::Lines => {
+            let want = usize::try_from(records / 2).unwrap_or(usize::MAX).max(1);
+            let mut chunker = Chunker::new(body, want, cap, false, quote);
+            let first = chunker.next_chunk().ok()??;
+            let rest = body.get(first.body.len()..).filter(|r| !r.is_empty())?;
+            let lines = first.body.iter().filter(|&&b| b == b'\n').count() as u64;
+            let left = records.checked_sub(first.records).filter(|&n| n > 0)?;
+            return Some([
+                Half { first_line, records: first.records, body: first.body },
+                Half { first_line: first_line + lines, records: left, body: rest.to_vec() },
+            ]);
+        }
+        Records::Json { .. } => {
+            let mut s = passerelle_records::JsonSplitter::sequence().starting_at(first_line);
+            while let Ok(Some(r)) = s.next_record(&mut input, cap) {
+                rs.push(r);
+            }
+        }
+        Records::Xml { element } => {
+            let mut s = passerelle_records::XmlSplitter::element(element).starting_at(first_line);
+            while let Ok(Some(r)) = s.next_record(&mut input, cap) {
+                rs.push(r);
+            }
+        }
+    }
+    if rs.len() < 2 {
+        return None;
+    }
+    let (a, b) = rs.split_at(rs.len() / 2);
+    Some([whole(a), whole(b)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::Chunker;
@@ -294,5 +357,60 @@ mod tests {
         let open = format!("\"{}\n", "y\n".repeat(50));
         let mut c = Chunker::new(open.as_bytes(), 1, 16, false, Some(b'"'));
         assert!(c.next_chunk().unwrap().unwrap().body.len() <= 17);
+    }
+}
+
+#[cfg(test)]
+mod halve_tests {
+    use super::{Chunker, Half, halve};
+    use crate::transport::files::Records;
+
+    /// Halves the first chunk of `text` again and again, down to single records: every record
+    /// once, in order, each half numbered as the chunker numbered its records.
+    fn down_to_records(text: &str, quote: Option<u8>, split: &Records) -> Vec<(u64, String)> {
+        let mut c = Chunker::new(text.as_bytes(), 1000, 1 << 20, false, quote).records(split);
+        let chunk = c.next_chunk().unwrap().unwrap();
+        let mut todo = vec![Half { first_line: chunk.first_line, records: chunk.records, body: chunk.body }];
+        let mut out = Vec::new();
+        while let Some(part) = todo.pop() {
+            match halve(&part.body, part.first_line, part.records, quote, split) {
+                Some([a, b]) => {
+                    assert_eq!(a.records + b.records, part.records);
+                    todo.push(b);
+                    todo.push(a);
+                }
+                None => {
+                    assert_eq!(part.records, 1, "{part:?}");
+                    out.push((part.first_line, String::from_utf8(part.body).unwrap()));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lines_halve_at_record_ends_even_inside_quotes_and_keep_their_line_numbers() {
+        let text = "a;1\r\nb;\"x\ny\"\nc;3\nd;4\ne;5";
+        let got = down_to_records(text, Some(b'"'), &Records::Lines);
+        let want = [(1, "a;1\r\n"), (2, "b;\"x\ny\"\n"), (4, "c;3\n"), (5, "d;4\n"), (6, "e;5")];
+        assert_eq!(got, want.map(|(l, t)| (l, t.to_string())).to_vec());
+    }
+
+    #[test]
+    fn json_and_xml_records_halve_at_record_ends_with_their_lines() {
+        let json = "[{\"m\": 1},\n{\"m\": 2}, {\"m\": [3,\n4]},\n\n{\"m\": 5}]";
+        let got = down_to_records(json, None, &Records::Json { path: String::new() });
+        let want = [(1, "{\"m\": 1}"), (2, "{\"m\": 2}"), (2, "{\"m\": [3,\n4]}"), (5, "{\"m\": 5}")];
+        assert_eq!(got, want.map(|(l, t)| (l, t.to_string())).to_vec());
+        let xml = "<x>\n<r a='1'/>\n<r><v>2</v>\n</r><r/>\n</x>";
+        let got = down_to_records(xml, None, &Records::Xml { element: "r".into() });
+        let want = [(2, "<r a='1'/>"), (3, "<r><v>2</v>\n</r>"), (4, "<r/>")];
+        assert_eq!(got, want.map(|(l, t)| (l, t.to_string())).to_vec());
+    }
+
+    #[test]
+    fn a_single_record_does_not_halve() {
+        assert_eq!(halve(b"a;1\n", 7, 1, None, &Records::Lines), None);
+        assert_eq!(halve(b"{\"m\": 1}", 7, 1, None, &Records::Json { path: String::new() }), None);
     }
 }

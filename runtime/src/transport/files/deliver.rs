@@ -8,8 +8,9 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
 
+use super::chunk::{Half, halve};
 use super::{Chunk, Chunker, Entry, Ledger, LedgerError, Records};
-use crate::actor::Ingest;
+use crate::actor::{Ingest, OnOverrun, Overran};
 use crate::message::Disposition;
 use crate::net::Backoff;
 use crate::transport::TransportError;
@@ -26,6 +27,11 @@ const IN_FLIGHT: usize = 32;
 const IN_FLIGHT_BYTES: usize = 4 << 20;
 /// Buffer of the file reader.
 const READ_BUFFER: usize = 64 * 1024;
+/// Records of the smallest part a chunk is split into after a plugin deadline: 1. A part of
+/// more records whose call runs past its deadline is cut in halves (at record ends), each
+/// handed over again; a part of this many is retried on a fresh instance with a longer
+/// deadline, and dead-lettered (subject `file:line`) only if that overruns too.
+const SPLIT_FLOOR_RECORDS: u64 = 1;
 
 /// A file as listed, and where its bytes are on this machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +110,10 @@ async fn record(ledger: &Arc<Mutex<Ledger>>, entry: Entry) -> Result<(), Transpo
 /// Hands one file to the connector chunk after chunk, resuming after the chunks the ledger
 /// says are committed, and records each chunk in the ledger once its disposition is committed
 /// or refused. A chunk that cannot be committed is submitted again after its `retry_after`
-/// (at least the backoff's delay) until it is, or until shutdown.
+/// (at least the backoff's delay) until it is, or until shutdown. A chunk whose plugin call
+/// runs past its deadline is split in halves at record ends, each handed over again, down to
+/// one record, which alone is retried with a longer deadline and dead-lettered (`file:line`)
+/// if it overruns that too.
 ///
 /// # Errors
 /// The file cannot be hashed or opened, or the ledger cannot be written.
@@ -160,6 +169,12 @@ pub async fn deliver_file(
     // the sink commits chunk n (and the sink merges the chunks waiting into one transaction:
     // the slower the commits, the larger the transactions); answered and recorded in the
     // ledger in file order.
+    let hand = Arc::new(HandOver {
+        ingest: ingest.clone(),
+        name: file.name.clone(),
+        quote: settings.quote,
+        split: settings.split.clone(),
+    });
     let mut flights: VecDeque<Flight> = VecDeque::with_capacity(IN_FLIGHT);
     let mut read_error = None;
     let mut reading = true;
@@ -177,12 +192,10 @@ pub async fn deliver_file(
                 Some(Ok((header, chunk))) => {
                     let mut headers = base_headers.clone();
                     headers.push(("chunk".to_string(), chunk.index.to_string()));
-                    headers.push(("first-line".to_string(), chunk.first_line.to_string()));
-                    headers.push(("records".to_string(), chunk.records.to_string()));
                     if let Some(h) = header {
                         headers.push(("header".to_string(), h));
                     }
-                    flights.push_back(Flight::submit(ingest, &file.name, chunk, headers));
+                    flights.push_back(Flight::submit(&hand, chunk, headers));
                 }
             }
         }
@@ -193,27 +206,22 @@ pub async fn deliver_file(
             done.extend(flights.pop_front());
         }
         for flight in done {
-            let Flight { index, records, headers, body, task } = flight;
-            let mut disposition = task.await.unwrap_or_else(|e| Disposition::RetryLater {
+            let Flight { index, records, first_line, headers, body, task } = flight;
+            let mut handed = task.await.unwrap_or_else(|e| Handed::Later {
                 reason: format!("chunk task failed: {e}"),
                 retry_after: Duration::ZERO,
+                left: VecDeque::from([Part::new(first_line, records, body.clone())]),
             });
-            while !disposition.acknowledge() {
-                let wait = match &disposition {
-                    Disposition::RetryLater { retry_after, reason } => {
-                        let wait = backoff.next().max(*retry_after);
-                        tracing::warn!(
-                            connector,
-                            file = file.name,
-                            chunk = index,
-                            reason,
-                            retry_in_ms = wait.as_millis() as u64,
-                            "File chunk not committed; submitting it again."
-                        );
-                        wait
-                    }
-                    _ => Duration::ZERO,
-                };
+            while let Handed::Later { reason, retry_after, left } = handed {
+                let wait = backoff.next().max(retry_after);
+                tracing::warn!(
+                    connector,
+                    file = file.name,
+                    chunk = index,
+                    reason,
+                    retry_in_ms = wait.as_millis() as u64,
+                    "File chunk not committed; submitting it again."
+                );
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     () = stopped(shutdown) => {
@@ -224,7 +232,7 @@ pub async fn deliver_file(
                         return Ok(Delivered::Stopped);
                     }
                 }
-                disposition = ingest.submit(file.name.clone(), headers.clone(), body.clone()).await;
+                handed = hand.parts(&headers, index, left).await;
             }
             backoff.reset();
             entry.chunks = index + 1;
@@ -265,21 +273,115 @@ pub async fn deliver_file(
 struct Flight {
     index: u64,
     records: u64,
-    headers: Vec<(String, String)>,
+    first_line: u64,
+    /// Its headers but `first-line` and `records` (those of each part handed over).
+    headers: Arc<[(String, String)]>,
     body: Bytes,
-    task: tokio::task::JoinHandle<Disposition>,
+    task: tokio::task::JoinHandle<Handed>,
 }
 
 impl Flight {
-    /// Submits `chunk` on a task of its own.
-    fn submit(ingest: &Ingest, name: &str, chunk: Chunk, headers: Vec<(String, String)>) -> Self {
+    /// Hands `chunk` over on a task of its own.
+    fn submit(hand: &Arc<HandOver>, chunk: Chunk, headers: Vec<(String, String)>) -> Self {
         let body = Bytes::from(chunk.body);
+        let headers: Arc<[(String, String)]> = Arc::from(headers);
         let task = {
-            let (ingest, name, headers, body) =
-                (ingest.clone(), name.to_string(), headers.clone(), body.clone());
-            tokio::spawn(async move { ingest.submit(name, headers, body).await })
+            let (hand, headers) = (Arc::clone(hand), Arc::clone(&headers));
+            let whole = VecDeque::from([Part::new(chunk.first_line, chunk.records, body.clone())]);
+            let index = chunk.index;
+            tokio::spawn(async move { hand.parts(&headers, index, whole).await })
         };
-        Self { index: chunk.index, records: chunk.records, headers, body, task }
+        Self { index: chunk.index, records: chunk.records, first_line: chunk.first_line, headers, body, task }
+    }
+}
+
+/// What handing the chunks of a file over needs, shared by their tasks.
+#[derive(Debug)]
+struct HandOver {
+    ingest: Ingest,
+    /// The file's name: the channel.
+    name: String,
+    quote: Option<u8>,
+    split: Records,
+}
+
+/// Records of a chunk still to hand over: the whole chunk, or a part of it once split.
+#[derive(Debug, Clone)]
+struct Part {
+    first_line: u64,
+    records: u64,
+    body: Bytes,
+    /// Not split further: a call past its deadline is retried, then dead-lettered.
+    floor: bool,
+}
+
+impl Part {
+    fn new(first_line: u64, records: u64, body: Bytes) -> Self {
+        Self { first_line, records, body, floor: records <= SPLIT_FLOOR_RECORDS }
+    }
+}
+
+/// How handing a chunk's records over went.
+#[derive(Debug)]
+enum Handed {
+    /// Every record is committed (or dead-lettered).
+    Done,
+    /// A part cannot be committed now (a sink failed or is full, the connector is quarantined):
+    /// the parts left, from it on, to hand over after `retry_after`.
+    Later { reason: String, retry_after: Duration, left: VecDeque<Part> },
+}
+
+impl HandOver {
+    /// Hands `left` over part after part, in order. A part whose call runs past the plugin's
+    /// deadline is cut in halves at record ends, each handed over in its place, down to
+    /// [`SPLIT_FLOOR_RECORDS`]: a healthy call overrunning on a starved machine costs a split,
+    /// not the chunk's records.
+    async fn parts(&self, headers: &[(String, String)], chunk: u64, mut left: VecDeque<Part>) -> Handed {
+        while let Some(mut part) = left.pop_front() {
+            let mut h = headers.to_vec();
+            h.push(("first-line".to_string(), part.first_line.to_string()));
+            h.push(("records".to_string(), part.records.to_string()));
+            let on_overrun = if part.floor {
+                OnOverrun::RetryThenDeadLetter { subject: format!("{}:{}", self.name, part.first_line) }
+            } else {
+                OnOverrun::HandBack
+            };
+            match self.ingest.submit_with(self.name.clone(), h, part.body.clone(), on_overrun).await {
+                Ok(Disposition::RetryLater { reason, retry_after }) => {
+                    left.push_front(part);
+                    return Handed::Later { reason, retry_after, left };
+                }
+                Ok(Disposition::Committed { .. } | Disposition::Refused { .. }) => {}
+                Err(Overran { reason }) => {
+                    let (body, first_line, records) = (part.body.clone(), part.first_line, part.records);
+                    let (quote, split) = (self.quote, self.split.clone());
+                    let halves =
+                        tokio::task::spawn_blocking(move || halve(&body, first_line, records, quote, &split))
+                            .await
+                            .ok()
+                            .flatten();
+                    let Some([a, b]) = halves else {
+                        part.floor = true;
+                        left.push_front(part);
+                        continue;
+                    };
+                    tracing::info!(
+                        connector = self.ingest.connector(),
+                        file = self.name,
+                        chunk,
+                        first_line,
+                        records,
+                        split = format!("{}+{}", a.records, b.records),
+                        reason,
+                        "File chunk past its plugin deadline; cut in halves, each handed over again."
+                    );
+                    let part = |h: Half| Part::new(h.first_line, h.records, Bytes::from(h.body));
+                    left.push_front(part(b));
+                    left.push_front(part(a));
+                }
+            }
+        }
+        Handed::Done
     }
 }
 
@@ -297,7 +399,7 @@ async fn drain<T>(
     drop(rx);
     let mut in_order = true;
     for flight in flights {
-        let acknowledged = flight.task.await.is_ok_and(|d| d.acknowledge());
+        let acknowledged = flight.task.await.is_ok_and(|h| matches!(h, Handed::Done));
         in_order &= acknowledged;
         if in_order {
             entry.chunks = flight.index + 1;

@@ -26,7 +26,11 @@
 //! - [`deliver_file`]: one file, chunk after chunk, through [`crate::actor::Ingest::submit`]
 //!   (channel: the file name; headers `file`, `size`, `mtime`, `sha256`, `chunk`, `first-line`,
 //!   `records`, `header`, and `split` (`json`, `xml`) when the records are not lines), the ledger advanced only once a chunk's disposition is committed or refused. A
-//!   restart resumes at the first chunk not committed: nothing lost, nothing handed twice.
+//!   restart resumes at the first chunk not committed: nothing lost, nothing handed twice. A
+//!   chunk whose plugin call runs past its deadline is cut in halves at record ends, each
+//!   handed over again (down to one record, which is retried with a longer deadline and
+//!   dead-lettered as `file:line` only if it overruns that too); the ledger still records the
+//!   chunk once, in file order.
 
 mod chunk;
 mod deliver;
