@@ -105,6 +105,7 @@ async fn push(
         payload: payload.into(),
         received_ms: now_ms(),
         connector: "embed-axum".into(),
+        firmware: None,
     };
     match app.handle.push(vec![frame]).await {
         Ok(outcomes) => Json(outcomes).into_response(),

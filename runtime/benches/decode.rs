@@ -55,6 +55,7 @@ fn frames(vendor: &str) -> anyhow::Result<Vec<(Frame, Arc<str>)>> {
             payload: v.payload.into(),
             received_ms: RECEIVED_MS,
             connector: Arc::clone(&connector),
+            firmware: None,
         };
         out.push((frame, model));
     }
@@ -100,24 +101,29 @@ fn to_native(frame: &Frame, model: &str) -> milesight::Frame {
         port: frame.port,
         payload: frame.payload.to_vec(),
         received_ms: frame.received_ms,
+        firmware: None,
+    }
+}
+
+fn value(v: passerelle_pdk::decoder::Value) -> Value {
+    use passerelle_pdk::decoder::Value as Native;
+    match v {
+        Native::Number(n) => Value::Number(n),
+        Native::Text(s) => Value::Text(s),
+        Native::Boolean(b) => Value::Boolean(b),
+        Native::Bytes(b) => Value::Bytes(b),
     }
 }
 
 /// The guest's readings as host readings: the same conversion the host does after a call.
 fn from_native(frame: &Frame, readings: Vec<milesight::Reading>) -> Vec<Reading> {
-    use passerelle_pdk::decoder::Value as Native;
     readings
         .into_iter()
         .map(|r| Reading {
             device: Arc::clone(&frame.device),
-            name: r.name,
-            value: match r.value {
-                Native::Number(n) => Value::Number(n),
-                Native::Text(s) => Value::Text(s),
-                Native::Boolean(b) => Value::Boolean(b),
-                Native::Bytes(b) => Value::Bytes(b),
-            },
-            unit: r.unit,
+            name: Arc::from(r.name),
+            value: value(r.value),
+            unit: r.unit.map(Arc::from),
             time_ms: r.time_ms.unwrap_or(frame.received_ms),
             tags: Default::default(),
         })
@@ -130,10 +136,31 @@ fn native_decode(frame: &Frame, model: &str) -> Result<Vec<Reading>, milesight::
 
 fn native_decode_batch(frames: &[(Frame, Arc<str>)]) -> Vec<Result<Vec<Reading>, milesight::DecodeError>> {
     let native = frames.iter().map(|(f, m)| to_native(f, m)).collect();
-    milesight::Plugin::decode_batch(native)
+    // The flat batch back into host readings, names and units shared per batch: what the host
+    // does with a batch the plugin returns.
+    let batch = milesight::Plugin::decode_batch(native);
+    let labels: Vec<Arc<str>> = batch.labels.into_iter().map(Arc::from).collect();
+    let mut readings = batch.readings.into_iter();
+    batch
+        .outcomes
         .into_iter()
         .zip(frames)
-        .map(|(r, (f, _))| r.map(|r| from_native(f, r)))
+        .map(|(outcome, (f, _))| {
+            outcome.map(|count| {
+                readings
+                    .by_ref()
+                    .take(count as usize)
+                    .map(|r| Reading {
+                        device: Arc::clone(&f.device),
+                        name: Arc::clone(&labels[r.name as usize]),
+                        value: value(r.value),
+                        unit: r.unit.map(|u| Arc::clone(&labels[u as usize])),
+                        time_ms: r.time_ms.unwrap_or(f.received_ms),
+                        tags: Default::default(),
+                    })
+                    .collect()
+            })
+        })
         .collect()
 }
 

@@ -34,6 +34,10 @@ pub struct Frame {
     pub received_ms: i64,
     /// Name of the connector it came from.
     pub connector: Arc<str>,
+    /// The device's firmware version, for decoders whose format changed between firmwares: as
+    /// the source reported it, or as the route names it (the route wins). Given to the decoder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<Arc<str>>,
 }
 
 /// One decoded, unit-aware measurement, SenML-aligned.
@@ -41,12 +45,13 @@ pub struct Frame {
 pub struct Reading {
     /// Device identifier.
     pub device: Arc<str>,
-    /// Vendor field name or dotted path (`temperature`, `current_alarm.current_threshold_alarm`).
-    pub name: String,
+    /// Vendor field name or dotted path (`temperature`, `current_alarm.current_threshold_alarm`),
+    /// shared by the readings of a batch that have the same name.
+    pub name: Arc<str>,
     /// The value.
     pub value: Value,
-    /// SenML unit, when the value has one.
-    pub unit: Option<String>,
+    /// SenML unit, when the value has one (shared, like the name).
+    pub unit: Option<Arc<str>>,
     /// Measurement time in milliseconds since the Unix epoch.
     pub time_ms: i64,
     /// What the source says about the series (`quantity` = `power`, `aggregate` = `average`),

@@ -28,6 +28,7 @@ fn frame(i: usize) -> Frame {
         payload: PAYLOAD.to_vec().into(),
         received_ms: 1_795_334_400_000 + i64::try_from(i).unwrap_or(0),
         connector: Arc::from("energisme"),
+        firmware: None,
     }
 }
 

@@ -188,5 +188,6 @@ pub fn hostile_frame(device: &str, payload: &[u8]) -> passerelle::message::Frame
         payload: payload.to_vec().into(),
         received_ms: 1_700_000_000_000,
         connector: std::sync::Arc::from("host"),
+        firmware: None,
     }
 }

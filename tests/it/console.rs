@@ -710,9 +710,9 @@ async fn reads_readings_back(sink: &dyn passerelle::sink::Sink) {
             for i in 0..50_i64 {
                 readings.push(Reading {
                     device: std::sync::Arc::from(format!("d{d}").as_str()),
-                    name: name.to_string(),
+                    name: std::sync::Arc::from(name),
                     value: Value::Number((d * 100 + i) as f64),
-                    unit: Some(if name == "power" { "W" } else { "Wh" }.to_string()),
+                    unit: Some(std::sync::Arc::from(if name == "power" { "W" } else { "Wh" })),
                     time_ms: t0 + i * 1000,
                     tags: tags(i == 49),
                 });

@@ -16,6 +16,7 @@ fn frame(device: &str, devicetype: &str, hex: &str) -> Frame {
         payload,
         received_ms: 1_700_000_000_000,
         connector: Arc::from("host"),
+        firmware: None,
     }
 }
 
@@ -44,7 +45,7 @@ async fn the_host_pushes_frames_and_receives_readings() {
     assert!(matches!(&outcomes[1], FrameOutcome::DeadLettered { stage: Stage::Route, .. }));
 
     let batch = readings.recv().await.unwrap();
-    let temperature = batch.iter().find(|r| r.name == "temperature").unwrap();
+    let temperature = batch.iter().find(|r| &*r.name == "temperature").unwrap();
     assert_eq!((temperature.value.clone(), temperature.unit.as_deref()), (Value::Number(20.0), Some("Cel")));
     assert_eq!(temperature.time_ms, 1_700_000_000_000);
     assert_eq!(&*temperature.device, "th");

@@ -123,6 +123,30 @@ async fn a_file_that_is_not_a_component_is_refused_with_its_path() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_built_for_an_older_contract_is_refused_naming_both_versions() {
+    let old = harness::root().join("tests/fixtures/plugins/trap-wit-0.3.0.wasm");
+    let text = harness::config(&format!(r#""old": (plugin: "{}")"#, old.display()), "");
+    let config = passerelle::config::Config::parse(&text, "old.ron").unwrap();
+    let err = passerelle::Builder::new(config).secret("IT_TOKEN", "t").start().await.unwrap_err();
+    match &err {
+        Error::Plugin { name, source, .. } => {
+            assert_eq!(name, "old");
+            assert!(
+                matches!(source, passerelle::plugin::PluginError::WitVersion { found } if found == "0.3.0"),
+                "{source:?}"
+            );
+            let message = source.to_string();
+            assert!(message.contains("passerelle:plugin@0.3.0"), "{message}");
+            assert!(
+                message.contains(&format!("passerelle:plugin@{}", passerelle::plugin::WIT_VERSION)),
+                "{message}"
+            );
+        }
+        other => panic!("expected Error::Plugin, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_that_keeps_failing_is_quarantined_then_probed_and_released() {
     let dir = tempfile::tempdir().unwrap();
     let text = harness::config(

@@ -46,6 +46,7 @@ fn frame(device: &str, devicetype: &str, port: u8, payload: &[u8]) -> passerelle
         payload: payload.to_vec().into(),
         received_ms: 1_700_000_000_000,
         connector: Arc::from("host"),
+        firmware: None,
     }
 }
 
@@ -112,7 +113,7 @@ fn the_entry_point_is_found_and_bad_codecs_are_refused_naming_the_file() {
     let old = write("old.js", "function Decoder(bytes, port) { return { first: bytes[0], port: port }; }");
     let decoder = js_plugin(&engine, &old, Limits::default()).unwrap();
     let readings = decoder.instance().decode(&frame("d", "x", 7, &[42]), "x").unwrap();
-    let got: Vec<_> = readings.iter().map(|r| (r.name.as_str(), r.value.clone())).collect();
+    let got: Vec<_> = readings.iter().map(|r| (&*r.name, r.value.clone())).collect();
     assert_eq!(got, [("first", Value::Number(42.0)), ("port", Value::Number(7.0))]);
 
     // Entry points declared with `const` or `let` (ES6 codecs) are found too.
@@ -122,7 +123,7 @@ fn the_entry_point_is_found_and_bad_codecs_are_refused_naming_the_file() {
     ] {
         let decoder = js_plugin(&engine, &write(name, text), Limits::default()).unwrap();
         let readings = decoder.instance().decode(&frame("d", "x", 7, &[42]), "x").unwrap();
-        let got: Vec<_> = readings.iter().map(|r| (r.name.as_str(), r.value.clone())).collect();
+        let got: Vec<_> = readings.iter().map(|r| (&*r.name, r.value.clone())).collect();
         assert_eq!(got, [("first", Value::Number(42.0))], "{name}");
     }
 
@@ -256,7 +257,7 @@ fn date_and_math_random_are_deterministic() {
     // another instance: the same readings.
     assert_eq!(one.decode(&f, "x").unwrap(), first);
     assert_eq!(two.decode(&f, "x").unwrap(), first);
-    let value = |name: &str| first.iter().find(|r| r.name == name).map(|r| r.value.clone()).unwrap();
+    let value = |name: &str| first.iter().find(|r| &*r.name == name).map(|r| r.value.clone()).unwrap();
     let ms = f.received_ms as f64;
     assert_eq!(
         (value("now"), value("created"), value("recv")),
@@ -270,7 +271,7 @@ fn date_and_math_random_are_deterministic() {
     later.received_ms += 1000;
     let again = one.decode(&later, "x").unwrap();
     let get = |rs: &[passerelle::message::Reading], name: &str| {
-        rs.iter().find(|r| r.name == name).map(|r| r.value.clone())
+        rs.iter().find(|r| &*r.name == name).map(|r| r.value.clone())
     };
     assert_eq!(get(&again, "now"), Some(Value::Number(ms + 1000.0)));
     assert_eq!(get(&again, "r1"), Some(Value::Number(r1)));
@@ -415,7 +416,7 @@ fn buffer_reads_and_writes_as_chirpstack_codecs_expect() {
     let engine = engine();
     let decoder = js_plugin(&engine, &codec, Limits::default()).unwrap();
     let readings = decoder.instance().decode(&frame("d", "x", 1, &[0xfe, 0xff, 0x01, 0x80]), "x").unwrap();
-    let got = |name: &str| readings.iter().find(|r| r.name == name).map(|r| r.value.clone()).unwrap();
+    let got = |name: &str| readings.iter().find(|r| &*r.name == name).map(|r| r.value.clone()).unwrap();
     let n = Value::Number;
     let t = |s: &str| Value::Text(s.into());
     for (name, want) in [

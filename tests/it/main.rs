@@ -15,6 +15,7 @@ mod console;
 mod driver;
 mod embed;
 mod files;
+mod firmware;
 mod full_disk;
 mod fuzz;
 mod hemis;

@@ -14,7 +14,7 @@ use passerelle::quantity::{QUANTITY_TAG, QuantityTable, Tagger};
 
 use crate::harness::{self, envelope, plugin, post, root};
 
-const PLUGINS: [&str; 13] = [
+const PLUGINS: [&str; 14] = [
     "adeunis",
     "browan",
     "decentlab",
@@ -28,6 +28,7 @@ const PLUGINS: [&str; 13] = [
     "netvox",
     "nexelec",
     "sensative",
+    "tektelic",
 ];
 
 /// What a reading must get: (plugin, model or `*`, name with indexes as `#`, quantity label or
@@ -278,6 +279,33 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("sensative", "strips-drip", "floodAlarm.value", Some("water_leak")),
     ("sensative", "strips-drip", "flood.value", None),
     ("sensative", "strips", "battery", Some("battery_level")),
+    // Tektelic: the room sensors measure the room (not `mcu_temperature`); the CO2 sensors'
+    // measured CO2 (not the raw one), pressure and remaining battery (not the display's); the
+    // AC outlets' circuit (not the energy meter, whose unit the vendor does not state).
+    ("tektelic", "*", "ambient_temperature", Some("air_temperature")),
+    ("tektelic", "t0007806-breeze-v", "temperature", Some("air_temperature")),
+    ("tektelic", "*", "mcu_temperature", None),
+    ("tektelic", "*", "relative_humidity", Some("relative_humidity")),
+    ("tektelic", "*", "battery_voltage", Some("battery_voltage")),
+    ("tektelic", "t00078xx-smart-room-sensor-co2", "co2_concentration_filtered", Some("co2")),
+    ("tektelic", "t00078xx-smart-room-sensor-co2", "co2_concentration_raw", None),
+    ("tektelic", "t0007806-breeze-v", "co2_pressure_compensated", Some("co2")),
+    ("tektelic", "t0007806-breeze-v", "co2_raw", None),
+    ("tektelic", "t00078xx-smart-room-sensor-co2", "atmospheric_pressure", Some("barometric_pressure")),
+    ("tektelic", "t0007806-breeze-v", "barometric_pressure", Some("barometric_pressure")),
+    ("tektelic", "t00078xx-smart-room-sensor-co2", "remaining_battery_capacity", Some("battery_level")),
+    ("tektelic", "t0007806-breeze-v", "rem_batt_capacity_sensor", Some("battery_level")),
+    ("tektelic", "*", "rem_batt_capacity_display", None),
+    ("tektelic", "*", "remaining_display_battery_capacity", None),
+    ("tektelic", "*", "motion_event_count", Some("motion_count")),
+    ("tektelic", "*", "motion_event_state", None),
+    ("tektelic", "*", "light_intensity", None),
+    ("tektelic", "*", "rms_voltage", Some("voltage")),
+    ("tektelic", "*", "rms_current", Some("current")),
+    ("tektelic", "*", "real_power", Some("active_power")),
+    ("tektelic", "*", "apparent_power", Some("apparent_power")),
+    ("tektelic", "*", "reactive_power", None),
+    ("tektelic", "*", "energy_consumption_meter.energy_consumed", None),
 ];
 
 /// A reading name with its numeric segments as `#` (`history.3.temperature` -> `history.#.temperature`).
@@ -314,6 +342,7 @@ fn decode_all(engine: &Engine, stem: &str, vendor: &[passerelle::plugin::binding
             payload: v.frame.payload.clone().into(),
             received_ms: v.frame.received_ms,
             connector: Arc::from("test"),
+            firmware: None,
         };
         if let Ok(mut readings) = instance.decode(&frame, &v.frame.model) {
             tagger.tag(&v.frame.model, &mut readings);
@@ -332,7 +361,7 @@ fn vendor_vectors() -> BTreeMap<String, Vec<passerelle::plugin::bindings::TestVe
         by_stem.entry(stem).or_default().push(test_vector(v.into_vector()));
         examples += 1;
     }
-    assert_eq!((by_stem.len(), examples), (13, 47), "vendors and examples of vectors/ttn/vectors.jsonl");
+    assert_eq!((by_stem.len(), examples), (14, 48), "vendors and examples of vectors/ttn/vectors.jsonl");
     by_stem
 }
 

@@ -154,6 +154,7 @@ fn frame(device: &str, devicetype: &str, payload: &[u8]) -> passerelle::message:
         payload: payload.to_vec().into(),
         received_ms: 1_700_000_000_000,
         connector: Arc::from("host"),
+        firmware: None,
     }
 }
 

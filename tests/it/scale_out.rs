@@ -107,6 +107,7 @@ async fn postgres_sink_batches_are_idempotent_and_forget_replayed_entries() {
         payload: vec![0, 1, 2, 255].into(),
         received_ms: 7,
         connector: Arc::from("c"),
+        firmware: None,
     };
     let rejected = Rejected { frame, stage: Stage::Decode, error: "bad".into(), plugin: Some("m@1".into()) };
     let mut readings = series("a", 0, 500);

@@ -115,6 +115,7 @@ impl Harness for Decoders {
             payload: Bytes::copy_from_slice(payload),
             received_ms: 0,
             connector: Arc::from("fuzz"),
+            firmware: None,
         };
         match instance.decode(&frame, &model) {
             Ok(_) | Err(PluginError::Decode(_)) => {}

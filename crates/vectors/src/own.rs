@@ -18,6 +18,9 @@ pub struct Vector {
     pub port: u8,
     /// The payload.
     pub payload: Vec<u8>,
+    /// The firmware version the frame is given with (`"1.1.4"`), for a format that changed
+    /// between firmwares; none by default.
+    pub firmware: Option<String>,
     /// What decoding must give.
     pub expect: Expectation,
 }
@@ -29,7 +32,8 @@ pub struct Vector {
 /// {"description": "truncated frame", "model": "em300-th", "port": 85, "hex": "0175", "expect": "error"}
 /// ```
 ///
-/// Every field is required: `description`, `model` (strings), `port` (0-255), `hex` (the
+/// An optional `firmware` (a string such as `"1.1.4"`) gives the frame that firmware version.
+/// Every other field is required: `description`, `model` (strings), `port` (0-255), `hex` (the
 /// payload; whitespace between digits allowed) and `expect`: the string `"error"` when decoding
 /// must fail, or an object of reading name -> value. Values are numbers, strings or booleans;
 /// nested objects and arrays are flattened to dotted names as vendor outputs are
@@ -61,6 +65,11 @@ fn parse_line(line: &str, at: At) -> Result<Vector, FormatError> {
         .and_then(Json::as_u64)
         .and_then(|p| u8::try_from(p).ok())
         .ok_or(FormatError::Field { at, field: "port", wanted: "an integer 0-255" })?;
+    let firmware = match json.get("firmware") {
+        None => None,
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(_) => return Err(FormatError::Field { at, field: "firmware", wanted: "a string" }),
+    };
     let expect = match json.get("expect") {
         Some(Json::String(s)) if s == "error" => Expectation::Error,
         Some(e @ Json::Object(_)) => Expectation::Readings(flatten_at(e, at)?),
@@ -72,7 +81,7 @@ fn parse_line(line: &str, at: At) -> Result<Vector, FormatError> {
             });
         }
     };
-    Ok(Vector { description, model, port, payload, expect })
+    Ok(Vector { description, model, port, payload, firmware, expect })
 }
 
 #[cfg(test)]

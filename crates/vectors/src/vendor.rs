@@ -44,6 +44,7 @@ impl VendorVector {
             model: self.model,
             port: self.port,
             payload: self.payload,
+            firmware: None,
             expect: self.expect,
         }
     }
@@ -127,6 +128,7 @@ pub fn codec_examples(codec: &Json, model: &str) -> Result<Vec<Vector>, FormatEr
             model: model.to_string(),
             port,
             payload,
+            firmware: None,
             expect,
         });
     }

@@ -23,6 +23,11 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "passerelle:plugin/script-decoder",
+        // The kit's types: readings pack into a batch with `passerelle_pdk::batch_with`.
+        with: {
+            "passerelle:plugin/types@0.4.0": passerelle_pdk::decoder::passerelle::plugin::types,
+            "passerelle:plugin/log@0.4.0": passerelle_pdk::decoder::passerelle::plugin::log,
+        },
     });
     // The component exports exist only in the wasm build (see `passerelle_pdk::decoder_plugin`).
     #[cfg(target_arch = "wasm32")]
@@ -31,10 +36,12 @@ mod bindings {
     export!(Plugin with_types_in self);
 }
 
-use bindings::exports::passerelle::plugin::decode::{Guest as DecodeGuest, Metadata, TestVector};
+use bindings::exports::passerelle::plugin::decode::{
+    Batch, BatchReading, Guest as DecodeGuest, Metadata, TestVector,
+};
 use bindings::exports::passerelle::plugin::script::{Entry, Guest as ScriptGuest, LoadError};
-use bindings::passerelle::plugin::log::log;
-use bindings::passerelle::plugin::types::{DecodeError, Frame, Level, Reading, Value};
+use passerelle_pdk::decoder::passerelle::plugin::log::log;
+use passerelle_pdk::decoder::{DecodeError, Frame, Level, Reading, Value};
 
 /// QuickJS heap limit of one instance: 16 MiB (the host's linear-memory cap stays the hard one).
 pub const JS_MEMORY_LIMIT: usize = 16 * 1024 * 1024;
@@ -247,8 +254,12 @@ impl DecodeGuest for Plugin {
         })
     }
 
-    fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
-        frames.into_iter().map(<Self as DecodeGuest>::decode).collect()
+    fn decode_batch(frames: Vec<Frame>) -> Batch {
+        passerelle_pdk::batch_with(
+            frames.into_iter().map(<Self as DecodeGuest>::decode),
+            |name, value, unit, time_ms| BatchReading { name, value, unit, time_ms },
+            |labels, readings, outcomes| Batch { labels, readings, outcomes },
+        )
     }
 
     fn vectors() -> Vec<TestVector> {

@@ -158,6 +158,7 @@ pub fn commands(id: u64, uplink: Uplink, options: &Options) -> Handled {
                 port: uplink.port,
                 payload: uplink.payload,
                 received_ms: uplink.received_ms,
+                firmware: None,
             }],
         )));
     }

@@ -100,11 +100,15 @@ fn vector_code(v: &Vector) -> String {
         }
     };
     format!(
-        "        TestVector {{ description: String::from({:?}), frame: Frame {{ device: String::from(\"vector\"), model: String::from({:?}), port: {}, payload: {}, received_ms: 0 }}, expect: {expect} }},\n",
+        "        TestVector {{ description: String::from({:?}), frame: Frame {{ device: String::from(\"vector\"), model: String::from({:?}), port: {}, payload: {}, received_ms: 0, firmware: {} }}, expect: {expect} }},\n",
         v.description,
         v.model,
         v.port,
-        bytes_code(&v.payload)
+        bytes_code(&v.payload),
+        match &v.firmware {
+            Some(f) => format!("Some(String::from({f:?}))"),
+            None => "None".to_string(),
+        }
     )
 }
 

@@ -28,7 +28,14 @@ pub const VENDOR_VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vec
 
 /// A frame as the plugin's own vectors carry it: device `"vector"`, received at 0 ms.
 pub fn canonical_frame(model: &str, port: u8, payload: Vec<u8>) -> Frame {
-    Frame { device: String::from("vector"), model: model.to_string(), port, payload, received_ms: 0 }
+    Frame {
+        device: String::from("vector"),
+        model: model.to_string(),
+        port,
+        payload,
+        received_ms: 0,
+        firmware: None,
+    }
 }
 
 /// A WIT value as `passerelle-vectors` sees it.

@@ -13,7 +13,9 @@
 //!
 //! Helpers: [`Reader`] walks a payload and reports a too-short payload with the offset reached;
 //! [`FixedBytes`] reads a payload at fixed offsets, as JavaScript vendor decoders do;
-//! [`Readings`] collects readings with units. Test vectors are compared with a decode result
+//! [`Firmware`] compares the firmware version a route gives a frame;
+//! [`Readings`] collects readings with units; [`batch`] packs per-frame results into the
+//! flat form `decode-batch` returns. Test vectors are compared with a decode result
 //! by `passerelle-vectors` (the one rule), through `passerelle-pdk-host` in native tests: a
 //! guest never carries the comparison.
 
@@ -28,7 +30,7 @@ pub mod decoder {
         default_bindings_module: "passerelle_pdk::decoder",
     });
     pub use exports::passerelle::plugin::decode::{
-        Expectation, ExpectedReading, Guest, Metadata, TestVector,
+        Batch, BatchReading, Expectation, ExpectedReading, Guest, Metadata, TestVector,
     };
     pub use passerelle::plugin::types::{DecodeError, Frame, Level, Reading, Value};
 }
@@ -50,12 +52,16 @@ pub mod connector {
     pub use passerelle::plugin::types::{Frame, Level, Reading, Value};
 }
 
+mod batch;
+mod firmware;
 mod fixed;
 mod plugin;
 mod reader;
 mod readings;
 mod time;
 
+pub use batch::{batch, batch_with};
+pub use firmware::Firmware;
 pub use fixed::FixedBytes;
 pub use reader::Reader;
 pub use readings::Readings;

@@ -12,7 +12,7 @@
 /// ```
 ///
 /// `describe` reports `name`, the crate's version and `models`; `decode-batch` decodes each
-/// frame in turn with `decode`.
+/// frame in turn with `decode` and packs the results with [`batch`](crate::batch).
 #[macro_export]
 macro_rules! decoder_plugin {
     (name: $name:expr, models: $models:expr, decode: |$frame:ident| $decode:expr, vectors: $vectors:expr $(,)?) => {
@@ -34,12 +34,8 @@ macro_rules! decoder_plugin {
                 $decode
             }
 
-            fn decode_batch(
-                frames: ::std::vec::Vec<$crate::decoder::Frame>,
-            ) -> ::std::vec::Vec<
-                ::std::result::Result<::std::vec::Vec<$crate::decoder::Reading>, $crate::decoder::DecodeError>,
-            > {
-                frames.into_iter().map(<Self as $crate::decoder::Guest>::decode).collect()
+            fn decode_batch(frames: ::std::vec::Vec<$crate::decoder::Frame>) -> $crate::decoder::Batch {
+                $crate::batch(frames.into_iter().map(<Self as $crate::decoder::Guest>::decode))
             }
 
             fn vectors() -> ::std::vec::Vec<$crate::decoder::TestVector> {
@@ -48,7 +44,7 @@ macro_rules! decoder_plugin {
         }
 
         // The component exports exist only in the wasm build: their symbol names
-        // (`passerelle:plugin/decode@0.3.0#decode`) cannot go into a native cdylib's linker
+        // (`passerelle:plugin/decode@0.4.0#decode`) cannot go into a native cdylib's linker
         // version script.
         #[cfg(target_arch = "wasm32")]
         $crate::decoder::export_decoder!(Plugin with_types_in $crate::decoder);

@@ -104,14 +104,15 @@ impl Emitted {
                 payload: Bytes::from(f.payload),
                 received_ms: f.received_ms,
                 connector: Arc::clone(connector),
+                firmware: f.firmware.map(Arc::from),
             })),
             Command::EmitReadings((_, device, rs)) => {
                 let device: Arc<str> = Arc::from(device);
                 self.readings.extend(rs.into_iter().map(|r| Reading {
                     device: Arc::clone(&device),
-                    name: r.name,
+                    name: Arc::from(r.name),
                     value: from_connector(r.value),
-                    unit: r.unit,
+                    unit: r.unit.map(Arc::from),
                     time_ms: r.time_ms.unwrap_or(received_ms),
                     tags: Tags::default(),
                 }));
@@ -121,9 +122,9 @@ impl Emitted {
                 let tags: Tags = Arc::from(t.tags);
                 self.readings.extend(t.readings.into_iter().map(|r| Reading {
                     device: Arc::clone(&device),
-                    name: r.name,
+                    name: Arc::from(r.name),
                     value: from_connector(r.value),
-                    unit: r.unit,
+                    unit: r.unit.map(Arc::from),
                     time_ms: r.time_ms.unwrap_or(received_ms),
                     tags: Arc::clone(&tags),
                 }));
@@ -136,6 +137,7 @@ impl Emitted {
                     payload: Bytes::from(d.bytes),
                     received_ms,
                     connector: Arc::clone(connector),
+                    firmware: None,
                 };
                 self.rejected.push(Rejected {
                     frame,
@@ -395,6 +397,7 @@ impl Ingest {
             payload: body,
             received_ms,
             connector: Arc::clone(&self.connector),
+            firmware: None,
         };
         let rejected = vec![Rejected { frame, stage, error: reason.clone(), plugin: None }];
         match self.router.route(Route { rejected, ..Route::default() }).await {

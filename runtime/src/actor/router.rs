@@ -22,6 +22,8 @@ pub(crate) struct RouteEntry {
     pub(crate) decoder: usize,
     /// Vendor model id given to the decoder.
     pub(crate) model: Arc<str>,
+    /// Firmware version the route names, set on each frame before it is decoded.
+    pub(crate) firmware: Option<Arc<str>>,
     /// Indexes of the sinks readings go to.
     pub(crate) sinks: Arc<[usize]>,
     /// The route asks for per-device order (fabric: partitioned by device).
@@ -40,6 +42,8 @@ pub(crate) struct CatchAll {
     pub(crate) sinks: Arc<[usize]>,
     /// The route asks for per-device order.
     pub(crate) ordered: bool,
+    /// Firmware version the route names.
+    pub(crate) firmware: Option<Arc<str>>,
 }
 
 /// One decoder in the route table: its live pool, and a candidate decoding beside it.
@@ -102,6 +106,7 @@ impl RouteTable {
                 let entry = RouteEntry {
                     decoder,
                     model: Arc::from(model.as_str()),
+                    firmware: all.firmware.clone(),
                     sinks: Arc::clone(&all.sinks),
                     ordered: all.ordered,
                     catch_all: true,
@@ -245,6 +250,10 @@ impl Router {
                 Some(r) => {
                     let entry = per_decoder.entry(r.decoder).or_default();
                     entry.0.push(i);
+                    let frame = match &r.firmware {
+                        Some(firmware) => Frame { firmware: Some(Arc::clone(firmware)), ..frame },
+                        None => frame,
+                    };
                     entry.1.push((frame, Arc::clone(&r.model)));
                 }
                 None => {

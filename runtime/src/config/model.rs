@@ -139,6 +139,12 @@ pub struct RouteConfig {
     /// The vendor model id given to the decoder (default: the devicetype).
     #[serde(default)]
     pub model: Option<String>,
+    /// The firmware version of the route's devices (`"1.1.4"`), given to the decoder with each
+    /// frame, for a vendor whose payload format changed between firmwares (the decoder picks
+    /// the format of that version); it wins over a version the source reported. None: the
+    /// decoder gets what the source reported, or nothing.
+    #[serde(default)]
+    pub firmware: Option<String>,
     /// A codec for this route alone, relative to the config file (a `.js` file or a TTN
     /// `*-codec.yaml`): `decoder` then names the script engine (a decoder such as
     /// `js_codec.wasm` without a `codec` of its own), and the route runs the engine with this

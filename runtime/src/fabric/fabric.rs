@@ -52,6 +52,8 @@ struct Meta<'a> {
     received_ms: i64,
     #[serde(borrow)]
     connector: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    firmware: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// A frame as a fabric message: the length of its metadata (4 bytes, big-endian), the metadata
@@ -63,6 +65,7 @@ pub fn encode_frame(frame: &Frame) -> Bytes {
         port: frame.port,
         received_ms: frame.received_ms,
         connector: (&*frame.connector).into(),
+        firmware: frame.firmware.as_deref().map(Into::into),
     };
     let json = serde_json::to_vec(&meta).unwrap_or_default();
     let mut out = BytesMut::with_capacity(4 + json.len() + frame.payload.len());
@@ -92,6 +95,7 @@ pub fn decode_frame(message: &Bytes) -> Result<Frame, FabricError> {
         payload: message.slice(end..),
         received_ms: meta.received_ms,
         connector: Arc::from(&*meta.connector),
+        firmware: meta.firmware.as_deref().map(Arc::from),
     })
 }
 
@@ -389,6 +393,7 @@ async fn fetch_loop(
                         payload: m.payload.clone(),
                         received_ms: 0,
                         connector: Arc::from("fabric"),
+                        firmware: None,
                     };
                     route.rejected.push(Rejected {
                         frame,
@@ -429,6 +434,7 @@ mod tests {
             payload: payload.to_vec().into(),
             received_ms: -5,
             connector: Arc::from("energisme"),
+            firmware: None,
         }
     }
 

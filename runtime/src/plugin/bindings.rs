@@ -45,7 +45,9 @@ pub use connector::exports::passerelle::plugin::connect::{
     Answer, Command, ConnectorError, Discarded, Entry, Event, Inbound, Refusal, Rejection, Request,
     RequestError, Response, TaggedReadings,
 };
-pub use decoder::exports::passerelle::plugin::decode::{Expectation, ExpectedReading, Metadata, TestVector};
+pub use decoder::exports::passerelle::plugin::decode::{
+    Batch, BatchReading, Expectation, ExpectedReading, Metadata, TestVector,
+};
 pub use decoder::passerelle::plugin::types::{
     DecodeError, FrameParam as WitFrameRef, FrameResult as WitFrame, Level, Reading as WitReading, Value,
 };

@@ -9,7 +9,9 @@ use wasmtime::component::{HasSelf, InstancePre, Linker};
 
 use super::PluginError;
 use super::bindings::decoder::{Decoder, DecoderPre};
-use super::bindings::{DecodeError, Expectation, Metadata, TestVector, WitFrame, WitFrameRef, WitReading};
+use super::bindings::{
+    Batch, BatchReading, DecodeError, Expectation, Metadata, TestVector, WitFrame, WitFrameRef, WitReading,
+};
 use super::engine::{Compiled, Engine, Limits};
 use super::sandbox::{Sandbox, World, link};
 use super::script::{Codec, CodecError, ScriptPre, ScriptWorld};
@@ -36,11 +38,7 @@ type Decoded = Result<Vec<WitReading>, DecodeError>;
 trait Decodes {
     fn describe(&self, store: &mut Store<State>) -> wasmtime::Result<Metadata>;
     fn decode(&self, store: &mut Store<State>, frame: WitFrameRef<'_>) -> wasmtime::Result<Decoded>;
-    fn decode_batch(
-        &self,
-        store: &mut Store<State>,
-        frames: &[WitFrameRef<'_>],
-    ) -> wasmtime::Result<Vec<Decoded>>;
+    fn decode_batch(&self, store: &mut Store<State>, frames: &[WitFrameRef<'_>]) -> wasmtime::Result<Batch>;
     fn vectors(&self, store: &mut Store<State>) -> wasmtime::Result<Vec<TestVector>>;
 }
 
@@ -51,11 +49,7 @@ impl Decodes for Decoder {
     fn decode(&self, store: &mut Store<State>, frame: WitFrameRef<'_>) -> wasmtime::Result<Decoded> {
         self.passerelle_plugin_decode().call_decode(store, frame)
     }
-    fn decode_batch(
-        &self,
-        store: &mut Store<State>,
-        frames: &[WitFrameRef<'_>],
-    ) -> wasmtime::Result<Vec<Decoded>> {
+    fn decode_batch(&self, store: &mut Store<State>, frames: &[WitFrameRef<'_>]) -> wasmtime::Result<Batch> {
         self.passerelle_plugin_decode().call_decode_batch(store, frames)
     }
     fn vectors(&self, store: &mut Store<State>) -> wasmtime::Result<Vec<TestVector>> {
@@ -71,12 +65,14 @@ impl Decodes for ScriptWorld {
     fn decode(&self, store: &mut Store<State>, frame: WitFrameRef<'_>) -> wasmtime::Result<Decoded> {
         self.0.passerelle_plugin_decode().call_decode(store, frame)
     }
-    fn decode_batch(
-        &self,
-        store: &mut Store<State>,
-        frames: &[WitFrameRef<'_>],
-    ) -> wasmtime::Result<Vec<Decoded>> {
-        self.0.passerelle_plugin_decode().call_decode_batch(store, frames)
+    fn decode_batch(&self, store: &mut Store<State>, frames: &[WitFrameRef<'_>]) -> wasmtime::Result<Batch> {
+        let b = self.0.passerelle_plugin_decode().call_decode_batch(store, frames)?;
+        let readings = b
+            .readings
+            .into_iter()
+            .map(|r| BatchReading { name: r.name, value: r.value, unit: r.unit, time_ms: r.time_ms })
+            .collect();
+        Ok(Batch { labels: b.labels, readings, outcomes: b.outcomes })
     }
     fn vectors(&self, _store: &mut Store<State>) -> wasmtime::Result<Vec<TestVector>> {
         // A script decoder's vectors are its codec's examples, read by the host.
@@ -340,14 +336,10 @@ impl DecoderInstance {
         self.sandbox.call(f)
     }
 
-    fn check_count(&self, readings: &[WitReading]) -> Result<(), PluginError> {
+    fn check_len(&self, count: usize) -> Result<(), PluginError> {
         let cap = self.plugin.limits.max_readings;
-        if readings.len() > cap {
-            return Err(PluginError::TooManyReadings {
-                plugin: self.plugin.label.to_string(),
-                count: readings.len(),
-                cap,
-            });
+        if count > cap {
+            return Err(PluginError::TooManyReadings { plugin: self.plugin.label.to_string(), count, cap });
         }
         Ok(())
     }
@@ -358,7 +350,7 @@ impl DecoderInstance {
     /// See [`PluginError`].
     pub fn decode_wit(&mut self, frame: WitFrameRef<'_>) -> Result<Vec<WitReading>, PluginError> {
         let readings = self.call(|d, s| d.decode(s, frame))?.map_err(PluginError::Decode)?;
-        self.check_count(&readings)?;
+        self.check_len(readings.len())?;
         Ok(readings)
     }
 
@@ -379,23 +371,12 @@ impl DecoderInstance {
         for chunk in frames.chunks(self.plugin.limits.max_batch.max(1)) {
             let wit: Vec<WitFrameRef<'_>> = chunk.iter().map(|(f, m)| to_wit(f, m)).collect();
             match self.call(|d, s| d.decode_batch(s, &wit)) {
-                Ok(results) if results.len() == chunk.len() => {
-                    for ((frame, _), r) in chunk.iter().zip(results) {
-                        out.push(match r {
-                            Ok(readings) => {
-                                self.check_count(&readings).map(|()| to_readings(frame, readings))
-                            }
-                            Err(e) => Err(PluginError::Decode(e)),
-                        });
-                    }
-                }
-                Ok(results) => {
-                    let n = results.len();
-                    for _ in chunk {
-                        out.push(Err(PluginError::Invalid(format!(
-                            "decode-batch returned {n} results for {} frames",
-                            chunk.len()
-                        ))));
+                Ok(batch) => {
+                    match unpack(chunk, batch, &self.plugin.label, self.plugin.limits.max_readings) {
+                        Ok(results) => out.extend(results),
+                        Err(problem) => {
+                            out.extend(chunk.iter().map(|_| Err(PluginError::Invalid(problem.clone()))))
+                        }
                     }
                 }
                 Err(_) if chunk.len() > 1 => {
@@ -408,6 +389,77 @@ impl DecoderInstance {
         }
         out
     }
+}
+
+/// Turns a flat batch back into one result per frame. Names and units become shared strings
+/// made once per batch; every reading of the batch clones them (no allocation). A frame with
+/// more readings than `max_readings` gets [`PluginError::TooManyReadings`].
+///
+/// # Errors
+/// A batch that does not add up (outcomes not one per frame, counts past the readings, a label
+/// index out of range) is the plugin's fault; the message says what is wrong.
+fn unpack(
+    chunk: &[(Frame, Arc<str>)],
+    batch: Batch,
+    plugin: &str,
+    max_readings: usize,
+) -> Result<Vec<Result<Vec<Reading>, PluginError>>, String> {
+    let Batch { labels, readings, outcomes } = batch;
+    if outcomes.len() != chunk.len() {
+        return Err(format!("decode-batch returned {} outcomes for {} frames", outcomes.len(), chunk.len()));
+    }
+    let labels: Vec<Arc<str>> = labels.into_iter().map(Arc::from).collect();
+    let label = |i: u32| {
+        labels
+            .get(i as usize)
+            .cloned()
+            .ok_or_else(|| format!("decode-batch refers to label {i}, past its {} labels", labels.len()))
+    };
+    let mut readings = readings.into_iter();
+    let mut out = Vec::with_capacity(chunk.len());
+    for ((frame, _), outcome) in chunk.iter().zip(outcomes) {
+        let count = match outcome {
+            Ok(count) => count as usize,
+            Err(e) => {
+                out.push(Err(PluginError::Decode(e)));
+                continue;
+            }
+        };
+        if count > max_readings {
+            if readings.by_ref().take(count).count() != count {
+                return Err(format!(
+                    "decode-batch announces {count} readings for a frame past the end of its readings"
+                ));
+            }
+            out.push(Err(PluginError::TooManyReadings {
+                plugin: plugin.to_string(),
+                count,
+                cap: max_readings,
+            }));
+            continue;
+        }
+        let mut decoded = Vec::with_capacity(count);
+        for r in readings.by_ref().take(count) {
+            decoded.push(Reading {
+                device: Arc::clone(&frame.device),
+                name: label(r.name)?,
+                value: r.value,
+                unit: r.unit.map(label).transpose()?,
+                time_ms: r.time_ms.unwrap_or(frame.received_ms),
+                tags: crate::message::Tags::default(),
+            });
+        }
+        if decoded.len() != count {
+            return Err(format!(
+                "decode-batch announces {count} readings for a frame past the end of its readings"
+            ));
+        }
+        out.push(Ok(decoded));
+    }
+    if readings.next().is_some() {
+        return Err("decode-batch returned more readings than its outcomes announce".into());
+    }
+    Ok(out)
 }
 
 /// True when the component exports the `script` interface (the `script-decoder` world): it
@@ -451,6 +503,7 @@ fn to_wit<'a>(frame: &'a Frame, model: &'a str) -> WitFrameRef<'a> {
         port: frame.port,
         payload: &frame.payload,
         received_ms: frame.received_ms,
+        firmware: frame.firmware.as_deref(),
     }
 }
 
@@ -461,6 +514,7 @@ pub(crate) fn borrow(frame: &WitFrame) -> WitFrameRef<'_> {
         port: frame.port,
         payload: &frame.payload,
         received_ms: frame.received_ms,
+        firmware: frame.firmware.as_deref(),
     }
 }
 
@@ -469,9 +523,9 @@ fn to_readings(frame: &Frame, readings: Vec<WitReading>) -> Vec<Reading> {
         .into_iter()
         .map(|r| Reading {
             device: Arc::clone(&frame.device),
-            name: r.name,
+            name: Arc::from(r.name),
             value: r.value,
-            unit: r.unit,
+            unit: r.unit.map(Arc::from),
             time_ms: r.time_ms.unwrap_or(frame.received_ms),
             tags: crate::message::Tags::default(),
         })
@@ -510,6 +564,74 @@ mod tests {
         assert!(compare(&one, twice).is_some(), "a repeated name where one value is expected");
         let once = Ok(vec![reading("t", Value::Number(1.000_000_1))]);
         assert_eq!(compare(&one, once), None);
+    }
+
+    fn frames(n: usize) -> Vec<(Frame, Arc<str>)> {
+        (0..n)
+            .map(|i| {
+                let frame = Frame {
+                    device: Arc::from(format!("d{i}")),
+                    devicetype: Arc::from("m"),
+                    port: 1,
+                    payload: crate::message::Bytes::from_static(b"x"),
+                    received_ms: 1000 + i as i64,
+                    connector: Arc::from("c"),
+                    firmware: None,
+                };
+                (frame, Arc::from("m"))
+            })
+            .collect()
+    }
+
+    fn flat(name: u32, unit: Option<u32>, x: f64) -> BatchReading {
+        BatchReading { name, value: Value::Number(x), unit, time_ms: None }
+    }
+
+    #[test]
+    fn a_flat_batch_unpacks_per_frame_with_shared_names() {
+        let batch = Batch {
+            labels: vec!["temperature".into(), "Cel".into(), "battery".into()],
+            readings: vec![flat(0, Some(1), 20.0), flat(2, None, 90.0), flat(0, Some(1), 21.0)],
+            outcomes: vec![Ok(2), Err(DecodeError::TooShort(3)), Ok(1)],
+        };
+        let out = unpack(&frames(3), batch, "p@1", 10).unwrap();
+        let first = out[0].as_ref().unwrap();
+        assert_eq!(
+            (&*first[0].name, first[0].unit.as_deref(), first[0].time_ms),
+            ("temperature", Some("Cel"), 1000)
+        );
+        assert_eq!((&*first[1].name, first[1].unit.as_deref()), ("battery", None));
+        assert!(matches!(out[1], Err(PluginError::Decode(DecodeError::TooShort(3)))));
+        let third = out[2].as_ref().unwrap();
+        assert_eq!(
+            (&*third[0].device, third[0].value.clone(), third[0].time_ms),
+            ("d2", Value::Number(21.0), 1002)
+        );
+        assert!(Arc::ptr_eq(&first[0].name, &third[0].name), "one string per name per batch");
+    }
+
+    #[test]
+    fn a_flat_batch_that_does_not_add_up_is_the_plugins_fault() {
+        let bad = |readings: Vec<BatchReading>, outcomes: Vec<Result<u32, DecodeError>>| {
+            let batch = Batch { labels: vec!["t".into()], readings, outcomes };
+            unpack(&frames(2), batch, "p@1", 10).unwrap_err()
+        };
+        assert!(bad(vec![], vec![Ok(0)]).contains("1 outcomes for 2 frames"));
+        assert!(bad(vec![flat(3, None, 1.0)], vec![Ok(1), Ok(0)]).contains("label 3, past its 1 labels"));
+        assert!(bad(vec![flat(0, None, 1.0)], vec![Ok(1), Ok(1)]).contains("past the end"));
+        assert!(bad(vec![flat(0, None, 1.0); 3], vec![Ok(1), Ok(1)]).contains("more readings"));
+        let capped = Batch {
+            labels: vec!["t".into()],
+            readings: vec![flat(0, None, 1.0); 12],
+            outcomes: vec![Ok(11), Ok(1)],
+        };
+        let out = unpack(&frames(2), capped, "p@1", 10).unwrap();
+        assert!(
+            matches!(out[0], Err(PluginError::TooManyReadings { count: 11, cap: 10, .. })),
+            "{:?}",
+            out[0]
+        );
+        assert_eq!(out[1].as_ref().map(Vec::len).ok(), Some(1), "the next frame keeps its own readings");
     }
 
     #[test]

@@ -65,6 +65,10 @@ impl fmt::Display for TrapKind {
     }
 }
 
+/// The version of the WIT package `passerelle:plugin` (`wit/`) this host links; a plugin built
+/// against another version is refused with [`PluginError::WitVersion`].
+pub const WIT_VERSION: &str = "0.4.0";
+
 /// Errors of the plugin host.
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
@@ -100,6 +104,15 @@ pub enum PluginError {
     /// The file is not a usable plugin (not a component, wrong world, failing vectors).
     #[error("invalid plugin: {0}")]
     Invalid(String),
+    /// The plugin was built against another version of the plugin contract (the WIT package
+    /// `passerelle:plugin`) than the one this host links.
+    #[error(
+        "plugin built for passerelle:plugin@{found}, but this Passerelle links passerelle:plugin@{WIT_VERSION}: rebuild it with passerelle-pdk {WIT_VERSION}"
+    )]
+    WitVersion {
+        /// The version the plugin's imports and exports name.
+        found: String,
+    },
     /// A script decoder's codec cannot be used (unreadable, malformed YAML, a syntax error, no
     /// entry point); names the codec file.
     #[error("codec {}: {error}", path.display())]

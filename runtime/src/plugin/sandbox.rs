@@ -29,6 +29,9 @@ pub(crate) fn link<W: World>(
     component: &wasmtime::component::Component,
     world: &str,
 ) -> Result<W::Pre, PluginError> {
+    if let Some(found) = contract_version(engine, component).filter(|v| v != super::WIT_VERSION) {
+        return Err(PluginError::WitVersion { found });
+    }
     let mut linker: Linker<State> = Linker::new(engine.wasmtime());
     W::add_to_linker(&mut linker)
         .map_err(|e| PluginError::host("linking the plugin world", e.into_boxed_dyn_error()))?;
@@ -40,6 +43,19 @@ pub(crate) fn link<W: World>(
         .map_err(|e| PluginError::Invalid(format!("cannot instantiate: {e:#}")))?;
     W::pre(instance_pre)
         .map_err(|e| PluginError::Invalid(format!("does not export the {world} world: {e:#}")))
+}
+
+/// The version of `passerelle:plugin` the component's exports and imports name (the first one
+/// found), if it names the package at all.
+fn contract_version(engine: &Engine, component: &wasmtime::component::Component) -> Option<String> {
+    let ty = component.component_type();
+    let wasmtime = engine.wasmtime();
+    let exports = ty.exports(wasmtime).map(|(name, _)| name);
+    let imports = ty.imports(wasmtime).map(|(name, _)| name);
+    exports.chain(imports).find_map(|name| {
+        let rest = name.strip_prefix("passerelle:plugin/")?;
+        rest.split_once('@').map(|(_, version)| version.to_string())
+    })
 }
 
 /// Which deadline a call runs under.

@@ -22,7 +22,7 @@ pub(crate) fn expectation(e: &Expectation) -> vectors::Expectation {
     match e {
         Expectation::Error => vectors::Expectation::Error,
         Expectation::Readings(r) => vectors::Expectation::Readings(
-            r.iter().map(|r| vectors::Reading::new(r.name.clone(), value(&r.value))).collect(),
+            r.iter().map(|r| vectors::Reading::new(r.name.to_string(), value(&r.value))).collect(),
         ),
     }
 }
@@ -32,7 +32,7 @@ pub(crate) fn expectation(e: &Expectation) -> vectors::Expectation {
 pub(crate) fn outcome(got: &Result<Vec<WitReading>, PluginError>) -> vectors::Outcome {
     match got {
         Ok(r) => vectors::Outcome::Readings(
-            r.iter().map(|r| vectors::Reading::new(r.name.clone(), value(&r.value))).collect(),
+            r.iter().map(|r| vectors::Reading::new(r.name.to_string(), value(&r.value))).collect(),
         ),
         Err(e) if e.is_data_error() => vectors::Outcome::Refused(e.to_string()),
         Err(e) => vectors::Outcome::Failed(e.to_string()),
@@ -41,7 +41,7 @@ pub(crate) fn outcome(got: &Result<Vec<WitReading>, PluginError>) -> vectors::Ou
 
 /// Readings as they travel between actors (name and value; the unit and time are not compared).
 pub(crate) fn readings(r: &[Reading]) -> Vec<vectors::Reading> {
-    r.iter().map(|r| vectors::Reading::new(r.name.clone(), value(&r.value))).collect()
+    r.iter().map(|r| vectors::Reading::new(r.name.to_string(), value(&r.value))).collect()
 }
 
 /// A vector parsed by `passerelle-vectors` as the WIT test vector the host runs (device
@@ -68,6 +68,7 @@ pub(crate) fn test_vector(v: vectors::Vector) -> crate::plugin::bindings::TestVe
             port: v.port,
             payload: v.payload,
             received_ms: 0,
+            firmware: v.firmware,
         },
         expect,
     }

@@ -206,4 +206,16 @@ pub(super) const OVERRIDES: &[Override] = &[
     only("nexelec", "relative_humidity_(%rh)", &["carbon"], RelativeHumidity),
     // Sensative Strips: the drip sensor's flood detection.
     tag("sensative", "floodalarm", WaterLeak),
+    // Tektelic: the CO2 sensors' measured (filtered, pressure-compensated) CO2 and pressure, the
+    // remaining capacity of the sensor's battery (not the BLE display's), PIR motion counts, the
+    // AC outlets' circuit.
+    tag("tektelic", "co2_concentration_filtered", Co2),
+    tag("tektelic", "co2_pressure_compensated", Co2),
+    tag("tektelic", "atmospheric_pressure", BarometricPressure),
+    tag("tektelic", "remaining_battery_capacity", BatteryLevel),
+    tag("tektelic", "rem_batt_capacity_sensor", BatteryLevel),
+    tag("tektelic", "motion_event_count", MotionCount),
+    tag("tektelic", "rms_voltage", Voltage),
+    tag("tektelic", "rms_current", Current),
+    tag("tektelic", "real_power", ActivePower),
 ];

@@ -69,6 +69,7 @@ impl Inner {
             payload: payload.into(),
             received_ms: now_ms(),
             connector: Arc::from("console"),
+            firmware: None,
         };
         let decoded = tokio::task::spawn_blocking(move || plugin.instance().decode(&frame, &model))
             .await

@@ -131,6 +131,7 @@ impl Inner {
                     payload: Bytes::from(e.payload.clone()),
                     received_ms: e.received_ms,
                     connector: Arc::from(e.connector.as_str()),
+                    firmware: None,
                 })
                 .collect();
             let replayed = chunk.iter().map(|e| Some((e.id, e.stage.clone()))).collect();

@@ -357,14 +357,22 @@ pub(crate) fn route_table(
         let Some(&decoder) = decoder_index.get(r.decoder.as_str()) else { continue };
         let sinks: Arc<[usize]> =
             r.sinks.iter().filter_map(|s| sink_index.get(s.as_str()).copied()).collect::<Vec<_>>().into();
+        let firmware = r.firmware.as_deref().map(Arc::from);
         if matches!(r.devicetypes, Some(Devicetypes::All(_))) {
-            catch_all.push(CatchAll { decoder, sinks, ordered: r.ordered });
+            catch_all.push(CatchAll { decoder, sinks, ordered: r.ordered, firmware });
             continue;
         }
         let model = r.model.as_deref().unwrap_or(&r.devicetype);
         routes.insert(
             Arc::from(r.devicetype.as_str()),
-            RouteEntry { decoder, model: Arc::from(model), sinks, ordered: r.ordered, catch_all: false },
+            RouteEntry {
+                decoder,
+                model: Arc::from(model),
+                firmware,
+                sinks,
+                ordered: r.ordered,
+                catch_all: false,
+            },
         );
     }
     let declared: Vec<Vec<String>> = decoders.iter().map(|(_, m)| m.clone()).collect();

@@ -42,6 +42,7 @@ pub fn handle_inbound(inbound: Inbound) -> Vec<Command> {
                     port: e.port,
                     payload: e.payload,
                     received_ms: e.received_ms,
+                    firmware: None,
                 })
                 .collect();
             vec![Command::EmitFrames((inbound.id, frames)), Command::Accept(inbound.id)]

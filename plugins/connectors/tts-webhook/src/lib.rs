@@ -249,6 +249,7 @@ mod tests {
             payload: vec![0x01, 0x75, 0x5c, 0x03, 0x67, 0x34, 0x01, 0x04, 0x68, 0x65, 0x05, 0x6a, 0x49, 0x00],
             // uplink_message.received_at, not the message's.
             received_ms: 1_795_336_020_000,
+            firmware: None,
         };
         // The bindings' types have no `PartialEq`: compared by their Debug text.
         assert_eq!(format!("{frames:?}"), format!("{:?}", [want]));

@@ -12,12 +12,15 @@
 //! | 5-6 | TempC_DS18B20 | int16 / 10, text with 2 decimals |
 //! | 7 | Sensor_flag | u8 |
 //!
-//! The LDDS75's own decoder knows a 5-byte report only: `value` is bytes 2-3 (the distance, mm)
-//! and `distance` is the battery word of bytes 0-1 (bits 13-0; `Invalid Reading` under 20), as
-//! that decoder outputs them; any other length is `distance` = `No Sensor`. We decode an 8-byte
-//! LDDS75 frame as the 8-byte report above instead (the later firmware's codec).
+//! The LDDS75 changed format with firmware 1.1.4 (the TTN repository keeps a codec per firmware).
+//! Before it, the LDDS75's decoder knows a 5-byte report only: `value` is bytes 2-3 (the
+//! distance, mm) and `distance` is the battery word of bytes 0-1 (bits 13-0; `Invalid Reading`
+//! under 20), as that decoder outputs them; any other length is `distance` = `No Sensor`. From
+//! 1.1.4 on, it sends the 8-byte report above. When the route names the firmware, that format
+//! is read (a 5-byte frame from a 1.1.4 device is too short; an 8-byte frame from an older one
+//! is `No Sensor`, as its decoder says); when it does not, the length tells them apart.
 
-use passerelle_pdk::Readings;
+use passerelle_pdk::{Firmware, Readings};
 
 use crate::DecodeError;
 use crate::common::{Battery, Bytes, fixed};
@@ -45,13 +48,24 @@ impl Model {
     }
 }
 
-/// Decodes a frame of `model` received on `port`.
-pub fn decode(model: Model, port: u8, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+/// The first LDDS75 firmware that sends the 8-byte report.
+pub const LDDS75_8_BYTE_REPORT: [u32; 3] = [1, 1, 4];
+
+/// Decodes a frame of `model` received on `port` from a device running `firmware` (if known).
+pub fn decode(
+    model: Model,
+    port: u8,
+    firmware: Option<&Firmware>,
+    b: &Bytes,
+    out: &mut Readings,
+) -> Result<(), DecodeError> {
     if port != 2 {
         return Err(DecodeError::UnknownPort(port));
     }
-    match (model, b.len()) {
-        (Model::Ldds75, 5) => {
+    let eight_byte = firmware.map(|f| f.at_least(&LDDS75_8_BYTE_REPORT));
+    match (model, b.len(), eight_byte) {
+        (Model::Ldds75, _, Some(true)) | (Model::Ldds20, _, _) => report(b, out),
+        (Model::Ldds75, 5, _) => {
             out.number("value", f64::from(b.u16_be(2)?), "mm");
             let word = b.u16_be(0)? & 0x3fff;
             if word < 20 {
@@ -61,11 +75,15 @@ pub fn decode(model: Model, port: u8, b: &Bytes, out: &mut Readings) -> Result<(
             }
             Ok(())
         }
-        (Model::Ldds75, len) if len != 8 => {
+        (Model::Ldds75, _, Some(false)) => {
             out.text("distance", "No Sensor");
             Ok(())
         }
-        _ => report(b, out),
+        (Model::Ldds75, len, None) if len != 8 => {
+            out.text("distance", "No Sensor");
+            Ok(())
+        }
+        (Model::Ldds75, _, None) => report(b, out),
     }
 }
 

@@ -44,7 +44,7 @@ pub mod lsn50;
 pub mod lt;
 pub mod soil;
 
-use passerelle_pdk::Readings;
+use passerelle_pdk::{Firmware, Readings};
 
 pub use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, TestVector};
 
@@ -86,15 +86,22 @@ impl Family {
             .or_else(|| lt::MODELS.contains(&id).then_some(Self::Lt))
     }
 
-    /// Decodes a frame received on `port` with the model's own layout.
-    pub fn decode(self, port: u8, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    /// Decodes a frame received on `port` with the model's own layout, for the device's
+    /// firmware when the route names one.
+    pub fn decode(
+        self,
+        port: u8,
+        firmware: Option<&Firmware>,
+        b: &Bytes,
+        out: &mut Readings,
+    ) -> Result<(), DecodeError> {
         match self {
             Self::Lht(m) => lht::decode(m, port, b, out),
             Self::Lds(m) => lds::decode(m, port, b, out),
             Self::Lsn50(m) => lsn50::decode(m, port, b, out),
             Self::Laq4 => laq4::decode(port, b, out),
             Self::Soil(m) => soil::decode(m, port, b, out),
-            Self::Ldds(m) => ldds::decode(m, port, b, out),
+            Self::Ldds(m) => ldds::decode(m, port, firmware, b, out),
             Self::Lt => lt::decode(port, b, out),
         }
     }
@@ -109,17 +116,38 @@ pub fn models() -> Vec<String> {
         .collect()
 }
 
-/// Decodes the payload of a frame of `model` received on `port`.
+/// Decodes the payload of a frame of `model` received on `port`, firmware not given.
 pub fn decode_payload(model: &str, port: u8, payload: &[u8]) -> Result<Vec<Reading>, DecodeError> {
+    decode_frame(model, None, port, payload)
+}
+
+/// Decodes the payload of a frame of `model` received on `port` from a device running
+/// `firmware` (as the route names it; `None`: not given).
+///
+/// # Errors
+/// An unknown model, or a firmware that is not a version (`1.1.4`): the format cannot be
+/// chosen, and guessing would store values under names the device did not send.
+pub fn decode_frame(
+    model: &str,
+    firmware: Option<&str>,
+    port: u8,
+    payload: &[u8],
+) -> Result<Vec<Reading>, DecodeError> {
     let family = Family::from_model(model).ok_or_else(|| DecodeError::UnsupportedModel(model.to_string()))?;
+    let firmware = match firmware {
+        Some(text) => Some(Firmware::parse(text).ok_or_else(|| {
+            DecodeError::InvalidField(format!("firmware {text:?}: not a version such as 1.1.4"))
+        })?),
+        None => None,
+    };
     let mut out = Readings::new();
-    family.decode(port, &Bytes::new(payload), &mut out)?;
+    family.decode(port, firmware.as_ref(), &Bytes::new(payload), &mut out)?;
     Ok(out.into_vec())
 }
 
 passerelle_pdk::decoder_plugin! {
     name: "dragino",
     models: models(),
-    decode: |frame| decode_payload(&frame.model, frame.port, &frame.payload),
+    decode: |frame| decode_frame(&frame.model, frame.firmware.as_deref(), frame.port, &frame.payload),
     vectors: test_vectors(),
 }

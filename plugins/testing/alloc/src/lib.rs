@@ -4,7 +4,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 #![allow(missing_docs, clippy::panic)]
 
-use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, TestVector, Value};
+use passerelle_pdk::decoder::{Batch, DecodeError, Frame, Guest, Metadata, Reading, TestVector, Value};
 
 struct Hostile;
 
@@ -39,8 +39,8 @@ impl Guest for Hostile {
     fn decode(frame: Frame) -> Result<Vec<Reading>, DecodeError> {
         if frame.payload.first() == Some(&0xFF) { hostile(&frame) } else { Ok(normal(&frame)) }
     }
-    fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
-        frames.into_iter().map(Self::decode).collect()
+    fn decode_batch(frames: Vec<Frame>) -> Batch {
+        passerelle_pdk::batch(frames.into_iter().map(Self::decode))
     }
     fn vectors() -> Vec<TestVector> {
         Vec::new()

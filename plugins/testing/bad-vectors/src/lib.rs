@@ -5,7 +5,7 @@
 #![allow(missing_docs)]
 
 use passerelle_pdk::decoder::{
-    DecodeError, Expectation, ExpectedReading, Frame, Guest, Metadata, Reading, TestVector, Value,
+    Batch, DecodeError, Expectation, ExpectedReading, Frame, Guest, Metadata, Reading, TestVector, Value,
 };
 
 struct BadVectors;
@@ -22,8 +22,8 @@ impl Guest for BadVectors {
             time_ms: None,
         }])
     }
-    fn decode_batch(frames: Vec<Frame>) -> Vec<Result<Vec<Reading>, DecodeError>> {
-        frames.into_iter().map(Self::decode).collect()
+    fn decode_batch(frames: Vec<Frame>) -> Batch {
+        passerelle_pdk::batch(frames.into_iter().map(Self::decode))
     }
     fn vectors() -> Vec<TestVector> {
         vec![TestVector {
@@ -34,6 +34,7 @@ impl Guest for BadVectors {
                 port: 1,
                 payload: vec![1, 2],
                 received_ms: 0,
+                firmware: None,
             },
             expect: Expectation::Readings(vec![ExpectedReading {
                 name: "len".into(),

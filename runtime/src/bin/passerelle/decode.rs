@@ -57,6 +57,7 @@ pub(crate) fn decode(args: &Args) -> anyhow::Result<ExitCode> {
         payload: payload.into(),
         received_ms: args.received_ms.unwrap_or_else(now_ms),
         connector: Arc::from("cli"),
+        firmware: None,
     };
     let mut instance = plugin.instance();
     match instance.decode(&frame, &args.devicetype) {
@@ -65,7 +66,7 @@ pub(crate) fn decode(args: &Args) -> anyhow::Result<ExitCode> {
                 Format::Json => {
                     let mut map = serde_json::Map::new();
                     for r in &readings {
-                        map.insert(r.name.clone(), json_value(&r.value));
+                        map.insert(r.name.to_string(), json_value(&r.value));
                     }
                     println!("{}", serde_json::Value::Object(map));
                 }

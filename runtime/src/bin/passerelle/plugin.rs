@@ -192,7 +192,7 @@ fn inspect(path: &Path) -> anyhow::Result<ExitCode> {
     match DecoderPlugin::new(&engine, &compiled, limits) {
         Ok(plugin) => {
             let m = plugin.metadata();
-            println!("world      passerelle:plugin/decoder@0.3.0");
+            println!("world      passerelle:plugin/decoder@{}", passerelle::plugin::WIT_VERSION);
             println!("plugin     {} {}", m.name, m.version);
             println!("models     {} ({})", m.models.len(), m.models.join(", "));
             match plugin.check_vectors() {
@@ -203,7 +203,7 @@ fn inspect(path: &Path) -> anyhow::Result<ExitCode> {
         Err(PluginError::Invalid(_)) => {
             ConnectorPlugin::new(&engine, &compiled, limits, "inspect")
                 .with_context(|| "neither a decoder nor a connector component")?;
-            println!("world      passerelle:plugin/connector@0.3.0");
+            println!("world      passerelle:plugin/connector@{}", passerelle::plugin::WIT_VERSION);
         }
         Err(e) => return Err(e.into()),
     }

@@ -22,7 +22,7 @@ pub(crate) struct Args {
     /// Take the plugin kit from this git repository (a Passerelle repository or fork).
     #[arg(long, value_name = "URL")]
     kit_git: Option<String>,
-    /// With --kit-git: the revision (a commit, or a reference such as `refs/tags/v0.3.0`).
+    /// With --kit-git: the revision (a commit, or a reference such as `refs/tags/v0.4.0`).
     #[arg(long, value_name = "REV", requires = "kit_git")]
     kit_rev: Option<String>,
     /// Take the plugin kit from a registry at this version (default: the one this binary

@@ -34,6 +34,7 @@ pub fn bench(plugin: &DecoderPlugin, time: Duration) -> Result<BenchReport, Plug
                 payload: crate::message::Bytes::from(v.frame.payload.clone()),
                 received_ms: 0,
                 connector: Arc::from("bench"),
+                firmware: None,
             };
             (frame, Arc::from(v.frame.model.as_str()))
         })

@@ -134,6 +134,7 @@ pub fn fuzz(
             payload: crate::message::Bytes::from(payload),
             received_ms: 0,
             connector: Arc::clone(&connector),
+            firmware: None,
         };
         let started = Instant::now();
         let result = instance.decode(&frame, &model);

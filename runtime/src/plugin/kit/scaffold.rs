@@ -28,7 +28,7 @@ pub enum ScaffoldError {
 /// The version of the plugin kit crates (`passerelle-pdk`, `passerelle-pdk-host` and
 /// `passerelle-vectors`): the version of the WIT package `passerelle:plugin` they bind (a test
 /// ties them together).
-pub const KIT_VERSION: &str = "0.3.0";
+pub const KIT_VERSION: &str = crate::plugin::WIT_VERSION;
 
 /// Where a scaffolded crate takes the plugin kit crates from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub enum KitSource {
     /// `decoders/` folder joins the plugins workspace.
     Path(PathBuf),
     /// A git repository holding Passerelle (cargo finds the kit crates in it): its default
-    /// branch, or `rev` (a commit, or a named reference such as `refs/tags/v0.3.0`).
+    /// branch, or `rev` (a commit, or a named reference such as `refs/tags/v0.4.0`).
     Git {
         /// The repository URL (`https://...`, `ssh://...`, `file:///...`).
         url: String,
@@ -47,7 +47,7 @@ pub enum KitSource {
     /// A registry (crates.io, or one named in the vendor's `.cargo/config.toml`), at exactly
     /// this version (default [`KIT_VERSION`]: the WIT the running host links).
     Registry {
-        /// The version, such as `0.3.0`.
+        /// The version, such as `0.4.0`.
         version: String,
         /// The registry's name in `.cargo/config.toml`; none: crates.io.
         registry: Option<String>,

@@ -357,11 +357,11 @@ impl Writer {
         for r in batches.iter().flat_map(|b| &b.readings) {
             let time = system_time(r.time_ms).ok_or_else(|| PostgresError::Time {
                 device: r.device.to_string(),
-                name: r.name.clone(),
+                name: r.name.to_string(),
                 time_ms: r.time_ms,
             })?;
             devices.push(&*r.device);
-            names.push(r.name.as_str());
+            names.push(&*r.name);
             times.push(time);
             let (num, text, boolean, raw) = match &r.value {
                 Value::Number(x) => (Some(*x), None, None, None),

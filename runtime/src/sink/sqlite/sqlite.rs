@@ -204,13 +204,13 @@ fn commit(
         let total = jobs.iter().map(|j| j.batch.readings.len()).sum();
         let mut rows: Vec<(i64, &Reading)> = Vec::with_capacity(total);
         for r in jobs.iter().flat_map(|job| &job.batch.readings) {
-            let lookup = |ids: &SeriesIds| ids.get(&*r.device).and_then(|m| m.get(&r.name)).copied();
+            let lookup = |ids: &SeriesIds| ids.get(&*r.device).and_then(|m| m.get(&*r.name)).copied();
             let id = match lookup(known).or_else(|| lookup(created)) {
                 Some(id) => id,
                 None => {
-                    let id: i64 =
-                        new_series.query_row(params![&*r.device, r.name, r.unit], |row| row.get(0))?;
-                    created.entry(r.device.to_string()).or_default().insert(r.name.clone(), id);
+                    let id: i64 = new_series
+                        .query_row(params![&*r.device, &*r.name, r.unit.as_deref()], |row| row.get(0))?;
+                    created.entry(r.device.to_string()).or_default().insert(r.name.to_string(), id);
                     id
                 }
             };
