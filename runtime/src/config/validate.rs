@@ -196,16 +196,16 @@ pub(super) fn validate(config: &Config) -> Vec<ConfigError> {
     for (i, r) in config.routes.iter().enumerate() {
         // Every route has one `decoder:`: its n-th occurrence locates route n.
         let at = locate_nth_key(src, "routes", "decoder", i);
-        if let Some(firmware) = &r.firmware {
-            if firmware.trim().is_empty() || firmware.chars().any(char::is_whitespace) {
-                err(
-                    at,
-                    format!(
-                        "route {}: firmware {firmware:?}: a version such as \"1.1.4\", without spaces",
-                        i + 1
-                    ),
-                );
-            }
+        if let Some(firmware) = &r.firmware
+            && (firmware.trim().is_empty() || firmware.chars().any(char::is_whitespace))
+        {
+            err(
+                at,
+                format!(
+                    "route {}: firmware {firmware:?}: a version such as \"1.1.4\", without spaces",
+                    i + 1
+                ),
+            );
         }
         let devicetypes: Vec<&str> = match (&r.devicetypes, r.devicetype.is_empty()) {
             (None, true) => {
