@@ -152,9 +152,9 @@ fn native_decode_batch(frames: &[(Frame, Arc<str>)]) -> Vec<Result<Vec<Reading>,
                     .take(count as usize)
                     .map(|r| Reading {
                         device: Arc::clone(&f.device),
-                        name: Arc::clone(&labels[r.name as usize]),
+                        name: labels.get(r.name as usize).map_or_else(|| Arc::from(""), Arc::clone),
                         value: value(r.value),
-                        unit: r.unit.map(|u| Arc::clone(&labels[u as usize])),
+                        unit: r.unit.and_then(|u| labels.get(u as usize).cloned()),
                         time_ms: r.time_ms.unwrap_or(f.received_ms),
                         tags: Default::default(),
                     })
