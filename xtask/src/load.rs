@@ -54,13 +54,18 @@ pub(crate) struct Args {
     /// Only vectors of these vendors (comma-separated; the ones with a decoder by default).
     #[arg(long, value_delimiter = ',', default_value = "milesight-iot,elsys")]
     vendors: Vec<String>,
+    /// Only vectors of these models (comma-separated vendor model ids such as `em300-th`; all
+    /// models of the chosen vendors by default). A baseline that decodes one model gets the same
+    /// requests as Passerelle this way.
+    #[arg(long, value_delimiter = ',')]
+    models: Vec<String>,
     /// Print the report as one JSON object on stdout (progress stays on stderr).
     #[arg(long)]
     json: bool,
 }
 
 /// Parses `250ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
@@ -82,19 +87,26 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 async fn check_loopback(url: &Url) -> anyhow::Result<()> {
     ensure!(url.scheme() == "http", "only http:// URLs are supported, got {url}");
     let host = url.host_str().unwrap_or_default();
+    check_loopback_host(host, url.port_or_known_default().unwrap_or(80))
+        .await
+        .with_context(|| format!("refusing {url}"))
+}
+
+/// Refuses a host that is not a loopback address (an IP in 127.0.0.0/8 or `::1`, bracketed or
+/// not, or `localhost` resolving to loopback addresses only): load goes to this machine only.
+pub(crate) async fn check_loopback_host(host: &str, port: u16) -> anyhow::Result<()> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
         ensure!(
             ip.is_loopback(),
-            "refusing {url}: only loopback targets (127.0.0.0/8, localhost, [::1]) may be loaded"
+            "{host} is not loopback: only loopback targets (127.0.0.0/8, localhost, [::1]) may be loaded"
         );
         return Ok(());
     }
     ensure!(
         host.eq_ignore_ascii_case("localhost"),
-        "refusing {url}: only loopback targets (127.0.0.0/8, localhost, [::1]) may be loaded"
+        "{host} is not loopback: only loopback targets (127.0.0.0/8, localhost, [::1]) may be loaded"
     );
-    let port = url.port_or_known_default().unwrap_or(80);
     let addrs: Vec<IpAddr> = tokio::net::lookup_host((host, port))
         .await
         .with_context(|| format!("resolving {host}"))?
@@ -278,6 +290,9 @@ fn load_vectors(args: &Args) -> anyhow::Result<Vec<Vector>> {
         if !args.vendors.is_empty() && !args.vendors.contains(&v.vendor) {
             continue;
         }
+        if !args.models.is_empty() && !args.models.contains(&v.model) {
+            continue;
+        }
         out.push(Vector {
             model: serde_json::to_string(&v.model)?,
             model_id: v.model.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect(),
@@ -285,7 +300,13 @@ fn load_vectors(args: &Args) -> anyhow::Result<Vec<Vector>> {
             port: u64::from(v.port),
         });
     }
-    ensure!(!out.is_empty(), "no vector of {:?} in {}", args.vendors, args.vectors.display());
+    ensure!(
+        !out.is_empty(),
+        "no vector of {:?} (models {:?}) in {}",
+        args.vendors,
+        args.models,
+        args.vectors.display()
+    );
     Ok(out)
 }
 
@@ -518,7 +539,7 @@ fn now_ms() -> i64 {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` of milliseconds since the Unix epoch.
-fn rfc3339_ms(ms: i64) -> String {
+pub(crate) fn rfc3339_ms(ms: i64) -> String {
     let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
