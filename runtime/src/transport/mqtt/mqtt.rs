@@ -178,21 +178,8 @@ async fn run(
                 if let Some(next) = waiting.pop_front().filter(|_| stopping.is_none()) {
                     in_flight.spawn(deliver(ingest.clone(), client.clone(), next));
                 }
-                match joined {
-                Ok(true) => {
-                    failures = 0;
-                    backoff.reset();
-                }
-                // MQTT 3.1.1 redelivers only on a new connection: drop this one (the session
-                // stays), with a backoff that grows while commits keep failing.
-                Ok(false) if stopping.is_none() && !reconnecting => {
-                    failures = failures.saturating_add(1);
-                    reconnecting = true;
-                    tracing::warn!(connector, failures, "MQTT message not committed; reconnecting so the broker redelivers it.");
-                    let _ = client.try_disconnect();
-                }
-                _ => {}
-            }},
+                settle(joined, stopping.is_some(), &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
+            },
             _ = tokio::time::sleep(Duration::from_millis(100)), if stopping.is_some() => {}
             Some(command) = control.recv(), if stopping.is_none() => match command {
                 Control::Subscribe(topic) => {
@@ -239,14 +226,27 @@ async fn run(
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
                     if stopping.is_some() {
                         // Not acknowledged: the broker sends it again to the next session.
-                    } else if in_flight.len() < max_in_flight {
-                        in_flight.spawn(deliver(ingest.clone(), client.clone(), publish));
-                    } else if waiting.len() < max_in_flight.saturating_mul(WAITING_PER_IN_FLIGHT) {
-                        waiting.push_back(publish);
-                    } else if !reconnecting {
-                        reconnecting = true;
-                        tracing::warn!(connector, waiting = waiting.len(), "MQTT publishes arrive faster than they commit; reconnecting so the broker sends the rest again.");
-                        let _ = client.try_disconnect();
+                    } else {
+                        // Deliveries that finished (their PUBACK queued, so the broker sends the next
+                        // publish) still hold their slot until joined: reap them first, their slots
+                        // taking the waiting publishes in order. Otherwise a fast broker fills the
+                        // waiting queue with publishes that free slots could take, and the overflow
+                        // below reconnects again and again.
+                        while let Some(joined) = in_flight.try_join_next() {
+                            if let Some(next) = waiting.pop_front() {
+                                in_flight.spawn(deliver(ingest.clone(), client.clone(), next));
+                            }
+                            settle(joined, false, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
+                        }
+                        if in_flight.len() < max_in_flight {
+                            in_flight.spawn(deliver(ingest.clone(), client.clone(), publish));
+                        } else if waiting.len() < max_in_flight.saturating_mul(WAITING_PER_IN_FLIGHT) {
+                            waiting.push_back(publish);
+                        } else if !reconnecting {
+                            reconnecting = true;
+                            tracing::warn!(connector, waiting = waiting.len(), "MQTT publishes arrive faster than they commit; reconnecting so the broker sends the rest again.");
+                            let _ = client.try_disconnect();
+                        }
                     }
                 }
                 Ok(_) => {}
@@ -273,6 +273,37 @@ async fn run(
                 }
             }
         }
+    }
+}
+
+/// Accounts for a finished delivery: a committed one resets the failure count and the backoff;
+/// one left unacknowledged drops the connection (MQTT 3.1.1 redelivers only on a new one; the
+/// session stays), once, with a backoff that grows while commits keep failing.
+fn settle(
+    joined: Result<bool, tokio::task::JoinError>,
+    stopping: bool,
+    failures: &mut u32,
+    reconnecting: &mut bool,
+    backoff: &mut Backoff,
+    client: &AsyncClient,
+    connector: &str,
+) {
+    match joined {
+        Ok(true) => {
+            *failures = 0;
+            backoff.reset();
+        }
+        Ok(false) if !stopping && !*reconnecting => {
+            *failures = failures.saturating_add(1);
+            *reconnecting = true;
+            tracing::warn!(
+                connector,
+                failures = *failures,
+                "MQTT message not committed; reconnecting so the broker redelivers it."
+            );
+            let _ = client.try_disconnect();
+        }
+        _ => {}
     }
 }
 
