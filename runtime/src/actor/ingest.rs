@@ -43,6 +43,8 @@ pub struct Ingest {
 /// not the sender's fault (a healthy call overruns on a starved machine): the unit is never
 /// refused for it.
 #[derive(Debug, Clone)]
+// Without the `files` feature only the first case is used (the others are the file chunks').
+#[cfg_attr(not(feature = "files"), allow(dead_code))]
 pub(crate) enum OnOverrun {
     /// Call it once more on a fresh instance with the longer deadline
     /// ([`crate::plugin::Limits::retry_deadline_ticks`]); past that too, answer

@@ -34,6 +34,7 @@ pub use driver::{
     COMMAND_CAPACITY, DEFAULT_MAX_REQUESTS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TICK_MS, MAX_ANSWER_BYTES,
 };
 pub use ingest::Ingest;
+#[cfg(feature = "files")]
 pub(crate) use ingest::{OnOverrun, Overran};
 pub use pool::{MAILBOX_CAPACITY, Stopped};
 pub use router::RouteError;
