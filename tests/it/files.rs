@@ -78,7 +78,7 @@ fn ledger(inbox: &Path) -> Vec<serde_json::Value> {
 async fn a_file_written_while_it_is_polled_is_read_once_and_whole() {
     let dir = tempfile::tempdir().unwrap();
     let inbox = inbox(dir.path());
-    let text = config(r#"path: "inbox", poll_ms: 50, header: true, chunk_records: 25"#, "");
+    let text = config(r#"path: "inbox", poll_ms: 250, header: true, chunk_records: 25"#, "");
     let handle = start(&text, dir.path()).await;
     // The writer appends a few lines every 20 ms for about a second: many polls see it grow.
     let path = inbox.join("meter.csv");

@@ -180,7 +180,7 @@ async fn sftp_a_file_uploaded_while_it_is_polled_is_read_once_and_whole() {
     let sshd = Sshd::start();
     let pin = format!(r#"known_hosts: "{}""#, sshd.known_hosts(true).display());
     let auth = format!(r#"private_key_file: "{}""#, sshd.client_key().display());
-    let t = sftp(&sshd, &pin, &auth, "poll_ms: 200, header: true, chunk_records: 25");
+    let t = sftp(&sshd, &pin, &auth, "poll_ms: 500, header: true, chunk_records: 25");
     uploaded_while_polled(&t, &sshd.files(), "sftp", &[]).await;
 }
 
@@ -275,7 +275,7 @@ async fn sftp_logs_in_with_a_password_and_a_wrong_one_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ftp_a_file_uploaded_while_it_is_polled_is_read_once_and_whole() {
     let server = Vsftpd::start();
-    let t = ftp(&server, "", "poll_ms: 200, header: true, chunk_records: 25");
+    let t = ftp(&server, "", "poll_ms: 500, header: true, chunk_records: 25");
     uploaded_while_polled(&t, &server.files(), "ftp", &[]).await;
 }
 
