@@ -168,22 +168,9 @@ fn status(b: &FixedBytes<'_>, out: &mut Readings) -> Result<(), DecodeError> {
 fn product_date(minutes: u32) -> String {
     let minutes = i64::from(minutes);
     // 2026-01-01 is day 20454 of the Unix epoch.
-    let (y, m, d) = civil(20_454 + minutes / 1440);
+    let (y, m, d) = passerelle_pdk::civil_from_days(20_454 + minutes / 1440);
     let (h, min) = ((minutes % 1440) / 60, minutes % 60);
     format!("{d:02}/{m:02}/{y:04} {h:02}:{min:02}")
-}
-
-/// The proleptic Gregorian date (year, month, day) of a day number since 1970-01-01.
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 fn probe(b: &FixedBytes<'_>, out: &mut Readings) -> Result<(), DecodeError> {
