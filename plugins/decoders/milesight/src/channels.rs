@@ -21,6 +21,7 @@ pub struct Ctx {
     /// Readings collected so far.
     pub out: Readings,
     history: usize,
+    arrays: Vec<(&'static str, usize)>,
 }
 
 impl Ctx {
@@ -35,6 +36,18 @@ impl Ctx {
         let prefix = format!("history.{}", self.history);
         self.history += 1;
         prefix
+    }
+
+    /// The next index of the vendor array `name` (`event.0`, `event.1`, ...): the vendor
+    /// decoders push repeated channels onto an array named after the channel.
+    pub fn next_index(&mut self, name: &'static str) -> usize {
+        if let Some(slot) = self.arrays.iter_mut().find(|(n, _)| *n == name) {
+            slot.1 += 1;
+            slot.1
+        } else {
+            self.arrays.push((name, 0));
+            0
+        }
     }
 
     /// Reads the 32-bit little-endian Unix timestamp that opens a history record, writes it as

@@ -10,9 +10,16 @@
 //! | `05 00` | - | - | water | water_leak | leakage_status | gpio |
 //! | `06 00` | - | magnet | - | - | - | - |
 //! | `05 c8` | - | - | - | - | - | pulse |
-//! | `20 ce` | history (7 bytes) | - | - | - | history (8 bytes) | history (13 bytes) |
+//! | `20 ce` | history (7 bytes) | history (8 bytes) | history (8 bytes) | history (8 bytes) | history (8 bytes) | history (13 bytes) |
+//!
+//! The EM300-DI also sends `05 e1` water_conv, pulse_conv, water (its water-meter mode),
+//! `85 e1` the same with water_alarm, `85 00` gpio with gpio_alarm and `21 ce` history
+//! records with an alarm byte (18 bytes), per the vendor's current decoder; the EM300-MCS,
+//! -SLD and -ZLD history records are named as in the vendor's current decoders
+//! (magnet_status, leakage_status).
 
-use passerelle_pdk::Reader;
+use passerelle_pdk::decoder::DecodeError;
+use passerelle_pdk::{Reader, Readings};
 
 use crate::channels::{self, Ctx, Handled, field};
 
@@ -102,9 +109,99 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
                 }
                 ctx.out.stamp(&p, t);
             }
-            Model::Mcs | Model::Sld | Model::Zld => return Ok(false),
+            Model::Mcs | Model::Sld | Model::Zld => {
+                // timestamp u32, temperature i16 /10, humidity u8 /2, state u8 (the
+                // vendor's current decoders: magnet_status close/open, leakage_status
+                // normal/leak)
+                let p = ctx.next_history();
+                let t = ctx.history_timestamp(&p, r)?;
+                channels::temperature(r, &mut ctx.out, &field(&p, "temperature"))?;
+                channels::humidity(r, &mut ctx.out, &field(&p, "humidity"))?;
+                let (name, zero, one) = match model {
+                    Model::Mcs => ("magnet_status", "close", "open"),
+                    _ => ("leakage_status", "normal", "leak"),
+                };
+                let v = r.u8()?;
+                let state = match v {
+                    0 => zero,
+                    1 => one,
+                    _ => "unknown",
+                };
+                ctx.out.text(&field(&p, name), state);
+                ctx.out.stamp(&p, t);
+            }
         },
+        (0x05 | 0x85, 0xe1) if model == Model::Di => {
+            water(r, &mut ctx.out, "")?;
+            if id == 0x85 {
+                let v = r.u8()?;
+                ctx.out.text("water_alarm", water_alarm(v).unwrap_or("unknown"));
+            }
+        }
+        (0x85, 0x00) if model == Model::Di => {
+            ctx.out.plain("gpio", f64::from(r.u8()?));
+            let alarm = match r.u8()? {
+                0 => "gpio alarm release",
+                1 => "gpio alarm",
+                _ => "unknown",
+            };
+            ctx.out.text("gpio_alarm", alarm);
+        }
+        (0x21, 0xce) if model == Model::Di => {
+            // timestamp u32, temperature i16 /10, humidity u8 /2, alarm u8, mode u8,
+            // gpio u8 (mode 1) or the water block (mode 2), 9 bytes in all
+            let p = ctx.next_history();
+            let t = ctx.history_timestamp(&p, r)?;
+            channels::temperature(r, &mut ctx.out, &field(&p, "temperature"))?;
+            channels::humidity(r, &mut ctx.out, &field(&p, "humidity"))?;
+            let alarm = match r.u8()? {
+                0 => "none",
+                5 => "gpio alarm",
+                6 => "gpio alarm release",
+                v => water_alarm(v).unwrap_or("unknown"),
+            };
+            ctx.out.text(&field(&p, "alarm"), alarm);
+            let mode = r.u8()?;
+            let gpio = r.u8()?;
+            match mode {
+                1 => {
+                    ctx.out.text(&field(&p, "gpio_type"), "gpio");
+                    ctx.out.plain(&field(&p, "gpio"), f64::from(gpio));
+                    r.skip(8)?;
+                }
+                2 => {
+                    ctx.out.text(&field(&p, "gpio_type"), "counter");
+                    water(r, &mut ctx.out, &p)?;
+                }
+                _ => {
+                    ctx.out.text(&field(&p, "gpio_type"), "unknown");
+                    r.skip(8)?;
+                }
+            }
+            ctx.out.stamp(&p, t);
+        }
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// The water-meter alarm names of the EM300-DI decoder.
+fn water_alarm(v: u8) -> Option<&'static str> {
+    Some(match v {
+        1 => "water outage timeout alarm",
+        2 => "water outage timeout alarm release",
+        3 => "water flow timeout alarm",
+        4 => "water flow timeout alarm release",
+        _ => return None,
+    })
+}
+
+/// The EM300-DI water block: water_conv and pulse_conv (uint16 /10), water (float32), under
+/// `prefix` (`""` for the live reading).
+fn water(r: &mut Reader, out: &mut Readings, prefix: &str) -> Result<(), DecodeError> {
+    let name = |n: &str| if prefix.is_empty() { n.to_string() } else { field(prefix, n) };
+    out.plain(&name("water_conv"), f64::from(r.u16_le()?) / 10.0);
+    out.plain(&name("pulse_conv"), f64::from(r.u16_le()?) / 10.0);
+    out.plain(&name("water"), f64::from(r.f32_le()?));
+    Ok(())
 }

@@ -12,7 +12,15 @@
 //! - [`am100`]: am102, am102l, am103, am103l, am104, am107
 //! - [`am300`]: am307, am307l, am308, am308l, am319, am319l
 //! - [`ct`]: ct101, ct103, ct105, ct303, ct305, ct310
-//! - [`ws`]: ws101, ws202, ws301, ws302, ws303, ws52x (ws523, ws525)
+//! - [`ws`]: ws101, ws136, ws156, ws201, ws202, ws301, ws302, ws303, ws52x (ws523, ws525)
+//! - [`counter`]: vs121, vs133, vs135, vs350, vs351, vs360 (people counters)
+//! - [`occupancy`]: vs321, vs330, vs340, vs341, vs370, vs373, ws203 (presence and occupancy)
+//! - [`wt`]: the wt101 radiator thermostat
+//! - [`switch`]: ws50x, ws515, ws558 (wall switches, socket, light controller)
+//! - [`gas`]: gs101, gs301 (gas and odour detectors)
+//!
+//! The newer decoders also read the device's answers to configuration downlinks
+//! ([`config`]).
 //!
 //! After the model's table, the device-information channels common to all models are tried
 //! ([`channels::device_info`]). Reading names and values follow the vendor's JavaScript
@@ -23,10 +31,16 @@
 pub mod am100;
 pub mod am300;
 pub mod channels;
+pub mod config;
+pub mod counter;
 pub mod ct;
 pub mod em300;
 pub mod em500;
+pub mod gas;
+pub mod occupancy;
+pub mod switch;
 pub mod ws;
+pub mod wt;
 
 use passerelle_pdk::Reader;
 pub use passerelle_pdk::decoder::{DecodeError, Frame, Guest, Metadata, Reading, TestVector};
@@ -50,6 +64,16 @@ pub enum Family {
     Ct(ct::Model),
     /// WS series.
     Ws(ws::Model),
+    /// VS people counters.
+    Counter(counter::Model),
+    /// Presence and occupancy sensors.
+    Occupancy(occupancy::Model),
+    /// WT thermostats.
+    Wt(wt::Model),
+    /// Wall switches, sockets and light controllers.
+    Switch(switch::Model),
+    /// Gas and odour detectors.
+    Gas(gas::Model),
 }
 
 impl Family {
@@ -64,6 +88,11 @@ impl Family {
             .or_else(|| am300::Model::from_id(id).map(Self::Am300))
             .or_else(|| ct::Model::from_id(id).map(Self::Ct))
             .or_else(|| ws::Model::from_id(id).map(Self::Ws))
+            .or_else(|| counter::Model::from_id(id).map(Self::Counter))
+            .or_else(|| occupancy::Model::from_id(id).map(Self::Occupancy))
+            .or_else(|| wt::Model::from_id(id).map(Self::Wt))
+            .or_else(|| switch::Model::from_id(id).map(Self::Switch))
+            .or_else(|| gas::Model::from_id(id).map(Self::Gas))
     }
 
     /// Reads one channel with the model's own table.
@@ -75,6 +104,11 @@ impl Family {
             Self::Am300(m) => am300::channel(m, ctx, id, ty, r),
             Self::Ct(m) => ct::channel(m, ctx, id, ty, r),
             Self::Ws(m) => ws::channel(m, ctx, id, ty, r),
+            Self::Counter(m) => counter::channel(m, ctx, id, ty, r),
+            Self::Occupancy(m) => occupancy::channel(m, ctx, id, ty, r),
+            Self::Wt(m) => wt::channel(m, ctx, id, ty, r),
+            Self::Switch(m) => switch::channel(m, ctx, id, ty, r),
+            Self::Gas(m) => gas::channel(m, ctx, id, ty, r),
         }
     }
 
@@ -89,11 +123,23 @@ impl Family {
 
 /// Every model id this plugin decodes.
 pub fn models() -> Vec<String> {
-    [em300::MODELS, em500::MODELS, am100::MODELS, am300::MODELS, ct::MODELS, ws::MODELS]
-        .concat()
-        .into_iter()
-        .map(String::from)
-        .collect()
+    [
+        em300::MODELS,
+        em500::MODELS,
+        am100::MODELS,
+        am300::MODELS,
+        ct::MODELS,
+        ws::MODELS,
+        counter::MODELS,
+        occupancy::MODELS,
+        wt::MODELS,
+        switch::MODELS,
+        gas::MODELS,
+    ]
+    .concat()
+    .into_iter()
+    .map(String::from)
+    .collect()
 }
 
 /// Decodes the payload of a frame of `model`.

@@ -7,6 +7,8 @@
 //! | ws301 | `01 75` battery, `03 00` door (close/open), `04 00` install (0 = "yes") |
 //! | ws302 | `01 75` battery, `05 5b` freq_weight, time_weight, la, laeq, lamax (dB /10), `ff 0f` class_type |
 //! | ws303 | `01 75` battery, `03 00` leak_status (no leak/leak) |
+//! | ws136 / ws156 | `01 75` battery, `ff 34` button (the pressed key's number; two command bytes follow) |
+//! | ws201 | `01 75` battery, `03 82` distance (mm), `04 d6` remaining (%) |
 //! | ws52x | `03 74` voltage (V /10), `04 80` active_power (W), `05 81` power (power factor, %), `06 83` energy (Wh), `07 c9` current (mA), `08 70` button (open/close) |
 
 use passerelle_pdk::Reader;
@@ -28,6 +30,10 @@ pub enum Model {
     Ws303,
     /// WS52x smart portable socket (WS523, WS525).
     Ws52x,
+    /// WS136 / WS156 smart scene panels.
+    Ws1x6,
+    /// WS201 smart fill-level monitor.
+    Ws201,
 }
 
 impl Model {
@@ -40,20 +46,31 @@ impl Model {
             "ws302" => Self::Ws302,
             "ws303" => Self::Ws303,
             "ws52x" | "ws523" | "ws525" => Self::Ws52x,
+            "ws136" | "ws156" => Self::Ws1x6,
+            "ws201" => Self::Ws201,
             _ => return None,
         })
     }
 }
 
 /// Model ids of this family.
-pub const MODELS: &[&str] = &["ws101", "ws202", "ws301", "ws302", "ws303", "ws52x", "ws523", "ws525"];
+pub const MODELS: &[&str] =
+    &["ws101", "ws136", "ws156", "ws201", "ws202", "ws301", "ws302", "ws303", "ws52x", "ws523", "ws525"];
 
 /// Reads one channel of `model`.
 pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
     use Model::*;
     let out = &mut ctx.out;
     match (model, id, ty) {
-        (Ws101 | Ws202 | Ws301 | Ws302 | Ws303, 0x01, 0x75) => channels::battery(r, out)?,
+        (Ws101 | Ws202 | Ws301 | Ws302 | Ws303 | Ws1x6 | Ws201, 0x01, 0x75) => channels::battery(r, out)?,
+        (Ws1x6, 0xff, 0x34) => {
+            // the key number, then a two-byte command that the vendor's own example
+            // leaves out: a frame that ends after the key number is accepted
+            out.plain("button", f64::from(r.u8()?));
+            r.skip(r.remaining().min(2))?;
+        }
+        (Ws201, 0x03, 0x82) => channels::u16_scaled(r, out, "distance", 1.0, "mm")?,
+        (Ws201, 0x04, 0xd6) => out.number("remaining", f64::from(r.u8()?), "%"),
         (Ws101, 0xff, 0x2e) => {
             // other codes give no field, as in the vendor decoder
             let press = match r.u8()? {
