@@ -15,7 +15,7 @@
 //! - [`ws`]: ws101, ws136, ws156, ws201, ws202, ws301, ws302, ws303, ws52x (ws523, ws525)
 //! - [`counter`]: vs121, vs133, vs135, vs350, vs351, vs360 (people counters)
 //! - [`occupancy`]: vs321, vs330, vs340, vs341, vs370, vs373, ws203 (presence and occupancy)
-//! - [`wt`]: the wt101 radiator thermostat
+//! - [`wt`]: wt101 radiator thermostat, wt201v1 HVAC thermostat
 //! - [`switch`]: ws50x, ws515, ws558 (wall switches, socket, light controller)
 //! - [`gas`]: gs101, gs301 (gas and odour detectors)
 //!
