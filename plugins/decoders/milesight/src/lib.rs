@@ -18,6 +18,7 @@
 //! - [`wt`]: wt101 radiator thermostat, wt201v1 HVAC thermostat
 //! - [`switch`]: ws50x, ws515, ws558 (wall switches, socket, light controller)
 //! - [`gas`]: gs101, gs301 (gas and odour detectors)
+//! - [`gs601`]: the gs601 vape detector, whose frames are command sequences (no channel type)
 //!
 //! The newer decoders also read the device's answers to configuration downlinks
 //! ([`config`]).
@@ -37,6 +38,7 @@ pub mod ct;
 pub mod em300;
 pub mod em500;
 pub mod gas;
+pub mod gs601;
 pub mod occupancy;
 pub mod switch;
 pub mod ws;
@@ -74,6 +76,8 @@ pub enum Family {
     Switch(switch::Model),
     /// Gas and odour detectors.
     Gas(gas::Model),
+    /// GS601 vape detector (command frames, decoded by [`gs601::decode`]).
+    Gs601,
 }
 
 impl Family {
@@ -93,6 +97,7 @@ impl Family {
             .or_else(|| wt::Model::from_id(id).map(Self::Wt))
             .or_else(|| switch::Model::from_id(id).map(Self::Switch))
             .or_else(|| gas::Model::from_id(id).map(Self::Gas))
+            .or_else(|| gs601::MODELS.contains(&id).then_some(Self::Gs601))
     }
 
     /// Reads one channel with the model's own table.
@@ -109,6 +114,7 @@ impl Family {
             Self::Wt(m) => wt::channel(m, ctx, id, ty, r),
             Self::Switch(m) => switch::channel(m, ctx, id, ty, r),
             Self::Gas(m) => gas::channel(m, ctx, id, ty, r),
+            Self::Gs601 => Ok(false),
         }
     }
 
@@ -135,6 +141,7 @@ pub fn models() -> Vec<String> {
         wt::MODELS,
         switch::MODELS,
         gas::MODELS,
+        gs601::MODELS,
     ]
     .concat()
     .into_iter()
@@ -145,6 +152,9 @@ pub fn models() -> Vec<String> {
 /// Decodes the payload of a frame of `model`.
 pub fn decode_payload(model: &str, payload: &[u8]) -> Result<Vec<Reading>, DecodeError> {
     let family = Family::from_model(model).ok_or_else(|| DecodeError::UnsupportedModel(model.to_string()))?;
+    if family == Family::Gs601 {
+        return gs601::decode(payload);
+    }
     let mut ctx = Ctx::new();
     let mut r = Reader::new(payload);
     while !r.is_empty() {
