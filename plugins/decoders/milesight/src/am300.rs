@@ -10,7 +10,10 @@
 //! | am307 / am307l | pir | raw (ppb) | pm2_5 | beep yes/no | 16 bytes |
 //! | am308 / am308l | pir | /100 (IAQ index) | pm2_5 | beep yes/no | 20 bytes (+ pm2_5, pm10) |
 //! | am319 | activity | raw (ppb) | pm2.5 | beep yes/no | 22 bytes (+ pm2_5, pm10, hcho) |
-//! | am319l | pir (idle/trigger/unknown) | /100 | pm2_5 | buzzer_status off/on, no o3 | `20 ce` and `21 ce` (tvoc ug/m3), 22 bytes |
+//! | am319l | pir (idle/trigger/unknown) | /100 | pm2_5 | buzzer_status off/on, no o3 | 22 bytes |
+//!
+//! Every model also sends `21 ce` history records, the `20 ce` layout with tvoc in ug/m3
+//! (the vendor's current decoders).
 //!
 //! `05 6a` (the AM100 PIR activity counter, sent by early AM307/AM308 firmware) is not in
 //! these decoders: the vendor's published examples decode a frame holding it without an
@@ -95,7 +98,7 @@ pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> H
             out.text("beep", channels::yes_no(v == 1));
         }
         (_, 0x20, 0xce) => history(model, ctx, r, false)?,
-        (Am319l, 0x21, 0xce) => history(model, ctx, r, true)?,
+        (_, 0x21, 0xce) => history(model, ctx, r, true)?,
         _ => return Ok(false),
     }
     Ok(true)

@@ -139,7 +139,7 @@ pub fn two_state(
 /// How a model reports its `ff xx` device-information channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InfoStyle {
-    /// The common set: `ff01` ipso_version, `ff09` hardware_version, `ff0a` firmware_version,
+    /// The common set: `ff01` ipso_version, `ff08` sn (6 bytes), `ff09` hardware_version, `ff0a` firmware_version,
     /// `ff0b` device_status (always "on": the device sends it at power-on), `ff0f`
     /// lorawan_class, `ff16` sn, `fffe` reset_event (always "reset"), `ffff` tsl_version.
     Standard,
@@ -187,6 +187,11 @@ pub fn device_info(style: InfoStyle, id: u8, ty: u8, r: &mut Reader, out: &mut R
                 _ => "unknown",
             };
             out.text("lorawan_class", class);
+        }
+        0x08 => {
+            // the six-byte serial number of the older models (AM104, AM107, WS101, ...)
+            let sn: String = r.take(6)?.iter().map(|b| format!("{b:02x}")).collect();
+            out.text_owned("sn", sn);
         }
         0x16 => {
             let sn: String = r.take(8)?.iter().map(|b| format!("{b:02x}")).collect();
