@@ -18,7 +18,7 @@
 //! - [`wt`]: wt101 radiator thermostat, wt201v1 HVAC thermostat
 //! - [`switch`]: ws50x, ws515, ws558 (wall switches, socket, light controller)
 //! - [`gas`]: gs101, gs301 (gas and odour detectors)
-//! - [`uc`]: the uc50x controllers (GPIO, pulse counters, analogue inputs, Modbus)
+//! - [`uc`]: uc300, uc50x controllers (GPIO, pulse counters, analogue inputs, Modbus)
 //! - [`gs601`]: the gs601 vape detector, whose frames are command sequences (no channel type)
 //!
 //! The newer decoders also read the device's answers to configuration downlinks
@@ -78,8 +78,8 @@ pub enum Family {
     Switch(switch::Model),
     /// Gas and odour detectors.
     Gas(gas::Model),
-    /// UC50x controllers.
-    Uc50x,
+    /// UC controllers.
+    Uc(uc::Model),
     /// GS601 vape detector (command frames, decoded by [`gs601::decode`]).
     Gs601,
 }
@@ -102,7 +102,7 @@ impl Family {
             .or_else(|| switch::Model::from_id(id).map(Self::Switch))
             .or_else(|| gas::Model::from_id(id).map(Self::Gas))
             .or_else(|| gs601::MODELS.contains(&id).then_some(Self::Gs601))
-            .or_else(|| uc::MODELS.contains(&id).then_some(Self::Uc50x))
+            .or_else(|| uc::Model::from_id(id).map(Self::Uc))
     }
 
     /// Reads one channel with the model's own table.
@@ -119,7 +119,7 @@ impl Family {
             Self::Wt(m) => wt::channel(m, ctx, id, ty, r),
             Self::Switch(m) => switch::channel(m, ctx, id, ty, r),
             Self::Gas(m) => gas::channel(m, ctx, id, ty, r),
-            Self::Uc50x => uc::channel(ctx, id, ty, r),
+            Self::Uc(m) => uc::channel(m, ctx, id, ty, r),
             Self::Gs601 => Ok(false),
         }
     }

@@ -1,6 +1,13 @@
-//! UC50x LoRaWAN controllers (UC501, UC502), used as pulse, GPIO, analogue and Modbus
-//! interfaces for meters.
+//! UC50x (UC501, UC502) and UC300 LoRaWAN controllers, used as pulse, GPIO, analogue and
+//! Modbus interfaces for meters.
 //!
+//! UC300, per its TTN decoder (uc300.js): `03..06 00` digital_input_1..4 (off/on), `07/08
+//! 01` digital_output_1/2, `03..06 c8` pulse_count_1..4 (uint32), `09/0a 67` pt100_1/2
+//! (int16 /10 °C), `0b/0c 02` analog_input_adc_1/2 and `0d/0e 02` analog_input_adv_1/2
+//! (4 bytes, of which uc300.js reads the low two, /100), `ff 19` modbus_channels (channel
+//! byte + 1, type byte, value).
+//!
+//! UC50x:
 //! The TTN codec's examples (`04 01 01` -> gpio_output_2, `ff 0e` -> modbus_chn_19) are the
 //! output of the vendor's current UC50x decoder, not of the older uc50x.js beside them, so
 //! the channels are read as the current decoder reads them:
@@ -26,7 +33,27 @@ use passerelle_pdk::{Reader, Readings};
 use crate::channels::{self, Ctx, Handled, field};
 
 /// Model ids of this family.
-pub const MODELS: &[&str] = &["uc50x"];
+pub const MODELS: &[&str] = &["uc300", "uc50x"];
+
+/// The models of this family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// UC300 IoT controller.
+    Uc300,
+    /// UC50x multi-interface controllers.
+    Uc50x,
+}
+
+impl Model {
+    /// The model for a TTN device-repository id.
+    pub fn from_id(id: &str) -> Option<Self> {
+        match id {
+            "uc300" => Some(Self::Uc300),
+            "uc50x" => Some(Self::Uc50x),
+            _ => None,
+        }
+    }
+}
 
 /// A float16 as the vendor's `readFloat16LE` computes it (finite for every bit pattern).
 fn float16(bits: u16) -> f64 {
@@ -79,8 +106,11 @@ fn analog(out: &mut Readings, r: &mut Reader, name: &str, half: bool) -> Result<
     Ok(())
 }
 
-/// Reads one channel.
-pub fn channel(ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
+/// Reads one channel of `model`.
+pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
+    if model == Model::Uc300 {
+        return uc300(ctx, id, ty, r);
+    }
     let out = &mut ctx.out;
     match (id, ty) {
         (0x01, 0x75) => channels::battery(r, out)?,
@@ -167,4 +197,52 @@ pub fn channel(ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
 
 fn printable(bytes: &[u8]) -> String {
     bytes.iter().take_while(|&&b| b != 0).map(|&b| char::from(b)).collect()
+}
+
+fn uc300(ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
+    let out = &mut ctx.out;
+    match (id, ty) {
+        (0x03..=0x06, 0x00) => {
+            let v = r.u8()?;
+            out.text(&format!("digital_input_{}", id - 2), if v == 0 { "off" } else { "on" });
+        }
+        (0x07 | 0x08, 0x01) => {
+            let v = r.u8()?;
+            out.text(&format!("digital_output_{}", id - 6), if v == 0 { "off" } else { "on" });
+        }
+        (0x03..=0x06, 0xc8) => {
+            out.number(&format!("pulse_count_{}", id - 2), f64::from(r.u32_le()?), "count")
+        }
+        (0x09 | 0x0a, 0x67) => channels::temperature(r, out, &format!("pt100_{}", id - 8))?,
+        (0x0b..=0x0e, 0x02) => {
+            let name = match id {
+                0x0b => "analog_input_adc_1",
+                0x0c => "analog_input_adc_2",
+                0x0d => "analog_input_adv_1",
+                _ => "analog_input_adv_2",
+            };
+            let low = r.u16_le()?;
+            r.skip(2)?;
+            out.plain(name, f64::from(low) / 100.0);
+        }
+        (0xff, 0x19) => {
+            // channel index (+1), type byte (bits 0-2 the value type), value; the vendor
+            // decoder writes it as the one element of a modbus_channels array
+            let index = u16::from(r.u8()?) + 1;
+            let kind = r.u8()? & 0x07;
+            out.plain("modbus_channels.0.index", f64::from(index));
+            match kind {
+                0 => {
+                    let v = r.u8()?;
+                    out.text("modbus_channels.0.reading", if v == 0 { "off" } else { "on" });
+                }
+                1 => out.plain("modbus_channels.0.reading", f64::from(r.u8()?)),
+                2 | 3 => out.plain("modbus_channels.0.reading", f64::from(r.u16_le()?)),
+                4 | 6 => out.plain("modbus_channels.0.reading", f64::from(r.u32_le()?)),
+                _ => out.plain("modbus_channels.0.reading", float32(r.u32_le()?)),
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
