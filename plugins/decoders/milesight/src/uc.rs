@@ -1,5 +1,9 @@
-//! UC50x (UC501, UC502) and UC300 LoRaWAN controllers, used as pulse, GPIO, analogue and
-//! Modbus interfaces for meters.
+//! UC50x (UC501, UC502), UC300 and UC100 LoRaWAN controllers, used as pulse, GPIO,
+//! analogue and Modbus interfaces for meters.
+//!
+//! UC100 (Modbus converter), per uc100.js: `ff 19` chnN (channel byte + 1, length byte, type
+//! byte, value), `ff 15` channel_N_error (true), `ff 0b` power "on", `ff 09`
+//! hardware_version (decimal major), `ff 0a` software_version.
 //!
 //! UC300, per its TTN decoder (uc300.js): `03..06 00` digital_input_1..4 (off/on), `07/08
 //! 01` digital_output_1/2, `03..06 c8` pulse_count_1..4 (uint32), `09/0a 67` pt100_1/2
@@ -33,11 +37,13 @@ use passerelle_pdk::{Reader, Readings};
 use crate::channels::{self, Ctx, Handled, field};
 
 /// Model ids of this family.
-pub const MODELS: &[&str] = &["uc300", "uc50x"];
+pub const MODELS: &[&str] = &["uc100", "uc300", "uc50x"];
 
 /// The models of this family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Model {
+    /// UC100 Modbus-to-LoRaWAN converter.
+    Uc100,
     /// UC300 IoT controller.
     Uc300,
     /// UC50x multi-interface controllers.
@@ -48,6 +54,7 @@ impl Model {
     /// The model for a TTN device-repository id.
     pub fn from_id(id: &str) -> Option<Self> {
         match id {
+            "uc100" => Some(Self::Uc100),
             "uc300" => Some(Self::Uc300),
             "uc50x" => Some(Self::Uc50x),
             _ => None,
@@ -108,8 +115,10 @@ fn analog(out: &mut Readings, r: &mut Reader, name: &str, half: bool) -> Result<
 
 /// Reads one channel of `model`.
 pub fn channel(model: Model, ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
-    if model == Model::Uc300 {
-        return uc300(ctx, id, ty, r);
+    match model {
+        Model::Uc300 => return uc300(ctx, id, ty, r),
+        Model::Uc100 => return uc100(&mut ctx.out, id, ty, r),
+        Model::Uc50x => {}
     }
     let out = &mut ctx.out;
     match (id, ty) {
@@ -241,6 +250,45 @@ fn uc300(ctx: &mut Ctx, id: u8, ty: u8, r: &mut Reader) -> Handled {
                 4 | 6 => out.plain("modbus_channels.0.reading", f64::from(r.u32_le()?)),
                 _ => out.plain("modbus_channels.0.reading", float32(r.u32_le()?)),
             }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn uc100(out: &mut Readings, id: u8, ty: u8, r: &mut Reader) -> Handled {
+    match (id, ty) {
+        (0xff, 0x0b) => {
+            r.skip(1)?;
+            out.text("power", "on");
+        }
+        (0xff, 0x09) => {
+            let (major, minor) = (r.u8()?, r.u8()?);
+            out.text_owned("hardware_version", format!("v{major}.{}", minor >> 4));
+        }
+        (0xff, 0x0a) => {
+            let (major, minor) = (r.u8()?, r.u8()?);
+            out.text_owned("software_version", format!("v{major}.{minor}"));
+        }
+        (0xff, 0x19) => {
+            // channel (+1), data length (not needed: the type fixes it), type, value
+            let chn = format!("chn{}", u16::from(r.u8()?) + 1);
+            r.skip(1)?;
+            match r.u8()? {
+                0 => {
+                    let v = r.u8()?;
+                    out.text(&chn, if v == 0 { "off" } else { "on" });
+                }
+                1 => out.plain(&chn, f64::from(r.u8()?)),
+                2 | 3 => out.plain(&chn, f64::from(r.u16_le()?)),
+                4 | 6 | 8..=11 => out.plain(&chn, f64::from(r.u32_le()?)),
+                5 | 7 => out.plain(&chn, float32(r.u32_le()?)),
+                v => return Err(DecodeError::InvalidField(format!("unknown uc100 modbus data type {v}"))),
+            }
+        }
+        (0xff, 0x15) => {
+            let chn = u16::from(r.u8()?) + 1;
+            out.boolean(&format!("channel_{chn}_error"), true);
         }
         _ => return Ok(false),
     }
