@@ -7,7 +7,8 @@
 //! packet type (`01`, `81` on the PIR Lites). A frame that starts with that byte is a
 //! keepalive alone; any other frame is a command response or an event: records of one
 //! command byte and its values, then the keepalive in the last bytes (on the PIR sensors, only
-//! when the frame is at least as long as a keepalive). The Flood Sensor, the T-Valve and the
+//! when the frame is at least as long as a keepalive; on the 16A switches, only when the
+//! keepalive's first byte is there: see [`Trailer`]). The Flood Sensor, the T-Valve and the
 //! AQI Sensor send one frame layout and no command records.
 //!
 //! | model | keepalive | fields (bit-packed, big-endian) | module |
@@ -103,16 +104,27 @@ pub enum Model {
 pub enum Layout {
     /// One frame layout, no command records.
     Whole,
-    /// Command records then a keepalive of `len` bytes starting with `marker`; `optional` when
-    /// a frame shorter than a keepalive is records alone.
+    /// Command records then a keepalive of `len` bytes starting with `marker`.
     Framed {
         /// The keepalive's first byte.
         marker: u8,
         /// The keepalive's length.
         len: usize,
-        /// Whether a short frame is records alone.
-        optional: bool,
+        /// When a frame of records carries no keepalive.
+        optional: Trailer,
     },
+}
+
+/// When the records of a [`Layout::Framed`] frame are followed by a keepalive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trailer {
+    /// Always (the vendor decoders take the last bytes as the keepalive).
+    Always,
+    /// When the frame is at least as long as a keepalive (the PIR sensors' decoders).
+    IfLongEnough,
+    /// When the byte a keepalive would start at is its marker (MClimate's own parser, for
+    /// the models whose TTN decoder the repository does not hold: 16ASPM, 16ADS).
+    IfMarked,
 }
 
 /// TTN device-repository model ids (`vendor/mclimate/<id>.yaml`) and their models.
@@ -145,7 +157,9 @@ impl Model {
 
     /// How this model's frames are laid out.
     pub fn layout(self) -> Layout {
-        let framed = |len| Layout::Framed { marker: 0x01, len, optional: false };
+        let framed = |len| Layout::Framed { marker: 0x01, len, optional: Trailer::Always };
+        let if_long = |marker, len| Layout::Framed { marker, len, optional: Trailer::IfLongEnough };
+        let if_marked = |len| Layout::Framed { marker: 0x01, len, optional: Trailer::IfMarked };
         match self {
             Self::FloodSensor | Self::TValve | Self::AqiSensor => Layout::Whole,
             Self::Co2Sensor => framed(co2_sensor::KEEPALIVE_LEN),
@@ -154,17 +168,13 @@ impl Model {
             Self::Co2DisplayLite => framed(co2_display::LITE_KEEPALIVE_LEN),
             Self::Vicki => framed(vicki::KEEPALIVE_LEN),
             Self::WirelessThermostat | Self::FanCoilThermostat => framed(thermostat::KEEPALIVE_LEN),
-            Self::PowerMeterSwitch => framed(relay::SPM_KEEPALIVE_LEN),
-            Self::DrySwitch => framed(relay::DS_KEEPALIVE_LEN),
+            Self::PowerMeterSwitch => if_marked(relay::SPM_KEEPALIVE_LEN),
+            Self::DrySwitch => if_marked(relay::DS_KEEPALIVE_LEN),
             Self::OpenClose => framed(open_close::OPEN_CLOSE_KEEPALIVE_LEN),
             Self::Button => framed(open_close::BUTTON_KEEPALIVE_LEN),
-            Self::PirMini => Layout::Framed { marker: 0x01, len: pir::MINI_KEEPALIVE_LEN, optional: true },
-            Self::HtPirLite => {
-                Layout::Framed { marker: 0x81, len: pir::HT_LITE_KEEPALIVE_LEN, optional: true }
-            }
-            Self::Co2PirLite => {
-                Layout::Framed { marker: 0x81, len: pir::CO2_LITE_KEEPALIVE_LEN, optional: true }
-            }
+            Self::PirMini => if_long(0x01, pir::MINI_KEEPALIVE_LEN),
+            Self::HtPirLite => if_long(0x81, pir::HT_LITE_KEEPALIVE_LEN),
+            Self::Co2PirLite => if_long(0x81, pir::CO2_LITE_KEEPALIVE_LEN),
         }
     }
 
@@ -175,9 +185,8 @@ impl Model {
             Self::Co2Display | Self::Co2DisplayLite => co2_display::command(cmd, r, out),
             Self::Vicki => vicki::command(cmd, r, out),
             Self::WirelessThermostat => thermostat::wireless_command(cmd, r, out),
-            Self::FanCoilThermostat | Self::PowerMeterSwitch | Self::DrySwitch => {
-                common::shared_command(cmd, r, out)
-            }
+            Self::FanCoilThermostat => common::shared_command(cmd, r, out),
+            Self::PowerMeterSwitch | Self::DrySwitch => relay::command(cmd, r, out),
             Self::OpenClose => open_close::open_close_command(cmd, r, out),
             Self::Button => open_close::button_command(cmd, r, out),
             Self::PirMini => pir::mini_command(cmd, r, out),
@@ -222,8 +231,15 @@ pub fn decode_payload(model: &str, payload: &[u8]) -> Result<Vec<Reading>, Decod
     let (commands, keepalive) = match model.layout() {
         Layout::Whole => (&[][..], Some(payload)),
         Layout::Framed { marker, .. } if payload.first() == Some(&marker) => (&[][..], Some(payload)),
-        Layout::Framed { optional: true, .. } if payload.is_empty() => return Err(DecodeError::TooShort(1)),
-        Layout::Framed { len, optional: true, .. } if payload.len() < len => (payload, None),
+        Layout::Framed { optional: Trailer::IfLongEnough | Trailer::IfMarked, .. } if payload.is_empty() => {
+            return Err(DecodeError::TooShort(1));
+        }
+        Layout::Framed { len, optional: Trailer::IfLongEnough, .. } if payload.len() < len => (payload, None),
+        Layout::Framed { marker, len, optional: Trailer::IfMarked }
+            if payload.len().checked_sub(len).and_then(|at| payload.get(at)) != Some(&marker) =>
+        {
+            (payload, None)
+        }
         Layout::Framed { len, .. } => {
             let too_short = || DecodeError::TooShort(u32::try_from(len).unwrap_or(u32::MAX));
             let split = payload.len().checked_sub(len).ok_or_else(too_short)?;
