@@ -7,8 +7,8 @@
 //! packet type (`01`, `81` on the PIR Lites). A frame that starts with that byte is a
 //! keepalive alone; any other frame is a command response or an event: records of one
 //! command byte and its values, then the keepalive in the last bytes (on the PIR sensors, only
-//! when the frame is at least as long as a keepalive; on the 16A switches, only when the
-//! keepalive's first byte is there: see [`Trailer`]). The Flood Sensor, the T-Valve and the
+//! when the frame is at least as long as a keepalive; on the 16A switches and the Fan Coil
+//! Thermostat, only when the keepalive's first byte is there: see [`Trailer`]). The Flood Sensor, the T-Valve and the
 //! AQI Sensor send one frame layout and no command records.
 //!
 //! | model | keepalive | fields (bit-packed, big-endian) | module |
@@ -123,7 +123,8 @@ pub enum Trailer {
     /// When the frame is at least as long as a keepalive (the PIR sensors' decoders).
     IfLongEnough,
     /// When the byte a keepalive would start at is its marker (MClimate's own parser, for
-    /// the models whose TTN decoder the repository does not hold: 16ASPM, 16ADS).
+    /// the models whose TTN decoder the repository does not hold: 16ASPM, 16ADS, Fan Coil
+    /// Thermostat).
     IfMarked,
 }
 
@@ -167,7 +168,8 @@ impl Model {
             Self::Co2Display => framed(co2_display::KEEPALIVE_LEN),
             Self::Co2DisplayLite => framed(co2_display::LITE_KEEPALIVE_LEN),
             Self::Vicki => framed(vicki::KEEPALIVE_LEN),
-            Self::WirelessThermostat | Self::FanCoilThermostat => framed(thermostat::KEEPALIVE_LEN),
+            Self::WirelessThermostat => framed(thermostat::KEEPALIVE_LEN),
+            Self::FanCoilThermostat => if_marked(thermostat::KEEPALIVE_LEN),
             Self::PowerMeterSwitch => if_marked(relay::SPM_KEEPALIVE_LEN),
             Self::DrySwitch => if_marked(relay::DS_KEEPALIVE_LEN),
             Self::OpenClose => framed(open_close::OPEN_CLOSE_KEEPALIVE_LEN),
@@ -185,7 +187,7 @@ impl Model {
             Self::Co2Display | Self::Co2DisplayLite => co2_display::command(cmd, r, out),
             Self::Vicki => vicki::command(cmd, r, out),
             Self::WirelessThermostat => thermostat::wireless_command(cmd, r, out),
-            Self::FanCoilThermostat => common::shared_command(cmd, r, out),
+            Self::FanCoilThermostat => thermostat::fan_coil_command(cmd, r, out),
             Self::PowerMeterSwitch | Self::DrySwitch => relay::command(cmd, r, out),
             Self::OpenClose => open_close::open_close_command(cmd, r, out),
             Self::Button => open_close::button_command(cmd, r, out),
