@@ -10,14 +10,15 @@
 //! | long | 2, 3 | closeTime, openTime, uint8 |
 //! | long | 4 | battery, (x 8 + 1600) / 1000 V |
 //!
-//! The vendor decoder reads any frame longer than 2 bytes as a long one and its missing bytes
-//! as `NaN`; this plugin takes 2 or 5 bytes and refuses other lengths. A reason code above 4
-//! has no name and is left out.
+//! A long frame may be followed by command records answering a downlink, which MClimate's own
+//! payload parser reads ([`command`]); the TTN decoder ignores them. The TTN decoder reads any
+//! frame longer than 2 bytes as a long one and its missing bytes as `NaN`; this plugin refuses
+//! a frame of 1, 3 or 4 bytes. A reason code above 4 has no name and is left out.
 
 use passerelle_pdk::decoder::DecodeError;
 use passerelle_pdk::{Reader, Readings};
 
-use crate::common;
+use crate::common::{self, Handled};
 
 /// Reads a T-Valve frame.
 pub fn decode(r: &mut Reader, out: &mut Readings) -> Result<(), DecodeError> {
@@ -29,7 +30,13 @@ pub fn decode(r: &mut Reader, out: &mut Readings) -> Result<(), DecodeError> {
             out.boolean("valveState", b1 & 0x80 != 0);
             out.number("ambientTemp", (f64::from(b1 & 0x7f) - 20.0) / 2.0, "Cel");
         }
-        5 => {
+        0 | 1 | 3 | 4 => {
+            let n = r.remaining();
+            return Err(DecodeError::InvalidField(format!(
+                "a T-Valve frame is 2 bytes or at least 5, not {n}"
+            )));
+        }
+        _ => {
             let (b0, b1) = (r.u8()?, r.u8()?);
             let reason = match b0 >> 5 {
                 0 => Some("keepalive"),
@@ -53,8 +60,27 @@ pub fn decode(r: &mut Reader, out: &mut Readings) -> Result<(), DecodeError> {
             out.plain("closeTime", f64::from(r.u8()?));
             out.plain("openTime", f64::from(r.u8()?));
             out.number("battery", common::battery_8mv(r.u8()?), "V");
+            while !r.is_empty() {
+                let offset = r.position();
+                let cmd = r.u8()?;
+                if !command(cmd, r, out)? {
+                    return Err(common::unknown_command(cmd, offset));
+                }
+            }
         }
-        n => return Err(DecodeError::InvalidField(format!("a T-Valve frame is 2 or 5 bytes, not {n}"))),
     }
     Ok(())
+}
+
+/// T-Valve command records after a long frame, as MClimate's payload parser reads them: the
+/// shared ones, `13` deviceFloodSensor, `16` joinRetryPeriod (x 5 / 60 min) and `18`
+/// uplinkType (uint8 each).
+pub fn command(cmd: u8, r: &mut Reader, out: &mut Readings) -> Handled {
+    match cmd {
+        0x13 => out.plain("deviceFloodSensor", f64::from(r.u8()?)),
+        0x16 => out.plain("joinRetryPeriod", f64::from(r.u8()?) * 5.0 / 60.0),
+        0x18 => out.plain("uplinkType", f64::from(r.u8()?)),
+        other => return common::shared_command(other, r, out),
+    }
+    Ok(true)
 }
