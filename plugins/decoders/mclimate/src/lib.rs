@@ -9,7 +9,7 @@
 //! command byte and its values, then the keepalive in the last bytes (on the PIR sensors, only
 //! when the frame is at least as long as a keepalive; on the 16A switches and the Fan Coil
 //! Thermostat, only when the keepalive's first byte is there: see [`Trailer`]). The Flood Sensor, the T-Valve and the
-//! AQI Sensor send one frame layout and no command records.
+//! AQI Sensor have layouts of their own (the T-Valve's records follow its status frame).
 //!
 //! | model | keepalive | fields (bit-packed, big-endian) | module |
 //! |---|---|---|---|
@@ -27,7 +27,7 @@
 //! | `pir-mini` | 10 bytes | sensorTemperature, relativeHumidity, lux, luxStatus, batteryVoltage, occupied, pirTriggerCount | [`pir`] |
 //! | `ht-pir-lite`, `co2-pir-lite` | 6, 8 bytes (`81`) | occupied, sensorTemperature, relativeHumidity, batteryVoltage, (CO2), pirTriggerCount | [`pir`] |
 //! | `flood-sensor` | 2-3 bytes, no commands | reason, boxTamper, flood, battery, temperature | [`flood_sensor`] |
-//! | `t-valve` | 2 or 5 bytes, no commands | reason, waterTemp, valveState, ambientTemp; or reason, alarm flags, times, battery | [`t_valve`] |
+//! | `t-valve` | 2 bytes, or 5 and command records | reason, waterTemp, valveState, ambientTemp; or reason, alarm flags, times, battery | [`t_valve`] |
 //! | `aqi-sensor` | 10 bytes, no commands | sAQI, AQI, CO2eq, VOC, relative_humidity, pressure, temperature, accuracy_aqi, voltage | [`aqi_sensor`] |
 //!
 //! Command records every model knows are in [`common::shared_command`] (`04` versions, `12`

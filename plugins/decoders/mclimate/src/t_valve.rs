@@ -1,5 +1,5 @@
 //! MClimate T-Valve (`t-valve`), a motorised water shut-off valve with flood detection: a
-//! 2-byte periodic frame or a 5-byte status frame, no command records.
+//! 2-byte periodic frame, or a 5-byte status frame and the command records that may follow it.
 //!
 //! | frame | byte | field |
 //! |---|---|---|
