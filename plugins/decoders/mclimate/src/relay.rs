@@ -67,7 +67,7 @@ pub fn dry_switch_keepalive(r: &mut Reader, out: &mut Readings) -> Result<(), De
 /// | `21` | overvoltageThresholds.trigger, .recovery | uint16 V, uint8 V |
 /// | `23`, `72`, `73` | overcurrentThreshold, overcurrentRecoveryTemp, overpowerRecoveryTemp | uint8 |
 /// | `25`, `70`, `71` | overpowerThreshold, overheatingRecoveryTime, overvoltageRecoveryTime | uint16 |
-/// | `54`, `5a`, `5d`, `5f` | relayStateChangeReason, afterOverheatingProtectionRecovery, manualChangeRelayState, relayRecoveryState | uint8 |
+/// | `54`, `5a`, `5c`, `5d`, `5f` | relayStateChangeReason, afterOverheatingProtectionRecovery, ledIndicationMode, manualChangeRelayState, relayRecoveryState | uint8 |
 /// | `56`, `58` | relayTimerInMilliseconds.state, .time; relayTimerInSeconds.state, .time | uint8, uint16 |
 /// | `60` | overheatingEvents.events, .temperature | 2 x uint8 |
 /// | `61`, `62`, `63` | overvoltageEvents.events, .voltage; overcurrentEvents.events, .current; overpowerEvents.events, .power | uint8, uint16 |
@@ -77,6 +77,7 @@ pub fn command(cmd: u8, r: &mut Reader, out: &mut Readings) -> Handled {
         0x23 => Some("overcurrentThreshold"),
         0x54 => Some("relayStateChangeReason"),
         0x5a => Some("afterOverheatingProtectionRecovery"),
+        0x5c => Some("ledIndicationMode"),
         0x5d => Some("manualChangeRelayState"),
         0x5f => Some("relayRecoveryState"),
         0x72 => Some("overcurrentRecoveryTemp"),
