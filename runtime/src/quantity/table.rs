@@ -117,6 +117,19 @@ const NETVOX_ROOM: &[&str] = &["r711", "r718a", "r718ab", "r720a"];
 const MILESIGHT_NOT_AIR: &[&str] =
     &["em500-pt100", "em500-smt", "em500-smtc", "ct101", "ct103", "ct105", "ct303", "ct305", "ct310"];
 
+/// MClimate models whose `sensorTemperature` is the room's (the Vicki valve reads at the
+/// radiator, the button's thermistor sits in its case).
+const MCLIMATE_ROOM: &[&str] = &[
+    "co2-display",
+    "co2-display-lite",
+    "ht-sensor",
+    "wireless-thermostat",
+    "fan-coil-thermostat",
+    "pir-mini",
+    "ht-pir-lite",
+    "co2-pir-lite",
+];
+
 /// Micropelt's wall room units (the MLR003 valve reads at the radiator).
 const MICROPELT_ROOM: &[&str] = &["mlrtps1", "mlrtps01"];
 
@@ -169,9 +182,19 @@ pub(super) const OVERRIDES: &[Override] = &[
     tag("imbuildings", "counter_b", PeopleCount),
     tag("imbuildings", "total_counter_a", PeopleCount),
     tag("imbuildings", "total_counter_b", PeopleCount),
-    // MClimate: the CO2 display's `ppm`; the Vicki valve reads at the radiator.
+    // MClimate: the CO2 display's `ppm`; the Vicki valve reads at the radiator, the button's
+    // thermistor and the switches' `internalTemperature` inside their case; the PIR sensors'
+    // occupancy and trigger counts; the 16A switch's meter (names carry their unit); the AQI
+    // sensor's `voltage` is its battery's.
     only("mclimate", "ppm", &["co2-display"], Co2),
-    only("mclimate", "sensortemperature", &["co2-display", "co2-display-lite", "ht-sensor"], AirTemperature),
+    only("mclimate", "sensortemperature", MCLIMATE_ROOM, AirTemperature),
+    tag("mclimate", "occupied", Occupancy),
+    tag("mclimate", "pirtriggercount", MotionCount),
+    tag("mclimate", "energy_kwh", ActiveEnergy),
+    tag("mclimate", "power_w", ActivePower),
+    tag("mclimate", "acvoltage_v", Voltage),
+    tag("mclimate", "accurrent_ma", Current),
+    only("mclimate", "voltage", &["aqi-sensor"], BatteryVoltage),
     // Micropelt: the MLR003 valve's `Ambient_Temperature` is its estimate of the room from the
     // radiator (like the Vicki's), its `Flow_*` the radiator's water; the room unit measures the
     // room and its PIR the presence; `Storage_Voltage` is the energy store's.

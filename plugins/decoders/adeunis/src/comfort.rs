@@ -13,6 +13,8 @@
 //! | `0x6a` | CO2 | data | (temperature i16 / 10, humidity u8, CO2 u16 ppm) per point, [timestamp] |
 //! | `0x6b` | CO2 | alarm | alarm flags u8 (bit 4 temperature, bit 0 humidity, bit 5 CO2), temperature i16, humidity u8, CO2 i16, [timestamp] |
 //! | `0x1f`, `0x20`, `0x33`, `0x37`, `0x51`, `0x52` | both | generic | see [`crate::common::Generic`] |
+//!
+//! The COMFORT SERENITY ([`crate::serenity`]) answers every COMFORT CO2 frame, named for itself.
 
 use crate::common::{
     AdeunisFrame, Bytes, CEL, Generic, HOUR, Handled, MIN, Out, PPM, RH, StatusFlags, active,
@@ -25,7 +27,8 @@ pub const COMFORT_MODELS: &[&str] = &["comfort"];
 /// Model ids of the COMFORT CO2.
 pub const CO2_MODELS: &[&str] = &["comfort-co2"];
 
-const FLAGS: StatusFlags = &[("configurationInconsistency", 0x08), ("timestamp", 0x04)];
+/// The status flags of the COMFORT family (SERENITY included).
+pub const FLAGS: StatusFlags = &[("configurationInconsistency", 0x08), ("timestamp", 0x04)];
 
 const GENERIC: Generic = Generic {
     inputs_config: true,
@@ -38,7 +41,12 @@ const GENERIC: Generic = Generic {
     input_alarms: true,
 };
 
-const INFO: &str = "values: [t=0, t-1, t-2, ...]";
+/// The generic frames of the COMFORT CO2 and SERENITY: `0x30` is their daily frame, so the
+/// generic keep-alive does not apply.
+const CO2_GENERIC: Generic = Generic { keep_alive: false, ..GENERIC };
+
+/// The `decodingInfo` text of the data frames.
+pub const INFO: &str = "values: [t=0, t-1, t-2, ...]";
 
 /// Decodes a COMFORT frame of code `code`.
 pub fn decode_comfort(code: u8, b: &Bytes, out: &mut Out) -> Handled {
@@ -83,9 +91,16 @@ pub fn decode_comfort(code: u8, b: &Bytes, out: &mut Out) -> Handled {
 
 /// Decodes a COMFORT CO2 frame of code `code`.
 pub fn decode_co2(code: u8, b: &Bytes, out: &mut Out) -> Handled {
+    decode_co2_family(code, b, out, "Comfort CO2")
+}
+
+/// Decodes a frame of code `code` that the COMFORT CO2 and the COMFORT SERENITY share
+/// (`0x10`, `0x30`, `0x6a`, `0x6b` and the generic frames), `product` naming the product in
+/// the frame-type texts (`0x6a Comfort Serenity data`).
+pub fn decode_co2_family(code: u8, b: &Bytes, out: &mut Out, product: &str) -> Handled {
     match code {
         0x10 => {
-            out.kind("0x10 Comfort CO2 configuration");
+            out.kind(&format!("0x10 {product} configuration"));
             status(out, b, FLAGS)?;
             out.flag("dailyFrameActivated", b.u16_be(2)? != 0);
             sampling_counts(out, b, 4, 6, 8)?;
@@ -100,13 +115,13 @@ pub fn decode_co2(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             }
         }
         0x30 => {
-            out.kind("0x30 Comfort CO2 Daily frame");
+            out.kind(&format!("0x30 {product} Daily frame"));
             status(out, b, FLAGS)?;
             timestamp_at(out, b, 19)?;
             daily(out, b)?;
         }
         0x6a => {
-            out.kind("0x6a Comfort CO2 data");
+            out.kind(&format!("0x6a {product} data"));
             status(out, b, FLAGS)?;
             trailing_timestamp(out, b)?;
             let end = b.data_len()?;
@@ -124,7 +139,7 @@ pub fn decode_co2(code: u8, b: &Bytes, out: &mut Out) -> Handled {
             out.series("co2", "ppm", &co2, Some(PPM));
         }
         0x6b => {
-            out.kind("0x6b Comfort CO2 alarm");
+            out.kind(&format!("0x6b {product} alarm"));
             status(out, b, FLAGS)?;
             trailing_timestamp(out, b)?;
             let flags = b.u8(2)?;
@@ -141,8 +156,7 @@ pub fn decode_co2(code: u8, b: &Bytes, out: &mut Out) -> Handled {
         }
         _ => {
             // `0x30` is the daily frame here, so the generic keep-alive does not apply.
-            let generic = Generic { keep_alive: false, ..GENERIC };
-            return generic.decode(code, b, out, FLAGS);
+            return CO2_GENERIC.decode(code, b, out, FLAGS);
         }
     }
     Ok(true)

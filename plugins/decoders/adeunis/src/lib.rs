@@ -1,5 +1,5 @@
 //! Passerelle decoder plugin for Adeunis LoRaWAN products (TEMP, PULSE, TIC, COMFORT, COMFORT
-//! CO2, DRY CONTACTS, DELTA P, MOTION, BREATH, ANALOG).
+//! CO2, COMFORT SERENITY, DRY CONTACTS, DELTA P, MOTION, BREATH, ANALOG).
 //!
 //! Every Adeunis uplink opens with a frame code and a status byte; the frame code says what
 //! follows, and its meaning depends on the product (`0x30` is a keep-alive carrying
@@ -21,6 +21,7 @@
 //! | [`tic`] | tic-cbe-linky-mono, tic-cbe-linky-tri, tic-pme-pmi | `10` `49` `4a` + `20` `30` |
 //! | [`comfort`] | comfort | `10` `4c` `4d` + `1f` `20` `30` `33` `37` `51` `52` |
 //! | [`comfort`] | comfort-co2 | `10` `30` `6a` `6b` + `1f` `20` `33` `37` `51` `52` |
+//! | [`serenity`] | comfort-serenity | `10` `30` `31` `38` `6a` `6b` `6f` `70` + `1f` `20` `33` `37` `51` `52` |
 //! | [`drycontacts`] | dry-contacts-2, drycontacts, dry-contact | `10` `30` `40` `41` `59` + `20` `2f` `33` |
 //! | [`deltap`] | deltap | `10` `11` `2f` `53` `54` `55` `56` + `1f` `20` `30` `33` `51` `52` |
 //! | [`motion`] | motion | `10` `4e` `4f` `50` `5c` `5d` |
@@ -48,6 +49,7 @@ pub mod deltap;
 pub mod drycontacts;
 pub mod motion;
 pub mod pulse;
+pub mod serenity;
 pub mod temp;
 pub mod tic;
 
@@ -70,6 +72,8 @@ pub enum Product {
     Comfort,
     /// COMFORT CO2.
     ComfortCo2,
+    /// COMFORT SERENITY.
+    ComfortSerenity,
     /// DRY CONTACTS.
     DryContacts,
     /// DELTA P.
@@ -100,6 +104,8 @@ impl Product {
             Self::Comfort
         } else if is(comfort::CO2_MODELS) {
             Self::ComfortCo2
+        } else if is(serenity::MODELS) {
+            Self::ComfortSerenity
         } else if is(drycontacts::MODELS) {
             Self::DryContacts
         } else if is(deltap::MODELS) {
@@ -125,6 +131,7 @@ impl Product {
             Self::Tic(variant) => tic::decode(variant, code, b, out),
             Self::Comfort => comfort::decode_comfort(code, b, out),
             Self::ComfortCo2 => comfort::decode_co2(code, b, out),
+            Self::ComfortSerenity => serenity::decode(code, b, out),
             Self::DryContacts => drycontacts::decode(code, b, out),
             Self::DeltaP => deltap::decode(code, b, out),
             Self::Motion => motion::decode(code, b, out),
@@ -143,6 +150,7 @@ pub fn models() -> Vec<String> {
         tic::MODELS,
         comfort::COMFORT_MODELS,
         comfort::CO2_MODELS,
+        serenity::MODELS,
         drycontacts::MODELS,
         deltap::MODELS,
         motion::MODELS,

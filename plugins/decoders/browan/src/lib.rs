@@ -1,7 +1,7 @@
 //! Passerelle decoder plugin for Browan LoRaWAN sensors: the Tabs family (TBDW100 door/window,
 //! TBMS100 motion, TBHH100 temperature & humidity, TBHV100/TBHV110 indoor air quality, TBAM100
 //! ambient light, TBSL100 sound level, TBWL100 water leak, TBPB100 push button, TBOL100 object
-//! locator) and the MerryIoT CD10 CO2 sensor.
+//! locator) and the MerryIoT CD10 CO2 sensor and L0010 Gasmatic gas tank sensor.
 //!
 //! Every model sends one fixed-layout report on a port of its own; the other ports are
 //! `UnknownPort`, as the vendor decoders answer `unknown FPort`. The Tabs reports share their
@@ -26,6 +26,7 @@
 //! | `tbwl100` | 106 | humidity u8, temperature | [`tabs`] |
 //! | `tbpb100` | 147 | (nothing) | [`tabs`] |
 //! | `cd10` | 127 | temperature u16 / 10, humidity u8, co2_ppm u16 | [`merryiot`] |
+//! | `l0010` | 51, 64 | ADC or Wi-Fi report (51), BLE report (64); no Tabs header | [`merryiot`] |
 //! | `doorwindowsensor`, `motionsensor`, `temperaturehumiditysensor`, `ambientlightsensor`, `soundlevelsensor`, `waterleaksensor` | 100-106 | as their Tabs successors, `Capitalised` names | [`legacy`] |
 //! | `objectlocator`, `tbol100` | 136 | latitude, longitude (28/29-bit signed, 1e-6 °), accuracy | [`legacy`] |
 //!
@@ -55,6 +56,8 @@ pub enum Model {
     Legacy(legacy::Model),
     /// The MerryIoT CD10 CO2 sensor.
     Cd10,
+    /// The MerryIoT L0010 Gasmatic gas tank sensor.
+    L0010,
 }
 
 impl Model {
@@ -66,30 +69,33 @@ impl Model {
             .map(Self::Tabs)
             .or_else(|| legacy::Model::from_id(id).map(Self::Legacy))
             .or_else(|| (id == "cd10").then_some(Self::Cd10))
+            .or_else(|| (id == "l0010").then_some(Self::L0010))
     }
 
-    /// The fPort the model reports on.
-    pub fn port(self) -> u8 {
+    /// Whether the model reports on `port`.
+    pub fn reports_on(self, port: u8) -> bool {
         match self {
-            Self::Tabs(m) => m.port(),
-            Self::Legacy(m) => m.port(),
-            Self::Cd10 => merryiot::PORT,
+            Self::Tabs(m) => m.port() == port,
+            Self::Legacy(m) => m.port() == port,
+            Self::Cd10 => port == merryiot::PORT,
+            Self::L0010 => port == merryiot::PORT_L0010_ADC || port == merryiot::PORT_L0010_BLE,
         }
     }
 
     /// Decodes the report of this model (the port already checked).
-    pub fn report(self, r: &mut Reader, out: &mut Readings) -> Result<(), DecodeError> {
+    pub fn report(self, port: u8, r: &mut Reader, out: &mut Readings) -> Result<(), DecodeError> {
         match self {
             Self::Tabs(m) => tabs::report(m, r, out),
             Self::Legacy(m) => legacy::report(m, r, out),
             Self::Cd10 => merryiot::cd10(r, out),
+            Self::L0010 => merryiot::l0010(port, r, out),
         }
     }
 }
 
 /// Every model id this plugin decodes.
 pub fn models() -> Vec<String> {
-    [tabs::MODELS, legacy::MODELS, &["cd10"]].concat().into_iter().map(String::from).collect()
+    [tabs::MODELS, legacy::MODELS, &["cd10", "l0010"]].concat().into_iter().map(String::from).collect()
 }
 
 /// Battery voltage of the Tabs battery byte: bits 3-0 `v`, (25 + v) / 10 V.
@@ -117,11 +123,11 @@ pub fn decode_payload(model: &str, port: u8, payload: &[u8]) -> Result<Vec<Readi
     {
         return Ok(out.into_vec());
     }
-    if port != model.port() {
+    if !model.reports_on(port) {
         return Err(DecodeError::UnknownPort(port));
     }
     let mut r = Reader::new(payload);
-    model.report(&mut r, &mut out)?;
+    model.report(port, &mut r, &mut out)?;
     Ok(out.into_vec())
 }
 

@@ -37,6 +37,9 @@
 //! | dl-dlr2-005 | voltage input |
 //! | dl-dlr2-006 | potentiometer |
 //! | dl-dlr2-008, dl-dlr2-008-2000 | PT1000 temperature (2000 Ω reference) |
+//! | dl-dlr2-009, dl-dlr2-009-2000 | analog PT1000 temperature and resistance (2000 Ω reference) |
+//! | dl-dlr2-010 | dual pulse counter |
+//! | dl-dlr2-011 | dual digital input |
 //!
 //! Readings follow the vendor's decoders (`vendor/decentlab/dl-*.js` in the TTN device
 //! repository): `protocol_version`, `device_id`, then for each value of a present group its

@@ -89,6 +89,32 @@ pub fn watchdog_minutes(r: &mut Reader, out: &mut Readings) -> Result<(), Decode
     Ok(())
 }
 
+/// `1d` watchdog parameters as the Open/Close sensor, the button, the PIR and PIR-Lite
+/// decoders read them: both bytes as plain numbers, `false` for `00`.
+pub fn watchdog_plain(r: &mut Reader, out: &mut Readings) -> Result<(), DecodeError> {
+    let (c, uc) = (r.u8()?, r.u8()?);
+    false_or(out, "watchDogParams.wdpC", c, Some(f64::from(c)));
+    false_or(out, "watchDogParams.wdpUc", uc, Some(f64::from(uc)));
+    Ok(())
+}
+
+/// Battery of the 1-byte battery fields: `(x 8 + 1600) / 1000` V.
+pub fn battery_8mv(byte: u8) -> f64 {
+    (f64::from(byte) * 8.0 + 1600.0) / 1000.0
+}
+
+/// Battery of the PIR and PIR-Lite keepalives: `(x 2200 / 255 + 1600) / 1000` V, 2 decimals.
+pub fn battery_2200(byte: u8) -> f64 {
+    fixed((f64::from(byte) * 2200.0 / 255.0 + 1600.0) / 1000.0, 2)
+}
+
+/// A 10-bit temperature, `(raw - 400) / 10` °C to 2 decimals, from the low 2 bits of `high`
+/// and `low`.
+pub fn temperature_10bit(high: u8, low: u8) -> f64 {
+    let raw = u16::from(high & 0x03) << 8 | u16::from(low);
+    fixed((f64::from(raw) - 400.0) / 10.0, 2)
+}
+
 /// Temperature of the keepalive frames: big-endian `(raw - 400) / 10` °C.
 pub fn temperature(r: &mut Reader) -> Result<f64, DecodeError> {
     Ok((f64::from(r.u16_be()?) - 400.0) / 10.0)

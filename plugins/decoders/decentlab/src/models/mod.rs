@@ -8,6 +8,9 @@ pub mod dlr2_004;
 pub mod dlr2_005;
 pub mod dlr2_006;
 pub mod dlr2_008;
+pub mod dlr2_009;
+pub mod dlr2_010;
+pub mod dlr2_011;
 pub mod ds18;
 pub mod iam;
 pub mod itst;
@@ -40,6 +43,9 @@ pub const ALL: &[(&[&str], &[Sensor])] = &[
     (dlr2_005::MODELS, dlr2_005::SENSORS),
     (dlr2_006::MODELS, dlr2_006::SENSORS),
     (dlr2_008::MODELS, dlr2_008::SENSORS),
+    (dlr2_009::MODELS, dlr2_009::SENSORS),
+    (dlr2_010::MODELS, dlr2_010::SENSORS),
+    (dlr2_011::MODELS, dlr2_011::SENSORS),
     (ds18::MODELS, ds18::SENSORS),
     (tp::MODELS, tp::SENSORS),
     (wrm::MODELS, wrm::SENSORS),
