@@ -93,6 +93,9 @@ pub enum Layout {
     /// in the stored repository): report type 1 climate, CO2 and shock, type 2 air pressure
     /// and illuminance, type 3 particulates and TVOC.
     Co2Multi,
+    /// `r211.js`: the R211 IR blaster; version reports only on fPort 6, IR command responses
+    /// on fPort 33 ([`crate::ir`]).
+    IrBlaster,
 }
 
 impl Layout {
@@ -222,6 +225,7 @@ pub const DEVICES: &[Device] = &[
     dev(113, "RA10", Layout::Valve),
     // `Seriers` (sic) is the vendor's spelling.
     dev(187, "R718UB Seriers", Layout::Co2Multi),
+    dev(15, "R211", Layout::IrBlaster),
 ];
 
 /// R311W: a leak sensor with two probes.
@@ -371,6 +375,7 @@ pub const MODELS: &[(&str, u8)] = &[
     ("ra10", 113),
     ("r718ubb", 187),
     ("r718ubd", 187),
+    ("r211", 15),
 ];
 
 /// The device a TTN model id names (case-insensitive), `None` for a model this plugin does

@@ -14,6 +14,7 @@
 //! | 7 | `82` ReadConfigReportRsp | device type | `MinTime` u16 s | `MaxTime` u16 s, then the layout's thresholds |
 //! | 7 | `83`..`8E` (family commands) | device type | status / value | - |
 //! | 13 | `81` / `82` button press time (RB02I, R718T, R312, R312A) | status / `PressTime` | | |
+//! | 33 | R211 IR command responses ([`ir`]) | | | |
 //! | 14 | `81`..`83` global calibration (R718B2, R718CK, ...) | sensor type | channel - 1 | multiplier, divisor, delta |
 //!
 //! Status-report fields after the battery byte, per layout ([`device::Layout`]), all
@@ -72,6 +73,7 @@
 pub mod air;
 pub mod config;
 pub mod device;
+pub mod ir;
 pub mod mains;
 pub mod multi;
 pub mod report;
@@ -105,14 +107,22 @@ pub fn decode_payload(model: &str, port: u8, payload: &[u8]) -> Result<Vec<Readi
             let dev = device_of(r.u8()?)?;
             match r.u8()? {
                 0x00 => report::version(dev, &mut r, &mut out)?,
+                // Newer R211 firmware flags its version report with 80.
+                0x80 if dev.layout == Layout::IrBlaster => report::version(dev, &mut r, &mut out)?,
+                _ if dev.layout == Layout::IrBlaster => {
+                    return Err(DecodeError::InvalidField(
+                        "R211: fPort 6 carries version reports only".into(),
+                    ));
+                }
                 report_type => report::status(dev, report_type, &mut r, &mut out)?,
             }
         }
-        7 => {
+        7 if sender.layout != Layout::IrBlaster => {
             let cmd = r.u8()?;
             let dev = device_of(r.u8()?)?;
             config::port7(cmd, dev, &mut r, &mut out)?;
         }
+        33 if sender.layout == Layout::IrBlaster => ir::port33(&mut r, &mut out)?,
         13 if sender.layout == Layout::Alarm => config::port13(&mut r, &mut out)?,
         14 if matches!(sender.layout, Layout::Temp | Layout::TwoTemp) => {
             config::port14(&mut r, &mut out)?;

@@ -191,7 +191,7 @@ pub fn status(dev: Device, report_type: u8, r: &mut Reader, out: &mut Readings) 
             out.number("DiffPressure", f64::from(r.i16_be()?) / 10.0, "Pa");
             out.number("Temp", f64::from(r.i16_be()?) / 10.0, "Cel");
         }
-        Layout::PowerPlug | Layout::Relay | Layout::Valve => {}
+        Layout::PowerPlug | Layout::Relay | Layout::Valve | Layout::IrBlaster => {}
     }
     Ok(())
 }
