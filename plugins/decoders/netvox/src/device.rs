@@ -96,6 +96,9 @@ pub enum Layout {
     /// `r211.js`: the R211 IR blaster; version reports only on fPort 6, IR command responses
     /// on fPort 33 ([`crate::ir`]).
     IrBlaster,
+    /// `rb02b.js` / `r718t2.js`: two or three button bytes (`Key_1`.. on RB02B / RB02C,
+    /// `Alarm1`, `Alarm2` on R718T2).
+    Keys,
 }
 
 impl Layout {
@@ -160,7 +163,8 @@ pub const DEVICES: &[Device] = &[
     dev(144, "R718CJ", Layout::Temp),
     dev(145, "R718CK", Layout::Temp),
     dev(146, "R718CT", Layout::Temp),
-    dev(147, "R718CR", Layout::Temp),
+    // The older decoder calls 93 `R718CR`; the R718CN codec examples name it `R718CN`.
+    dev(147, "R718CN", Layout::Temp),
     dev(148, "R718CE", Layout::Temp),
     dev(149, "R718B", Layout::Temp),
     dev(151, "R718QA", Layout::Status),
@@ -226,6 +230,12 @@ pub const DEVICES: &[Device] = &[
     // `Seriers` (sic) is the vendor's spelling.
     dev(187, "R718UB Seriers", Layout::Co2Multi),
     dev(15, "R211", Layout::IrBlaster),
+    dev(24, "R718CN2", Layout::TwoTemp),
+    dev(121, "R730CK2", Layout::TwoTemp),
+    dev(122, "R730CT2", Layout::TwoTemp),
+    dev(166, "RB02B", Layout::Keys),
+    dev(167, "RB02C", Layout::Keys),
+    dev(72, "R718T2", Layout::Keys),
 ];
 
 /// R311W: a leak sensor with two probes.
@@ -253,6 +263,15 @@ pub fn temp_humi_extra(code: u8) -> Option<&'static str> {
         R720B => Some("Alarm"),
         R718WBA | R718WAA => Some("Status"),
         _ => None,
+    }
+}
+
+/// The reading names of a [`Layout::Keys`] device's button bytes.
+pub fn key_names(code: u8) -> &'static [&'static str] {
+    match code {
+        167 => &["Key_1", "Key_2", "Key_3"],
+        72 => &["Alarm1", "Alarm2"],
+        _ => &["Key_1", "Key_2"],
     }
 }
 
@@ -376,6 +395,13 @@ pub const MODELS: &[(&str, u8)] = &[
     ("r718ubb", 187),
     ("r718ubd", 187),
     ("r211", 15),
+    ("r718cn", 147),
+    ("r718cn2", 24),
+    ("r730ck2", 121),
+    ("r730ct2", 122),
+    ("rb02b", 166),
+    ("rb02c", 167),
+    ("r718t2", 72),
 ];
 
 /// The device a TTN model id names (case-insensitive), `None` for a model this plugin does

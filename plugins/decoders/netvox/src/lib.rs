@@ -27,8 +27,8 @@
 //! | alarm | RB02I, R718T, R312A / R312 | `Alarm` u8 / `Doorbell` u8 |
 //! | distance | R311LA | `Status` ON/OFF, `RawSenseData` u16 |
 //! | temp-humi | R711(R712), R718A, R718AB, R720A | `Temp` i16 /100 °C, `Humi` u16 /100 %RH |
-//! | temp | R718CJ, R718CK, R718CT, R718CR, R718CE, R718B | `Temp` i16 /10 °C |
-//! | two-temp | R718B2, R718CK2, R718CT2 | `Temp1`, `Temp2` i16 /10 °C |
+//! | temp | R718CJ, R718CK, R718CT, R718CN, R718CE, R718B | `Temp` i16 /10 °C |
+//! | two-temp | R718B2, R718CK2, R718CT2, R718CN2, R730CK2, R730CT2 | `Temp1`, `Temp2` i16 /10 °C |
 //! | light | R311G, R311B | `Illuminance` u16 lux |
 //! | leak | R311W / R718WA, R718WB | `WaterLeak_1`, `WaterLeak_2` / `WaterLeak` (Leak, NoLeak) |
 //! | leak inputs | R311WA | `Status_1`, `Status_2` (ON, OFF) |
@@ -36,6 +36,7 @@
 //! | three-phase | R718N3 | type 1: `Current1..3` u16 mA, `Multiplier1`; type 2: `Multiplier2`, `Multiplier3`; type 3: currents + 2-bit multiplier codes (1, 5, 10, 100); type 4: low / high current alarm bits |
 //! | current-light | R718NL1 | `Current` u16 mA, `Multiplier` u8, `Illuminance` i32 lux |
 //! | pulse | R718H / R718H2 | `PulseCount` u16 / `PulseCount1`, `PulseCount2` |
+//! | keys | RB02B, RB02C / R718T2 | `Key_1`..`Key_3` / `Alarm1`, `Alarm2` u8 |
 //! | power plug (no battery) | R809A, R816B | type 1: `OnOff`, `Energy` i32, three alarms; other types: `Vol` V, `Current` mA, `Power` W |
 //! | relay (no battery) | R831A, R831B / R831C / R831D | `MotorStatus` / `Relay_1..3` / plus `Input_1..3` |
 //! | valve (no battery) | RA10 | `OnOff` |

@@ -187,6 +187,11 @@ pub fn status(dev: Device, report_type: u8, r: &mut Reader, out: &mut Readings) 
             _ => {}
         },
         Layout::ThreeChannel => out.plain("Channel_A", f64::from(r.i32_be()?)),
+        Layout::Keys => {
+            for name in device::key_names(dev.code) {
+                out.plain(name, f64::from(r.u8()?));
+            }
+        }
         Layout::DiffPressure => {
             out.number("DiffPressure", f64::from(r.i16_be()?) / 10.0, "Pa");
             out.number("Temp", f64::from(r.i16_be()?) / 10.0, "Cel");
