@@ -101,7 +101,7 @@ fn live(model: Model, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> 
     out.plain(model.name("MOD", "mod"), f64::from(mode));
     out.plain(model.name("Calculate_flag", "calculate_flag"), f64::from(flag));
     out.text(model.name("Alarm", "alarm"), if flags & 0x02 != 0 { "TRUE" } else { "FALSE" });
-    out.number(model.name("Water_flow_value", "water_flow_value"), volume, "L");
+    out.number(model.name("Water_flow_value", "water_flow_value"), volume, "l");
     let name = match mode {
         1 => model.name("Last_pulse", "last_pulse"),
         _ => model.name("Total_pulse", "total_pulse"),
