@@ -109,6 +109,10 @@ const fn never(plugin: &'static str, key: &'static str) -> Override {
 /// Dragino models whose SHT sensor is inside the case (the others take an external probe).
 const DRAGINO_SHT_INSIDE: &[&str] = &["laq4", "lht52", "lht65", "lht65n", "lht65n-pir", "lht65n-e31f"];
 
+/// Dragino models whose `temperature` is the air's (the LHT65N-VIB's SHT sensor in the case);
+/// any other `temperature` is left untagged.
+const DRAGINO_AIR_TEMPERATURE: &[&str] = &["lht65n-vib"];
+
 /// Netvox models measuring the room (the other `Temp` models read a probe or a thermocouple).
 const NETVOX_ROOM: &[&str] = &["r711", "r718a", "r718ab", "r720a"];
 
@@ -164,8 +168,24 @@ pub(super) const OVERRIDES: &[Override] = &[
     only("dragino", "tempc_sht", DRAGINO_SHT_INSIDE, AirTemperature),
     only("dragino", "hum_sht", DRAGINO_SHT_INSIDE, RelativeHumidity),
     never("dragino", "temp"),
+    only("dragino", "temperature", DRAGINO_AIR_TEMPERATURE, AirTemperature),
+    never("dragino", "temperature"),
     tag("dragino", "ill_lx", Illuminance),
     tag("dragino", "illum", Illuminance),
+    // Dragino: the DS03A-LB's doors, the CS01-LB's current clamps, the CPL01 / CPL03-LB and
+    // SW3L counters' totals (`Last_pulse`, the count since the last uplink, and the SW3L's
+    // litres, a total or an interval by work mode, stay untagged).
+    tag("dragino", "door1_open_status", DoorOpen),
+    tag("dragino", "door2_open_status", DoorOpen),
+    tag("dragino", "current1_a", Current),
+    tag("dragino", "current2_a", Current),
+    tag("dragino", "current3_a", Current),
+    tag("dragino", "current4_a", Current),
+    tag("dragino", "total_pulse", PulseCount),
+    tag("dragino", "pulsecounter", PulseCount),
+    tag("dragino", "pa8_pulsecounter", PulseCount),
+    tag("dragino", "pa4_pulsecounter", PulseCount),
+    tag("dragino", "pb15_pulsecounter", PulseCount),
     // Elsys: `vdd` is the battery's voltage; `waterleak` is a raw level, not a detection.
     tag("elsys", "vdd", BatteryVoltage),
     never("elsys", "waterleak"),

@@ -115,7 +115,8 @@ pub fn device_status_v1(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError
     Ok(())
 }
 
-/// The second-generation device-status report (fPort 5 of the LDS03A, LWL03A, D2x-LB):
+/// The second-generation device-status report (fPort 5 of the LDS03A, LWL03A, D2x-LB, CPL01,
+/// SW3L and the newer -LB models):
 ///
 /// | byte | name | value |
 /// |---|---|---|
@@ -125,17 +126,62 @@ pub fn device_status_v1(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError
 /// | 4 | SUB_BAND | u8, 0xFF = `NULL` |
 /// | 5-6 | BAT | u16 mV, as V |
 pub fn device_status_v2(b: &Bytes, out: &mut Readings, sensor: (u8, &str)) -> Result<(), DecodeError> {
+    device_status(b, out, sensor, StatusStyle { battery: "BAT", as923_4: false })
+}
+
+/// What differs between the vendor decoders of the second-generation status report.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusStyle {
+    /// Name of the battery reading (`BAT`, or `battery` in the -LB decoders).
+    pub battery: &'static str,
+    /// Whether region code 0x0F (`AS923_4`) is known.
+    pub as923_4: bool,
+}
+
+/// The second-generation device-status report ([`device_status_v2`]) with the battery name
+/// and the region table of `style`.
+pub fn device_status(
+    b: &Bytes,
+    out: &mut Readings,
+    sensor: (u8, &str),
+    style: StatusStyle,
+) -> Result<(), DecodeError> {
     b.require(7)?;
     if b.u8(0)? == sensor.0 {
         out.text("SENSOR_MODEL", sensor.1);
     }
     sub_band(out, "SUB_BAND", b.u8(4)?);
-    if let Some(band) = frequency_band(b.u8(3)?, false) {
+    if let Some(band) = frequency_band(b.u8(3)?, style.as923_4) {
         out.text("FREQUENCY_BAND", band);
     }
     out.text_owned("FIRMWARE_VERSION", firmware(b.u8(1)?, b.u8(2)?));
-    out.number("BAT", f64::from(b.u16_be(5)?) / 1000.0, "V");
+    out.number(style.battery, f64::from(b.u16_be(5)?) / 1000.0, "V");
     Ok(())
+}
+
+/// The `size`-byte records of a datalog, the last one read with its missing bytes as 0 (the
+/// vendor decoders read past the end as `undefined`, which their bit operations take as 0).
+pub fn records<'b>(b: &'b Bytes<'_>, size: usize) -> impl Iterator<Item = Bytes<'b>> + 'b {
+    let all = b.as_slice();
+    (0..all.len())
+        .step_by(size.max(1))
+        .map(move |start| Bytes::zero_padded(all.get(start..).unwrap_or_default(), size))
+}
+
+/// `numerator / denominator` written with one decimal as JavaScript's `toFixed(1)` writes the
+/// double nearest the quotient: a half the double holds exactly (0.25, 1.75) rounds up, any
+/// other quotient to the tenth nearest its double (`denominator` 0 is taken as 1).
+pub fn ratio_fixed1(numerator: u64, denominator: u64) -> f64 {
+    let twenty = u128::from(numerator) * 20;
+    let d = u128::from(denominator.max(1));
+    let halves = twenty / d;
+    if twenty % d == 0 && halves % 2 == 1 && halves % 5 == 0 {
+        // k + 0.5 tenths held exactly by the double (a multiple of 1/4): JavaScript picks the
+        // larger candidate, Rust's formatting the even one.
+        return halves.div_ceil(2) as f64 / 10.0;
+    }
+    let text = format!("{:.1}", numerator as f64 / denominator.max(1) as f64);
+    text.parse().unwrap_or(0.0)
 }
 
 #[cfg(test)]
@@ -160,6 +206,17 @@ mod tests {
         assert_eq!(datetime(951_782_400), "2000-02-29 00:00:00");
         assert_eq!(datetime(-1), "1969-12-31 23:59:59");
         assert_eq!(datetime(i64::from(i32::MIN)), "1901-12-13 20:45:52");
+    }
+
+    #[test]
+    fn ratios_round_like_to_fixed() {
+        use super::ratio_fixed1;
+        assert_eq!(ratio_fixed1(1, 4), 0.3);
+        assert_eq!(ratio_fixed1(3, 4), 0.8);
+        assert_eq!(ratio_fixed1(7, 20), 0.3);
+        assert_eq!(ratio_fixed1(900, 450), 2.0);
+        assert_eq!(ratio_fixed1(100, 60), 1.7);
+        assert_eq!(ratio_fixed1(0, 360), 0.0);
     }
 
     #[test]

@@ -19,6 +19,11 @@
 //! 1.1.4 on, it sends the 8-byte report above. When the route names the firmware, that format
 //! is read (a 5-byte frame from a 1.1.4 device is too short; an 8-byte frame from an older one
 //! is `No Sensor`, as its decoder says); when it does not, the length tells them apart.
+//!
+//! LDDS04, four ultrasonic probes (`ldds04.js`), fPort 2, 11 bytes: BatV (bits 13-0 of bytes
+//! 0-1, V), EXTI_Trigger (bit 15, `TRUE`/`FALSE`), distance1_cm .. distance4_cm (u16 / 10 at 2,
+//! 4, 6, 8), mes_type (byte 10). A frame starting `03` and ending `02` is a reply the vendor
+//! decoder leaves without readings (so do we).
 
 use passerelle_pdk::{Firmware, Readings};
 
@@ -32,10 +37,12 @@ pub enum Model {
     Ldds75,
     /// LDDS20 and LDDS45 (8-byte report).
     Ldds20,
+    /// LDDS04 four-probe sensor.
+    Ldds04,
 }
 
 /// Model ids of the family.
-pub const MODELS: &[&str] = &["ldds75", "ldds20", "ldds45"];
+pub const MODELS: &[&str] = &["ldds75", "ldds20", "ldds45", "ldds04"];
 
 impl Model {
     /// The model of a lower-case TTN device-repository id.
@@ -43,6 +50,7 @@ impl Model {
         Some(match id {
             "ldds75" => Self::Ldds75,
             "ldds20" | "ldds45" => Self::Ldds20,
+            "ldds04" => Self::Ldds04,
             _ => return None,
         })
     }
@@ -64,6 +72,7 @@ pub fn decode(
     }
     let eight_byte = firmware.map(|f| f.at_least(&LDDS75_8_BYTE_REPORT));
     match (model, b.len(), eight_byte) {
+        (Model::Ldds04, _, _) => four_probes(b, out),
         (Model::Ldds75, _, Some(true)) | (Model::Ldds20, _, _) => report(b, out),
         (Model::Ldds75, 5, _) => {
             out.number("value", f64::from(b.u16_be(2)?), "mm");
@@ -100,5 +109,20 @@ fn report(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     out.plain("Interrupt_flag", f64::from(b.u8(4)?));
     out.text_owned("TempC_DS18B20", fixed(i64::from(b.i16_be(5)?), 1, 2));
     out.plain("Sensor_flag", f64::from(b.u8(7)?));
+    Ok(())
+}
+
+/// The LDDS04 report.
+fn four_probes(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    b.require(11)?;
+    if b.u8(0)? == 0x03 && b.u8(10)? == 0x02 {
+        return Ok(());
+    }
+    out.number("BatV", b.battery(0)?, "V");
+    out.text("EXTI_Trigger", if b.u8(0)? & 0x80 != 0 { "TRUE" } else { "FALSE" });
+    for (j, offset) in [2, 4, 6, 8].into_iter().enumerate() {
+        out.number(&format!("distance{}_cm", j + 1), f64::from(b.u16_be(offset)?) / 10.0, "cm");
+    }
+    out.plain("mes_type", f64::from(b.u8(10)?));
     Ok(())
 }

@@ -30,11 +30,29 @@
 //! (u24), DISALARM (byte 3 bit 0), KEEP_STATUS (byte 4 bit 0), KEEP_TIME (u16), and on the
 //! LWL03A LEAK_ALARM_TIME (byte 7, when sent). fPort 5 is the device status
 //! ([`crate::common::device_status_v2`]).
+//!
+//! DS03A-LB (`ds03a-lb.js`), one or two doors, live report on any port but 3, 4, 5: 11 bytes
+//! for one door, 18 for two. Byte 0: count_mod (bit 3, `PART`/`SUM`), tdc (bit 2, `YES`/`NO`),
+//! alarm1 (bit 1, `TRUE`/`FALSE`), door1_open_status (bit 0, `OPEN`/`CLOSE`); door1_open_times
+//! (u24, 1-3), last_door1_open_duration (u24 min, 4-6), time (7-10); the second door's alarm2
+//! and door2_open_status (byte 11, bits 1, 0), door2_open_times (u24, 12-14) and
+//! last_door2_open_duration (u24, 15-17). fPort 3: `DATALOG`, per 11-byte record
+//! `[count,tdc,alarm,status,times,duration,time],`, and PNACKMD (bit 7 of byte 0, `True`/
+//! `False`). fPort 4: tdc, disalarm, keep_status1, keep_time1, keep_status2, keep_time2,
+//! alarm_tdc (bytes 0-2, 3, 4, 5-6, 7, 8-9, 10). fPort 5: device status (sensor code 0x1B,
+//! battery as `battery`).
+//!
+//! WL03A-LB and LWL04-LB (`wl03a-lb.js`, `lwl04-lb.js`, one format), water leak, the same layout for one probe: live report of exactly
+//! 11 bytes on any port but 3, 4, 5: count_mod, tdc, alarm, water_leak_status (bit 0, `LEAK`/
+//! `NO LEAK`), water_leak_times, lsat_water_leak_duration (the vendor's spelling), time. fPort 3:
+//! `DATALOG` and PNACKMD as the DS03A-LB's (`LEAK`/`NO LEAK`). fPort 4: tdc, disalarm,
+//! keep_status, keep_time, leak_alarm_time (byte 7). fPort 5: device status (sensor code 0x1D
+//! `WL03A-LB`, 0x36 `LWL04`; battery as `battery`).
 
 use passerelle_pdk::Readings;
 
 use crate::DecodeError;
-use crate::common::{Battery, Bytes, datetime, device_status_v2};
+use crate::common::{Battery, Bytes, StatusStyle, datetime, device_status, device_status_v2, records};
 
 /// The models of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,10 +63,17 @@ pub enum Model {
     Lds03a,
     /// LWL03A water leak sensor.
     Lwl03a,
+    /// DS03A-LB one- or two-door sensor.
+    Ds03aLb,
+    /// WL03A-LB water leak sensor.
+    Wl03aLb,
+    /// LWL04-LB water leak sensor (the WL03A-LB's format).
+    Lwl04Lb,
 }
 
 /// Model ids of the family.
-pub const MODELS: &[&str] = &["lds01", "lds02", "lwl01", "lwl02", "lds03a", "lwl03a"];
+pub const MODELS: &[&str] =
+    &["lds01", "lds02", "lwl01", "lwl02", "lds03a", "lwl03a", "ds03a-lb", "wl03a-lb", "lwl04-lb"];
 
 impl Model {
     /// The model of a lower-case TTN device-repository id.
@@ -57,6 +82,9 @@ impl Model {
             "lds01" | "lds02" | "lwl01" | "lwl02" => Self::V1,
             "lds03a" => Self::Lds03a,
             "lwl03a" => Self::Lwl03a,
+            "ds03a-lb" => Self::Ds03aLb,
+            "wl03a-lb" => Self::Wl03aLb,
+            "lwl04-lb" => Self::Lwl04Lb,
             _ => return None,
         })
     }
@@ -66,6 +94,20 @@ impl Model {
 pub fn decode(model: Model, port: u8, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
     match (model, port) {
         (Model::V1, 10) => v1(b, out),
+        (Model::Ds03aLb | Model::Wl03aLb | Model::Lwl04Lb, 3) => lb_datalog(model, b, out),
+        (Model::Wl03aLb | Model::Lwl04Lb, 4) => wl03a_config(b, out),
+        (Model::Wl03aLb, 5) => {
+            device_status(b, out, (0x1d, "WL03A-LB"), StatusStyle { battery: "battery", as923_4: false })
+        }
+        (Model::Lwl04Lb, 5) => {
+            device_status(b, out, (0x36, "LWL04"), StatusStyle { battery: "battery", as923_4: false })
+        }
+        (Model::Wl03aLb | Model::Lwl04Lb, _) => wl03a_live(b, out),
+        (Model::Ds03aLb, 4) => ds03a_config(b, out),
+        (Model::Ds03aLb, 5) => {
+            device_status(b, out, (0x1b, "DS03A-LB"), StatusStyle { battery: "battery", as923_4: false })
+        }
+        (Model::Ds03aLb, _) => ds03a_live(b, out),
         (Model::Lds03a | Model::Lwl03a, 3) => datalog(model, b, out),
         (Model::Lds03a | Model::Lwl03a, 4) => config(model, b, out),
         (Model::Lds03a, 5) => device_status_v2(b, out, (0x0a, "LDS03A")),
@@ -166,5 +208,85 @@ fn config(model: Model, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError
     {
         out.plain("LEAK_ALARM_TIME", f64::from(minutes));
     }
+    Ok(())
+}
+
+fn ds03a_live(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    if b.len() != 11 && b.len() != 18 {
+        b.require(11)?;
+        return Err(DecodeError::InvalidField(format!("DS03A-LB report of {} bytes (11 or 18)", b.len())));
+    }
+    let flags = b.u8(0)?;
+    out.text("count_mod", flag(flags, 3, "PART", "SUM"));
+    out.text("tdc", flag(flags, 2, "YES", "NO"));
+    out.text("alarm1", flag(flags, 1, "TRUE", "FALSE"));
+    out.text("door1_open_status", flag(flags, 0, "OPEN", "CLOSE"));
+    out.number("door1_open_times", f64::from(b.u24_be(1)?), "count");
+    out.number("last_door1_open_duration", f64::from(b.u24_be(4)?), "min");
+    out.text_owned("time", datetime(i64::from(b.i32_be(7)?)));
+    if b.len() == 18 {
+        let second = b.u8(11)?;
+        out.text("alarm2", flag(second, 1, "TRUE", "FALSE"));
+        out.text("door2_open_status", flag(second, 0, "OPEN", "CLOSE"));
+        out.number("door2_open_times", f64::from(b.u24_be(12)?), "count");
+        out.number("last_door2_open_duration", f64::from(b.u24_be(15)?), "min");
+    }
+    Ok(())
+}
+
+fn wl03a_live(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    b.exactly(11)?;
+    let flags = b.u8(0)?;
+    out.text("count_mod", flag(flags, 3, "PART", "SUM"));
+    out.text("tdc", flag(flags, 2, "YES", "NO"));
+    out.text("alarm", flag(flags, 1, "TRUE", "FALSE"));
+    out.text("water_leak_status", flag(flags, 0, "LEAK", "NO LEAK"));
+    out.number("water_leak_times", f64::from(b.u24_be(1)?), "count");
+    out.number("lsat_water_leak_duration", f64::from(b.u24_be(4)?), "min");
+    out.text_owned("time", datetime(i64::from(b.i32_be(7)?)));
+    Ok(())
+}
+
+fn wl03a_config(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    b.require(8)?;
+    out.plain("tdc", f64::from(b.u24_be(0)?));
+    out.plain("disalarm", f64::from(b.u8(3)? & 0x01));
+    out.plain("keep_status", f64::from(b.u8(4)? & 0x01));
+    out.plain("keep_time", f64::from(b.u16_be(5)?));
+    out.plain("leak_alarm_time", f64::from(b.u8(7)?));
+    Ok(())
+}
+
+fn lb_datalog(model: Model, b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    let (set, clear) = if model == Model::Ds03aLb { ("OPEN", "CLOSE") } else { ("LEAK", "NO LEAK") };
+    let first = b.u8(0)?;
+    let mut text = String::new();
+    for rec in records(b, 11) {
+        let flags = rec.u8(0)?;
+        text.push_str(&format!(
+            "[{},{},{},{},{},{},{}],",
+            flag(flags, 3, "PART", "SUM"),
+            flag(flags, 2, "YES", "NO"),
+            flag(flags, 1, "TRUE", "FALSE"),
+            flag(flags, 0, set, clear),
+            rec.u24_be(1)?,
+            rec.u24_be(4)?,
+            datetime(i64::from(rec.i32_be(7)?)),
+        ));
+    }
+    out.text_owned("DATALOG", text);
+    out.text("PNACKMD", flag(first, 7, "True", "False"));
+    Ok(())
+}
+
+fn ds03a_config(b: &Bytes, out: &mut Readings) -> Result<(), DecodeError> {
+    b.require(11)?;
+    out.plain("tdc", f64::from(b.u24_be(0)?));
+    out.plain("disalarm", f64::from(b.u8(3)? & 0x01));
+    out.plain("keep_status1", f64::from(b.u8(4)? & 0x01));
+    out.plain("keep_time1", f64::from(b.u16_be(5)?));
+    out.plain("keep_status2", f64::from(b.u8(7)? & 0x01));
+    out.plain("keep_time2", f64::from(b.u16_be(8)?));
+    out.plain("alarm_tdc", f64::from(b.u8(10)?));
     Ok(())
 }

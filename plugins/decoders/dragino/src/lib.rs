@@ -1,7 +1,10 @@
 //! Passerelle decoder plugin for Dragino LoRaWAN sensors: temperature & humidity loggers
-//! (LHT65, LHT65N, LHT52), door and leak sensors (LDS01/02/03A, LWL01/02/03A), LSN50 v2 nodes
-//! and their D20/D22/D23 probes, the LAQ4 air quality sensor, soil sensors (LSE01, LSPH01),
-//! distance sensors (LDDS75, LDDS20, LDDS45) and the LT-22222-L / LT-33222-L I/O controllers.
+//! (LHT65, LHT65N, LHT52, LHT65N-VIB with vibration), door and leak sensors (LDS01/02/03A,
+//! LWL01/02/03A, DS03A-LB, WL03A-LB, LWL04-LB), LSN50 v2 nodes and their D20/D22/D23 probes, the LAQ4
+//! air quality sensor, soil sensors (LSE01, LSPH01), distance sensors (LDDS75, LDDS20, LDDS45,
+//! LDDS04, LMDS200 radar), the LT-22222-L / LT-33222-L I/O controllers, dry-contact counters
+//! (CPL01, CPL03-LB), water flow meters (SW3L, SW3L-LB), the CS01-LB current sensor, the
+//! PS-LB pressure / water-level probe interface and the LTC2 temperature transmitter.
 //!
 //! Dragino payloads are fixed layouts of big-endian fields whose meaning depends on the model
 //! and on the fPort (two models on the same port differ), so the frame is decoded with the
@@ -13,10 +16,19 @@
 //! | `lht65`, `lht65n`, `lht65n-pir`, `lht65n-e31f`, `lht52` | 2 live (+ LHT65N datalog on 2/3; LHT52 3, 4, 5) | [`lht`] |
 //! | `lds01`, `lds02`, `lwl01`, `lwl02` | 10 | [`lds`] |
 //! | `lds03a`, `lwl03a` | 2 live, 3 datalog, 4 config, 5 status (LWL03A: live on any other port) | [`lds`] |
+//! | `ds03a-lb`, `wl03a-lb`, `lwl04-lb` | 3 datalog, 4 config, 5 status, live on any other port | [`lds`] |
+//! | `cpl01` | 2 live, 3 datalog, 4 config, 5 status | [`cpl`] |
+//! | `cpl03-lb` | 3 datalog, 4 config, 5 status, 7 input states, live on any other port | [`cpl`] |
+//! | `sw3l`, `sw3l-lb` | 2 live, 3 datalog, 4 config, 5 status | [`sw3l`] |
+//! | `cs01-lb` | 2 live, 3 datalog, 5 status, 7 current history | [`cs01`] |
+//! | `lmds200` | 2 live, 4 config, 5 status | [`lmds200`] |
+//! | `ltc2` | 2 | [`ltc2`] |
+//! | `lht65n-vib` | 2 live, 5 status, 7 acceleration history | [`vib`] |
+//! | `ps-lb` | 5 status, 7 current history, report on any other port | [`ps`] |
 //! | `lsn50-v2`, `lsn50v2-s31`, `lsn50v2-d20`, `lsn50v2-d20-d22-d23`, `d2x-lb` | 2 (+ 5 status on `lsn50-v2`, `d2x-lb`) | [`lsn50`] |
 //! | `laq4` | 2 | [`laq4`] |
 //! | `lse01`, `lse01-114`, `lse01-121`, `lsph01` | 2 | [`soil`] |
-//! | `ldds75`, `ldds20`, `ldds45` | 2 | [`ldds`] |
+//! | `ldds75`, `ldds20`, `ldds45`, `ldds04` | 2 | [`ldds`] |
 //! | `lt22222-l`, `lt33222-l` | 2 (+ 5 status) | [`lt`] |
 //!
 //! Common fields, in most reports:
@@ -36,13 +48,20 @@
 //! bytes as 0.
 
 pub mod common;
+pub mod cpl;
+pub mod cs01;
 pub mod laq4;
 pub mod ldds;
 pub mod lds;
 pub mod lht;
+pub mod lmds200;
 pub mod lsn50;
 pub mod lt;
+pub mod ltc2;
+pub mod ps;
 pub mod soil;
+pub mod sw3l;
+pub mod vib;
 
 use passerelle_pdk::{Firmware, Readings};
 
@@ -69,6 +88,20 @@ pub enum Family {
     Ldds(ldds::Model),
     /// LT-22222-L / LT-33222-L I/O controllers.
     Lt,
+    /// CPL01 / CPL03-LB dry-contact counters.
+    Cpl(cpl::Model),
+    /// SW3L / SW3L-LB water flow meters.
+    Sw3l(sw3l::Model),
+    /// CS01-LB current sensor.
+    Cs01,
+    /// LMDS200 radar distance sensor.
+    Lmds200,
+    /// LTC2 temperature transmitter.
+    Ltc2,
+    /// LHT65N-VIB vibration sensor.
+    Vib,
+    /// PS-LB pressure / water-level probe interface.
+    Ps,
 }
 
 impl Family {
@@ -84,6 +117,13 @@ impl Family {
             .or_else(|| soil::Model::from_id(id).map(Self::Soil))
             .or_else(|| ldds::Model::from_id(id).map(Self::Ldds))
             .or_else(|| lt::MODELS.contains(&id).then_some(Self::Lt))
+            .or_else(|| cpl::Model::from_id(id).map(Self::Cpl))
+            .or_else(|| sw3l::Model::from_id(id).map(Self::Sw3l))
+            .or_else(|| cs01::MODELS.contains(&id).then_some(Self::Cs01))
+            .or_else(|| lmds200::MODELS.contains(&id).then_some(Self::Lmds200))
+            .or_else(|| ltc2::MODELS.contains(&id).then_some(Self::Ltc2))
+            .or_else(|| vib::MODELS.contains(&id).then_some(Self::Vib))
+            .or_else(|| ps::MODELS.contains(&id).then_some(Self::Ps))
     }
 
     /// Decodes a frame received on `port` with the model's own layout, for the device's
@@ -103,17 +143,39 @@ impl Family {
             Self::Soil(m) => soil::decode(m, port, b, out),
             Self::Ldds(m) => ldds::decode(m, port, firmware, b, out),
             Self::Lt => lt::decode(port, b, out),
+            Self::Cpl(m) => cpl::decode(m, port, b, out),
+            Self::Sw3l(m) => sw3l::decode(m, port, b, out),
+            Self::Cs01 => cs01::decode(port, b, out),
+            Self::Lmds200 => lmds200::decode(port, b, out),
+            Self::Ltc2 => ltc2::decode(port, b, out),
+            Self::Vib => vib::decode(port, b, out),
+            Self::Ps => ps::decode(port, b, out),
         }
     }
 }
 
 /// Every model id this plugin decodes.
 pub fn models() -> Vec<String> {
-    [lht::MODELS, lds::MODELS, lsn50::MODELS, laq4::MODELS, soil::MODELS, ldds::MODELS, lt::MODELS]
-        .concat()
-        .into_iter()
-        .map(String::from)
-        .collect()
+    [
+        lht::MODELS,
+        lds::MODELS,
+        lsn50::MODELS,
+        laq4::MODELS,
+        soil::MODELS,
+        ldds::MODELS,
+        lt::MODELS,
+        cpl::MODELS,
+        sw3l::MODELS,
+        cs01::MODELS,
+        lmds200::MODELS,
+        ltc2::MODELS,
+        vib::MODELS,
+        ps::MODELS,
+    ]
+    .concat()
+    .into_iter()
+    .map(String::from)
+    .collect()
 }
 
 /// Decodes the payload of a frame of `model` received on `port`, firmware not given.

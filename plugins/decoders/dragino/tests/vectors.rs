@@ -12,13 +12,15 @@ passerelle_pdk_host::decoder_tests!(
     unsupported_model: (2, &[0x01, 0x75, 0x10]),
 );
 
-/// Every model answers `UnknownPort` for a port it does not use (the LWL03A reads every port
-/// but 3, 4 and 5 as a live report, as its vendor decoder does).
+/// Every model answers `UnknownPort` for a port it does not use (the LWL03A and the -LB door,
+/// leak, contact and probe models read every port but their datalog, configuration and status
+/// ports as a live report, as their vendor decoders do).
 #[test]
 fn unused_ports_are_unknown_ports() {
+    const ANY_PORT: &[&str] = &["lwl03a", "ds03a-lb", "wl03a-lb", "lwl04-lb", "cpl03-lb", "ps-lb"];
     for model in Plugin::describe().models {
         let got = decode_payload(&model, 99, &[0x01; 11]);
-        if model == "lwl03a" {
+        if ANY_PORT.contains(&model.as_str()) {
             assert!(got.is_ok(), "{model}: {got:?}");
         } else {
             assert!(matches!(got, Err(DecodeError::UnknownPort(99))), "{model}: {got:?}");

@@ -35,11 +35,32 @@
 //! | `1b` | analogUv | int32, µV |
 //! | `1c` | tvoc | uint16, ppb |
 //!
+//! Types of the newer sensor generations (ERS2, EMS2, the ECO and display models; Elsys's
+//! payload document, not in the TTN codec, which stops at them):
+//!
+//! | type | name(s) | value |
+//! |---|---|---|
+//! | `1d` | iaq | uint8 indoor air quality index |
+//! | `1e` | genericBool | uint8, boolean (non-zero true) |
+//! | `1f` | genericInt8 | int8 |
+//! | `20` | genericInt16 | int16 |
+//! | `21` | view | uint8, the display's active view |
+//! | `22` | setpoint | int16 / 10, °C (thermostat set point) |
+//! | `23` | speed | uint8 fan speed step |
+//! | `24` | externalHumidity | uint8, %RH |
+//! | `3b` | (none) | a length byte and that many opaque bytes, skipped |
+//! | `3c` | crc | uint32 |
+//! | `3d` | debug | uint32 (the TTN codec names the type, 4 bytes) |
+//!
+//! A payload starting with `3e` is the answer to a settings request ([`settings`]).
+//!
 //! A type repeated in a frame keeps its last value (except `19`, which the vendor decoder
 //! collects into `externalTemperature2.0`, `.1`, ...). The 32-bit values (`0b`, `14`, `17`,
 //! `1b`) are read as signed, as the vendor decoder's bitwise arithmetic does. An unknown type
 //! is an `InvalidField` error (the vendor decoder silently stops there) and a value cut short
 //! is `TooShort`. The fPort is not used.
+
+pub mod settings;
 
 use passerelle_pdk::{Reader, Readings};
 
@@ -74,6 +95,9 @@ pub fn decode_payload(model: &str, payload: &[u8]) -> Result<Vec<Reading>, Decod
     let id = model.trim().to_ascii_lowercase();
     if !MODELS.contains(&id.as_str()) {
         return Err(DecodeError::UnsupportedModel(model.to_string()));
+    }
+    if payload.first() == Some(&settings::HEADER) {
+        return settings::decode(payload);
     }
     let mut out = Readings::new();
     let mut ext_temp2: Vec<f64> = Vec::new();
@@ -131,6 +155,20 @@ pub fn decode_payload(model: &str, payload: &[u8]) -> Result<Vec<Reading>, Decod
             0x1a => out.plain("digital2", f64::from(r.u8()?)),
             0x1b => out.number("analogUv", f64::from(r.i32_be()?), "uV"),
             0x1c => out.number("tvoc", f64::from(r.u16_be()?), "ppb"),
+            0x1d => out.plain("iaq", f64::from(r.u8()?)),
+            0x1e => out.boolean("genericBool", r.u8()? != 0),
+            0x1f => out.plain("genericInt8", f64::from(r.i8()?)),
+            0x20 => out.plain("genericInt16", f64::from(r.i16_be()?)),
+            0x21 => out.plain("view", f64::from(r.u8()?)),
+            0x22 => out.number("setpoint", f64::from(r.i16_be()?) / 10.0, "Cel"),
+            0x23 => out.plain("speed", f64::from(r.u8()?)),
+            0x24 => out.number("externalHumidity", f64::from(r.u8()?), "%RH"),
+            0x3b => {
+                let len = usize::from(r.u8()?);
+                r.skip(len)?;
+            }
+            0x3c => out.plain("crc", f64::from(r.u32_be()?)),
+            0x3d => out.plain("debug", f64::from(r.u32_be()?)),
             other => {
                 return Err(DecodeError::InvalidField(format!(
                     "unknown type 0x{other:02x} at offset {offset}"
