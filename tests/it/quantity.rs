@@ -236,6 +236,7 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("micropelt", "mlrtps1", "Set_Point_Temperature_Value", None),
     // Milesight: a PT100 probe, soil and current transformers are not the air.
     ("milesight", "em500-pt100", "temperature", None),
+    ("milesight", "em500-pt100", "history.#.temperature", None),
     ("milesight", "em500-smt", "temperature", None),
     ("milesight", "em500-smtc", "temperature", None),
     ("milesight", "ct101", "temperature", None),
@@ -300,6 +301,11 @@ const EXPECTED: &[(&str, &str, &str, Option<&str>)] = &[
     ("netvox", "r718a", "Temp", Some("air_temperature")),
     ("netvox", "r718ab", "Temp", Some("air_temperature")),
     ("netvox", "r720a", "Temp", Some("air_temperature")),
+    // The air-quality stations (RA07 series, R726 series) measure the air around them.
+    ("netvox", "ra0715", "Temperature", Some("air_temperature")),
+    ("netvox", "ra0715y", "Temperature", Some("air_temperature")),
+    ("netvox", "r726xx", "Temperature", Some("air_temperature")),
+    ("netvox", "r72615a", "Temperature", Some("air_temperature")),
     ("netvox", "r718b", "Temp", None),
     ("netvox", "r718ck", "Temp", None),
     ("netvox", "r718ct", "Temp", None),
