@@ -183,3 +183,63 @@ async fn unknown_devicetype_and_decode_errors_go_to_the_dead_letter_and_the_resp
     assert_eq!(rt.readings().len(), 3);
     rt.handle.shutdown().await.unwrap();
 }
+
+/// Concurrent requests share decoder calls (their frames are merged into one batch while the
+/// decoder's threads are busy): each response still reports its own frames, and each device's
+/// rows are its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_each_get_the_outcomes_of_their_own_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = harness::start_in(&harness::standard_config(), dir.path()).await;
+    let am319 = "0367340104686505000106cb02077da803087d2500097366270a7d04000b7d20000c7d3000";
+    // Request i: one to three frames (device `d{i}-{k}` each), a mix of 3-reading, 10-reading
+    // and undecodable ones, so that a result handed to the wrong request shows.
+    let request = |i: usize| -> (serde_json::Value, Vec<(String, Option<usize>)>) {
+        let frames: Vec<(String, usize)> =
+            (0..1 + i % 3).map(|k| (format!("d{i}-{k}"), (i + k) % 3)).collect();
+        let envelopes = frames
+            .iter()
+            .map(|(device, kind)| match kind {
+                0 => envelope(device, "em300-th", "0175320367c80004683c", 85, TS),
+                1 => envelope(device, "am319", am319, 85, TS),
+                _ => envelope(device, "em300-th", "01753203", 85, TS),
+            })
+            .collect();
+        let expected =
+            frames.into_iter().map(|(device, kind)| (device, [Some(3), Some(10), None][kind])).collect();
+        (serde_json::Value::Array(envelopes), expected)
+    };
+    let mut sent = tokio::task::JoinSet::new();
+    for i in 0..96 {
+        let url = rt.url.clone();
+        let (body, expected) = request(i);
+        sent.spawn(async move { (i, expected, post(&url, &body).await) });
+    }
+    let mut expected_rows = std::collections::BTreeMap::new();
+    let mut undecodable = 0;
+    while let Some(joined) = sent.join_next().await {
+        let (i, expected, (status, body)) = joined.unwrap();
+        assert_eq!(status, 200, "request {i}: {body}");
+        let outcomes = body["outcomes"].as_array().unwrap();
+        assert_eq!(outcomes.len(), expected.len(), "request {i}: {body}");
+        for (outcome, (device, want)) in outcomes.iter().zip(expected) {
+            match want {
+                Some(n) => assert_eq!(outcome["readings"], n, "request {i}: {body}"),
+                None => {
+                    assert_eq!(outcome["stage"], "decode", "request {i}: {body}");
+                    undecodable += 1;
+                }
+            }
+            expected_rows.insert(device, want.unwrap_or(0));
+        }
+    }
+    let rows = rt.readings();
+    for (device, n) in &expected_rows {
+        assert_eq!(rows.iter().filter(|r| &r.device == device).count(), *n, "rows of {device}");
+    }
+    assert_eq!(rows.len(), expected_rows.values().sum::<usize>());
+    let dead = rt.dead_letters();
+    assert_eq!(dead.len(), undecodable);
+    assert!(dead.iter().all(|d| expected_rows.get(&d.device) == Some(&0)), "{dead:?}");
+    rt.handle.shutdown().await.unwrap();
+}

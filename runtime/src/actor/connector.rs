@@ -3,6 +3,7 @@ use std::sync::Arc;
 use actix::{Actor, Handler, Message, SyncContext};
 use bytes::Bytes;
 
+use super::coalesce::{Coalescing, Parts};
 use super::state::ConnectorState;
 use crate::plugin::bindings::{Command, Event, Inbound};
 use crate::plugin::{CallDeadline, ConnectorInstance, PluginError};
@@ -33,6 +34,35 @@ pub(crate) enum ConnectorCall {
 impl Message for ConnectorCall {
     type Result = Result<Vec<Command>, PluginError>;
 }
+
+/// Calls handled one after the other on one thread, in one hand-off: the inbound units of
+/// concurrent submitters (first tries: a unit whose call overruns is answered with its error,
+/// and its caller retries it alone). One answer per call, in order.
+#[derive(Debug)]
+pub(crate) struct ConnectorCalls(pub(crate) Vec<ConnectorCall>);
+
+impl Message for ConnectorCalls {
+    type Result = Vec<Result<Vec<Command>, PluginError>>;
+}
+
+impl Parts for ConnectorCalls {
+    type Part = ConnectorCall;
+    type Answer = Result<Vec<Command>, PluginError>;
+
+    fn of(parts: Vec<ConnectorCall>) -> Self {
+        Self(parts)
+    }
+
+    fn parts(self) -> Vec<ConnectorCall> {
+        self.0
+    }
+}
+
+/// The door inbound units take to a connector pool: concurrent units share hand-offs.
+pub(crate) type ConnectorUnits = Coalescing<ConnectorActor, ConnectorCalls>;
+
+/// Units merged into one hand-off at most.
+pub(crate) const MAX_MERGED_UNITS: usize = 64;
 
 /// Owns one connector instance on a `SyncArbiter` thread. `start` is always followed by
 /// `restore` (what the connector saved), and the commands of both are answered together. An
@@ -85,5 +115,13 @@ impl Handler<ConnectorCall> for ConnectorActor {
             tracing::debug!(plugin = %self.instance.label(), commands = dropped.len(), "Connector instance started.");
         }
         self.instance.handle_within(deadline, &event)
+    }
+}
+
+impl Handler<ConnectorCalls> for ConnectorActor {
+    type Result = Vec<Result<Vec<Command>, PluginError>>;
+
+    fn handle(&mut self, msg: ConnectorCalls, ctx: &mut SyncContext<Self>) -> Self::Result {
+        msg.0.into_iter().map(|call| Handler::<ConnectorCall>::handle(self, call, ctx)).collect()
     }
 }

@@ -3,6 +3,7 @@ use std::time::Instant;
 
 use actix::{Actor, Handler, Message, SyncContext};
 
+use super::coalesce::{Coalescing, Parts};
 use crate::events::{DecodeCall, DecoderMetrics};
 use crate::message::{Frame, Reading};
 use crate::plugin::{DecoderInstance, PluginError};
@@ -15,6 +16,22 @@ pub(crate) struct DecodeBatch(pub(crate) Vec<(Frame, Arc<str>)>);
 impl Message for DecodeBatch {
     type Result = Vec<(Frame, Result<Vec<Reading>, PluginError>)>;
 }
+
+impl Parts for DecodeBatch {
+    type Part = (Frame, Arc<str>);
+    type Answer = (Frame, Result<Vec<Reading>, PluginError>);
+
+    fn of(parts: Vec<Self::Part>) -> Self {
+        Self(parts)
+    }
+
+    fn parts(self) -> Vec<Self::Part> {
+        self.0
+    }
+}
+
+/// A decoder pool: concurrent callers' frames are decoded in merged batches.
+pub(crate) type DecodePool = Coalescing<DecoderActor, DecodeBatch>;
 
 /// Owns one decoder instance (one `Store`) on a `SyncArbiter` thread.
 #[derive(Debug)]

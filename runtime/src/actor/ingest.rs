@@ -5,7 +5,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::breaker::{Admit, Breaker, Fault};
-use super::connector::{ConnectorActor, ConnectorCall};
+use super::connector::{ConnectorActor, ConnectorCall, ConnectorCalls, ConnectorUnits};
 use super::pool::{Pool, Stopped};
 use super::refusals::RecentRefusals;
 use super::state::ConnectorState;
@@ -24,6 +24,8 @@ use crate::plugin::bindings::{Command, Refusal};
 pub struct Ingest {
     pub(crate) connector: Arc<str>,
     pub(crate) pool: Pool<ConnectorActor>,
+    /// The same pool, for first tries: concurrent units share hand-offs.
+    pub(crate) units: ConnectorUnits,
     pub(crate) router: Router,
     pub(crate) readings_sinks: Arc<[Arc<str>]>,
     pub(crate) next_id: Arc<AtomicU64>,
@@ -244,7 +246,8 @@ impl Ingest {
             received_ms,
             retry: false,
         };
-        let result = match self.pool.call(first).await {
+        let first = self.units.call(ConnectorCalls(vec![first])).await;
+        let result = match first.and_then(|answers| answers.into_iter().next().ok_or(Stopped)) {
             Ok(Err(e)) if e.is_deadline() => {
                 let error = error_chain(&e);
                 let overran = |outcome| InboundOverran {

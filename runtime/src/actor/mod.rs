@@ -6,11 +6,13 @@
 //!              |  subscribe, request                          +--Batch--> sinks, dead letter
 //! ```
 //! Plugin calls run on `SyncArbiter` threads (one wasmtime `Store` each), never on an async
-//! executor; every pool is reached through a bounded `Pool`. Routing is plain async
-//! Rust on the submitter's task, and each sink commits on its own thread. The [`Ingest`] handle
-//! is usable from any tokio runtime (axum handlers included).
+//! executor; every pool is reached through a bounded `Pool`, inbound units and decode batches
+//! through a door that merges concurrent callers' calls into one hand-off (`coalesce`).
+//! Routing is plain async Rust on the submitter's task, and each sink commits on its own
+//! thread. The [`Ingest`] handle is usable from any tokio runtime (axum handlers included).
 
 mod breaker;
+mod coalesce;
 mod connector;
 mod decoder;
 pub(crate) mod driver;
@@ -28,8 +30,8 @@ pub use breaker::{
     DEFAULT_QUARANTINE_AFTER, DEFAULT_QUARANTINE_AFTER_DEADLINES, DEFAULT_QUARANTINE_MAX_MS,
     DEFAULT_QUARANTINE_MS, QuarantineConfig,
 };
-pub(crate) use connector::ConnectorActor;
-pub(crate) use decoder::{DecodeBatch, DecoderActor};
+pub(crate) use connector::{ConnectorActor, ConnectorUnits, MAX_MERGED_UNITS};
+pub(crate) use decoder::{DecodeBatch, DecodePool, DecoderActor};
 pub use driver::{
     COMMAND_CAPACITY, DEFAULT_MAX_REQUESTS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TICK_MS, MAX_ANSWER_BYTES,
 };

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use tokio::sync::broadcast;
 
-use super::pool::{Pool, Stopped};
+use super::pool::Stopped;
 use super::shadow::{Shadow, summarize};
-use super::{Admit, DecodeBatch, DecoderActor, Fault};
+use super::{Admit, DecodeBatch, DecodePool, Fault};
 use crate::events::{
     DeliveryMetrics, FrameDeadLettered, SinkCommitFailed, SinkCommitted, SinkMetrics, error_chain,
 };
@@ -54,7 +54,7 @@ pub(crate) struct DecoderSlot {
     /// `name@version` of the live plugin.
     pub(crate) label: Arc<str>,
     /// The live pool.
-    pub(crate) pool: Pool<DecoderActor>,
+    pub(crate) pool: DecodePool,
     /// A shadow candidate: decodes the same frames, compared, never stored.
     pub(crate) shadow: Option<Arc<Shadow>>,
     /// Quarantines the decoder when its plugin keeps failing.

@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use passerelle_vectors::{Expectation, Outcome};
 
-use super::pool::Pool;
-use super::{DecodeBatch, DecoderActor};
+use super::{DecodeBatch, DecodePool};
 use crate::message::{Frame, Reading};
 use crate::plugin::{DecoderPlugin, PluginError, vector};
 
@@ -35,7 +34,7 @@ pub(crate) fn summarize(r: &Result<Vec<Reading>, PluginError>) -> Summary {
 #[derive(Debug)]
 pub(crate) struct Shadow {
     pub(crate) plugin: DecoderPlugin,
-    pub(crate) pool: Pool<DecoderActor>,
+    pub(crate) pool: DecodePool,
     compared: AtomicU64,
     agreed: AtomicU64,
     differences: Mutex<Vec<(String, DifferingFrame)>>,
@@ -154,7 +153,7 @@ fn describe_difference(live: &Summary, candidate: &Result<Vec<Reading>, PluginEr
 }
 
 impl Shadow {
-    pub(crate) fn new(plugin: DecoderPlugin, pool: Pool<DecoderActor>) -> Self {
+    pub(crate) fn new(plugin: DecoderPlugin, pool: DecodePool) -> Self {
         Self {
             plugin,
             pool,

@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::wiring::{LoadError, Parts, decoder_pool, load_decoder};
-use crate::actor::pool::Pool;
-use crate::actor::{DecoderActor, Shadow, ShadowStatus};
+use crate::actor::{DecodePool, Shadow, ShadowStatus};
 use crate::events::{DecoderMetrics, Metrics, PluginRefused, PluginSwapped};
 use crate::operator::{DecoderStatus, DecoderVersions, PluginVersion, ReloadError, ReloadOutcome};
 use crate::plugin::{DecoderPlugin, Limits};
@@ -369,7 +368,7 @@ impl Decoders {
         instances: usize,
         metrics: DecoderMetrics,
         quantities: bool,
-    ) -> Result<Pool<DecoderActor>, ReloadError> {
+    ) -> Result<DecodePool, ReloadError> {
         decoder_pool(&self.parts.system, plugin, instances, metrics, self.parts.quantities(quantities))
             .await
             .map_err(|_| ReloadError::Stopping)

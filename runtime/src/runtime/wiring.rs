@@ -12,11 +12,11 @@ use tokio::sync::{mpsc, watch};
 use super::Error;
 use super::connectors::RunningConnector;
 use crate::actor::driver::{Driver, DriverSettings, HttpClient};
-use crate::actor::pool::{Pool, Stopped};
+use crate::actor::pool::Stopped;
 use crate::actor::system::ActorSystem;
 use crate::actor::{
-    COMMAND_CAPACITY, CatchAll, ConnectorActor, ConnectorState, DecoderActor, DecoderSlot, Ingest,
-    RouteEntry, RouteTable, Router, SinkSlot,
+    COMMAND_CAPACITY, CatchAll, ConnectorActor, ConnectorState, ConnectorUnits, DecodePool, DecoderActor,
+    DecoderSlot, Ingest, MAX_MERGED_UNITS, RouteEntry, RouteTable, Router, SinkSlot,
 };
 use crate::component::{BuildContext, Clock, MissingSecret, Secrets};
 use crate::config::{Config, ConnectorConfig, Devicetypes};
@@ -144,15 +144,17 @@ pub(crate) async fn decoder_pool(
     instances: usize,
     metrics: DecoderMetrics,
     quantities: Option<Arc<QuantityTable>>,
-) -> Result<Pool<DecoderActor>, Stopped> {
+) -> Result<DecodePool, Stopped> {
     let plugin = plugin.clone();
-    system
+    let max_frames = plugin.limits().max_batch;
+    let pool = system
         .pool(instances, move || DecoderActor {
             instance: plugin.instance(),
             metrics: metrics.clone(),
             quantities: quantities.as_ref().map(|t| Tagger::new(Arc::clone(t), &plugin.metadata().name)),
         })
-        .await
+        .await?;
+    Ok(DecodePool::new(pool, instances, max_frames))
 }
 
 /// Loads a connector plugin and runs its `start` once on a throwaway instance, so that a bad
@@ -227,6 +229,7 @@ pub(crate) async fn start_connector(
     let ingest = Ingest {
         connector: Arc::clone(&connector),
         pool: pool.clone(),
+        units: ConnectorUnits::new(pool.clone(), c.instances, MAX_MERGED_UNITS),
         router: parts.router.clone(),
         readings_sinks: Arc::clone(&readings_sinks),
         next_id: Arc::new(AtomicU64::new(1)),
