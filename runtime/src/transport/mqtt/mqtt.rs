@@ -1,3 +1,4 @@
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -15,7 +16,8 @@ use crate::net::Backoff;
 use crate::plugin::bindings::{Answer, RequestError};
 use crate::transport::{Control, Running, Transport, TransportContext, TransportError};
 
-/// Capacity of the request channel between the client handle and the event loop.
+/// Capacity of the request channel between the client handle and the event loop, beyond one
+/// PUBACK per delivery slot.
 const REQUEST_CAPACITY: usize = 256;
 /// How long shutdown waits for in-flight messages to commit and be acknowledged.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -85,7 +87,7 @@ impl Transport for Mqtt {
             if let Some(user) = &c.username {
                 options.set_credentials(user.clone(), self.password.clone().unwrap_or_default());
             }
-            let (client, eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
+            let (client, eventloop) = AsyncClient::new(options, REQUEST_CAPACITY + c.max_in_flight.max(1));
             tracing::info!(connector = cx.ingest.connector(), host = %c.host, port = c.port, topics = topics.len(), "MQTT client starting.");
             // Jitter seeded by the client id: sites restarted together spread their reconnects.
             let backoff = Backoff::new(
@@ -117,13 +119,19 @@ struct Io {
 
 /// The poller: keeps the event loop turning, subscribes after each CONNACK (and live, when the
 /// driver asks), publishes the driver's requests, reconnects with backoff, and hands publishes
-/// to [`deliver`], at most `max_in_flight` at a time. Past it, publishes wait in a queue (the
-/// broker's in-flight window bounds it; beyond [`WAITING_PER_IN_FLIGHT`] times the cap they are
-/// left unacknowledged and the connection is reopened, so the broker sends them again). The
-/// event loop is polled all the time: the PUBACKs of finished deliveries and the keep-alive go
-/// through it, and a loop that stopped reading while deliveries wait to queue their PUBACK
-/// would never turn again (the broker drops the silent client, and nothing reconnects).
-/// Publishes that may wait for a delivery slot, per slot.
+/// to [`deliver`], at most `max_in_flight` at a time, acknowledging (PUBACK) each one
+/// committed.
+///
+/// Past `max_in_flight`, publishes wait in a queue; once it holds [`WAITING_PER_IN_FLIGHT`]
+/// times the cap, the event loop is not polled until a delivery finishes: the socket is not
+/// read and TCP holds the broker back. The PUBACKs are queued by this task, never by a
+/// delivery, and those the request channel has no room for wait here: the event loop is
+/// polled while any wait (rumqttc sends one request per turn of its loop and reads up to ten
+/// packets in another, so the channel does fill), the publishes read meanwhile joining the
+/// queue past its cap; what bounds them then is the broker's in-flight window. A broker's
+/// window alone is not relied on, and a full queue no longer reconnects: that made the broker
+/// send everything again, many times a second (`scripts/bench-mqtt`: 444 to 750 messages/s).
+/// Publishes that may wait for a delivery slot, per slot, before reading pauses.
 const WAITING_PER_IN_FLIGHT: usize = 4;
 
 async fn run(
@@ -138,7 +146,10 @@ async fn run(
     let connector = ingest.connector().to_string();
     let mut connected = false;
     let mut in_flight = JoinSet::new();
-    let mut waiting: std::collections::VecDeque<Publish> = std::collections::VecDeque::new();
+    let waiting_cap = max_in_flight.saturating_mul(WAITING_PER_IN_FLIGHT);
+    let mut waiting: VecDeque<Publish> = VecDeque::new();
+    // PUBACKs of committed publishes that found the request channel full, in order.
+    let mut acks: VecDeque<Publish> = VecDeque::new();
     // A second receiver for the backoff sleep (the select below holds the first).
     let mut shutdown_backoff = shutdown.clone();
     let mut stopping: Option<tokio::time::Instant> = None;
@@ -146,6 +157,7 @@ async fn run(
     let mut failures: u32 = 0;
     let mut reconnecting = false;
     loop {
+        queue_acks(&client, &mut acks);
         if let Some(since) = stopping
             && (in_flight.is_empty() || since.elapsed() > SHUTDOWN_GRACE)
         {
@@ -157,12 +169,17 @@ async fn run(
                 );
             }
             in_flight.abort_all();
-            let _ = client.try_disconnect();
-            // Give the DISCONNECT (and any last PUBACK) a chance to leave.
+            // Give the last PUBACKs and the DISCONNECT a chance to leave.
             let _ = tokio::time::timeout(Duration::from_millis(500), async {
-                while let Ok(event) = eventloop.poll().await {
-                    if matches!(event, Event::Outgoing(Outgoing::Disconnect)) {
-                        break;
+                let mut disconnecting = false;
+                loop {
+                    queue_acks(&client, &mut acks);
+                    if acks.is_empty() && !disconnecting {
+                        disconnecting = client.try_disconnect().is_ok();
+                    }
+                    match eventloop.poll().await {
+                        Ok(Event::Outgoing(Outgoing::Disconnect)) | Err(_) => break,
+                        Ok(_) => {}
                     }
                 }
             })
@@ -176,9 +193,9 @@ async fn run(
             }
             Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
                 if let Some(next) = waiting.pop_front().filter(|_| stopping.is_none()) {
-                    in_flight.spawn(deliver(ingest.clone(), client.clone(), next));
+                    in_flight.spawn(deliver(ingest.clone(), next));
                 }
-                settle(joined, stopping.is_some(), &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
+                settle(joined, stopping.is_some(), &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
             },
             _ = tokio::time::sleep(Duration::from_millis(100)), if stopping.is_some() => {}
             Some(command) = control.recv(), if stopping.is_none() => match command {
@@ -201,7 +218,9 @@ async fn run(
                     let _ = reply.send(result);
                 }
             },
-            event = eventloop.poll() => match event {
+            // Paused while the waiting queue is full (a delivery's end resumes it), unless
+            // PUBACKs wait for room in the request channel, which only a turn of the loop makes.
+            event = eventloop.poll(), if waiting.len() < waiting_cap || !acks.is_empty() => match event {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                     if failures == 0 {
                         backoff.reset();
@@ -234,18 +253,15 @@ async fn run(
                         // below reconnects again and again.
                         while let Some(joined) = in_flight.try_join_next() {
                             if let Some(next) = waiting.pop_front() {
-                                in_flight.spawn(deliver(ingest.clone(), client.clone(), next));
+                                in_flight.spawn(deliver(ingest.clone(), next));
                             }
-                            settle(joined, false, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
+                            settle(joined, false, &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
                         }
                         if in_flight.len() < max_in_flight {
-                            in_flight.spawn(deliver(ingest.clone(), client.clone(), publish));
-                        } else if waiting.len() < max_in_flight.saturating_mul(WAITING_PER_IN_FLIGHT) {
+                            in_flight.spawn(deliver(ingest.clone(), publish));
+                        } else {
+                            // Past the cap only while PUBACKs wait (see above).
                             waiting.push_back(publish);
-                        } else if !reconnecting {
-                            reconnecting = true;
-                            tracing::warn!(connector, waiting = waiting.len(), "MQTT publishes arrive faster than they commit; reconnecting so the broker sends the rest again.");
-                            let _ = client.try_disconnect();
                         }
                     }
                 }
@@ -279,9 +295,11 @@ async fn run(
 /// Accounts for a finished delivery: a committed one resets the failure count and the backoff;
 /// one left unacknowledged drops the connection (MQTT 3.1.1 redelivers only on a new one; the
 /// session stays), once, with a backoff that grows while commits keep failing.
+#[allow(clippy::too_many_arguments)]
 fn settle(
-    joined: Result<bool, tokio::task::JoinError>,
+    joined: Result<Delivered, tokio::task::JoinError>,
     stopping: bool,
+    acks: &mut VecDeque<Publish>,
     failures: &mut u32,
     reconnecting: &mut bool,
     backoff: &mut Backoff,
@@ -289,11 +307,13 @@ fn settle(
     connector: &str,
 ) {
     match joined {
-        Ok(true) => {
+        Ok(Delivered::Acknowledge(publish)) => {
             *failures = 0;
             backoff.reset();
+            acks.push_back(publish);
+            queue_acks(client, acks);
         }
-        Ok(false) if !stopping && !*reconnecting => {
+        Ok(Delivered::Unacknowledged) if !stopping && !*reconnecting => {
             *failures = failures.saturating_add(1);
             *reconnecting = true;
             tracing::warn!(
@@ -324,26 +344,42 @@ async fn publish(client: &AsyncClient, topic: &str, body: Vec<u8>) -> Result<Ans
     }
 }
 
-/// Submits one publish and acknowledges it (PUBACK) once committed or refused (refused units
-/// are already dead-lettered). Otherwise it is left unacknowledged (returns false): the broker
-/// redelivers it after a reconnect.
-async fn deliver(ingest: Ingest, client: AsyncClient, publish: Publish) -> bool {
-    let topic = publish.topic.clone();
-    let connector = ingest.connector().to_string();
-    let disposition = ingest.submit(topic.clone(), Vec::new(), publish.payload.clone()).await;
-    if disposition.acknowledge() {
-        if let Err(e) = client.ack(&publish).await {
-            tracing::warn!(connector, topic, error = %e, "MQTT acknowledgement could not be queued; the broker will redeliver.");
+/// Queues the waiting PUBACKs the request channel has room for, in order; the rest wait for
+/// the next turn of the event loop.
+fn queue_acks(client: &AsyncClient, acks: &mut VecDeque<Publish>) {
+    while let Some(publish) = acks.front() {
+        if client.try_ack(publish).is_err() {
+            break;
         }
-        return true;
+        acks.pop_front();
+    }
+}
+
+/// How a delivery ended.
+enum Delivered {
+    /// Committed or refused (refused units are already dead-lettered): acknowledge it. The
+    /// publish is kept for its packet id only (topic and payload dropped).
+    Acknowledge(Publish),
+    /// Not committed: left unacknowledged, the broker redelivers it after a reconnect.
+    Unacknowledged,
+}
+
+/// Submits one publish to the connector.
+async fn deliver(ingest: Ingest, publish: Publish) -> Delivered {
+    let disposition = ingest.submit(publish.topic.clone(), Vec::new(), publish.payload.clone()).await;
+    if disposition.acknowledge() {
+        let mut publish = publish;
+        publish.topic = String::new();
+        publish.payload = bytes::Bytes::new();
+        return Delivered::Acknowledge(publish);
     }
     if let Disposition::RetryLater { reason, .. } = &disposition {
         tracing::warn!(
-            connector,
-            topic,
+            connector = ingest.connector(),
+            topic = publish.topic,
             reason,
             "MQTT message not committed; the broker will redeliver it after a reconnect."
         );
     }
-    false
+    Delivered::Unacknowledged
 }
