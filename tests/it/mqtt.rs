@@ -230,6 +230,39 @@ async fn messages_queued_while_passerelle_is_down_survive_a_broker_crash() {
     rt.handle.shutdown().await.unwrap();
 }
 
+/// A backlog far past `max_in_flight` (and its waiting queue, four times that) drains on one
+/// connection: reading pauses while the deliveries catch up. It neither reconnects (which made
+/// the broker send everything again, many times a second) nor stalls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_past_max_in_flight_drains_on_one_connection() {
+    const N: u32 = 400;
+    let broker = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let topic = format!("devices/{DEVICE}/meta");
+    let client = "it-gooee-backlog";
+    let settings = format!(r#""devices": "{DEVICE}", "areas": "{AREA}""#);
+    let config = config(&broker, client, &settings, "")
+        .replace("reconnect_min_ms", "max_in_flight: 1, reconnect_min_ms");
+    // The first run creates the persistent session, then stops; the broker queues for it.
+    let rt = harness::start_in(&config, dir.path()).await;
+    broker.wait_for_log(&format!("Sending SUBACK to {client}"), Duration::from_secs(10)).await;
+    rt.handle.shutdown().await.unwrap();
+    let messages: Vec<(&str, String)> =
+        (0..N).map(|i| (topic.as_str(), meta("humidity", f64::from(i), "%RH", i))).collect();
+    broker.publish(&messages);
+    let connects = broker.log_count(&format!(" as {client} "));
+    let rt = harness::start_in(&config, dir.path()).await;
+    wait_until("N rows", || rt.readings().len() >= N as usize).await;
+    assert_eq!(rt.readings().len(), N as usize);
+    assert_eq!(
+        broker.log_count(&format!(" as {client} ")),
+        connects + 1,
+        "the client reconnected while draining:\n{}",
+        broker.log()
+    );
+    rt.handle.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_with_a_client_certificate_and_a_password() {
     let broker = Mosquitto::start_tls();
