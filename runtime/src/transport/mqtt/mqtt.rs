@@ -148,7 +148,8 @@ async fn run(
     let mut in_flight = JoinSet::new();
     let waiting_cap = max_in_flight.saturating_mul(WAITING_PER_IN_FLIGHT);
     let mut waiting: VecDeque<Publish> = VecDeque::new();
-    // PUBACKs of committed publishes that found the request channel full, in order.
+    // PUBACKs of committed publishes that found the request channel full, in order. Kept
+    // across a reconnect: the resumed session redelivers those publishes under the same ids.
     let mut acks: VecDeque<Publish> = VecDeque::new();
     // A second receiver for the backoff sleep (the select below holds the first).
     let mut shutdown_backoff = shutdown.clone();
@@ -249,8 +250,8 @@ async fn run(
                         // Deliveries that finished (their PUBACK queued, so the broker sends the next
                         // publish) still hold their slot until joined: reap them first, their slots
                         // taking the waiting publishes in order. Otherwise a fast broker fills the
-                        // waiting queue with publishes that free slots could take, and the overflow
-                        // below reconnects again and again.
+                        // waiting queue with publishes that free slots could take, and reading
+                        // pauses sooner than it needs to.
                         while let Some(joined) = in_flight.try_join_next() {
                             if let Some(next) = waiting.pop_front() {
                                 in_flight.spawn(deliver(ingest.clone(), next));
