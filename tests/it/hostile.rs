@@ -225,7 +225,7 @@ async fn a_plugin_that_keeps_failing_is_quarantined_then_probed_and_released() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_past_its_deadline_three_times_in_a_row_is_quarantined_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    // The default quarantine: 20 failures, or 3 deadlines in a row.
+    // The default quarantine: 20 failures, or 3 calls in a row that ran into a limit.
     let text = harness::config(
         &format!(r#""loop": (plugin: "{}", limits: (deadline_ms: 50)),"#, plugin("hostile_loop")),
         r#"(devicetype: "loop", decoder: "loop", model: "hostile", sinks: ["db"]),"#,
@@ -252,10 +252,45 @@ async fn a_plugin_past_its_deadline_three_times_in_a_row_is_quarantined_at_once(
     let o = send("fine-1".into(), "0001").await;
     assert_eq!(o["stage"], "plugin", "{o}");
     let error = o["error"].as_str().unwrap();
-    assert!(error.contains("quarantined") && error.contains("past its deadline 3 times"), "{error}");
+    assert!(
+        error.contains("quarantined")
+            && error.contains("into a limit (deadline, memory or readings cap) 3 times"),
+        "{error}"
+    );
     let s = rt.handle.status();
     let d = s.decoders.iter().find(|d| d.name == "loop").unwrap();
     assert!(d.quarantined_ms.is_some() && d.quarantines == 1, "{d:?}");
+    rt.handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_memory_and_readings_caps_count_like_deadlines_and_a_trap_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    // The default quarantine: 20 failures, or 3 calls in a row that ran into a limit. A plugin
+    // that reaches its memory cap (alloc) or builds more readings than its cap (flood) spent
+    // that much before the host could refuse it, like a deadline; a trap costs little.
+    let rt = harness::start_in(&hostile_config(), dir.path()).await;
+    let send = |device: String, devicetype: &'static str| {
+        let url = rt.url.clone();
+        async move {
+            let (status, body) = post(&url, &envelope(&device, devicetype, "ff01", 1, TS)).await;
+            assert_eq!(status, 200, "{body}");
+            body["outcomes"][0]["error"].as_str().unwrap_or_default().to_string()
+        }
+    };
+    for kind in ["alloc", "flood", "trap"] {
+        for i in 0..3 {
+            let error = send(format!("{kind}-{i}"), kind).await;
+            assert!(!error.is_empty() && !error.contains("quarantined"), "{kind} {i}: {error}");
+        }
+    }
+    let status = rt.handle.status();
+    let quarantined =
+        |name: &str| status.decoders.iter().find(|d| d.name == name).unwrap().quarantined_ms.is_some();
+    assert!(quarantined("alloc") && quarantined("flood"), "{:?}", status.decoders);
+    assert!(!quarantined("trap"), "three traps are not a quarantine: {:?}", status.decoders);
+    let error = send("alloc-3".into(), "alloc").await;
+    assert!(error.contains("quarantined") && error.contains("into a limit"), "{error}");
     rt.handle.shutdown().await.unwrap();
 }
 
@@ -268,7 +303,7 @@ fn stalling_connector_config() -> String {
         "energisme": (
             transport: http_push(listen: "127.0.0.1:0", token_env: "IT_TOKEN"),
             plugin: "{}",
-            quarantine: (after_deadlines: 3, first_ms: 1500, max_ms: 60000),
+            quarantine: (after_limits: 3, first_ms: 1500, max_ms: 60000),
             sinks: ["db"],
             tick_ms: 0,
         ),

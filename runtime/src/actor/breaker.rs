@@ -1,8 +1,9 @@
 //! The circuit breaker of a plugin: a decoder or connector plugin that keeps failing (traps,
 //! deadlines, the memory or readings cap: its own faults, not the device's bad frames) is
-//! quarantined instead of burning its pool. Deadlines count apart: each one held a pool thread
-//! for the whole deadline, so a few in a row quarantine the plugin where cheap failures (a trap)
-//! take more. While a decoder is quarantined its frames go straight to the dead letter (stage
+//! quarantined instead of burning its pool. Calls that ran into a limit count apart: a deadline
+//! held a pool thread for the whole deadline, a memory or readings cap was reached only after
+//! the plugin had allocated or built that much, so a few in a row quarantine the plugin where
+//! cheap failures (a trap) take more. While a decoder is quarantined its frames go straight to the dead letter (stage
 //! `plugin`, replayable once it is fixed); while a connector is, its inbound units are answered
 //! "retry later" (HTTP 503 with `Retry-After`, MQTT not acknowledged) without a call. When the
 //! quarantine ends, one call probes it: a success closes the breaker, a failure quarantines it
@@ -22,9 +23,10 @@ use crate::events::BreakerMetrics;
 
 /// Default plugin failures in a row that quarantine a plugin: 20.
 pub const DEFAULT_QUARANTINE_AFTER: u32 = 20;
-/// Default deadlines in a row that quarantine a plugin: 3 (each held a thread for the whole
-/// call deadline).
-pub const DEFAULT_QUARANTINE_AFTER_DEADLINES: u32 = 3;
+/// Default calls in a row that ran into a limit (deadline, memory or readings cap) that
+/// quarantine a plugin: 3 (each held a thread for the whole deadline, or allocated up to the
+/// cap).
+pub const DEFAULT_QUARANTINE_AFTER_LIMITS: u32 = 3;
 /// Default first quarantine: 30 s.
 pub const DEFAULT_QUARANTINE_MS: u64 = 30_000;
 /// Default longest quarantine: 10 min.
@@ -33,8 +35,8 @@ pub const DEFAULT_QUARANTINE_MAX_MS: u64 = 600_000;
 const fn default_after() -> u32 {
     DEFAULT_QUARANTINE_AFTER
 }
-const fn default_after_deadlines() -> u32 {
-    DEFAULT_QUARANTINE_AFTER_DEADLINES
+const fn default_after_limits() -> u32 {
+    DEFAULT_QUARANTINE_AFTER_LIMITS
 }
 const fn default_first() -> u64 {
     DEFAULT_QUARANTINE_MS
@@ -50,14 +52,15 @@ const fn default_max() -> u64 {
 pub struct QuarantineConfig {
     /// Plugin failures in a row that quarantine the plugin (default
     /// [`DEFAULT_QUARANTINE_AFTER`]; 0: failures alone never quarantine it, and with
-    /// `after_deadlines: 0` too the breaker is off).
+    /// `after_limits: 0` too the breaker is off).
     #[serde(default = "default_after")]
     pub after_failures: u32,
-    /// Calls past their deadline in a row that quarantine the plugin sooner (default
-    /// [`DEFAULT_QUARANTINE_AFTER_DEADLINES`]; 0 leaves them to `after_failures`). They count
-    /// as failures too.
-    #[serde(default = "default_after_deadlines")]
-    pub after_deadlines: u32,
+    /// Calls in a row that ran into a limit (past their deadline, or into the memory or readings
+    /// cap) that quarantine the plugin sooner (default [`DEFAULT_QUARANTINE_AFTER_LIMITS`]; 0
+    /// leaves them to `after_failures`). They count as failures too. `after_deadlines`, its
+    /// name before the caps counted, is read as the same field.
+    #[serde(default = "default_after_limits", alias = "after_deadlines")]
+    pub after_limits: u32,
     /// First quarantine in milliseconds (default [`DEFAULT_QUARANTINE_MS`]).
     #[serde(default = "default_first")]
     pub first_ms: u64,
@@ -70,7 +73,7 @@ impl Default for QuarantineConfig {
     fn default() -> Self {
         Self {
             after_failures: DEFAULT_QUARANTINE_AFTER,
-            after_deadlines: DEFAULT_QUARANTINE_AFTER_DEADLINES,
+            after_limits: DEFAULT_QUARANTINE_AFTER_LIMITS,
             first_ms: DEFAULT_QUARANTINE_MS,
             max_ms: DEFAULT_QUARANTINE_MAX_MS,
         }
@@ -98,8 +101,10 @@ pub(crate) enum Fault {
     None,
     /// A trap, the memory cap or the readings cap: the plugin's own fault.
     Plugin,
-    /// The call ran past its deadline: the plugin's fault, and a thread held that long.
-    Deadline,
+    /// The call ran into a limit (past its deadline, or into the memory or readings cap): the
+    /// plugin's fault, and a costly one (a thread held that long, or memory taken up to the
+    /// cap).
+    Limit,
 }
 
 /// What the caller does with a plugin's units now.
@@ -139,8 +144,8 @@ impl Role {
 struct State {
     /// Plugin failures in a row.
     failures: u32,
-    /// Deadlines in a row (a decoded frame resets it, other failures do not).
-    deadlines: u32,
+    /// Limits hit in a row (a decoded frame resets it, other failures do not).
+    limits: u32,
     /// Why the quarantine in force began.
     why: String,
     /// Quarantined until then.
@@ -167,7 +172,7 @@ impl Breaker {
     pub(crate) fn new(role: Role, config: QuarantineConfig, metrics: BreakerMetrics) -> Self {
         let state = Mutex::new(State {
             failures: 0,
-            deadlines: 0,
+            limits: 0,
             why: String::new(),
             until: None,
             length: Duration::from_millis(config.first_ms),
@@ -199,8 +204,8 @@ impl Breaker {
 
     /// After a batch: how each frame went, in order.
     pub(crate) fn record(&self, name: &str, faults: impl IntoIterator<Item = Fault>) {
-        let (after, after_deadlines) = (self.config.after_failures, self.config.after_deadlines);
-        if after == 0 && after_deadlines == 0 {
+        let (after, after_limits) = (self.config.after_failures, self.config.after_limits);
+        if after == 0 && after_limits == 0 {
             return;
         }
         let mut s = self.lock();
@@ -210,18 +215,21 @@ impl Breaker {
             match f {
                 Fault::None => {
                     s.failures = 0;
-                    s.deadlines = 0;
+                    s.limits = 0;
                     decoded_one = true;
                 }
                 Fault::Plugin => s.failures = s.failures.saturating_add(1),
-                Fault::Deadline => {
+                Fault::Limit => {
                     s.failures = s.failures.saturating_add(1);
-                    s.deadlines = s.deadlines.saturating_add(1);
+                    s.limits = s.limits.saturating_add(1);
                 }
             }
         }
-        let tripped = if after_deadlines > 0 && s.deadlines >= after_deadlines {
-            Some(format!("its plugin ran past its deadline {} times in a row", s.deadlines))
+        let tripped = if after_limits > 0 && s.limits >= after_limits {
+            Some(format!(
+                "its plugin ran into a limit (deadline, memory or readings cap) {} times in a row",
+                s.limits
+            ))
         } else if after > 0 && s.failures >= after {
             Some(format!("its plugin failed {} times in a row (trap, deadline or a cap)", s.failures))
         } else {
@@ -250,7 +258,7 @@ impl Breaker {
                 role,
                 name,
                 failures = s.failures,
-                deadlines = s.deadlines,
+                limits = s.limits,
                 quarantine_ms = s.length.as_millis() as u64,
                 "Plugin quarantined: its units are not handed to it until it is probed (a decoder's frames go to the dead letter, a connector's units are answered retry-later)."
             );
@@ -268,7 +276,7 @@ impl Breaker {
     pub(crate) fn reset(&self) {
         let mut s = self.lock();
         s.failures = 0;
-        s.deadlines = 0;
+        s.limits = 0;
         s.until = None;
         s.probing = false;
         s.length = Duration::from_millis(self.config.first_ms);
@@ -292,7 +300,7 @@ mod tests {
 
     fn breaker(after: u32, first_ms: u64) -> Breaker {
         let config =
-            QuarantineConfig { after_failures: after, after_deadlines: 0, first_ms, max_ms: first_ms * 3 };
+            QuarantineConfig { after_failures: after, after_limits: 0, first_ms, max_ms: first_ms * 3 };
         Breaker::new(Role::Decoder, config, metrics())
     }
 
@@ -303,15 +311,15 @@ mod tests {
     #[test]
     fn deadlines_in_a_row_quarantine_sooner_and_a_decoded_frame_resets_them() {
         let config =
-            QuarantineConfig { after_failures: 20, after_deadlines: 3, first_ms: 60_000, max_ms: 60_000 };
+            QuarantineConfig { after_failures: 20, after_limits: 3, first_ms: 60_000, max_ms: 60_000 };
         let b = Breaker::new(Role::Decoder, config, metrics());
-        b.record("d", [Fault::Deadline, Fault::Plugin, Fault::Deadline, Fault::None, Fault::Deadline]);
+        b.record("d", [Fault::Limit, Fault::Plugin, Fault::Limit, Fault::None, Fault::Limit]);
         assert_eq!(b.admit("d"), Admit::Call, "a decoded frame resets the deadlines");
-        b.record("d", [Fault::Plugin, Fault::Deadline]);
+        b.record("d", [Fault::Plugin, Fault::Limit]);
         assert_eq!(b.admit("d"), Admit::Call, "two deadlines in a row, four failures: not yet");
-        b.record("d", [Fault::Deadline]);
+        b.record("d", [Fault::Limit]);
         assert!(
-            matches!(b.admit("d"), Admit::Quarantined { reason, .. } if reason.contains("past its deadline 3 times")),
+            matches!(b.admit("d"), Admit::Quarantined { reason, .. } if reason.contains("into a limit (deadline, memory or readings cap) 3 times")),
             "three deadlines in a row quarantine it long before 20 failures"
         );
         assert_eq!(b.status().1, 1);
@@ -355,7 +363,7 @@ mod tests {
         let b = breaker(0, 10);
         b.record("d", vec![Fault::Plugin; 1000]);
         assert_eq!(b.admit("d"), Admit::Call);
-        let bad = QuarantineConfig { after_failures: 1, after_deadlines: 0, first_ms: 10, max_ms: 5 };
+        let bad = QuarantineConfig { after_failures: 1, after_limits: 0, first_ms: 10, max_ms: 5 };
         assert!(!bad.validate().is_empty());
     }
 }

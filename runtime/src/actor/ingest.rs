@@ -283,7 +283,7 @@ impl Ingest {
         // (longer) deadline. A trap costs little and dead-letters its unit: it counts neither
         // way, so a sender cannot quarantine the connector with units that make it trap.
         let fault = match &result {
-            Ok(Err(e)) if e.is_deadline() => Some(Fault::Deadline),
+            Ok(Err(e)) if e.is_deadline() => Some(Fault::Limit),
             Ok(Err(e)) if !e.is_data_error() => None,
             Err(_) => None,
             Ok(_) => Some(Fault::None),

@@ -27,7 +27,7 @@ pub(crate) mod system;
 pub(crate) use crate::events::error_chain;
 pub(crate) use breaker::{Admit, Breaker, Fault, Role};
 pub use breaker::{
-    DEFAULT_QUARANTINE_AFTER, DEFAULT_QUARANTINE_AFTER_DEADLINES, DEFAULT_QUARANTINE_MAX_MS,
+    DEFAULT_QUARANTINE_AFTER, DEFAULT_QUARANTINE_AFTER_LIMITS, DEFAULT_QUARANTINE_MAX_MS,
     DEFAULT_QUARANTINE_MS, QuarantineConfig,
 };
 pub(crate) use connector::{ConnectorActor, ConnectorUnits, MAX_MERGED_UNITS};

@@ -398,7 +398,10 @@ impl Router {
 /// How a frame's decode counts for the breaker: bad data is not the plugin's fault.
 fn fault<T>(decoded: &Result<T, PluginError>) -> Fault {
     match decoded {
-        Err(PluginError::Trap { kind: TrapKind::Deadline, .. }) => Fault::Deadline,
+        Err(
+            PluginError::Trap { kind: TrapKind::Deadline | TrapKind::Memory, .. }
+            | PluginError::TooManyReadings { .. },
+        ) => Fault::Limit,
         Err(e) if !e.is_data_error() => Fault::Plugin,
         _ => Fault::None,
     }
