@@ -3,10 +3,10 @@
 //! quarantined instead of burning its pool. Calls that ran into a limit count apart: a deadline
 //! held a pool thread for the whole deadline, a memory or readings cap was reached only after
 //! the plugin had allocated or built that much, so a few in a row quarantine the plugin where
-//! cheap failures (a trap) take more. While a decoder is quarantined its frames go straight to the dead letter (stage
-//! `plugin`, replayable once it is fixed); while a connector is, its inbound units are answered
-//! "retry later" (HTTP 503 with `Retry-After`, MQTT not acknowledged) without a call. When the
-//! quarantine ends, one call probes it: a success closes the breaker, a failure quarantines it
+//! cheap failures (a trap) take more. While a decoder is quarantined its frames go straight to
+//! the dead letter (stage `plugin`, replayable once it is fixed); while a connector is, its
+//! inbound units are answered "retry later" (HTTP 503 with `Retry-After`, MQTT not
+//! acknowledged) without a call. When the quarantine ends, one call probes it: a success closes the breaker, a failure quarantines it
 //! again for twice as long (up to `max_ms`). A hot reload closes it (the new version gets a
 //! fresh start).
 //!
@@ -99,7 +99,8 @@ impl QuarantineConfig {
 pub(crate) enum Fault {
     /// Decoded (handled), or refused as bad data: the plugin works.
     None,
-    /// A trap, the memory cap or the readings cap: the plugin's own fault.
+    /// A trap (a guest panic, `unreachable`, an out-of-bounds access): the plugin's own fault,
+    /// and a cheap one.
     Plugin,
     /// The call ran into a limit (past its deadline, or into the memory or readings cap): the
     /// plugin's fault, and a costly one (a thread held that long, or memory taken up to the
