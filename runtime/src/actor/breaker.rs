@@ -7,8 +7,8 @@
 //! the dead letter (stage `plugin`, replayable once it is fixed); while a connector is, its
 //! inbound units are answered "retry later" (HTTP 503 with `Retry-After`, MQTT not
 //! acknowledged) without a call. When the quarantine ends, one call probes it: a success
-//! closes the breaker, a failure quarantines it again for twice as long (up to `max_ms`). A hot reload closes it (the new version gets a
-//! fresh start).
+//! closes the breaker, a failure quarantines it again for twice as long (up to `max_ms`). A
+//! hot reload closes it (the new version gets a fresh start).
 //!
 //! A connector counts only deadlines, each inbound unit once, by its last call: a call past its
 //! deadline that succeeds on its retry is a success, one that overruns its retry too is a
