@@ -176,6 +176,10 @@ pub async fn deliver_file(
         split: settings.split.clone(),
     });
     let mut flights: VecDeque<Flight> = VecDeque::with_capacity(IN_FLIGHT);
+    // The ledger write of the chunks answered last: it runs (two fsyncs) while the next chunks
+    // are read and handed over, and is awaited before the next write or any return, so the
+    // ledger is written in order and never ahead of the commits.
+    let mut writing = LedgerWrite::default();
     let mut read_error = None;
     let mut reading = true;
     let outcome = loop {
@@ -228,6 +232,7 @@ pub async fn deliver_file(
                         // This chunk is not committed: the ledger cannot pass it, whatever
                         // becomes of the chunks after it (a restart hands them over again).
                         drain(flights, &mut entry.clone(), rx, reader).await;
+                        writing.finish().await?;
                         record(ledger, entry.clone()).await?;
                         return Ok(Delivered::Stopped);
                     }
@@ -238,14 +243,16 @@ pub async fn deliver_file(
             entry.chunks = index + 1;
             entry.records += records;
         }
-        record(ledger, entry.clone()).await?;
+        writing.start(ledger, entry.clone()).await?;
         let stopping = *shutdown.borrow();
         if stopping {
             drain(flights, &mut entry, rx, reader).await;
+            writing.finish().await?;
             record(ledger, entry.clone()).await?;
             return Ok(Delivered::Stopped);
         }
     };
+    writing.finish().await?;
     let _ = reader.await;
     match outcome {
         None => {
@@ -265,6 +272,28 @@ pub async fn deliver_file(
             entry.error = Some(e.to_string());
             record(ledger, entry.clone()).await?;
             Ok(Delivered::Failed(entry))
+        }
+    }
+}
+
+/// At most one ledger write in flight.
+#[derive(Default)]
+struct LedgerWrite(Option<tokio::task::JoinHandle<Result<(), TransportError>>>);
+
+impl LedgerWrite {
+    /// Waits for the write in flight, if any, then starts writing `entry`.
+    async fn start(&mut self, ledger: &Arc<Mutex<Ledger>>, entry: Entry) -> Result<(), TransportError> {
+        self.finish().await?;
+        let ledger = Arc::clone(ledger);
+        self.0 = Some(tokio::spawn(async move { record(&ledger, entry).await }));
+        Ok(())
+    }
+
+    /// Waits for the write in flight, if any.
+    async fn finish(&mut self) -> Result<(), TransportError> {
+        match self.0.take() {
+            Some(write) => write.await.map_err(io_error)?,
+            None => Ok(()),
         }
     }
 }
