@@ -230,36 +230,31 @@ fn commit(
     tx.commit()
 }
 
-/// Inserts `rows` (series id, reading) in their order, [`ROWS_PER_INSERT`] per statement. A run
-/// of plain numbers (a number without tags: most readings) goes through a statement that binds
-/// only their three columns; other readings through the one that binds all seven. Runs keep the
-/// order, so the first reading of a key still wins when the two kinds share one.
+/// Inserts `rows` (series id, reading) in their order, [`ROWS_PER_INSERT`] per statement. When
+/// every reading is a plain number (a number without tags: a meter file, most decoders), the
+/// statement binds only their three columns; otherwise every reading goes through the one that
+/// binds all seven (not runs of each kind: in a group of many series with a few readings each,
+/// kinds alternate and short runs would cost a statement per reading).
 fn put_readings(tx: &rusqlite::Transaction<'_>, rows: &[(i64, &Reading)]) -> rusqlite::Result<()> {
     let mut tags = TagsCache::default();
-    let mut rest = rows;
-    while let Some(&(_, first)) = rest.first() {
-        let kind = Row::of(first);
-        let run = rest.iter().position(|&(_, r)| Row::of(r) != kind).unwrap_or(rest.len());
-        let (this, after) = rest.split_at(run);
-        let mut many = this.chunks_exact(ROWS_PER_INSERT);
-        if many.len() > 0 {
-            let mut stmt = tx.prepare_cached(&kind.sql(ROWS_PER_INSERT))?;
-            for group in &mut many {
-                for (i, (series, r)) in group.iter().enumerate() {
-                    kind.bind(&mut stmt, i, *series, r, &mut tags)?;
-                }
-                stmt.raw_execute()?;
+    let kind = if rows.iter().all(|&(_, r)| Row::of(r) == Row::Number) { Row::Number } else { Row::Full };
+    let mut many = rows.chunks_exact(ROWS_PER_INSERT);
+    if many.len() > 0 {
+        let mut stmt = tx.prepare_cached(&kind.sql(ROWS_PER_INSERT))?;
+        for group in &mut many {
+            for (i, (series, r)) in group.iter().enumerate() {
+                kind.bind(&mut stmt, i, *series, r, &mut tags)?;
             }
+            stmt.raw_execute()?;
         }
-        let left = many.remainder();
-        if !left.is_empty() {
-            let mut one = tx.prepare_cached(&kind.sql(1))?;
-            for (series, r) in left {
-                kind.bind(&mut one, 0, *series, r, &mut tags)?;
-                one.raw_execute()?;
-            }
+    }
+    let rest = many.remainder();
+    if !rest.is_empty() {
+        let mut one = tx.prepare_cached(&kind.sql(1))?;
+        for (series, r) in rest {
+            kind.bind(&mut one, 0, *series, r, &mut tags)?;
+            one.raw_execute()?;
         }
-        rest = after;
     }
     Ok(())
 }
@@ -522,20 +517,21 @@ mod tests {
         }
     }
 
-    /// Runs of plain numbers and of other readings go through their own statements, 64 rows
-    /// or one at a time, and the first reading of a key still wins whatever its kind.
+    /// A group of plain numbers and a group of mixed kinds go through their own statements, 64
+    /// rows or one at a time, and the first reading of a key still wins whatever its kind.
     #[tokio::test]
     async fn plain_numbers_and_other_readings_keep_their_values_and_the_first_of_a_key_wins() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let config: SqliteConfig = ron::from_str("(path: \"t.db\")").unwrap();
         let sink = SqliteSink::open("db", &path, &config).unwrap();
+        // 130 plain numbers of one series (the three-column statement): two statements of 64
+        // rows and two single rows.
+        let numbers = (0..130).map(|t| reading("d1", "power", t, Value::Number(t as f64), &[])).collect();
+        sink.write(Batch { readings: numbers, rejected: Vec::new(), forget: Vec::new() }).await.unwrap();
+        // Then a group of mixed kinds (the seven-column statement). The same keys again, as
+        // text, a tagged number and a boolean: all ignored.
         let mut readings = Vec::new();
-        // 130 plain numbers of one series: two statements of 64 rows and two single rows.
-        for t in 0..130 {
-            readings.push(reading("d1", "power", t, Value::Number(t as f64), &[]));
-        }
-        // The same keys again, as text, a tagged number and a boolean: all ignored.
         readings.push(reading("d1", "power", 5, Value::Text("late".into()), &[]));
         readings.push(reading("d1", "power", 6, Value::Number(-1.0), &[("quantity", "power")]));
         readings.push(reading("d1", "power", 7, Value::Boolean(true), &[]));
