@@ -531,16 +531,17 @@ mod tests {
         sink.write(Batch { readings: numbers, rejected: Vec::new(), forget: Vec::new() }).await.unwrap();
         // Then a group of mixed kinds (the seven-column statement). The same keys again, as
         // text, a tagged number and a boolean: all ignored.
-        let mut readings = Vec::new();
-        readings.push(reading("d1", "power", 5, Value::Text("late".into()), &[]));
-        readings.push(reading("d1", "power", 6, Value::Number(-1.0), &[("quantity", "power")]));
-        readings.push(reading("d1", "power", 7, Value::Boolean(true), &[]));
-        // Another series: text first, then a plain number of the same key (ignored), then a
-        // tagged number and a plain one after it.
-        readings.push(reading("d2", "state", 1, Value::Text("on".into()), &[]));
-        readings.push(reading("d2", "state", 1, Value::Number(1.0), &[]));
-        readings.push(reading("d2", "state", 2, Value::Number(2.0), &[("quantity", "power")]));
-        readings.push(reading("d2", "state", 3, Value::Number(3.0), &[]));
+        let readings = vec![
+            reading("d1", "power", 5, Value::Text("late".into()), &[]),
+            reading("d1", "power", 6, Value::Number(-1.0), &[("quantity", "power")]),
+            reading("d1", "power", 7, Value::Boolean(true), &[]),
+            // Another series: text first, then a plain number of the same key (ignored), then
+            // a tagged number and a plain one after it.
+            reading("d2", "state", 1, Value::Text("on".into()), &[]),
+            reading("d2", "state", 1, Value::Number(1.0), &[]),
+            reading("d2", "state", 2, Value::Number(2.0), &[("quantity", "power")]),
+            reading("d2", "state", 3, Value::Number(3.0), &[]),
+        ];
         let batch = Batch { readings, rejected: Vec::new(), forget: Vec::new() };
         sink.write(batch).await.unwrap();
 
