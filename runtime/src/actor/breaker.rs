@@ -309,6 +309,18 @@ mod tests {
         failed.into_iter().map(|f| if f { Fault::Plugin } else { Fault::None }).collect()
     }
 
+    /// `after_deadlines`, the field's name before the caps counted, still sets `after_limits`;
+    /// giving both is refused (serde: a duplicate field), and the defaults fill the rest.
+    #[test]
+    fn the_old_name_after_deadlines_reads_as_after_limits() {
+        let old: QuarantineConfig = ron::from_str("(after_deadlines: 7)").unwrap();
+        let new: QuarantineConfig = ron::from_str("(after_limits: 7)").unwrap();
+        assert_eq!(old, new);
+        assert_eq!(old.after_limits, 7);
+        assert_eq!(old.after_failures, QuarantineConfig::default().after_failures);
+        assert!(ron::from_str::<QuarantineConfig>("(after_deadlines: 7, after_limits: 8)").is_err());
+    }
+
     #[test]
     fn deadlines_in_a_row_quarantine_sooner_and_a_decoded_frame_resets_them() {
         let config =

@@ -12,7 +12,7 @@ use crate::events::{
     DeliveryMetrics, FrameDeadLettered, SinkCommitFailed, SinkCommitted, SinkMetrics, error_chain,
 };
 use crate::message::{DEFAULT_RETRY_AFTER, Frame, FrameOutcome, Reading, ReadingBatch, Rejected, Stage};
-use crate::plugin::{PluginError, TrapKind};
+use crate::plugin::PluginError;
 use crate::sink::{Batch, Sink, SinkError};
 
 /// Where one devicetype goes.
@@ -398,10 +398,7 @@ impl Router {
 /// How a frame's decode counts for the breaker: bad data is not the plugin's fault.
 fn fault<T>(decoded: &Result<T, PluginError>) -> Fault {
     match decoded {
-        Err(
-            PluginError::Trap { kind: TrapKind::Deadline | TrapKind::Memory, .. }
-            | PluginError::TooManyReadings { .. },
-        ) => Fault::Limit,
+        Err(e) if e.is_limit() => Fault::Limit,
         Err(e) if !e.is_data_error() => Fault::Plugin,
         _ => Fault::None,
     }

@@ -155,6 +155,15 @@ impl PluginError {
         matches!(self, Self::Trap { kind: TrapKind::Deadline, .. })
     }
 
+    /// True when the call ran into a limit the host sets: past its deadline, into the memory
+    /// cap, or over the readings cap. A plugin's breaker counts these apart (`after_limits`).
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            Self::Trap { kind: TrapKind::Deadline | TrapKind::Memory, .. } | Self::TooManyReadings { .. }
+        )
+    }
+
     /// True for errors caused by the data (the frame is at fault, not the plugin).
     pub fn is_data_error(&self) -> bool {
         matches!(self, Self::Decode(_) | Self::Connector(_))
