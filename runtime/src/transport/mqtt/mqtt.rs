@@ -143,6 +143,9 @@ async fn run(
     mut backoff: Backoff,
 ) -> Result<(), TransportError> {
     let Io { client, ingest, metrics, max_in_flight, peer } = io;
+    // Shared by the deliveries: one reference count per message, not a clone of each handle
+    // inside (`scripts/bench-mqtt` profile: 6% of the workers' time cloning and dropping them).
+    let ingest = std::sync::Arc::new(ingest);
     let connector = ingest.connector().to_string();
     let mut connected = false;
     let mut in_flight = JoinSet::new();
@@ -194,7 +197,7 @@ async fn run(
             }
             Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
                 if let Some(next) = waiting.pop_front().filter(|_| stopping.is_none()) {
-                    in_flight.spawn(deliver(ingest.clone(), next));
+                    in_flight.spawn(deliver(std::sync::Arc::clone(&ingest), next));
                 }
                 settle(joined, stopping.is_some(), &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
             },
@@ -254,12 +257,12 @@ async fn run(
                         // pauses sooner than it needs to.
                         while let Some(joined) = in_flight.try_join_next() {
                             if let Some(next) = waiting.pop_front() {
-                                in_flight.spawn(deliver(ingest.clone(), next));
+                                in_flight.spawn(deliver(std::sync::Arc::clone(&ingest), next));
                             }
                             settle(joined, false, &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
                         }
                         if in_flight.len() < max_in_flight {
-                            in_flight.spawn(deliver(ingest.clone(), publish));
+                            in_flight.spawn(deliver(std::sync::Arc::clone(&ingest), publish));
                         } else {
                             // Past the cap only while PUBACKs wait (see above).
                             waiting.push_back(publish);
@@ -366,7 +369,7 @@ enum Delivered {
 }
 
 /// Submits one publish to the connector.
-async fn deliver(ingest: Ingest, publish: Publish) -> Delivered {
+async fn deliver(ingest: std::sync::Arc<Ingest>, publish: Publish) -> Delivered {
     let disposition = ingest.submit(publish.topic.clone(), Vec::new(), publish.payload.clone()).await;
     if disposition.acknowledge() {
         let mut publish = publish;

@@ -71,7 +71,7 @@ impl Transport for Stomp {
             tracing::info!(connector = cx.ingest.connector(), url = ?self.config.url, local = ?self.connect_to, destinations = destinations.len(), "STOMP client starting.");
             let client = Client {
                 stomp: *self,
-                ingest: cx.ingest,
+                ingest: std::sync::Arc::new(cx.ingest),
                 metrics: cx.metrics,
                 destinations,
                 control: cx.control,
@@ -103,7 +103,8 @@ type Ws = WebSocketStream<Box<dyn Socket>>;
 
 struct Client {
     stomp: Stomp,
-    ingest: Ingest,
+    /// Shared by the deliveries: one reference count per message, not a clone of each handle.
+    ingest: std::sync::Arc<Ingest>,
     metrics: TransportMetrics,
     destinations: Vec<String>,
     control: mpsc::Receiver<Control>,
@@ -433,7 +434,7 @@ impl Client {
                     match frame.command {
                         Command::Message => match frame.header("ack").map(str::to_string) {
                             Some(ack) => {
-                                in_flight.spawn(deliver(self.ingest.clone(), frame, ack));
+                                in_flight.spawn(deliver(std::sync::Arc::clone(&self.ingest), frame, ack));
                             }
                             None => tracing::warn!(connector, "STOMP MESSAGE without an ack header ignored (not a client-individual subscription)."),
                         },
@@ -511,7 +512,7 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
 /// Hands one MESSAGE to the connector; gives back its ack id and whether to ACK (committed, or
 /// refused and dead-lettered) or NACK (not committed: after the sinks' retry delay, so the
 /// broker's redelivery does not spin).
-async fn deliver(ingest: Ingest, frame: Frame, ack: String) -> (String, bool) {
+async fn deliver(ingest: std::sync::Arc<Ingest>, frame: Frame, ack: String) -> (String, bool) {
     let destination = frame.header("destination").unwrap_or_default().to_string();
     let headers: Vec<(String, String)> =
         frame.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
