@@ -286,6 +286,14 @@ impl Row {
         format!("INSERT OR IGNORE INTO readings ({columns}) VALUES {values}")
     }
 
+    /// Parameters of one row of this kind.
+    const fn columns(self) -> usize {
+        match self {
+            Self::Number => 3,
+            Self::Full => READING_COLUMNS,
+        }
+    }
+
     /// Binds `r` as row `row` (0-based) of a statement of this kind.
     fn bind(
         self,
@@ -295,15 +303,27 @@ impl Row {
         r: &Reading,
         tags: &mut TagsCache,
     ) -> rusqlite::Result<()> {
-        match (self, &r.value) {
-            (Self::Number, Value::Number(n)) => {
-                let at = row * 3;
-                stmt.raw_bind_parameter(at + 1, series)?;
-                stmt.raw_bind_parameter(at + 2, r.time_ms)?;
-                stmt.raw_bind_parameter(at + 3, *n)
-            }
-            _ => bind_reading(stmt, row * READING_COLUMNS, series, r, tags),
+        let at = row * self.columns();
+        stmt.raw_bind_parameter(at + 1, series)?;
+        stmt.raw_bind_parameter(at + 2, r.time_ms)?;
+        if self == Self::Number {
+            return match &r.value {
+                Value::Number(n) => stmt.raw_bind_parameter(at + 3, *n),
+                // `Row::of` chose this kind: never reached; refused rather than stored wrong.
+                _ => Err(rusqlite::Error::ToSqlConversionFailure("not a plain number".into())),
+            };
         }
+        let (num, text, boolean, bytes) = match &r.value {
+            Value::Number(n) => (Some(*n), None, None, None),
+            Value::Text(t) => (None, Some(t.as_str()), None, None),
+            Value::Boolean(b) => (None, None, Some(*b), None),
+            Value::Bytes(b) => (None, None, None, Some(b.as_slice())),
+        };
+        stmt.raw_bind_parameter(at + 3, num)?;
+        stmt.raw_bind_parameter(at + 4, text)?;
+        stmt.raw_bind_parameter(at + 5, boolean)?;
+        stmt.raw_bind_parameter(at + 6, bytes)?;
+        stmt.raw_bind_parameter(at + 7, tags.json(&r.tags))
     }
 }
 
@@ -325,30 +345,6 @@ impl TagsCache {
         }
         self.last.as_ref().map(|(_, json)| json.as_str())
     }
-}
-
-/// Binds one reading to the columns after `offset` (0-based) of an insert statement.
-fn bind_reading(
-    stmt: &mut rusqlite::CachedStatement<'_>,
-    offset: usize,
-    series: i64,
-    r: &Reading,
-    tags: &mut TagsCache,
-) -> rusqlite::Result<()> {
-    let (num, text, boolean, bytes) = match &r.value {
-        Value::Number(n) => (Some(*n), None, None, None),
-        Value::Text(t) => (None, Some(t.as_str()), None, None),
-        Value::Boolean(b) => (None, None, Some(*b), None),
-        Value::Bytes(b) => (None, None, None, Some(b.as_slice())),
-    };
-    stmt.raw_bind_parameter(offset + 1, series)?;
-    stmt.raw_bind_parameter(offset + 2, r.time_ms)?;
-    stmt.raw_bind_parameter(offset + 3, num)?;
-    stmt.raw_bind_parameter(offset + 4, text)?;
-    stmt.raw_bind_parameter(offset + 5, boolean)?;
-    stmt.raw_bind_parameter(offset + 6, bytes)?;
-    stmt.raw_bind_parameter(offset + 7, tags.json(&r.tags))?;
-    Ok(())
 }
 
 fn put_rejected(stmt: &mut rusqlite::CachedStatement<'_>, d: &Rejected) -> rusqlite::Result<()> {
