@@ -33,8 +33,8 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
         if frac.is_empty() {
             return None;
         }
-        let digits: String = frac.chars().chain("000".chars()).take(3).collect();
-        millis = digits.parse().ok()?;
+        // Milliseconds: the first three digits, padded ("5" is 500); finer digits truncated.
+        millis = frac.bytes().chain(*b"000").take(3).fold(0, |ms, c| ms * 10 + i64::from(c - b'0'));
     }
     let offset_min = match b.get(i) {
         None => 0,

@@ -1,6 +1,7 @@
 //! Gooee JSON payloads to readings.
 
 use passerelle_pdk::connector::{Reading, Refusal as Kind, Value};
+use serde::Deserialize as _;
 use serde_json::{Map, Value as Json};
 
 use crate::topics::{self, What};
@@ -31,20 +32,32 @@ pub fn readings(topic: &str, body: &[u8]) -> Result<(String, Vec<Reading>), Refu
     if let What::Rejected(on) = t.what {
         return Err(Refusal { kind: Kind::Unprocessable, reason: rejected(on, body) });
     }
-    let json: Json = serde_json::from_slice(body).map_err(|e| bad(format!("body is not JSON: {e}")))?;
+    let not_json = |e: serde_json::Error| bad(format!("body is not JSON: {e}"));
     let out = match t.what {
-        What::Meta => match &json {
-            Json::Array(items) => items
-                .iter()
+        What::Meta => match serde_json::from_slice(body).map_err(not_json)? {
+            MetaBody::Many(items) => items
+                .into_iter()
                 .enumerate()
-                .map(|(i, m)| meta(m, &format!("meta[{i}]"), None))
+                .map(|(i, m)| meta(m, At::Item(i), None))
                 .collect::<Result<Vec<_>, _>>()?,
-            Json::Object(_) => vec![meta(&json, "meta", None)?],
-            _ => return Err(bad("meta: expected an array of meta objects".into())),
+            MetaBody::One(m) => vec![meta(m, At::One, None)?],
+            MetaBody::Other => return Err(bad("meta: expected an array of meta objects".into())),
         },
-        What::MetaName(name) => vec![meta(&json, "meta", Some(name))?],
-        What::Actions(ty) => vec![event(&json, "action", ty, "created")?],
-        What::FaultAlarms => vec![event(&json, "fault_alarm", None, "timestamp")?],
+        What::MetaName(name) => {
+            let m = match serde_json::from_slice(body).map_err(not_json)? {
+                MetaBody::One(m) => m,
+                _ => MetaItem::NotObject,
+            };
+            vec![meta(m, At::One, Some(name))?]
+        }
+        What::Actions(ty) => {
+            let json: Json = serde_json::from_slice(body).map_err(not_json)?;
+            vec![event(&json, "action", ty, "created")?]
+        }
+        What::FaultAlarms => {
+            let json: Json = serde_json::from_slice(body).map_err(not_json)?;
+            vec![event(&json, "fault_alarm", None, "timestamp")?]
+        }
         What::Rejected(_) => Vec::new(),
     };
     Ok((t.id.to_string(), out))
@@ -73,41 +86,241 @@ fn object<'a>(v: &'a Json, at: &str) -> Result<&'a Map<String, Json>, Refusal> {
 fn time(o: &Map<String, Json>, at: &str, field: &str) -> Result<Option<i64>, Refusal> {
     match o.get(field) {
         None | Some(Json::Null) => Ok(None),
-        Some(Json::String(s)) => parse_rfc3339_ms(s)
-            .map(Some)
-            .ok_or_else(|| bad(format!("{at}.{field}: {s:?} is not an RFC 3339 time"))),
+        Some(Json::String(s)) => parse_time(s, at, field).map(Some),
         Some(_) => Err(bad(format!("{at}.{field}: expected an RFC 3339 string"))),
+    }
+}
+
+fn parse_time(s: &str, at: impl std::fmt::Display, field: &str) -> Result<i64, Refusal> {
+    parse_rfc3339_ms(s).ok_or_else(|| bad(format!("{at}.{field}: {s:?} is not an RFC 3339 time")))
+}
+
+/// Where a meta object is, for a refusal's reason: `meta[2]` in an array, `meta` alone. Only
+/// written out when a reason is.
+#[derive(Clone, Copy)]
+enum At {
+    Item(usize),
+    One,
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Item(i) => write!(f, "meta[{i}]"),
+            Self::One => f.write_str("meta"),
+        }
+    }
+}
+
+/// A meta body: an array of meta objects, one meta object, or anything else.
+///
+/// Read straight from the bytes, without a JSON tree: the fields a meta object has are kept
+/// (strings borrowed where they have no escapes), the others skipped (`scripts/bench-mqtt`:
+/// building a `serde_json::Value` per message was most of this connector's time).
+enum MetaBody<'a> {
+    Many(Vec<MetaItem<'a>>),
+    One(MetaItem<'a>),
+    Other,
+}
+
+/// One element of a meta body.
+enum MetaItem<'a> {
+    Object(MetaFields<'a>),
+    NotObject,
+}
+
+/// The fields of a meta object a reading is made of; a field given twice keeps its last value,
+/// as a JSON object does.
+#[derive(Default)]
+struct MetaFields<'a> {
+    name: Option<Field<'a>>,
+    value: Option<Field<'a>>,
+    unit: Option<Field<'a>>,
+    timestamp: Option<Field<'a>>,
+}
+
+/// A field's JSON value: a scalar, or (for an object or an array) the value itself.
+enum Field<'a> {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(std::borrow::Cow<'a, str>),
+    Other(Json),
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for MetaBody<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = MetaBody<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a meta object or an array of them")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(MetaBody::Many(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                fields(map).map(|f| MetaBody::One(MetaItem::Object(f)))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MetaBody::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MetaBody::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MetaBody::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MetaBody::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MetaBody::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(MetaBody::Other)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for MetaItem<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = MetaItem<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a meta object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                fields(map).map(MetaItem::Object)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(MetaItem::NotObject)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MetaItem::NotObject)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MetaItem::NotObject)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MetaItem::NotObject)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MetaItem::NotObject)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MetaItem::NotObject)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(MetaItem::NotObject)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The meta fields of an object, the other keys skipped.
+fn fields<'de: 'a, 'a, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<MetaFields<'a>, A::Error> {
+    let mut f = MetaFields::default();
+    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        let slot = match &*key {
+            "name" => &mut f.name,
+            "value" => &mut f.value,
+            "unit_of_measure" => &mut f.unit,
+            "timestamp" => &mut f.timestamp,
+            _ => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            }
+        };
+        *slot = Some(map.next_value()?);
+    }
+    Ok(f)
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Field<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Field<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Field::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+                Ok(Field::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
+                Ok(Field::Number(n as f64))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+                Ok(Field::Number(n as f64))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Self::Value, E> {
+                Ok(Field::Number(n))
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(Field::Str(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(Field::Str(std::borrow::Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+                Ok(Field::Str(std::borrow::Cow::Owned(s)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Json::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(Field::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Json::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Field::Other)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
 /// One meta object (`name`, `value`, `unit_of_measure`, `timestamp`) as a reading. On a
 /// per-name topic a missing `name` is the topic's.
-fn meta(v: &Json, at: &str, topic_name: Option<&str>) -> Result<Reading, Refusal> {
-    let o = object(v, at)?;
-    let name = match (o.get("name"), topic_name) {
-        (Some(Json::String(n)), _) if !n.is_empty() => n.clone(),
+fn meta(item: MetaItem<'_>, at: At, topic_name: Option<&str>) -> Result<Reading, Refusal> {
+    let MetaItem::Object(o) = item else {
+        return Err(bad(format!("{at}: expected an object")));
+    };
+    let name = match (o.name, topic_name) {
+        (Some(Field::Str(n)), _) if !n.is_empty() => n.into_owned(),
         (None, Some(n)) => n.to_string(),
         (None, None) => return Err(bad(format!("{at}.name: missing"))),
         _ => return Err(bad(format!("{at}.name: expected a non-empty string"))),
     };
-    let value = match o.get("value") {
+    let value = match o.value {
         None => return Err(bad(format!("{at}.value: missing"))),
-        Some(Json::Null) => return Err(bad(format!("{at}.value: null"))),
-        Some(Json::Number(n)) => match n.as_f64() {
-            Some(f) => Value::Number(f),
-            None => return Err(bad(format!("{at}.value: number out of range"))),
-        },
-        Some(Json::Bool(b)) => Value::Boolean(*b),
-        Some(Json::String(s)) => Value::Text(s.clone()),
-        Some(other) => Value::Text(other.to_string()),
+        Some(Field::Null) => return Err(bad(format!("{at}.value: null"))),
+        Some(Field::Number(f)) => Value::Number(f),
+        Some(Field::Bool(b)) => Value::Boolean(b),
+        Some(Field::Str(s)) => Value::Text(s.into_owned()),
+        Some(Field::Other(other)) => Value::Text(other.to_string()),
     };
-    let unit = match o.get("unit_of_measure") {
-        None | Some(Json::Null) => None,
-        Some(Json::String(u)) if u.is_empty() => None,
-        Some(Json::String(u)) => Some(u.clone()),
+    let unit = match o.unit {
+        None | Some(Field::Null) => None,
+        Some(Field::Str(u)) if u.is_empty() => None,
+        Some(Field::Str(u)) => Some(u.into_owned()),
         Some(_) => return Err(bad(format!("{at}.unit_of_measure: expected a string"))),
     };
-    Ok(Reading { name, value, unit, time_ms: time(o, at, "timestamp")? })
+    let time_ms = match o.timestamp {
+        None | Some(Field::Null) => None,
+        Some(Field::Str(s)) => Some(parse_time(&s, at, "timestamp")?),
+        Some(_) => return Err(bad(format!("{at}.timestamp: expected an RFC 3339 string"))),
+    };
+    Ok(Reading { name, value, unit, time_ms })
 }
 
 /// An action or a fault alarm as an event reading `<prefix>.<type>` holding the JSON payload.
