@@ -243,3 +243,54 @@ async fn concurrent_requests_each_get_the_outcomes_of_their_own_frames() {
     assert!(dead.iter().all(|d| expected_rows.get(&d.device) == Some(&0)), "{dead:?}");
     rt.handle.shutdown().await.unwrap();
 }
+
+/// `Ingest::submit_all` (what the MQTT transport calls under load): the units go in one
+/// connector hand-off and one commit, each answered with its own frames, in order; a refused
+/// unit is answered on its own (its bytes in the dead letter) and the others still commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn units_submitted_together_are_answered_each_with_its_own_frames() {
+    use passerelle::actor::InboundUnit;
+    use passerelle::message::{Bytes, Disposition, FrameOutcome, Stage};
+
+    let dir = tempfile::tempdir().unwrap();
+    let rt = harness::start_in(&harness::standard_config(), dir.path()).await;
+    let ingest = rt.handle.ingest("energisme").unwrap();
+    let unit = |body: String| InboundUnit {
+        channel: "/".into(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: Bytes::from(body),
+    };
+    let one = envelope("a", "em300-th", "0175320367c80004683c", 85, TS).to_string();
+    let two = serde_json::json!([
+        envelope("b", "ers-co2", "0100e202290400270506060308", 1, TS),
+        envelope("c", "nope", "00", 1, TS),
+    ])
+    .to_string();
+    let dispositions = ingest.submit_all(vec![unit(one), unit("{\"deviceid\": ".into()), unit(two)]).await;
+    assert_eq!(dispositions.len(), 3, "{dispositions:?}");
+    assert!(
+        matches!(&dispositions[0], Disposition::Committed { frames } if frames == &[FrameOutcome::Stored { readings: 3 }]),
+        "{dispositions:?}"
+    );
+    assert!(matches!(&dispositions[1], Disposition::Refused { .. }), "{dispositions:?}");
+    match &dispositions[2] {
+        Disposition::Committed { frames } => {
+            assert_eq!(frames.len(), 2, "{frames:?}");
+            assert_eq!(frames[0], FrameOutcome::Stored { readings: 5 });
+            assert!(
+                matches!(&frames[1], FrameOutcome::DeadLettered { stage: Stage::Route, .. }),
+                "{frames:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Committed means stored: the rows and dead letters are there now.
+    let rows = rt.readings();
+    assert_eq!(rows.iter().filter(|r| r.device == "a").count(), 3);
+    assert_eq!(rows.iter().filter(|r| r.device == "b").count(), 5);
+    let dead = rt.dead_letters();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert!(dead.iter().any(|d| d.stage == "connector" && d.payload == b"{\"deviceid\": "), "{dead:?}");
+    assert!(dead.iter().any(|d| d.stage == "route" && d.device == "c"), "{dead:?}");
+    rt.handle.shutdown().await.unwrap();
+}

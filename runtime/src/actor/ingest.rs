@@ -64,6 +64,17 @@ pub(crate) enum OnOverrun {
     },
 }
 
+/// One inbound unit as a transport hands it to [`Ingest::submit_all`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundUnit {
+    /// Where it arrived (an MQTT topic, an HTTP path, a STOMP destination).
+    pub channel: String,
+    /// Headers or properties.
+    pub headers: Vec<(String, String)>,
+    /// The body as received.
+    pub body: Bytes,
+}
+
 /// One inbound unit as the connector plugin is given it.
 #[derive(Debug)]
 struct Unit {
@@ -72,6 +83,35 @@ struct Unit {
     headers: Vec<(String, String)>,
     body: Bytes,
     received_ms: i64,
+}
+
+impl Unit {
+    /// The unit's call on a pooled instance (its first try).
+    fn first_try(&self) -> ConnectorCall {
+        self.call(false)
+    }
+
+    fn call(&self, retry: bool) -> ConnectorCall {
+        ConnectorCall::Inbound {
+            id: self.id,
+            channel: self.channel.clone(),
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+            received_ms: self.received_ms,
+            retry,
+        }
+    }
+}
+
+/// What the connector's call on one unit returned, if the pool was there to answer.
+type Called = Result<Result<Vec<Command>, PluginError>, Stopped>;
+
+/// What became of one unit once its commands were taken in.
+enum Handled {
+    /// Answered without a commit of its own (refused, or to be retried later).
+    Done(Disposition),
+    /// What it emitted, to commit.
+    Emitted(Emitted),
 }
 
 /// The connector call on a unit ran past its deadline, and the caller asked for the unit back
@@ -156,6 +196,14 @@ impl Emitted {
         None
     }
 
+    /// Appends what another unit emitted (its saves after these).
+    pub(crate) fn merge(&mut self, other: Emitted) {
+        self.frames.extend(other.frames);
+        self.readings.extend(other.readings);
+        self.rejected.extend(other.rejected);
+        self.saves.extend(other.saves);
+    }
+
     /// True when nothing needs committing.
     pub(crate) fn is_empty(&self) -> bool {
         self.frames.is_empty() && self.readings.is_empty() && self.rejected.is_empty()
@@ -232,28 +280,27 @@ impl Ingest {
 
     /// Calls the plugin on a unit (once more on a fresh instance with the longer deadline
     /// when `on_overrun` says so and the call overran), and counts the outcome in the breaker.
-    async fn call(
+    async fn call(&self, unit: &Unit, on_overrun: &OnOverrun) -> Result<Called, Overran> {
+        let first = self.units.call(ConnectorCalls(vec![unit.first_try()])).await;
+        let first = first.and_then(|answers| answers.into_iter().next().ok_or(Stopped));
+        self.after_first_try(unit, first, on_overrun).await
+    }
+
+    /// Takes the answer to a unit's first try: retries a call that overran (or hands the unit
+    /// back, as `on_overrun` says), and counts the outcome in the breaker.
+    async fn after_first_try(
         &self,
-        unit: Unit,
+        unit: &Unit,
+        first: Called,
         on_overrun: &OnOverrun,
-    ) -> Result<Result<Result<Vec<Command>, PluginError>, Stopped>, Overran> {
-        let Unit { id, channel, headers, body, received_ms } = unit;
-        let first = ConnectorCall::Inbound {
-            id,
-            channel: channel.clone(),
-            headers: headers.clone(),
-            body: body.clone(),
-            received_ms,
-            retry: false,
-        };
-        let first = self.units.call(ConnectorCalls(vec![first])).await;
-        let result = match first.and_then(|answers| answers.into_iter().next().ok_or(Stopped)) {
+    ) -> Result<Called, Overran> {
+        let result = match first {
             Ok(Err(e)) if e.is_deadline() => {
                 let error = error_chain(&e);
                 let overran = |outcome| InboundOverran {
                     metrics: &self.metrics,
                     connector: &self.connector,
-                    channel: &channel,
+                    channel: &unit.channel,
                     outcome,
                     error: &error,
                 };
@@ -263,15 +310,7 @@ impl Ingest {
                     overran(Overrun::Split).emit();
                     return Err(Overran { reason: error });
                 }
-                let retry = ConnectorCall::Inbound {
-                    id,
-                    channel: channel.clone(),
-                    headers,
-                    body,
-                    received_ms,
-                    retry: true,
-                };
-                let result = self.pool.call(retry).await;
+                let result = self.pool.call(unit.call(true)).await;
                 if !matches!(&result, Ok(Err(e)) if e.is_deadline()) {
                     overran(Overrun::Retried).emit();
                 }
@@ -305,13 +344,110 @@ impl Ingest {
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let received_ms = self.clock.now_ms();
-        let unit = Unit { id, channel: channel.clone(), headers, body: body.clone(), received_ms };
-        let commands = match self.call(unit, &on_overrun).await? {
-            Err(e) => return Ok(retry(&RouteError::Stopped("connector", e))),
+        let unit = Unit { id, channel, headers, body, received_ms };
+        let called = self.call(&unit, &on_overrun).await?;
+        Ok(match self.interpret(unit, called, &on_overrun).await {
+            Handled::Done(disposition) => disposition,
+            Handled::Emitted(mut emitted) => {
+                match self.router.route(emitted.take_route(&self.readings_sinks)).await {
+                    Ok(frames) => {
+                        emitted.save(&self.connector, &self.state).await;
+                        Disposition::Committed { frames }
+                    }
+                    Err(e) => retry(&e),
+                }
+            }
+        })
+    }
+
+    /// [`Ingest::submit`] for several units at once, in one connector hand-off and one commit:
+    /// one disposition per unit, in order. A unit refused or to be retried is answered on its
+    /// own; the others are committed together, or none of them is (all
+    /// [`Disposition::RetryLater`]). A transport that reads several units at once (an MQTT
+    /// client under load) pays one task, one routing and one sink commit for all of them.
+    pub async fn submit_all(&self, units: Vec<InboundUnit>) -> Vec<Disposition> {
+        let dispositions = self.handle_all(units).await;
+        for disposition in &dispositions {
+            InboundAnswered { metrics: &self.metrics, disposition }.emit();
+        }
+        dispositions
+    }
+
+    async fn handle_all(&self, units: Vec<InboundUnit>) -> Vec<Disposition> {
+        if let Admit::Quarantined { reason, left } = self.breaker.admit(&self.connector) {
+            self.breaker.short_circuited(units.len());
+            let retry = Disposition::RetryLater { reason, retry_after: left.max(DEFAULT_RETRY_AFTER) };
+            return vec![retry; units.len()];
+        }
+        let first_id = self.next_id.fetch_add(units.len() as u64, Ordering::Relaxed);
+        let received_ms = self.clock.now_ms();
+        let units: Vec<Unit> = (first_id..)
+            .zip(units)
+            .map(|(id, u)| Unit { id, channel: u.channel, headers: u.headers, body: u.body, received_ms })
+            .collect();
+        let first = self.units.call(ConnectorCalls(units.iter().map(Unit::first_try).collect())).await;
+        let mut first = first.unwrap_or_default().into_iter();
+        let on_overrun = OnOverrun::RetryThenLater;
+        let mut dispositions = Vec::with_capacity(units.len());
+        // What the units to commit emitted, merged; and per unit, its position and frame count.
+        let mut merged = Emitted::default();
+        let mut parts = Vec::new();
+        for (i, unit) in units.into_iter().enumerate() {
+            let called = match self.after_first_try(&unit, first.next().ok_or(Stopped), &on_overrun).await {
+                Ok(called) => called,
+                Err(o) => {
+                    // Not with `RetryThenLater`; answered as `submit` would.
+                    dispositions
+                        .push(Disposition::RetryLater { reason: o.reason, retry_after: DEFAULT_RETRY_AFTER });
+                    continue;
+                }
+            };
+            match self.interpret(unit, called, &on_overrun).await {
+                Handled::Done(disposition) => dispositions.push(disposition),
+                Handled::Emitted(emitted) => {
+                    parts.push((i, emitted.frames.len()));
+                    merged.merge(emitted);
+                    // Answered below, once the merged commit is done.
+                    dispositions.push(Disposition::Committed { frames: Vec::new() });
+                }
+            }
+        }
+        if parts.is_empty() {
+            return dispositions;
+        }
+        match self.router.route(merged.take_route(&self.readings_sinks)).await {
+            Ok(outcomes) => {
+                merged.save(&self.connector, &self.state).await;
+                let mut outcomes = outcomes.into_iter();
+                for (i, n) in parts {
+                    if let Some(d) = dispositions.get_mut(i) {
+                        *d = Disposition::Committed { frames: outcomes.by_ref().take(n).collect() };
+                    }
+                }
+            }
+            Err(e) => {
+                let retry = retry(&e);
+                for (i, _) in parts {
+                    if let Some(d) = dispositions.get_mut(i) {
+                        d.clone_from(&retry);
+                    }
+                }
+            }
+        }
+        dispositions
+    }
+
+    /// Takes in what the connector answered on `unit`: a unit refused (by the plugin or for a
+    /// trap) is dead-lettered whole, driver commands go to the driver, and what it emitted is
+    /// handed back to commit.
+    async fn interpret(&self, unit: Unit, called: Called, on_overrun: &OnOverrun) -> Handled {
+        let Unit { channel, body, received_ms, .. } = unit;
+        let commands = match called {
+            Err(e) => return Handled::Done(retry(&RouteError::Stopped("connector", e))),
             Ok(Ok(commands)) => commands,
             Ok(Err(e @ PluginError::Host { .. })) => {
                 tracing::error!(connector = %self.connector, error = %error_chain(&e), "Connector host failed.");
-                return Ok(retry(&RouteError::Host(e)));
+                return Handled::Done(retry(&RouteError::Host(e)));
             }
             Ok(Err(e)) if e.is_deadline() => {
                 let reason = format!(
@@ -325,7 +461,7 @@ impl Ingest {
                     outcome,
                     error: &reason,
                 };
-                return Ok(match &on_overrun {
+                return Handled::Done(match on_overrun {
                     OnOverrun::RetryThenDeadLetter { subject } => {
                         overran(Overrun::DeadLettered).emit();
                         let reason = format!("{subject}: {reason}");
@@ -343,7 +479,9 @@ impl Ingest {
                 } else {
                     RefusedBy::Plugin
                 };
-                return Ok(self.refuse(&channel, "", body, received_ms, by, error_chain(&e)).await);
+                return Handled::Done(
+                    self.refuse(&channel, "", body, received_ms, by, error_chain(&e)).await,
+                );
             }
         };
         let mut emitted = Emitted::default();
@@ -351,9 +489,8 @@ impl Ingest {
             match emitted.take(&self.connector, received_ms, command) {
                 None | Some(Command::Accept(_)) => {}
                 Some(Command::Reject(r)) => {
-                    return Ok(self
-                        .refuse(&channel, "", body, received_ms, RefusedBy::Connector(r.kind), r.reason)
-                        .await);
+                    let by = RefusedBy::Connector(r.kind);
+                    return Handled::Done(self.refuse(&channel, "", body, received_ms, by, r.reason).await);
                 }
                 Some(other) => {
                     if self.driver.send(other).await.is_err() {
@@ -366,13 +503,7 @@ impl Ingest {
             let metrics = &self.router.metrics;
             FrameDeadLettered { metrics, stage: Stage::Connector, plugin: None, error: &r.error }.emit();
         }
-        Ok(match self.router.route(emitted.take_route(&self.readings_sinks)).await {
-            Ok(frames) => {
-                emitted.save(&self.connector, &self.state).await;
-                Disposition::Committed { frames }
-            }
-            Err(e) => retry(&e),
-        })
+        Handled::Emitted(emitted)
     }
 
     /// Dead-letters a refused unit whole (original bytes) under `subject` (its device column;

@@ -35,7 +35,7 @@ pub(crate) use decoder::{DecodeBatch, DecodePool, DecoderActor};
 pub use driver::{
     COMMAND_CAPACITY, DEFAULT_MAX_REQUESTS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_TICK_MS, MAX_ANSWER_BYTES,
 };
-pub use ingest::Ingest;
+pub use ingest::{InboundUnit, Ingest};
 #[cfg(feature = "files")]
 pub(crate) use ingest::{OnOverrun, Overran};
 pub use pool::{MAILBOX_CAPACITY, Stopped};

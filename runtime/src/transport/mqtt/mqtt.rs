@@ -3,27 +3,30 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use rumqttc::{
-    AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, Publish, QoS, SubscribeReasonCode,
+    AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, PubAck, Publish, QoS, SubscribeReasonCode,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::{MqttConfig, valid_filter};
-use crate::actor::Ingest;
+use crate::actor::{InboundUnit, Ingest};
 use crate::events::{ChannelsSubscribed, TransportConnected, TransportDisconnected, TransportMetrics};
 use crate::message::Disposition;
 use crate::net::Backoff;
 use crate::plugin::bindings::{Answer, RequestError};
 use crate::transport::{Control, Running, Transport, TransportContext, TransportError};
 
-/// Capacity of the request channel between the client handle and the event loop, beyond one
-/// PUBACK per delivery slot.
+/// Capacity of the request channel between the client handle and the event loop (subscribes,
+/// the driver's publishes; PUBACKs do not take it), beyond one per message in flight.
 const REQUEST_CAPACITY: usize = 256;
+/// How long writing the PUBACKs of a batch may wait for room in the socket.
+const ACK_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long shutdown waits for in-flight messages to commit and be acknowledged.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// The MQTT client transport. Polls the event loop in its own task; each publish is handed to
-/// the connector in a task of its own and acknowledged (PUBACK) only once it is committed.
+/// The MQTT client transport. Polls the event loop in its own task; the publishes read meanwhile
+/// are handed to the connector together, in a task per batch, and each is acknowledged (PUBACK)
+/// only once it is committed.
 pub struct Mqtt {
     pub(super) config: MqttConfig,
     pub(super) password: Option<String>,
@@ -119,20 +122,55 @@ struct Io {
 
 /// The poller: keeps the event loop turning, subscribes after each CONNACK (and live, when the
 /// driver asks), publishes the driver's requests, reconnects with backoff, and hands publishes
-/// to [`deliver`], at most `max_in_flight` at a time, acknowledging (PUBACK) each one
-/// committed.
+/// to [`deliver`] in batches, acknowledging (PUBACK) each one committed.
 ///
-/// Past `max_in_flight`, publishes wait in a queue; once it holds [`WAITING_PER_IN_FLIGHT`]
-/// times the cap, the event loop is not polled until a delivery finishes: the socket is not
-/// read and TCP holds the broker back. The PUBACKs are queued by this task, never by a
-/// delivery, and those the request channel has no room for wait here: the event loop is
-/// polled while any wait (rumqttc sends one request per turn of its loop and reads up to ten
-/// packets in another, so the channel does fill), the publishes read meanwhile joining the
-/// queue past its cap; what bounds them then is the broker's in-flight window. A broker's
-/// window alone is not relied on, and a full queue no longer reconnects: that made the broker
-/// send everything again, many times a second (`scripts/bench-mqtt`: 444 to 750 messages/s).
-/// Publishes that may wait for a delivery slot, per slot, before reading pauses.
+/// Publishes read while [`BATCHES_IN_FLIGHT`] batches are with the connector wait, and go
+/// together as the next batch once one finishes: one task, one connector hand-off, one routing
+/// and one sink commit for all of them (`scripts/bench-mqtt` drain profile: per-message tasks,
+/// calls and commits were most of the transport's time). A lone message goes at once, alone.
+/// At most `max_in_flight` messages are with the connector; once [`WAITING_PER_IN_FLIGHT`]
+/// times that wait, the event loop is not polled until a batch finishes: the socket is not
+/// read and TCP holds the broker back. The PUBACKs are written by this task, never by a
+/// delivery, a batch's in one flush ([`write_acks`]). A broker's in-flight window alone is not
+/// relied on, and a full queue does not reconnect: that made the broker send everything
+/// again, many times a second (`scripts/bench-mqtt`: 444 to 750 messages/s).
+/// Publishes that may wait, per message allowed in flight, before reading pauses.
 const WAITING_PER_IN_FLIGHT: usize = 4;
+/// Batches with the connector at a time: two, so that one commits while the next is decoded.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// The batches handed to the connector, and how many messages they hold.
+struct InFlight {
+    batches: JoinSet<Vec<Delivered>>,
+    /// Messages per batch, by task.
+    sizes: std::collections::HashMap<tokio::task::Id, usize>,
+    messages: usize,
+    max_messages: usize,
+    ingest: std::sync::Arc<Ingest>,
+}
+
+impl InFlight {
+    /// Hands the waiting publishes to the connector as one batch, if a batch may start (as
+    /// many as the cap on messages in flight lets through; the rest wait for the next).
+    fn launch(&mut self, waiting: &mut VecDeque<Publish>) {
+        if waiting.is_empty() || self.batches.len() >= BATCHES_IN_FLIGHT || self.messages >= self.max_messages
+        {
+            return;
+        }
+        let n = waiting.len().min(self.max_messages - self.messages);
+        let batch: Vec<Publish> = waiting.drain(..n).collect();
+        self.messages += n;
+        let task = self.batches.spawn(deliver(std::sync::Arc::clone(&self.ingest), batch));
+        self.sizes.insert(task.id(), n);
+    }
+
+    /// Accounts for a joined batch; returns how many messages it held.
+    fn joined(&mut self, task: tokio::task::Id) -> usize {
+        let n = self.sizes.remove(&task).unwrap_or(0);
+        self.messages = self.messages.saturating_sub(n);
+        n
+    }
+}
 
 async fn run(
     io: Io,
@@ -143,18 +181,21 @@ async fn run(
     mut backoff: Backoff,
 ) -> Result<(), TransportError> {
     let Io { client, ingest, metrics, max_in_flight, peer } = io;
-    // Shared by the deliveries: one reference count per message, not a clone of each handle
-    // inside (`scripts/bench-mqtt` drain profile: 6% of the workers' samples in passerelle's own
-    // code went to cloning and dropping them).
-    let ingest = std::sync::Arc::new(ingest);
     let connector = ingest.connector().to_string();
+    // Shared by the deliveries: one reference count per batch, not a clone of each handle.
+    let mut in_flight = InFlight {
+        batches: JoinSet::new(),
+        sizes: std::collections::HashMap::new(),
+        messages: 0,
+        max_messages: max_in_flight,
+        ingest: std::sync::Arc::new(ingest),
+    };
     let mut connected = false;
-    let mut in_flight = JoinSet::new();
     let waiting_cap = max_in_flight.saturating_mul(WAITING_PER_IN_FLIGHT);
     let mut waiting: VecDeque<Publish> = VecDeque::new();
-    // PUBACKs of committed publishes that found the request channel full, in order. Kept
-    // across a reconnect: the resumed session redelivers those publishes under the same ids.
-    let mut acks: VecDeque<Publish> = VecDeque::new();
+    // Packet ids of committed publishes to acknowledge, in order. Kept across a reconnect:
+    // the resumed session redelivers those publishes under the same ids.
+    let mut acks: VecDeque<u16> = VecDeque::new();
     // A second receiver for the backoff sleep (the select below holds the first).
     let mut shutdown_backoff = shutdown.clone();
     let mut stopping: Option<tokio::time::Instant> = None;
@@ -162,23 +203,28 @@ async fn run(
     let mut failures: u32 = 0;
     let mut reconnecting = false;
     loop {
-        queue_acks(&client, &mut acks);
+        write_acks(&mut eventloop, &mut acks, &connector).await;
+        // Publishes rumqttc read in the same go are returned by the next polls without waiting:
+        // they join the batch first (up to the waiting cap).
+        if stopping.is_none() && (eventloop.state.events.is_empty() || waiting.len() >= waiting_cap) {
+            in_flight.launch(&mut waiting);
+        }
         if let Some(since) = stopping
-            && (in_flight.is_empty() || since.elapsed() > SHUTDOWN_GRACE)
+            && (in_flight.batches.is_empty() || since.elapsed() > SHUTDOWN_GRACE)
         {
-            if !in_flight.is_empty() {
+            if !in_flight.batches.is_empty() {
                 tracing::warn!(
                     connector,
-                    pending = in_flight.len(),
+                    pending = in_flight.messages,
                     "MQTT messages still in flight at shutdown; the broker will redeliver them."
                 );
             }
-            in_flight.abort_all();
+            in_flight.batches.abort_all();
             // Give the last PUBACKs and the DISCONNECT a chance to leave.
             let _ = tokio::time::timeout(Duration::from_millis(500), async {
                 let mut disconnecting = false;
                 loop {
-                    queue_acks(&client, &mut acks);
+                    write_acks(&mut eventloop, &mut acks, &connector).await;
                     if acks.is_empty() && !disconnecting {
                         disconnecting = client.try_disconnect().is_ok();
                     }
@@ -193,14 +239,11 @@ async fn run(
         }
         tokio::select! {
             _ = stopped(&mut shutdown), if stopping.is_none() => {
-                tracing::info!(connector, in_flight = in_flight.len(), "MQTT client stopping.");
+                tracing::info!(connector, in_flight = in_flight.messages, "MQTT client stopping.");
                 stopping = Some(tokio::time::Instant::now());
             }
-            Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
-                if let Some(next) = waiting.pop_front().filter(|_| stopping.is_none()) {
-                    in_flight.spawn(deliver(std::sync::Arc::clone(&ingest), next));
-                }
-                settle(joined, stopping.is_some(), &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
+            Some(joined) = in_flight.batches.join_next_with_id(), if !in_flight.batches.is_empty() => {
+                settle(joined, &mut in_flight, stopping.is_some(), &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
             },
             _ = tokio::time::sleep(Duration::from_millis(100)), if stopping.is_some() => {}
             Some(command) = control.recv(), if stopping.is_none() => match command {
@@ -223,8 +266,8 @@ async fn run(
                     let _ = reply.send(result);
                 }
             },
-            // Paused while the waiting queue is full (a delivery's end resumes it), unless
-            // PUBACKs wait for room in the request channel, which only a turn of the loop makes.
+            // Paused while the waiting queue is full (a batch's end resumes it), unless PUBACKs
+            // wait for a connection, which only a turn of the loop makes.
             event = eventloop.poll(), if waiting.len() < waiting_cap || !acks.is_empty() => match event {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                     if failures == 0 {
@@ -248,32 +291,20 @@ async fn run(
                     }
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
-                    if stopping.is_some() {
-                        // Not acknowledged: the broker sends it again to the next session.
-                    } else {
-                        // Deliveries that finished (their PUBACK queued, so the broker sends the next
-                        // publish) still hold their slot until joined: reap them first, their slots
-                        // taking the waiting publishes in order. Otherwise a fast broker fills the
-                        // waiting queue with publishes that free slots could take, and reading
-                        // pauses sooner than it needs to.
-                        while let Some(joined) = in_flight.try_join_next() {
-                            if let Some(next) = waiting.pop_front() {
-                                in_flight.spawn(deliver(std::sync::Arc::clone(&ingest), next));
-                            }
-                            settle(joined, false, &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
+                    // While stopping, not acknowledged: the broker sends it again to the next
+                    // session.
+                    if stopping.is_none() {
+                        // Batches that finished still count until joined: reap them first.
+                        while let Some(joined) = in_flight.batches.try_join_next_with_id() {
+                            settle(joined, &mut in_flight, false, &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
                         }
-                        if in_flight.len() < max_in_flight {
-                            in_flight.spawn(deliver(std::sync::Arc::clone(&ingest), publish));
-                        } else {
-                            // Past the cap only while PUBACKs wait (see above).
-                            waiting.push_back(publish);
-                        }
+                        waiting.push_back(publish);
                     }
                 }
                 Ok(_) => {}
                 Err(e) => {
                     if stopping.is_some() {
-                        in_flight.abort_all();
+                        in_flight.batches.abort_all();
                         return Ok(());
                     }
                     connected = false;
@@ -287,7 +318,7 @@ async fn run(
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         _ = stopped(&mut shutdown_backoff) => {
-                            in_flight.abort_all();
+                            in_flight.batches.abort_all();
                             return Ok(());
                         }
                     }
@@ -297,38 +328,55 @@ async fn run(
     }
 }
 
-/// Accounts for a finished delivery: a committed one resets the failure count and the backoff;
-/// one left unacknowledged drops the connection (MQTT 3.1.1 redelivers only on a new one; the
-/// session stays), once, with a backoff that grows while commits keep failing.
+/// Accounts for a finished batch: each committed message resets the failure count and the
+/// backoff and is acknowledged; one left unacknowledged drops the connection (MQTT 3.1.1
+/// redelivers only on a new one; the session stays), once, with a backoff that grows while
+/// commits keep failing.
 #[allow(clippy::too_many_arguments)]
 fn settle(
-    joined: Result<Delivered, tokio::task::JoinError>,
+    joined: Result<(tokio::task::Id, Vec<Delivered>), tokio::task::JoinError>,
+    in_flight: &mut InFlight,
     stopping: bool,
-    acks: &mut VecDeque<Publish>,
+    acks: &mut VecDeque<u16>,
     failures: &mut u32,
     reconnecting: &mut bool,
     backoff: &mut Backoff,
     client: &AsyncClient,
     connector: &str,
 ) {
+    let mut unacknowledged = 0_usize;
     match joined {
-        Ok(Delivered::Acknowledge(publish)) => {
-            *failures = 0;
-            backoff.reset();
-            acks.push_back(publish);
-            queue_acks(client, acks);
+        Ok((task, delivered)) => {
+            in_flight.joined(task);
+            for d in delivered {
+                match d {
+                    Delivered::Acknowledge(pkid) => {
+                        *failures = 0;
+                        backoff.reset();
+                        acks.push_back(pkid);
+                    }
+                    Delivered::Unacknowledged => unacknowledged += 1,
+                }
+            }
         }
-        Ok(Delivered::Unacknowledged) if !stopping && !*reconnecting => {
-            *failures = failures.saturating_add(1);
-            *reconnecting = true;
-            tracing::warn!(
-                connector,
-                failures = *failures,
-                "MQTT message not committed; reconnecting so the broker redelivers it."
-            );
-            let _ = client.try_disconnect();
+        // Aborted at shutdown, or panicked (a bug): not acknowledged, redelivered.
+        Err(e) => {
+            unacknowledged = in_flight.joined(e.id());
+            if e.is_panic() {
+                tracing::error!(connector, messages = unacknowledged, "MQTT delivery panicked (a bug).");
+            }
         }
-        _ => {}
+    }
+    if unacknowledged > 0 && !stopping && !*reconnecting {
+        *failures = failures.saturating_add(1);
+        *reconnecting = true;
+        tracing::warn!(
+            connector,
+            failures = *failures,
+            unacknowledged,
+            "MQTT messages not committed; reconnecting so the broker redelivers them."
+        );
+        let _ = client.try_disconnect();
     }
 }
 
@@ -349,42 +397,73 @@ async fn publish(client: &AsyncClient, topic: &str, body: Vec<u8>) -> Result<Ans
     }
 }
 
-/// Queues the waiting PUBACKs the request channel has room for, in order; the rest wait for
-/// the next turn of the event loop.
-fn queue_acks(client: &AsyncClient, acks: &mut VecDeque<Publish>) {
-    while let Some(publish) = acks.front() {
-        if client.try_ack(publish).is_err() {
-            break;
-        }
-        acks.pop_front();
+/// Writes the PUBACKs of committed publishes, in order and in one flush, to the connection
+/// rumqttc holds between two polls: its request channel takes one request per turn of its loop
+/// and flushes each on its own, a turn and a write per message (`scripts/bench-mqtt`). While
+/// disconnected they wait: the resumed session redelivers those publishes under the same ids.
+/// A write that fails loses them, and the broker redelivers those publishes (stored already:
+/// sinks are idempotent).
+async fn write_acks(eventloop: &mut EventLoop, acks: &mut VecDeque<u16>, connector: &str) {
+    if acks.is_empty() {
+        return;
     }
+    let Some(network) = eventloop.network.as_mut() else { return };
+    let n = acks.len();
+    let written = tokio::time::timeout(ACK_WRITE_TIMEOUT, async {
+        while let Some(pkid) = acks.pop_front() {
+            network.write(Packet::PubAck(PubAck::new(pkid))).await?;
+        }
+        network.flush().await
+    })
+    .await;
+    let error = match written {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no room to write them for {} s", ACK_WRITE_TIMEOUT.as_secs()),
+    };
+    tracing::warn!(
+        connector,
+        acks = n,
+        error,
+        "MQTT PUBACKs not written; the broker will redeliver those messages."
+    );
 }
 
 /// How a delivery ended.
 enum Delivered {
-    /// Committed or refused (refused units are already dead-lettered): acknowledge it. The
-    /// publish is kept for its packet id only (topic and payload dropped).
-    Acknowledge(Publish),
+    /// Committed or refused (refused units are already dead-lettered): acknowledge it, by its
+    /// packet id.
+    Acknowledge(u16),
     /// Not committed: left unacknowledged, the broker redelivers it after a reconnect.
     Unacknowledged,
 }
 
-/// Submits one publish to the connector.
-async fn deliver(ingest: std::sync::Arc<Ingest>, publish: Publish) -> Delivered {
-    let disposition = ingest.submit(publish.topic.clone(), Vec::new(), publish.payload.clone()).await;
-    if disposition.acknowledge() {
-        let mut publish = publish;
-        publish.topic = String::new();
-        publish.payload = bytes::Bytes::new();
-        return Delivered::Acknowledge(publish);
-    }
-    if let Disposition::RetryLater { reason, .. } = &disposition {
+/// Submits a batch of publishes to the connector: one disposition each, in order.
+async fn deliver(ingest: std::sync::Arc<Ingest>, batch: Vec<Publish>) -> Vec<Delivered> {
+    let (pkids, units): (Vec<u16>, Vec<InboundUnit>) = batch
+        .into_iter()
+        .map(|p| (p.pkid, InboundUnit { channel: p.topic, headers: Vec::new(), body: p.payload }))
+        .unzip();
+    let dispositions = ingest.submit_all(units).await;
+    let mut later = None;
+    let delivered = pkids
+        .into_iter()
+        .zip(dispositions)
+        .map(|(pkid, disposition)| match disposition {
+            Disposition::RetryLater { reason, .. } => {
+                later.get_or_insert((0_usize, reason)).0 += 1;
+                Delivered::Unacknowledged
+            }
+            Disposition::Committed { .. } | Disposition::Refused { .. } => Delivered::Acknowledge(pkid),
+        })
+        .collect();
+    if let Some((messages, reason)) = later {
         tracing::warn!(
             connector = ingest.connector(),
-            topic = publish.topic,
+            messages,
             reason,
-            "MQTT message not committed; the broker will redeliver it after a reconnect."
+            "MQTT messages not committed; the broker will redeliver them after a reconnect."
         );
     }
-    Delivered::Unacknowledged
+    delivered
 }
