@@ -136,8 +136,9 @@ struct Io {
 /// again, many times a second (`scripts/bench-mqtt`: 444 to 750 messages/s).
 /// Publishes that may wait, per message allowed in flight, before reading pauses.
 const WAITING_PER_IN_FLIGHT: usize = 4;
-/// Batches with the connector at a time: two, so that one commits while the next is decoded.
-const BATCHES_IN_FLIGHT: usize = 2;
+/// Batches with the connector at a time, each of at most a quarter of `max_in_flight` messages:
+/// one is decoded while others commit.
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// The batches handed to the connector, and how many messages they hold.
 struct InFlight {
@@ -157,11 +158,17 @@ impl InFlight {
         {
             return;
         }
-        let n = waiting.len().min(self.max_messages - self.messages);
+        let n = waiting.len().min(self.max_messages - self.messages).min(self.max_batch());
         let batch: Vec<Publish> = waiting.drain(..n).collect();
         self.messages += n;
         let task = self.batches.spawn(deliver(std::sync::Arc::clone(&self.ingest), batch));
         self.sizes.insert(task.id(), n);
+    }
+
+    /// Messages per batch at most: a share of `max_messages`, so that the batches in flight
+    /// overlap (one decoded while another commits) rather than one big batch at a time.
+    fn max_batch(&self) -> usize {
+        (self.max_messages / BATCHES_IN_FLIGHT).max(1)
     }
 
     /// Accounts for a joined batch; returns how many messages it held.
