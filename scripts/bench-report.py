@@ -150,8 +150,9 @@ if mqtt:
     emit("## MQTT -> gooee -> SQLite")
     emit()
     n, k = mqtt[0]["messages"], mqtt[0]["readings_per_message"]
-    emit(f"`scripts/bench-mqtt`: a private Mosquitto (no queue limit, at most 100 unacknowledged "
-         f"messages sent to each client); {fmt(n)} Gooee meta messages of {k} readings, "
+    emit(f"`scripts/bench-mqtt`: a private Mosquitto (no queue limit, at most 1,000 unacknowledged "
+         f"messages sent to each client: Passerelle acknowledges after its commit, and a window of "
+         f"100 measured the window's round trips); {fmt(n)} Gooee meta messages of {k} readings, "
          "QoS 1, published by `cargo xtask mqtt-load` (4 connections, 100 unacknowledged publishes "
          "each). Passerelle acknowledges (PUBACK) after the SQLite commit (WAL, synchronous=FULL); "
          "`mosquitto_sub -q 1` acknowledges on receipt and writes each message as a line to a file. **drain**: "
@@ -160,7 +161,8 @@ if mqtt:
          "included). **live**: each consumer in turn is subscribed, then the publisher sends as fast "
          "as the broker acknowledges (timed from the publisher's launch to the consumer's last "
          f"message). Passerelle's database is counted ({fmt(n * k)} rows, no dead letter) and "
-         "mosquitto_sub's output lines.")
+         "mosquitto_sub's output lines. Passerelle's last message is when its /metrics count "
+         "every message committed (`passerelle_inbound_total`, class ok).")
     emit()
     emit("| scenario | consumer | messages/s | readings/s | seconds | publisher messages/s |")
     emit("|---|---|---:|---:|---:|---:|")
