@@ -365,6 +365,7 @@ impl Ingest {
     /// own; the others are committed together, or none of them is (all
     /// [`Disposition::RetryLater`]). A transport that reads several units at once (an MQTT
     /// client under load) pays one task, one routing and one sink commit for all of them.
+    /// The units share one receive time, read when the call starts.
     pub async fn submit_all(&self, units: Vec<InboundUnit>) -> Vec<Disposition> {
         let dispositions = self.handle_all(units).await;
         for disposition in &dispositions {
