@@ -35,20 +35,16 @@ pub fn readings(topic: &str, body: &[u8]) -> Result<(String, Vec<Reading>), Refu
     let not_json = |e: serde_json::Error| bad(format!("body is not JSON: {e}"));
     let out = match t.what {
         What::Meta => match serde_json::from_slice(body).map_err(not_json)? {
-            MetaBody::Many(items) => items
+            Meta::Many(items) => items
                 .into_iter()
                 .enumerate()
                 .map(|(i, m)| meta(m, At::Item(i), None))
                 .collect::<Result<Vec<_>, _>>()?,
-            MetaBody::One(m) => vec![meta(m, At::One, None)?],
-            MetaBody::Other => return Err(bad("meta: expected an array of meta objects".into())),
+            m @ Meta::One(_) => vec![meta(m, At::One, None)?],
+            Meta::Other => return Err(bad("meta: expected an array of meta objects".into())),
         },
         What::MetaName(name) => {
-            let m = match serde_json::from_slice(body).map_err(not_json)? {
-                MetaBody::One(m) => m,
-                _ => MetaItem::NotObject,
-            };
-            vec![meta(m, At::One, Some(name))?]
+            vec![meta(serde_json::from_slice(body).map_err(not_json)?, At::One, Some(name))?]
         }
         What::Actions(ty) => {
             let json: Json = serde_json::from_slice(body).map_err(not_json)?;
@@ -112,21 +108,16 @@ impl std::fmt::Display for At {
     }
 }
 
-/// A meta body: an array of meta objects, one meta object, or anything else.
+/// A meta body, or one element of an array of them: an array, one meta object, or anything
+/// else.
 ///
 /// Read straight from the bytes, without a JSON tree: the fields a meta object has are kept
 /// (strings borrowed where they have no escapes), the others skipped (`scripts/bench-mqtt`:
 /// building a `serde_json::Value` per message was most of this connector's time).
-enum MetaBody<'a> {
-    Many(Vec<MetaItem<'a>>),
-    One(MetaItem<'a>),
+enum Meta<'a> {
+    Many(Vec<Meta<'a>>),
+    One(MetaFields<'a>),
     Other,
-}
-
-/// One element of a meta body.
-enum MetaItem<'a> {
-    Object(MetaFields<'a>),
-    NotObject,
 }
 
 /// The fields of a meta object a reading is made of; a field given twice keeps its last value,
@@ -148,11 +139,11 @@ enum Field<'a> {
     Other(Json),
 }
 
-impl<'de: 'a, 'a> serde::Deserialize<'de> for MetaBody<'a> {
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Meta<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<'a>(std::marker::PhantomData<&'a ()>);
         impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = MetaBody<'a>;
+            type Value = Meta<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a meta object or an array of them")
             }
@@ -161,66 +152,28 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for MetaBody<'a> {
                 while let Some(item) = seq.next_element()? {
                     items.push(item);
                 }
-                Ok(MetaBody::Many(items))
+                Ok(Meta::Many(items))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                fields(map).map(|f| MetaBody::One(MetaItem::Object(f)))
+                fields(map).map(Meta::One)
             }
             fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(MetaBody::Other)
+                Ok(Meta::Other)
             }
             fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(MetaBody::Other)
+                Ok(Meta::Other)
             }
             fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(MetaBody::Other)
+                Ok(Meta::Other)
             }
             fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(MetaBody::Other)
+                Ok(Meta::Other)
             }
             fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(MetaBody::Other)
+                Ok(Meta::Other)
             }
             fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(MetaBody::Other)
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for MetaItem<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = MetaItem<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a meta object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                fields(map).map(MetaItem::Object)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(MetaItem::NotObject)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(MetaItem::NotObject)
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(MetaItem::NotObject)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(MetaItem::NotObject)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(MetaItem::NotObject)
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(MetaItem::NotObject)
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(MetaItem::NotObject)
+                Ok(Meta::Other)
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
@@ -291,8 +244,8 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Field<'a> {
 
 /// One meta object (`name`, `value`, `unit_of_measure`, `timestamp`) as a reading. On a
 /// per-name topic a missing `name` is the topic's.
-fn meta(item: MetaItem<'_>, at: At, topic_name: Option<&str>) -> Result<Reading, Refusal> {
-    let MetaItem::Object(o) = item else {
+fn meta(item: Meta<'_>, at: At, topic_name: Option<&str>) -> Result<Reading, Refusal> {
+    let Meta::One(o) = item else {
         return Err(bad(format!("{at}: expected an object")));
     };
     let name = match (o.name, topic_name) {
@@ -422,6 +375,11 @@ mod tests {
                 .starts_with("meta[0].timestamp")
         );
         assert_eq!(reason("devices/d/meta", "3"), "meta: expected an array of meta objects");
+        assert_eq!(
+            reason("devices/d/meta", r#"[{"name": "a", "value": 1}, [2]]"#),
+            "meta[1]: expected an object"
+        );
+        assert_eq!(reason("devices/d/meta/temperature", "[]"), "meta: expected an object");
         assert_eq!(reason("devices/d/fault_alarms", "{}"), "fault_alarm.type: missing");
         assert!(reason("areas/a/actions", "{}").contains("not in the Gooee topic table"));
     }
