@@ -13,7 +13,9 @@ use super::{Route, RouteError, Router};
 use crate::component::Clock;
 use crate::events::error_chain;
 use crate::events::{FrameDeadLettered, InboundAnswered, InboundMetrics, InboundOverran, Overrun};
-use crate::message::{DEFAULT_RETRY_AFTER, Disposition, Frame, Reading, RefusedBy, Rejected, Stage, Tags};
+use crate::message::{
+    DEFAULT_RETRY_AFTER, Disposition, Frame, FrameOutcome, Reading, RefusedBy, Rejected, Stage, Tags,
+};
 use crate::plugin::PluginError;
 use crate::plugin::bindings::connector::passerelle::plugin::types::Value as ConnectorValue;
 use crate::plugin::bindings::{Command, Refusal};
@@ -348,16 +350,19 @@ impl Ingest {
         let called = self.call(&unit, &on_overrun).await?;
         Ok(match self.interpret(unit, called, &on_overrun).await {
             Handled::Done(disposition) => disposition,
-            Handled::Emitted(mut emitted) => {
-                match self.router.route(emitted.take_route(&self.readings_sinks)).await {
-                    Ok(frames) => {
-                        emitted.save(&self.connector, &self.state).await;
-                        Disposition::Committed { frames }
-                    }
-                    Err(e) => retry(&e),
-                }
-            }
+            Handled::Emitted(mut emitted) => match self.commit(&mut emitted).await {
+                Ok(frames) => Disposition::Committed { frames },
+                Err(e) => retry(&e),
+            },
         })
+    }
+
+    /// Routes what was emitted (one commit per sink), then writes the saves: one outcome per
+    /// frame, in order.
+    async fn commit(&self, emitted: &mut Emitted) -> Result<Vec<FrameOutcome>, RouteError> {
+        let frames = self.router.route(emitted.take_route(&self.readings_sinks)).await?;
+        emitted.save(&self.connector, &self.state).await;
+        Ok(frames)
     }
 
     /// [`Ingest::submit`] for several units at once, in one connector hand-off and one commit:
@@ -416,9 +421,8 @@ impl Ingest {
         if parts.is_empty() {
             return dispositions;
         }
-        match self.router.route(merged.take_route(&self.readings_sinks)).await {
+        match self.commit(&mut merged).await {
             Ok(outcomes) => {
-                merged.save(&self.connector, &self.state).await;
                 let mut outcomes = outcomes.into_iter();
                 for (i, n) in parts {
                     if let Some(d) = dispositions.get_mut(i) {
