@@ -151,6 +151,13 @@ pub struct ConnectorStatus {
     /// URI to hand on), by name.
     #[serde(default)]
     pub notes: std::collections::BTreeMap<String, String>,
+    /// Milliseconds of quarantine left, while its connector plugin is quarantined for
+    /// overrunning its deadline (its units are answered retry-later without a call).
+    #[serde(default)]
+    pub quarantined_ms: Option<u64>,
+    /// Times its plugin was quarantined since start.
+    #[serde(default)]
+    pub quarantines: u64,
 }
 
 /// The JSON of `GET /status`.

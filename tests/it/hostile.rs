@@ -384,11 +384,21 @@ async fn a_connector_call_always_past_its_deadline_gets_503_and_quarantines_the_
         "{metrics}"
     );
     assert_eq!(deadlines(&metrics, "retry_later"), 3, "a quarantined connector is not called");
+    // The operator's status says so: time left, quarantines so far.
+    let connector = |rt: &harness::Running| {
+        let status = rt.handle.status();
+        status.connectors.into_iter().find(|c| c.name == "energisme").unwrap()
+    };
+    let quarantined = connector(&rt);
+    assert!(quarantined.quarantined_ms.is_some_and(|ms| (1..=2000).contains(&ms)), "{quarantined:?}");
+    assert_eq!(quarantined.quarantines, 1);
     assert!(rt.readings().is_empty() && rt.dead_letters().is_empty(), "a retried unit leaves no copy");
     // After the quarantine, the healthy unit probes it: stored, and the connector is released.
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     assert_eq!(post_lines(&rt.url, "ok,1\n").await.0, 200);
     assert_eq!(post_lines(&rt.url, "ok2,2\n").await.0, 200);
     assert_eq!(rt.readings().len(), 2);
+    let released = connector(&rt);
+    assert_eq!((released.quarantined_ms, released.quarantines), (None, 1), "{released:?}");
     rt.handle.shutdown().await.unwrap();
 }

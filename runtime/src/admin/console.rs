@@ -264,6 +264,7 @@ fn flows(status: &Status, window: &Window) -> serde_json::Value {
             // Stalled: frames came before, none in the last whole minute.
             let stalled = c.connected && full && total > 0 && window.delta(&c.name, |t| &t.frames_in) == 0;
             let state = match (c.connected, stalled, c.listen.is_some()) {
+                _ if c.quarantined_ms.is_some() => "quarantined",
                 (false, _, _) => "disconnected",
                 (true, true, _) => "stalled",
                 (true, false, true) => "listening",
@@ -273,7 +274,7 @@ fn flows(status: &Status, window: &Window) -> serde_json::Value {
                 "name": c.name, "transport": c.transport, "listen": c.listen, "state": state,
                 "frames_in": total,
                 "frames_in_per_min": round1(window.per_minute(&c.name, |t| &t.frames_in)),
-                "last_error": c.last_error, "notes": c.notes,
+                "last_error": c.last_error, "notes": c.notes, "quarantined_ms": c.quarantined_ms,
             })
         })
         .collect();
@@ -421,6 +422,8 @@ mod tests {
             connected,
             last_error: None,
             notes: BTreeMap::new(),
+            quarantined_ms: None,
+            quarantines: 0,
         };
         Status { decoders: Vec::new(), connectors: vec![connector] }
     }
@@ -448,5 +451,14 @@ mod tests {
         assert_eq!(f["connectors"][0]["frames_in"], 20, "{f}");
         assert_eq!(f["sinks"][0]["state"], "failing", "a failure in the last minute: {f}");
         assert_eq!(flows(&status(false), &w)["connectors"][0]["state"], "disconnected");
+        // A quarantined connector says so, connected or not.
+        let mut quarantined = status(true);
+        quarantined.connectors[0].quarantined_ms = Some(1500);
+        let f = flows(&quarantined, &w);
+        assert_eq!(
+            (&f["connectors"][0]["state"], &f["connectors"][0]["quarantined_ms"]),
+            (&"quarantined".into(), &1500.into()),
+            "{f}"
+        );
     }
 }

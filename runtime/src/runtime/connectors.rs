@@ -97,6 +97,7 @@ impl Connectors {
             .iter()
             .map(|(name, r)| {
                 let health = r.metrics.health();
+                let (quarantined_ms, quarantines) = r.ingest.breaker.status();
                 ConnectorStatus {
                     name: name.clone(),
                     transport: r.kind.to_string(),
@@ -104,6 +105,8 @@ impl Connectors {
                     connected: health.connected,
                     last_error: health.last_error,
                     notes: r.ingest.state.notes(),
+                    quarantined_ms,
+                    quarantines,
                 }
             })
             .collect()

@@ -139,6 +139,14 @@ pub(crate) fn status(config: &Path, as_json: bool) -> anyhow::Result<ExitCode> {
             c["listen"].as_str().unwrap_or("-"),
             c["last_error"].as_str().unwrap_or("-")
         );
+        if let Some(left) = c["quarantined_ms"].as_u64() {
+            println!(
+                "  QUARANTINED {}: its plugin keeps overrunning its deadline; units are answered retry-later for {} s more (quarantines: {})",
+                c["name"].as_str().unwrap_or_default(),
+                left.div_ceil(1000),
+                c["quarantines"].as_u64().unwrap_or(0)
+            );
+        }
         for (note, text) in c["notes"].as_object().into_iter().flatten() {
             println!("  {note}: {}", text.as_str().unwrap_or_default());
         }
