@@ -185,7 +185,7 @@ async fn run(
     mut topics: Vec<String>,
     mut control: mpsc::Receiver<Control>,
     mut shutdown: watch::Receiver<bool>,
-    mut backoff: Backoff,
+    backoff: Backoff,
 ) -> Result<(), TransportError> {
     let Io { client, ingest, metrics, max_in_flight, peer } = io;
     let connector = ingest.connector().to_string();
@@ -200,17 +200,12 @@ async fn run(
     let mut connected = false;
     let waiting_cap = max_in_flight.saturating_mul(WAITING_PER_IN_FLIGHT);
     let mut waiting: VecDeque<Publish> = VecDeque::new();
-    // Packet ids of committed publishes to acknowledge, in order. Kept across a reconnect:
-    // the resumed session redelivers those publishes under the same ids.
-    let mut acks: VecDeque<u16> = VecDeque::new();
+    let mut acking = Acking { acks: VecDeque::new(), failures: 0, reconnecting: false, backoff };
     // A second receiver for the backoff sleep (the select below holds the first).
     let mut shutdown_backoff = shutdown.clone();
     let mut stopping: Option<tokio::time::Instant> = None;
-    // Consecutive uncommitted messages, and whether a reconnect for redelivery is under way.
-    let mut failures: u32 = 0;
-    let mut reconnecting = false;
     loop {
-        write_acks(&mut eventloop, &mut acks, &connector).await;
+        write_acks(&mut eventloop, &mut acking.acks, &connector).await;
         // Publishes rumqttc read in the same go are returned by the next polls without waiting:
         // they join the batch first (up to the waiting cap).
         if stopping.is_none() && (eventloop.state.events.is_empty() || waiting.len() >= waiting_cap) {
@@ -231,8 +226,8 @@ async fn run(
             let _ = tokio::time::timeout(Duration::from_millis(500), async {
                 let mut disconnecting = false;
                 loop {
-                    write_acks(&mut eventloop, &mut acks, &connector).await;
-                    if acks.is_empty() && !disconnecting {
+                    write_acks(&mut eventloop, &mut acking.acks, &connector).await;
+                    if acking.acks.is_empty() && !disconnecting {
                         disconnecting = client.try_disconnect().is_ok();
                     }
                     match eventloop.poll().await {
@@ -250,7 +245,7 @@ async fn run(
                 stopping = Some(tokio::time::Instant::now());
             }
             Some(joined) = in_flight.batches.join_next_with_id(), if !in_flight.batches.is_empty() => {
-                settle(joined, &mut in_flight, stopping.is_some(), &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
+                acking.settle(joined, &mut in_flight, stopping.is_some(), &client, &connector);
             },
             _ = tokio::time::sleep(Duration::from_millis(100)), if stopping.is_some() => {}
             Some(command) = control.recv(), if stopping.is_none() => match command {
@@ -275,12 +270,9 @@ async fn run(
             },
             // Paused while the waiting queue is full (a batch's end resumes it), unless PUBACKs
             // wait for a connection, which only a turn of the loop makes.
-            event = eventloop.poll(), if waiting.len() < waiting_cap || !acks.is_empty() => match event {
+            event = eventloop.poll(), if waiting.len() < waiting_cap || !acking.acks.is_empty() => match event {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    if failures == 0 {
-                        backoff.reset();
-                    }
-                    reconnecting = false;
+                    acking.connected();
                     connected = true;
                     TransportConnected { metrics: &metrics, peer: &peer }.emit();
                     tracing::debug!(connector, session_present = ack.session_present, "MQTT session.");
@@ -303,7 +295,7 @@ async fn run(
                     if stopping.is_none() {
                         // Batches that finished still count until joined: reap them first.
                         while let Some(joined) = in_flight.batches.try_join_next_with_id() {
-                            settle(joined, &mut in_flight, false, &mut acks, &mut failures, &mut reconnecting, &mut backoff, &client, &connector);
+                            acking.settle(joined, &mut in_flight, false, &client, &connector);
                         }
                         waiting.push_back(publish);
                     }
@@ -318,7 +310,7 @@ async fn run(
                     // The broker sends them again to the next session.
                     waiting.clear();
                     // The backoff grows while commits keep failing: the sink is likely still down.
-                    let wait = backoff.next();
+                    let wait = acking.backoff.next();
                     let error = e.to_string();
                     let retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
                     TransportDisconnected { metrics: &metrics, error: &error, retry_in_ms }.emit();
@@ -335,55 +327,76 @@ async fn run(
     }
 }
 
-/// Accounts for a finished batch: each committed message resets the failure count and the
-/// backoff and is acknowledged; one left unacknowledged drops the connection (MQTT 3.1.1
-/// redelivers only on a new one; the session stays), once, with a backoff that grows while
-/// commits keep failing.
-#[allow(clippy::too_many_arguments)]
-fn settle(
-    joined: Result<(tokio::task::Id, Vec<Delivered>), tokio::task::JoinError>,
-    in_flight: &mut InFlight,
-    stopping: bool,
-    acks: &mut VecDeque<u16>,
-    failures: &mut u32,
-    reconnecting: &mut bool,
-    backoff: &mut Backoff,
-    client: &AsyncClient,
-    connector: &str,
-) {
-    let mut unacknowledged = 0_usize;
-    match joined {
-        Ok((task, delivered)) => {
-            in_flight.joined(task);
-            for d in delivered {
-                match d {
-                    Delivered::Acknowledge(pkid) => {
-                        *failures = 0;
-                        backoff.reset();
-                        acks.push_back(pkid);
+/// What the broker is owed and how the client reconnects: the PUBACKs of committed publishes,
+/// and the failures that make it reconnect for redelivery.
+struct Acking {
+    /// Packet ids of committed publishes to acknowledge, in order. Kept across a reconnect:
+    /// the resumed session redelivers those publishes under the same ids.
+    acks: VecDeque<u16>,
+    /// Consecutive batches that left messages uncommitted.
+    failures: u32,
+    /// Whether a reconnect for redelivery is under way.
+    reconnecting: bool,
+    /// The wait before a reconnect, growing while commits keep failing.
+    backoff: Backoff,
+}
+
+impl Acking {
+    /// A session is up: a reconnect for redelivery is over, and the backoff starts again
+    /// unless commits are still failing.
+    fn connected(&mut self) {
+        if self.failures == 0 {
+            self.backoff.reset();
+        }
+        self.reconnecting = false;
+    }
+
+    /// Accounts for a finished batch: each committed message resets the failure count and the
+    /// backoff and is acknowledged; one left unacknowledged drops the connection (MQTT 3.1.1
+    /// redelivers only on a new one; the session stays), once, with a backoff that grows while
+    /// commits keep failing.
+    fn settle(
+        &mut self,
+        joined: Result<(tokio::task::Id, Vec<Delivered>), tokio::task::JoinError>,
+        in_flight: &mut InFlight,
+        stopping: bool,
+        client: &AsyncClient,
+        connector: &str,
+    ) {
+        let mut unacknowledged = 0_usize;
+        match joined {
+            Ok((task, delivered)) => {
+                in_flight.joined(task);
+                for d in delivered {
+                    match d {
+                        Delivered::Acknowledge(pkid) => {
+                            self.failures = 0;
+                            self.backoff.reset();
+                            self.acks.push_back(pkid);
+                        }
+                        Delivered::Unacknowledged => unacknowledged += 1,
                     }
-                    Delivered::Unacknowledged => unacknowledged += 1,
+                }
+            }
+            // Aborted at shutdown, or panicked (a bug): not acknowledged, redelivered.
+            Err(e) => {
+                unacknowledged = in_flight.joined(e.id());
+                if e.is_panic() {
+                    tracing::error!(connector, messages = unacknowledged, "MQTT delivery panicked (a bug).");
                 }
             }
         }
-        // Aborted at shutdown, or panicked (a bug): not acknowledged, redelivered.
-        Err(e) => {
-            unacknowledged = in_flight.joined(e.id());
-            if e.is_panic() {
-                tracing::error!(connector, messages = unacknowledged, "MQTT delivery panicked (a bug).");
-            }
+        if unacknowledged > 0 && !stopping && !self.reconnecting {
+            self.failures = self.failures.saturating_add(1);
+            self.reconnecting = true;
+            tracing::warn!(
+                connector,
+                failures = self.failures,
+                unacknowledged,
+                "MQTT messages not committed; reconnecting so the broker redelivers them."
+            );
+            let _ = client.try_disconnect();
         }
-    }
-    if unacknowledged > 0 && !stopping && !*reconnecting {
-        *failures = failures.saturating_add(1);
-        *reconnecting = true;
-        tracing::warn!(
-            connector,
-            failures = *failures,
-            unacknowledged,
-            "MQTT messages not committed; reconnecting so the broker redelivers them."
-        );
-        let _ = client.try_disconnect();
     }
 }
 
