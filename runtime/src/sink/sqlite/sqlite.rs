@@ -14,7 +14,8 @@ use crate::sink::{Batch, DeadLetterQuery, LatestReading, Series, SeriesQuery, Si
 /// commit writes every page it touched to the log, and readings of many series touch a page
 /// per series, so smaller pages write less per reading (HTTP push of one frame per request,
 /// `scripts/bench-push`, A/B in one run: 1.10x / 1.18x / 1.01x the frames/s of 4 KiB pages at
-/// 1 / 8 / 32 connections; the MQTT drain of `scripts/bench-mqtt` 44,954 msg/s against 40,433);
+/// 1 / 8 / 32 connections; the MQTT drain of `scripts/bench-mqtt`, one run each: 44,954 msg/s
+/// against 40,433);
 /// write-ahead log; a 64 MiB page cache; the log checkpointed into the
 /// database once it holds 16384 pages (64 MiB, rather than SQLite's 1000): a batch of readings
 /// of many series dirties a page per series, so with the default nearly every commit paid a
