@@ -206,7 +206,14 @@ async fn a_proxy_that_never_answers_gives_a_timeout() {
     wait_until("two time-outs", &prosody, || text(&readings(dir.path()), "request_error").len() >= 2).await;
     handle.shutdown().await.unwrap();
     let rows = readings(dir.path());
-    assert!(text(&rows, "request_error").iter().all(|e| e == "timeout after 400 ms"), "{rows:?}");
+    // Time-outs; a request still waiting when the runtime stops is cut short and says so.
+    let errors = text(&rows, "request_error");
+    let (timeouts, others): (Vec<_>, Vec<_>) = errors.iter().partition(|e| *e == "timeout after 400 ms");
+    assert!(timeouts.len() >= 2, "{rows:?}");
+    assert!(
+        others.iter().all(|e| *e == "unreachable: the XMPP transport stopped") && others.len() <= 1,
+        "{rows:?}"
+    );
     assert!(text(&rows, "answer").is_empty());
     assert!(bot.received().len() >= 2, "the requests did reach the proxy: {:?}", bot.received());
 }
